@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The load benchmark in one command (see bench/README.md):
+#
+#   bench/run.sh [--db sqlite|postgres] [--scale tiny|small|medium|full] [--duration SECS]
+#                [--only a,b,…] [--fresh]
+#
+# Builds the release server and the load driver, generates the data set once per database and
+# scale (kept under target/bench/ or in the PostgreSQL database roadmap_bench_<scale>), then runs
+# every scenario against a freshly started server and prints the table.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DB=sqlite
+SCALE=small
+DURATION=10
+ONLY=""
+FRESH=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --db) DB="$2"; shift 2 ;;
+        --scale) SCALE="$2"; shift 2 ;;
+        --duration) DURATION="$2"; shift 2 ;;
+        --only) ONLY="$2"; shift 2 ;;
+        --fresh) FRESH=1; shift ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+# The catalogue is always full size (91 roadmaps, ~10,400 topics, ~24,700 resources); users and
+# progress rows scale.
+case "$SCALE" in
+    tiny) GEN=(--users 1000 --progress 10000) ;;
+    small) GEN=(--users 10000 --progress 100000) ;;
+    medium) GEN=(--users 100000 --progress 2000000) ;;
+    full) GEN=(--users 100000 --progress 10000000) ;;
+    *) echo "--scale must be tiny, small, medium or full" >&2; exit 2 ;;
+esac
+
+cargo build --release --quiet --bin roadmap-api --example loadgen
+BIN=target/release/roadmap-api
+JWT_SECRET="bench-only-secret-$(printf '%032d' 0)"
+ENV=(--env "JWT_SECRET=$JWT_SECRET" --env NO_SEED=true)
+
+case "$DB" in
+    sqlite)
+        DIR="target/bench/sqlite-$SCALE"
+        if [ "$FRESH" = 1 ]; then rm -rf "$DIR"; fi
+        if [ ! -f "$DIR/roadmap.db" ]; then
+            mkdir -p "$DIR"
+            "$BIN" --data-dir "$DIR" generate "${GEN[@]}"
+        fi
+        ENV+=(--env "DATA_DIR=$DIR")
+        ;;
+    postgres)
+        ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+        ROOT="${ADMIN_URL%/*}"
+        NAME="roadmap_bench_$SCALE"
+        URL="$ROOT/$NAME"
+        if [ "$FRESH" = 1 ]; then psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"; fi
+        if ! psql -qtA "$ADMIN_URL" -c "SELECT 1 FROM pg_database WHERE datname = '$NAME'" | grep -q 1; then
+            psql -q "$ADMIN_URL" -c "CREATE DATABASE $NAME"
+            DATABASE_URL="$URL" "$BIN" generate "${GEN[@]}"
+        fi
+        DIR="target/bench/postgres-$SCALE"
+        mkdir -p "$DIR"
+        ENV+=(--env "DATABASE_URL=$URL" --env "DATA_DIR=$DIR")
+        ;;
+    *) echo "--db must be sqlite or postgres" >&2; exit 2 ;;
+esac
+
+MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+LABEL="$(date -u +%Y-%m-%d), $DB, scale $SCALE ($(echo "${GEN[@]}")), $MACHINE, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+ARGS=(--duration "$DURATION" --label "$LABEL")
+if [ -n "$ONLY" ]; then ARGS+=(--only "$ONLY"); fi
+target/release/examples/loadgen --bin "$BIN" "${ENV[@]}" "${ARGS[@]}"
+
+# Writes: the raw upsert the setTopicStatus mutation is compared with (PostgreSQL only).
+if [ "$DB" = postgres ] && { [ -z "$ONLY" ] || [[ ",$ONLY," == *",c"* ]]; } && command -v pgbench >/dev/null; then
+    BASE=$(psql -qtA "$URL" -c "SELECT min(id) - 1 FROM users WHERE email LIKE '%@bench.example'")
+    RM=$(psql -qtA "$URL" -c "SELECT id FROM roadmaps WHERE slug = 'gen-000'")
+    echo
+    echo "raw INSERT … ON CONFLICT loop (pgbench, 8 clients, ${DURATION} s):"
+    pgbench -n -q -c 8 -j 2 -T "$DURATION" -D "base=$BASE" -D "roadmap=$RM" \
+        -f bench/upsert.sql "$URL" 2>&1 | grep -E "^(tps|latency average)"
+fi

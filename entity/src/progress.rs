@@ -1,0 +1,46 @@
+use sea_orm::entity::prelude::*;
+
+/// One learner's status on one topic (no row = PENDING).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "progress")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub topic_id: String,
+    pub roadmap_id: i32,
+    pub status: String,
+    pub updated_at: DateTimeUtc,
+    /// Set when the roadmap was deleted with `force`: the row is kept but counts nowhere.
+    pub archived_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::topics::Entity",
+        from = "Column::TopicId",
+        to = "super::topics::Column::Id"
+    )]
+    Topic,
+    #[sea_orm(
+        belongs_to = "super::roadmaps::Entity",
+        from = "Column::RoadmapId",
+        to = "super::roadmaps::Column::Id"
+    )]
+    Roadmap,
+}
+
+impl Related<super::topics::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Topic.def()
+    }
+}
+
+impl Related<super::roadmaps::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Roadmap.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+use sea_orm::entity::prelude::*;
+
+/// Append-only history of status changes (`PENDING` stands for "no row").
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "progress_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub user_id: i32,
+    pub roadmap_id: i32,
+    pub topic_id: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub created_at: DateTimeUtc,
+    /// Titles when the event was written (the history falls back to them if a row is gone).
+    pub topic_title: Option<String>,
+    pub roadmap_title: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,75 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "roadmaps")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// Unique among live (not deleted) roadmaps.
+    pub slug: String,
+    pub title: String,
+    pub brief_title: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    #[sea_orm(column_type = "Text")]
+    pub brief_description: String,
+    pub sort_order: i32,
+    pub kind: String,
+    pub status: String,
+    pub is_forkable: bool,
+    pub has_topics: bool,
+    pub width: Option<f64>,
+    pub height: Option<f64>,
+    pub question_title: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub question_description: Option<String>,
+    pub seo_title: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub seo_description: Option<String>,
+    pub seo_keywords: Json,
+    pub schema_headline: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub schema_description: Option<String>,
+    pub schema_image_url: Option<String>,
+    pub schema_date_published: Option<Date>,
+    pub schema_date_modified: Option<DateTimeUtc>,
+    pub sitemap_priority: Option<f64>,
+    pub sitemap_change_frequency: Option<String>,
+    pub pdf_url: Option<String>,
+    pub json_url: Option<String>,
+    pub sponsor_url: Option<String>,
+    pub sponsor_title: Option<String>,
+    pub sponsor_image_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub sponsor_description: Option<String>,
+    pub sponsor_expires_at: Option<DateTimeUtc>,
+    pub related_questions: Json,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    /// Soft delete: a deleted roadmap is hidden from every read but its rows (and learners'
+    /// archived progress) are kept.
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::topics::Entity")]
+    Topics,
+    #[sea_orm(has_many = "super::roadmap_tags::Entity")]
+    Tags,
+}
+
+impl Related<super::topics::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Topics.def()
+    }
+}
+
+impl Related<super::roadmap_tags::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Tags.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,48 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "topics")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub roadmap_id: i32,
+    pub parent_id: Option<String>,
+    pub kind: String,
+    pub title: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub position: i32,
+    pub legend: Option<String>,
+    pub version: i32,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::roadmaps::Entity",
+        from = "Column::RoadmapId",
+        to = "super::roadmaps::Column::Id"
+    )]
+    Roadmap,
+    #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id")]
+    Parent,
+    #[sea_orm(has_many = "super::resources::Entity")]
+    Resources,
+}
+
+impl Related<super::roadmaps::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Roadmap.def()
+    }
+}
+
+impl Related<super::resources::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Resources.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

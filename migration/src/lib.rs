@@ -1,0 +1,25 @@
+//! Forward-only schema migrations. Never edit a landed migration: add a new one.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_catalog;
+mod m20261121_000002_create_accounts;
+mod m20261121_000003_create_progress;
+mod m20261121_000050_admin_editing;
+mod m20261121_000060_progress_event_titles;
+mod m20261121_000070_content_version;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_create_catalog::Migration),
+            Box::new(m20261121_000002_create_accounts::Migration),
+            Box::new(m20261121_000003_create_progress::Migration),
+            Box::new(m20261121_000050_admin_editing::Migration),
+            Box::new(m20261121_000060_progress_event_titles::Migration),
+            Box::new(m20261121_000070_content_version::Migration),
+        ]
+    }
+}

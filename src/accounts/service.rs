@@ -1,0 +1,544 @@
+//! Accounts service: sign-up, sign-in, sessions (refresh rotation with reuse detection), profile,
+//! roles, and turning a bearer token into a viewer. Only this layer touches the account tables.
+use std::sync::Arc;
+
+use chrono::Utc;
+use entity::{refresh_tokens, users};
+use sea_orm::sea_query::Expr;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+
+use super::password;
+use super::rate_limit::FailureLimiter;
+use super::tokens::{hash_refresh_token, new_refresh_token, TokenKeys};
+use super::types::Role;
+use crate::config::AuthArgs;
+use crate::error::{is_unique_violation, AppError};
+use crate::graphql::context::ViewerUser;
+
+/// Shared by every request: token keys and the sign-in limiter.
+#[derive(Debug)]
+pub struct Auth {
+    pub keys: TokenKeys,
+    pub signin_limiter: FailureLimiter,
+}
+
+impl std::fmt::Debug for FailureLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FailureLimiter")
+    }
+}
+
+impl Auth {
+    pub fn new(secret: &[u8], args: &AuthArgs) -> Arc<Self> {
+        Arc::new(Self {
+            keys: TokenKeys::new(secret, args),
+            signin_limiter: FailureLimiter::new(
+                args.signin_max_failures,
+                std::time::Duration::from_secs(args.signin_window_seconds),
+            ),
+        })
+    }
+}
+
+const WRONG_CREDENTIALS: &str = "The email or password is incorrect";
+
+/// A fresh pair of tokens for a user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub access_token_expires_at: chrono::DateTime<Utc>,
+    pub refresh_token: String,
+    pub refresh_token_expires_at: chrono::DateTime<Utc>,
+    pub user: users::Model,
+}
+
+pub fn role_of(user: &users::Model) -> Role {
+    Role::parse(&user.role).unwrap_or(Role::User)
+}
+
+/// Trims and lower-cases an email, and checks it has a plausible shape.
+pub fn normalize_email(field: &str, email: &str) -> Result<String, AppError> {
+    let e = email.trim().to_lowercase();
+    let bad = || AppError::bad_input(field, "Enter a valid email address, like name@example.com");
+    let (local, domain) = e.split_once('@').ok_or_else(bad)?;
+    let ok = !local.is_empty()
+        && e.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(e)
+    } else {
+        Err(bad())
+    }
+}
+
+pub fn check_username(field: &str, username: &str) -> Result<String, AppError> {
+    let u = username.trim();
+    let ok = (3..=32).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(u.to_owned())
+    } else {
+        Err(AppError::bad_input(
+            field,
+            "The username must be 3-32 letters, digits, `-` or `_`",
+        ))
+    }
+}
+
+pub fn check_display_name(field: &str, name: &str) -> Result<String, AppError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+        return Err(AppError::bad_input(
+            field,
+            "The display name must be 1-100 characters",
+        ));
+    }
+    Ok(n.to_owned())
+}
+
+pub fn check_time_zone(field: &str, tz: &str) -> Result<String, AppError> {
+    tz.trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|z| z.name().to_owned())
+        .map_err(|_| {
+            AppError::bad_input(
+                field,
+                format!("`{tz}` is not an IANA time zone name (like Europe/Paris)"),
+            )
+        })
+}
+
+async fn conflict_field(db: &impl ConnectionTrait, email: &str) -> AppError {
+    let email_taken = users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .count(db)
+        .await
+        .unwrap_or(0)
+        > 0;
+    if email_taken {
+        AppError::conflict("email", "An account with this email already exists")
+    } else {
+        AppError::conflict("username", "This username is taken")
+    }
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub username: String,
+    pub password: String,
+    pub display_name: Option<String>,
+}
+
+/// Validates and creates a user (not committed: runs in the caller's transaction or connection).
+async fn insert_user(
+    db: &impl ConnectionTrait,
+    input: NewUser,
+    role: Role,
+    email_field: &str,
+) -> Result<users::Model, AppError> {
+    let email = normalize_email(email_field, &input.email)?;
+    let username = check_username("username", &input.username)?;
+    let display_name = check_display_name(
+        "displayName",
+        input.display_name.as_deref().unwrap_or(&username),
+    )?;
+    password::check_policy("password", &input.password, &[&username, &email])?;
+    let username_key = username.to_lowercase();
+    let taken = users::Entity::find()
+        .filter(
+            users::Column::Email
+                .eq(email.as_str())
+                .or(users::Column::UsernameKey.eq(username_key.as_str())),
+        )
+        .count(db)
+        .await?;
+    if taken > 0 {
+        return Err(conflict_field(db, &email).await);
+    }
+    let password_hash = password::hash(input.password).await?;
+    let now = Utc::now();
+    let user = users::ActiveModel {
+        id: NotSet,
+        email: Set(email.clone()),
+        username: Set(username),
+        username_key: Set(username_key.clone()),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
+        token_version: Set(0),
+        time_zone: Set("UTC".to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match user.insert(db).await {
+        Ok(u) => Ok(u),
+        // Lost a race with another sign-up: the unique index decides, we name the field.
+        Err(e) if is_unique_violation(&e) => Err(conflict_field(db, &email).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Issues an access token and a new refresh token (in `family`, or a new family).
+async fn issue_session(
+    db: &impl ConnectionTrait,
+    auth: &Auth,
+    user: users::Model,
+    family: Option<String>,
+) -> Result<Session, AppError> {
+    let (access_token, access_token_expires_at) = auth
+        .keys
+        .issue_access(user.id, role_of(&user), user.token_version)
+        .map_err(|e| AppError::internal(format!("cannot sign an access token: {e}")))?;
+    let refresh_token = new_refresh_token();
+    let now = Utc::now();
+    let refresh_token_expires_at = now + auth.keys.refresh_ttl;
+    refresh_tokens::ActiveModel {
+        id: NotSet,
+        user_id: Set(user.id),
+        family_id: Set(family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+        token_hash: Set(hash_refresh_token(&refresh_token)),
+        expires_at: Set(refresh_token_expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(Session {
+        access_token,
+        access_token_expires_at,
+        refresh_token,
+        refresh_token_expires_at,
+        user,
+    })
+}
+
+pub async fn sign_up(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    input: NewUser,
+) -> Result<Session, AppError> {
+    let txn = db.begin().await?;
+    let user = insert_user(&txn, input, Role::User, "email").await?;
+    let session = issue_session(&txn, auth, user, None).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    email: &str,
+    password_text: String,
+    client: &str,
+) -> Result<Session, AppError> {
+    let email_key = format!("email:{}", email.trim().to_lowercase());
+    let ip_key = format!("ip:{client}");
+    if let Some(retry) = auth.signin_limiter.blocked(&[&email_key, &ip_key]) {
+        return Err(AppError::RateLimited {
+            message: format!("Too many failed sign-in attempts; try again in {retry} seconds"),
+            retry_after_secs: retry,
+        });
+    }
+    let user = match normalize_email("email", email) {
+        Ok(e) => {
+            users::Entity::find()
+                .filter(users::Column::Email.eq(e))
+                .one(db)
+                .await?
+        }
+        Err(_) => None,
+    };
+    let ok = password::verify(
+        password_text,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let Some(user) = user.filter(|_| ok) else {
+        auth.signin_limiter.record_failure(&[&email_key, &ip_key]);
+        return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.to_owned()));
+    };
+    auth.signin_limiter.clear(&email_key);
+    issue_session(db, auth, user, None).await
+}
+
+fn refresh_refused() -> AppError {
+    AppError::Unauthenticated("The refresh token is invalid or expired; sign in again".to_owned())
+}
+
+/// Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
+/// client replayed it): the whole family is revoked, so the thief's copy dies too.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    token: &str,
+) -> Result<Session, AppError> {
+    let hash = hash_refresh_token(token.trim());
+    let txn = db.begin().await?;
+    let Some(row) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash))
+        .one(&txn)
+        .await?
+    else {
+        return Err(refresh_refused());
+    };
+    let now = Utc::now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(refresh_refused());
+    }
+    // Claim the token atomically: only one of two concurrent refreshes can flip `used_at`.
+    let claimed = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(row.id))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        drop(txn);
+        revoke_family(db, &row.family_id).await?;
+        tracing::warn!(
+            user_id = row.user_id,
+            "refresh token reuse detected; family revoked"
+        );
+        return Err(AppError::Unauthenticated(
+            "This refresh token was already used; every session of this sign-in has been revoked. Sign in again".to_owned(),
+        ));
+    }
+    let Some(user) = users::Entity::find_by_id(row.user_id).one(&txn).await? else {
+        return Err(refresh_refused());
+    };
+    let session = issue_session(&txn, auth, user, Some(row.family_id)).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family: &str) -> Result<(), AppError> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_tokens::Column::FamilyId.eq(family))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn revoke_all(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends one session: revokes the refresh token's family. Only the token's owner may do it.
+pub async fn sign_out(db: &DatabaseConnection, user_id: i32, token: &str) -> Result<(), AppError> {
+    let row = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash_refresh_token(token.trim())))
+        .one(db)
+        .await?;
+    match row {
+        Some(row) if row.user_id == user_id => revoke_family(db, &row.family_id).await,
+        _ => Err(AppError::bad_input(
+            "refreshToken",
+            "This refresh token does not belong to a session of yours",
+        )),
+    }
+}
+
+/// Revokes every access token (by bumping token_version) and every refresh token of the user.
+pub async fn sign_out_everywhere(db: &DatabaseConnection, user_id: i32) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    bump_token_version(&txn, user_id).await?;
+    revoke_all(&txn, user_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn bump_token_version(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::TokenVersion,
+            Expr::col(users::Column::TokenVersion).add(1),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<users::Model, AppError> {
+    users::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such user".to_owned()))
+}
+
+/// Changes the password and revokes every other session; returns a fresh session for this device.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    user_id: i32,
+    current: String,
+    new: String,
+) -> Result<Session, AppError> {
+    let user = find_user(db, user_id).await?;
+    if !password::verify(current, Some(user.password_hash.clone())).await? {
+        return Err(AppError::bad_input(
+            "currentPassword",
+            "The current password is incorrect",
+        ));
+    }
+    password::check_policy("newPassword", &new, &[&user.username, &user.email])?;
+    let hash = password::hash(new).await?;
+    let txn = db.begin().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(
+            users::Column::TokenVersion,
+            Expr::col(users::Column::TokenVersion).add(1),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    revoke_all(&txn, user_id).await?;
+    let user = find_user(&txn, user_id).await?;
+    let session = issue_session(&txn, auth, user, None).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+#[derive(Default)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub username: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    user_id: i32,
+    changes: ProfileChanges,
+) -> Result<users::Model, AppError> {
+    let user = find_user(db, user_id).await?;
+    let mut active: users::ActiveModel = user.into();
+    if let Some(name) = changes.display_name {
+        active.display_name = Set(check_display_name("displayName", &name)?);
+    }
+    if let Some(tz) = changes.time_zone {
+        active.time_zone = Set(check_time_zone("timeZone", &tz)?);
+    }
+    if let Some(username) = changes.username {
+        let username = check_username("username", &username)?;
+        active.username_key = Set(username.to_lowercase());
+        active.username = Set(username);
+    }
+    active.updated_at = Set(Utc::now());
+    match active.update(db).await {
+        Ok(u) => Ok(u),
+        Err(e) if is_unique_violation(&e) => {
+            Err(AppError::conflict("username", "This username is taken"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes a user's role. Refuses to demote the last admin (checked inside the transaction).
+pub async fn set_role(
+    db: &DatabaseConnection,
+    target_id: i32,
+    role: Role,
+) -> Result<users::Model, AppError> {
+    let txn = db.begin().await?;
+    if crate::db::is_postgres(&txn) {
+        // Serialise role changes so two admins cannot demote each other at the same moment.
+        txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    let user = find_user(&txn, target_id).await?;
+    if role_of(&user) == Role::Admin && role != Role::Admin {
+        let admins = users::Entity::find()
+            .filter(users::Column::Role.eq(Role::Admin.as_str()))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(AppError::conflict(
+                "role",
+                "This is the last admin; promote someone else first",
+            ));
+        }
+    }
+    let mut active: users::ActiveModel = user.into();
+    active.role = Set(role.as_str().to_owned());
+    active.updated_at = Set(Utc::now());
+    let user = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Creates an admin, or promotes the user with that email (their password is left unchanged).
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    input: NewUser,
+) -> Result<(users::Model, bool), AppError> {
+    let email = normalize_email("email", &input.email)?;
+    let txn = db.begin().await?;
+    if let Some(user) = users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(&txn)
+        .await?
+    {
+        let mut active: users::ActiveModel = user.into();
+        active.role = Set(Role::Admin.as_str().to_owned());
+        active.updated_at = Set(Utc::now());
+        let user = active.update(&txn).await?;
+        txn.commit().await?;
+        return Ok((user, false));
+    }
+    let user = insert_user(&txn, input, Role::Admin, "email").await?;
+    txn.commit().await?;
+    Ok((user, true))
+}
+
+/// Turns a bearer token into the signed-in user: checks the JWT, then (one indexed lookup) that the
+/// user exists and the token was not revoked by a token_version bump. The role comes from the
+/// database, so a demotion takes effect at once.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    token: &str,
+) -> Result<ViewerUser, String> {
+    let claims = auth.keys.decode(token)?;
+    let id: i32 = claims
+        .sub
+        .parse()
+        .map_err(|_| "The access token is invalid".to_owned())?;
+    let user = users::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "user lookup failed while authenticating");
+            "The access token could not be checked; try again".to_owned()
+        })?
+        .ok_or_else(|| "The access token is invalid".to_owned())?;
+    if user.token_version != claims.ver {
+        return Err("The access token has been revoked; sign in again".to_owned());
+    }
+    Ok(ViewerUser {
+        id: user.id,
+        role: role_of(&user),
+    })
+}

@@ -1,0 +1,103 @@
+//! Opaque global IDs: `base64url("Type:key")`. Clients treat them as opaque strings.
+use async_graphql::ID;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GlobalId {
+    Roadmap(i32),
+    Topic(String),
+    Resource(i32),
+    User(i32),
+}
+
+impl GlobalId {
+    pub fn encode(&self) -> ID {
+        let raw = match self {
+            Self::Roadmap(id) => format!("Roadmap:{id}"),
+            Self::Topic(id) => format!("Topic:{id}"),
+            Self::Resource(id) => format!("Resource:{id}"),
+            Self::User(id) => format!("User:{id}"),
+        };
+        ID(URL_SAFE_NO_PAD.encode(raw))
+    }
+
+    /// Parses a global id; `field` names the argument in the error.
+    pub fn decode(id: &str, field: &str) -> Result<Self, AppError> {
+        let bad = || AppError::bad_input(field, format!("`{field}` is not a valid id"));
+        let bytes = URL_SAFE_NO_PAD.decode(id.trim()).map_err(|_| bad())?;
+        let raw = String::from_utf8(bytes).map_err(|_| bad())?;
+        let (kind, key) = raw.split_once(':').ok_or_else(bad)?;
+        let int = |k: &str| k.parse::<i32>().ok().filter(|v| *v > 0);
+        match kind {
+            "Roadmap" => int(key).map(Self::Roadmap).ok_or_else(bad),
+            "Resource" => int(key).map(Self::Resource).ok_or_else(bad),
+            "User" => int(key).map(Self::User).ok_or_else(bad),
+            "Topic" if crate::topics::is_valid_topic_key(key) => Ok(Self::Topic(key.to_owned())),
+            _ => Err(bad()),
+        }
+    }
+
+    pub fn roadmap(id: &str, field: &str) -> Result<i32, AppError> {
+        match Self::decode(id, field)? {
+            Self::Roadmap(id) => Ok(id),
+            _ => Err(AppError::bad_input(
+                field,
+                format!("`{field}` is not a roadmap id"),
+            )),
+        }
+    }
+
+    pub fn topic(id: &str, field: &str) -> Result<String, AppError> {
+        match Self::decode(id, field)? {
+            Self::Topic(id) => Ok(id),
+            _ => Err(AppError::bad_input(
+                field,
+                format!("`{field}` is not a topic id"),
+            )),
+        }
+    }
+
+    pub fn resource(id: &str, field: &str) -> Result<i32, AppError> {
+        match Self::decode(id, field)? {
+            Self::Resource(id) => Ok(id),
+            _ => Err(AppError::bad_input(
+                field,
+                format!("`{field}` is not a resource id"),
+            )),
+        }
+    }
+
+    pub fn user(id: &str, field: &str) -> Result<i32, AppError> {
+        match Self::decode(id, field)? {
+            Self::User(id) => Ok(id),
+            _ => Err(AppError::bad_input(
+                field,
+                format!("`{field}` is not a user id"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_garbage() {
+        for id in [
+            GlobalId::Roadmap(7),
+            GlobalId::Topic("aB3_x-9".into()),
+            GlobalId::Resource(1),
+            GlobalId::User(42),
+        ] {
+            assert_eq!(GlobalId::decode(&id.encode(), "id").unwrap(), id);
+        }
+        for bad in ["", "!!!", "Um9hZG1hcDp4", "Um9hZG1hcDo", "Zm9vOjE"] {
+            assert!(GlobalId::decode(bad, "id").is_err(), "{bad}");
+        }
+        assert!(GlobalId::roadmap(&GlobalId::User(1).encode(), "id").is_err());
+    }
+}

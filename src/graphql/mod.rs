@@ -1,0 +1,140 @@
+//! Schema assembly, HTTP transport, per-request context and loaders.
+pub mod apq;
+pub mod context;
+pub mod http;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod pagination;
+
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::accounts::{AccountMutation, AccountQuery, Auth};
+use crate::progress::{ProgressBus, ProgressMutation, ProgressQuery, ProgressSubscription};
+use crate::roadmaps::admin::RoadmapMutation;
+use crate::roadmaps::RoadmapQuery;
+use crate::topics::admin::TopicMutation;
+use crate::topics::TopicQuery;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    RoadmapQuery,
+    TopicQuery,
+    AccountQuery,
+    node::NodeQuery,
+    ProgressQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    AccountMutation,
+    RoadmapMutation,
+    TopicMutation,
+    ProgressMutation,
+);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(ProgressSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// What resolvers need from the process (per-request data is added by the HTTP handler).
+pub struct SchemaData {
+    pub db: DatabaseConnection,
+    pub auth: Arc<Auth>,
+    /// The `roadmap_active_subscriptions` gauge, moved by the subscriptions themselves.
+    pub active_subscriptions: Arc<AtomicI64>,
+}
+
+/// Schema-level protections (the rest of the limits are checked by the HTTP handler).
+#[derive(Debug, Clone)]
+pub struct SchemaOptions {
+    pub introspection: bool,
+    /// "Did you mean …" in validation errors (development only: it reveals the schema).
+    pub suggestions: bool,
+    pub max_complexity: usize,
+    pub max_recursion: usize,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        let limits = limits::Limits::default();
+        Self {
+            introspection: true,
+            suggestions: false,
+            max_complexity: limits.max_complexity,
+            max_recursion: limits.max_recursion,
+        }
+    }
+}
+
+/// Builds the schema. The data is optional so `roadmap-api schema` can print the SDL without a
+/// database.
+pub fn build_schema(data: Option<SchemaData>) -> AppSchema {
+    build_schema_with(data, &SchemaOptions::default())
+}
+
+pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppSchema {
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    );
+    if let Some(data) = data {
+        let bus = ProgressBus::for_database(&data.db, data.active_subscriptions);
+        builder = builder.data(data.db).data(data.auth).data(bus);
+    }
+    builder = builder
+        .limit_complexity(opts.max_complexity)
+        .limit_recursive_depth(opts.max_recursion);
+    if !opts.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !opts.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
+}
+
+/// The SDL committed as `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::registry::{MetaType, Registry};
+    use async_graphql::OutputType;
+
+    use super::*;
+
+    /// A connection returns up to 100 items per page: its cost must say so, or the complexity
+    /// limit undercounts it 100 times (`#[graphql(complexity = "limits::page_cost(first, last,
+    /// child_complexity)")]`).
+    #[test]
+    fn every_connection_field_declares_its_cost() {
+        let mut registry = Registry::default();
+        <Query as OutputType>::create_type_info(&mut registry);
+        <Mutation as OutputType>::create_type_info(&mut registry);
+        let mut connections = 0;
+        for (type_name, ty) in &registry.types {
+            if let MetaType::Object { fields, .. } = ty {
+                for (name, field) in fields {
+                    if field.ty.trim_end_matches('!').ends_with("Connection") {
+                        connections += 1;
+                        assert!(
+                            field.compute_complexity.is_some(),
+                            "{type_name}.{name} returns a connection without a complexity"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(connections >= 1);
+    }
+}

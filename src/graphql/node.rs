@@ -1,0 +1,32 @@
+//! The Relay `Node` interface and `node(id:)`.
+use async_graphql::{Context, Interface, Object, ID};
+
+use super::ids::GlobalId;
+use crate::error::ApiResult;
+use crate::roadmaps::{self, Roadmap};
+use crate::topics::{self, Resource, Topic};
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+pub enum Node {
+    Roadmap(Roadmap),
+    Topic(Topic),
+    Resource(Resource),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id; null when it does not exist or is not visible.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
+        Ok(match GlobalId::decode(&id, "id")? {
+            GlobalId::Roadmap(id) => roadmaps::visible_by_id(ctx, id).await?.map(Node::Roadmap),
+            GlobalId::Topic(id) => topics::visible_topic(ctx, &id).await?.map(Node::Topic),
+            GlobalId::Resource(id) => topics::visible_resource(ctx, id).await?.map(Node::Resource),
+            // Users are not exposed through `node`: profiles are private.
+            GlobalId::User(_) => None,
+        })
+    }
+}

@@ -1,0 +1,319 @@
+//! HTTP middleware around `/graphql` and the whole router: metrics, per-client rate limit,
+//! conditional GET (ETag / 304), request timeout, panics, CORS.
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::app::AppState;
+use crate::error::code;
+use crate::graphql::http::{negotiate, MediaType};
+use crate::metrics::{OperationLabel, Outcome};
+
+/// A response holding only a GraphQL error, for refusals made outside the GraphQL handler.
+pub fn error_response(
+    status: StatusCode,
+    media: MediaType,
+    error_code: &str,
+    message: &str,
+    extra: Option<(&str, serde_json::Value)>,
+) -> Response {
+    let mut extensions = serde_json::json!({ "code": error_code });
+    if let Some((k, v)) = extra {
+        extensions[k] = v;
+    }
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] });
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        )],
+        serde_json::to_vec(&body).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+fn media_or_json(headers: &HeaderMap) -> MediaType {
+    negotiate(headers).unwrap_or(MediaType::Json)
+}
+
+/// Counts every `/graphql` request by operation and outcome, and times it.
+pub async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let is_preflight = req.method() == Method::OPTIONS;
+    let resp = next.run(req).await;
+    if resp.extensions().get::<BatchAnswer>().is_some() {
+        // Each operation of a batch was counted on its own.
+        return resp;
+    }
+    let label = match resp.extensions().get::<OperationLabel>() {
+        Some(l) => l.clone(),
+        // Not a GraphQL operation (GraphiQL page, CORS preflight) unless it was refused.
+        None if is_preflight || resp.status().is_success() => return resp,
+        None => OperationLabel {
+            name: None,
+            outcome: Outcome::RequestError,
+        },
+    };
+    state.metrics.record(&label, started.elapsed());
+    resp
+}
+
+/// Marks the answer to a batch, whose operations the handler counted one by one.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchAnswer;
+
+/// The address a client is rate limited by: the peer, or the last `X-Forwarded-For` entry (the
+/// one our own proxy appended) when that is trusted.
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .next_back();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer.map(|p| p.ip())
+}
+
+/// Per-client token bucket: over the limit, 429 with `Retry-After` and code RATE_LIMITED.
+pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let hardening = &state.config.serve.hardening;
+    if req.method() == Method::OPTIONS || !state.rate_limiter.enabled() {
+        return next.run(req).await;
+    }
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let Some(ip) = client_ip(req.headers(), peer, hardening.trust_forwarded_for) else {
+        return next.run(req).await;
+    };
+    match state.rate_limiter.check(ip, 1, Instant::now()) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            state
+                .metrics
+                .rate_limited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            tracing::warn!(client = %ip, retry_after = secs, "rate limited");
+            let mut resp = error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                media_or_json(req.headers()),
+                code::RATE_LIMITED,
+                &format!("Too many requests: retry in {secs} s"),
+                Some(("retryAfterSeconds", secs.into())),
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+    }
+}
+
+/// Whether an `If-None-Match` value matches `etag` (weak comparison, as RFC 9110 says for it).
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let want = opaque(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || opaque(t) == want)
+}
+
+/// Gives publicly cacheable responses a strong `ETag` (a hash of the bytes sent, so each content
+/// encoding has its own) and answers a matching `If-None-Match` with 304. Responses to requests
+/// with `Authorization` are `private, no-store`.
+pub async fn conditional_get(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let request_headers = req.headers().clone();
+    let mut resp = next.run(req).await;
+    if request_headers.contains_key(header::AUTHORIZATION) {
+        // Whatever the handler said: a signed-in answer is for this client only.
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        return resp;
+    }
+    let cacheable = (method == Method::GET || method == Method::HEAD)
+        && resp.status() == StatusCode::OK
+        && resp
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("public"));
+    if !cacheable {
+        return resp;
+    }
+    // The response cache sends the ETag it computed once for the body; an encoded body (gzip)
+    // is another representation and gets its own below.
+    let precomputed = resp
+        .headers()
+        .get(header::ETAG)
+        .filter(|_| !resp.headers().contains_key(header::CONTENT_ENCODING))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(etag) = precomputed {
+        if if_none_match(&request_headers, &etag) {
+            let (mut parts, _) = resp.into_parts();
+            parts.status = StatusCode::NOT_MODIFIED;
+            for h in [header::CONTENT_TYPE, header::CONTENT_LENGTH] {
+                parts.headers.remove(h);
+            }
+            return Response::from_parts(parts, Body::empty());
+        }
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot buffer a response to compute its ETag");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                MediaType::Json,
+                code::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+                None,
+            );
+        }
+    };
+    let mut hasher = Sha256::new();
+    for h in [header::CONTENT_TYPE, header::CONTENT_ENCODING] {
+        hasher.update(parts.headers.get(&h).map(|v| v.as_bytes()).unwrap_or(b""));
+        hasher.update([0u8]);
+    }
+    hasher.update(&bytes);
+    let etag = format!("\"{}\"", hex::encode(&hasher.finalize()[..16]));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    if if_none_match(&request_headers, &etag) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        for h in [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+        ] {
+            parts.headers.remove(h);
+        }
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Ends requests that take longer than the configured time (body upload included) with 504.
+pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = Duration::from_secs(state.config.serve.hardening.request_timeout_secs);
+    let media = media_or_json(req.headers());
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
+            state
+                .metrics
+                .timeouts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            error_response(
+                StatusCode::GATEWAY_TIMEOUT,
+                media,
+                code::TIMEOUT,
+                &format!("The request did not complete within {} s", limit.as_secs()),
+                None,
+            )
+        }
+    }
+}
+
+/// Turns a panic anywhere below into a logged error (inside the request's span, so with its id)
+/// and a bare INTERNAL_SERVER_ERROR quoting the request id, instead of a dropped connection.
+pub async fn catch_panic(req: Request, next: Next) -> Response {
+    use futures_util::FutureExt;
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let media = media_or_json(req.headers());
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(resp) => resp,
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            tracing::error!(panic = detail, "request handler panicked");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                code::INTERNAL_SERVER_ERROR,
+                &format!("Internal server error (request id {request_id})"),
+                Some(("requestId", request_id.clone().into())),
+            )
+        }
+    }
+}
+
+/// CORS for the configured origins; `None` (no CORS headers at all) when none are configured.
+pub fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow_origin = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow_origin)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::ACCEPT,
+                header::IF_NONE_MATCH,
+                http::HeaderName::from_static("apollo-require-preflight"),
+                http::HeaderName::from_static("x-apollo-operation-name"),
+                http::HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                http::HeaderName::from_static("x-request-id"),
+                header::ETAG,
+                header::RETRY_AFTER,
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}

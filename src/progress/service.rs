@@ -1,0 +1,961 @@
+//! Progress reads and writes. Only this layer talks to SeaORM.
+//!
+//! Writes of a user's statuses are serialised per user: PostgreSQL takes a transaction-scoped
+//! advisory lock on the user (a `SELECT … FOR UPDATE` cannot lock a row that does not exist yet, so
+//! two first writes of one topic would both read "PENDING"); SQLite opens the transaction with a
+//! write, which takes the database write lock at once (a read first would make the later upgrade
+//! fail with SQLITE_BUSY instead of waiting). Under that lock the previous statuses are read, the
+//! rows are upserted in one `INSERT … ON CONFLICT (user_id, topic_id) DO UPDATE` statement, and the
+//! events are appended, all in one transaction.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{favorite_roadmaps, progress, progress_events, roadmaps, topic_notes, topics};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, TransactionTrait,
+};
+
+use super::sql::Sql;
+use super::types::ProgressStatus;
+use crate::error::AppError;
+use crate::roadmaps::RoadmapStatus;
+
+/// Longest private note, in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+/// Most changes one `setTopicStatuses` call may carry.
+pub const MAX_BATCH: usize = 500;
+/// Rows per multi-row statement: well under SQLite's bound-parameter limit.
+const CHUNK: usize = 500;
+/// Namespace of the per-user advisory locks (PostgreSQL), so they cannot collide with others.
+const LOCK_NAMESPACE: i32 = 0x5052_4f47; // "PROG"
+
+/// A user's counts on one roadmap, over its live topics only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    pub total: i64,
+    pub done: i64,
+    pub learning: i64,
+    pub skipped: i64,
+    pub favorite: bool,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl Counts {
+    pub fn pending(&self) -> i64 {
+        (self.total - self.done - self.learning - self.skipped).max(0)
+    }
+}
+
+/// One status that changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatusChange {
+    pub topic_id: String,
+    pub from: ProgressStatus,
+    pub to: ProgressStatus,
+}
+
+/// What a write did on one roadmap.
+#[derive(Debug, Clone)]
+pub struct WriteOutcome {
+    pub roadmap_id: i32,
+    pub changes: Vec<StatusChange>,
+    pub counts: Counts,
+    pub at: DateTime<Utc>,
+}
+
+fn parse_status(s: &str) -> ProgressStatus {
+    // An unknown stored value counts as no status rather than failing every read.
+    ProgressStatus::parse(s).unwrap_or(ProgressStatus::Pending)
+}
+
+/// SQLite has one writer at a time, and a writer that finds the database locked sleeps in its
+/// busy handler with growing back-off while later writers may get in first: under load that makes
+/// a long latency tail. Progress writers of this process therefore queue here first (FIFO) and
+/// then meet the database lock free, or held only briefly by another module's write.
+static SQLITE_WRITERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits for this process's turn to write (SQLite only; PostgreSQL locks per user instead).
+async fn write_turn(db: &impl ConnectionTrait) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_WRITERS.lock().await),
+        _ => None,
+    }
+}
+
+/// Takes the per-user write lock for the rest of the transaction (see the module docs).
+async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    let backend = txn.get_database_backend();
+    let mut q = Sql::new(backend);
+    match backend {
+        DbBackend::Postgres => {
+            q.push("SELECT pg_advisory_xact_lock(")
+                .bind(LOCK_NAMESPACE)
+                .push(", ")
+                .bind(user_id)
+                .push(")");
+        }
+        _ => {
+            // Matches no row (topic ids are never empty) but is a write, so SQLite takes its
+            // write lock here, waiting up to busy_timeout, before anything is read.
+            q.push("UPDATE progress SET status = status WHERE user_id = ")
+                .bind(user_id)
+                .push(" AND topic_id = ''");
+        }
+    }
+    txn.execute(q.build()).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups
+
+/// A live topic with its roadmap; `None` when the topic is missing, deleted, or its roadmap is a
+/// draft the caller may not see.
+pub async fn live_topic(
+    db: &impl ConnectionTrait,
+    key: &str,
+    include_drafts: bool,
+) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
+    let row = topics::Entity::find_by_id(key.to_owned())
+        .filter(topics::Column::DeletedAt.is_null())
+        .find_also_related(roadmaps::Entity)
+        .one(db)
+        .await?;
+    Ok(match row {
+        Some((t, Some(r))) if visible(&r, include_drafts) => Some((t, r)),
+        _ => None,
+    })
+}
+
+fn visible(r: &roadmaps::Model, include_drafts: bool) -> bool {
+    r.deleted_at.is_none() && (include_drafts || r.status == RoadmapStatus::Published.as_str())
+}
+
+pub async fn roadmap(
+    db: &impl ConnectionTrait,
+    id: i32,
+    include_drafts: bool,
+) -> Result<Option<roadmaps::Model>, AppError> {
+    Ok(roadmaps::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| visible(r, include_drafts)))
+}
+
+/// Live topics of one roadmap among `keys`, by id.
+pub async fn live_topics_in(
+    db: &impl ConnectionTrait,
+    roadmap_id: i32,
+    keys: &[String],
+) -> Result<HashMap<String, topics::Model>, AppError> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        let rows = topics::Entity::find()
+            .filter(topics::Column::Id.is_in(chunk.iter().cloned()))
+            .filter(topics::Column::RoadmapId.eq(roadmap_id))
+            .filter(topics::Column::DeletedAt.is_null())
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|t| (t.id.clone(), t)));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counts and per-roadmap reads
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    roadmap_id: i32,
+    total: i64,
+    done: i64,
+    learning: i64,
+    skipped: i64,
+    favorite: i64,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+/// Counts of one user on each roadmap, in one statement. `total` and the statuses range over the
+/// same set, the live topics, so `done == total` is reachable; archived rows and rows of deleted
+/// topics count nowhere. Roadmaps that do not exist are absent from the map.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap_ids: &[i32],
+) -> Result<HashMap<i32, Counts>, AppError> {
+    if roadmap_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Each side is aggregated per roadmap before the 1:1 joins, so the plan stays linear even
+    // when the planner's statistics are stale (right after an import, say).
+    let ids = || roadmap_ids.iter().copied();
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "SELECT r.id AS roadmap_id, COALESCE(c.total, 0) AS total, \
+         COALESCE(s.done, 0) AS done, COALESCE(s.learning, 0) AS learning, \
+         COALESCE(s.skipped, 0) AS skipped, s.updated_at AS updated_at, \
+         CAST(CASE WHEN f.roadmap_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS favorite \
+         FROM roadmaps r \
+         LEFT JOIN (SELECT roadmap_id, COUNT(*) AS total FROM topics \
+         WHERE deleted_at IS NULL AND roadmap_id IN ",
+    )
+    .bind_list(ids())
+    .push(
+        " GROUP BY roadmap_id) c ON c.roadmap_id = r.id \
+         LEFT JOIN (SELECT p.roadmap_id AS roadmap_id, \
+         SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
+         SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
+         SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped, \
+         MAX(p.updated_at) AS updated_at \
+         FROM progress p JOIN topics t ON t.id = p.topic_id AND t.roadmap_id = p.roadmap_id \
+         AND t.deleted_at IS NULL WHERE p.user_id = ",
+    )
+    .bind(user_id)
+    .push(" AND p.archived_at IS NULL AND p.roadmap_id IN ")
+    .bind_list(ids())
+    .push(
+        " GROUP BY p.roadmap_id) s ON s.roadmap_id = r.id \
+         LEFT JOIN favorite_roadmaps f ON f.roadmap_id = r.id AND f.user_id = ",
+    )
+    .bind(user_id)
+    .push(" WHERE r.id IN ")
+    .bind_list(ids());
+    let rows = CountRow::find_by_statement(q.build()).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.roadmap_id,
+                Counts {
+                    total: r.total,
+                    done: r.done,
+                    learning: r.learning,
+                    skipped: r.skipped,
+                    favorite: r.favorite > 0,
+                    updated_at: r.updated_at,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Statuses of one user on the live topics of each roadmap, in one statement.
+pub async fn statuses(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap_ids: &[i32],
+) -> Result<HashMap<i32, HashMap<String, ProgressStatus>>, AppError> {
+    let mut out: HashMap<i32, HashMap<String, ProgressStatus>> =
+        roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
+    if roadmap_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = progress::Entity::find()
+        .filter(progress::Column::UserId.eq(user_id))
+        .filter(progress::Column::RoadmapId.is_in(roadmap_ids.iter().copied()))
+        .filter(progress::Column::ArchivedAt.is_null())
+        .all(db)
+        .await?;
+    for row in rows {
+        out.entry(row.roadmap_id)
+            .or_default()
+            .insert(row.topic_id, parse_status(&row.status));
+    }
+    Ok(out)
+}
+
+/// Notes of one user on each roadmap, in one statement.
+pub async fn notes(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap_ids: &[i32],
+) -> Result<HashMap<i32, HashMap<String, String>>, AppError> {
+    let mut out: HashMap<i32, HashMap<String, String>> =
+        roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
+    if roadmap_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = topic_notes::Entity::find()
+        .filter(topic_notes::Column::UserId.eq(user_id))
+        .filter(topic_notes::Column::RoadmapId.is_in(roadmap_ids.iter().copied()))
+        .all(db)
+        .await?;
+    for row in rows {
+        out.entry(row.roadmap_id)
+            .or_default()
+            .insert(row.topic_id, row.note);
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status writes
+
+/// A validated change: a live topic of the roadmap and the status wanted.
+pub struct Wanted<'a> {
+    pub topic: &'a topics::Model,
+    pub status: ProgressStatus,
+    /// When the status was set (imports keep the document's time); `None` means now.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Applies the changes inside `txn` (which must hold the user lock). Returns the changes made.
+async fn apply_in(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap: &roadmaps::Model,
+    wanted: &[Wanted<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<StatusChange>, AppError> {
+    let keys: Vec<String> = wanted.iter().map(|w| w.topic.id.clone()).collect();
+    let mut current: HashMap<String, ProgressStatus> = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        let rows = progress::Entity::find()
+            .filter(progress::Column::UserId.eq(user_id))
+            .filter(progress::Column::TopicId.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?;
+        for row in rows {
+            // An archived row is kept for the record but is no status any more.
+            if row.archived_at.is_none() {
+                current.insert(row.topic_id, parse_status(&row.status));
+            }
+        }
+    }
+
+    let mut changes = Vec::new();
+    let mut upserts = Vec::new();
+    let mut clears = Vec::new();
+    let mut events = Vec::new();
+    for w in wanted {
+        let from = current
+            .get(&w.topic.id)
+            .copied()
+            .unwrap_or(ProgressStatus::Pending);
+        if from == w.status {
+            continue; // idempotent: no write, no event
+        }
+        current.insert(w.topic.id.clone(), w.status);
+        if w.status == ProgressStatus::Pending {
+            clears.push(w.topic.id.clone());
+        } else {
+            upserts.push(progress::ActiveModel {
+                user_id: Set(user_id),
+                topic_id: Set(w.topic.id.clone()),
+                roadmap_id: Set(roadmap.id),
+                status: Set(w.status.as_str().to_owned()),
+                updated_at: Set(w.at.unwrap_or(now).min(now)),
+                archived_at: Set(None),
+            });
+        }
+        events.push(progress_events::ActiveModel {
+            id: NotSet,
+            user_id: Set(user_id),
+            roadmap_id: Set(roadmap.id),
+            topic_id: Set(w.topic.id.clone()),
+            from_status: Set(from.as_str().to_owned()),
+            to_status: Set(w.status.as_str().to_owned()),
+            created_at: Set(now),
+            topic_title: Set(Some(w.topic.title.clone())),
+            roadmap_title: Set(Some(roadmap.title.clone())),
+        });
+        changes.push(StatusChange {
+            topic_id: w.topic.id.clone(),
+            from,
+            to: w.status,
+        });
+    }
+
+    for chunk in upserts.chunks(CHUNK) {
+        progress::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([progress::Column::UserId, progress::Column::TopicId])
+                    .update_columns([
+                        progress::Column::RoadmapId,
+                        progress::Column::Status,
+                        progress::Column::UpdatedAt,
+                        progress::Column::ArchivedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    for chunk in clears.chunks(CHUNK) {
+        progress::Entity::delete_many()
+            .filter(progress::Column::UserId.eq(user_id))
+            .filter(progress::Column::TopicId.is_in(chunk.iter().cloned()))
+            .filter(progress::Column::ArchivedAt.is_null())
+            .exec(txn)
+            .await?;
+    }
+    insert_events(txn, events).await?;
+    Ok(changes)
+}
+
+async fn insert_events(
+    txn: &impl ConnectionTrait,
+    events: Vec<progress_events::ActiveModel>,
+) -> Result<(), AppError> {
+    for chunk in events.chunks(CHUNK) {
+        progress_events::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sets statuses of live topics of one roadmap, all or nothing, in one transaction.
+pub async fn set_statuses(
+    db: &DatabaseConnection,
+    user_id: i32,
+    roadmap: &roadmaps::Model,
+    wanted: &[Wanted<'_>],
+) -> Result<WriteOutcome, AppError> {
+    let now = Utc::now();
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    lock_user(&txn, user_id).await?;
+    let changes = apply_in(&txn, user_id, roadmap, wanted, now).await?;
+    let counts = counts(&txn, user_id, &[roadmap.id])
+        .await?
+        .remove(&roadmap.id)
+        .unwrap_or_default();
+    txn.commit().await?;
+    Ok(WriteOutcome {
+        roadmap_id: roadmap.id,
+        changes,
+        counts,
+        at: now,
+    })
+}
+
+/// Clears every status of the user on the roadmap (rows of deleted topics too: a reset starts
+/// over), recording each in the history.
+pub async fn reset_roadmap(
+    db: &DatabaseConnection,
+    user_id: i32,
+    roadmap: &roadmaps::Model,
+) -> Result<WriteOutcome, AppError> {
+    let now = Utc::now();
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    lock_user(&txn, user_id).await?;
+    let rows = progress::Entity::find()
+        .filter(progress::Column::UserId.eq(user_id))
+        .filter(progress::Column::RoadmapId.eq(roadmap.id))
+        .filter(progress::Column::ArchivedAt.is_null())
+        .find_also_related(topics::Entity)
+        .all(&txn)
+        .await?;
+    let mut changes = Vec::new();
+    let mut events = Vec::new();
+    for (row, topic) in rows {
+        let from = parse_status(&row.status);
+        events.push(progress_events::ActiveModel {
+            id: NotSet,
+            user_id: Set(user_id),
+            roadmap_id: Set(roadmap.id),
+            topic_id: Set(row.topic_id.clone()),
+            from_status: Set(from.as_str().to_owned()),
+            to_status: Set(ProgressStatus::Pending.as_str().to_owned()),
+            created_at: Set(now),
+            topic_title: Set(topic.map(|t| t.title)),
+            roadmap_title: Set(Some(roadmap.title.clone())),
+        });
+        changes.push(StatusChange {
+            topic_id: row.topic_id,
+            from,
+            to: ProgressStatus::Pending,
+        });
+    }
+    progress::Entity::delete_many()
+        .filter(progress::Column::UserId.eq(user_id))
+        .filter(progress::Column::RoadmapId.eq(roadmap.id))
+        .filter(progress::Column::ArchivedAt.is_null())
+        .exec(&txn)
+        .await?;
+    insert_events(&txn, events).await?;
+    let counts = counts(&txn, user_id, &[roadmap.id])
+        .await?
+        .remove(&roadmap.id)
+        .unwrap_or_default();
+    txn.commit().await?;
+    Ok(WriteOutcome {
+        roadmap_id: roadmap.id,
+        changes,
+        counts,
+        at: now,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notes and favourites
+
+/// Checks a note and normalises "nothing" (null, empty, blank) to `None`.
+pub fn check_note(note: Option<String>, field: &str) -> Result<Option<String>, AppError> {
+    let Some(note) = note else { return Ok(None) };
+    if note.trim().is_empty() {
+        return Ok(None);
+    }
+    let n = note.chars().count();
+    if n > MAX_NOTE_CHARS {
+        return Err(AppError::bad_input(
+            field,
+            format!("a note may have at most {MAX_NOTE_CHARS} characters (this one has {n})"),
+        ));
+    }
+    Ok(Some(note))
+}
+
+/// Sets or clears a note (one statement). Returns whether anything changed.
+pub async fn set_note(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    topic: &topics::Model,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let affected = match note {
+        Some(note) => {
+            topic_notes::Entity::insert(topic_notes::ActiveModel {
+                user_id: Set(user_id),
+                topic_id: Set(topic.id.clone()),
+                roadmap_id: Set(topic.roadmap_id),
+                note: Set(note.to_owned()),
+                updated_at: Set(at),
+            })
+            .on_conflict(
+                OnConflict::columns([topic_notes::Column::UserId, topic_notes::Column::TopicId])
+                    .update_columns([
+                        topic_notes::Column::RoadmapId,
+                        topic_notes::Column::Note,
+                        topic_notes::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?
+        }
+        None => {
+            topic_notes::Entity::delete_many()
+                .filter(topic_notes::Column::UserId.eq(user_id))
+                .filter(topic_notes::Column::TopicId.eq(topic.id.clone()))
+                .exec(db)
+                .await?
+                .rows_affected
+        }
+    };
+    Ok(affected > 0)
+}
+
+/// Adds or removes a favourite; returns whether anything changed, and the counts after.
+pub async fn set_favorite(
+    db: &DatabaseConnection,
+    user_id: i32,
+    roadmap_id: i32,
+    favorite: bool,
+) -> Result<(bool, Counts), AppError> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let changed = if favorite {
+        favorite_roadmaps::Entity::insert(favorite_roadmaps::ActiveModel {
+            user_id: Set(user_id),
+            roadmap_id: Set(roadmap_id),
+            created_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                favorite_roadmaps::Column::UserId,
+                favorite_roadmaps::Column::RoadmapId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?
+            > 0
+    } else {
+        favorite_roadmaps::Entity::delete_many()
+            .filter(favorite_roadmaps::Column::UserId.eq(user_id))
+            .filter(favorite_roadmaps::Column::RoadmapId.eq(roadmap_id))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            > 0
+    };
+    let counts = counts(&txn, user_id, &[roadmap_id])
+        .await?
+        .remove(&roadmap_id)
+        .unwrap_or_default();
+    txn.commit().await?;
+    Ok((changed, counts))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The user's roadmaps (`me.progress`)
+
+#[derive(Debug, FromQueryResult)]
+struct IdRow {
+    roadmap_id: i32,
+}
+
+#[derive(FromQueryResult)]
+struct CountOnly {
+    n: i64,
+}
+
+/// Appends the roadmaps a user has progress on or has favourited, one row per roadmap with the
+/// time it was last updated (its favourite time when it has no progress).
+fn push_my_roadmaps(q: &mut Sql, user_id: i32, include_drafts: bool) {
+    q.push(
+        "SELECT x.roadmap_id AS roadmap_id, \
+         COALESCE(MAX(x.progress_at), MAX(x.favorite_at)) AS sort_at FROM (\
+         SELECT p.roadmap_id AS roadmap_id, MAX(p.updated_at) AS progress_at, NULL AS favorite_at \
+         FROM progress p JOIN topics t ON t.id = p.topic_id AND t.roadmap_id = p.roadmap_id \
+         AND t.deleted_at IS NULL WHERE p.user_id = ",
+    )
+    .bind(user_id)
+    .push(
+        " AND p.archived_at IS NULL GROUP BY p.roadmap_id \
+         UNION ALL SELECT f.roadmap_id, NULL, f.created_at FROM favorite_roadmaps f \
+         WHERE f.user_id = ",
+    )
+    .bind(user_id)
+    .push(") x JOIN roadmaps r ON r.id = x.roadmap_id WHERE r.deleted_at IS NULL");
+    if !include_drafts {
+        q.push(" AND r.status = ")
+            .bind(RoadmapStatus::Published.as_str());
+    }
+    q.push(" GROUP BY x.roadmap_id");
+}
+
+pub async fn my_roadmaps_count(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    include_drafts: bool,
+) -> Result<u64, AppError> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT COUNT(*) AS n FROM (");
+    push_my_roadmaps(&mut q, user_id, include_drafts);
+    q.push(") c");
+    Ok(CountOnly::find_by_statement(q.build())
+        .one(db)
+        .await?
+        .map(|r| r.n.max(0) as u64)
+        .unwrap_or(0))
+}
+
+pub async fn my_roadmaps_page(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    include_drafts: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<i32>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    push_my_roadmaps(&mut q, user_id, include_drafts);
+    q.push(" ORDER BY sort_at DESC, x.roadmap_id DESC LIMIT ")
+        .bind(limit as i64)
+        .push(" OFFSET ")
+        .bind(offset as i64);
+    Ok(IdRow::find_by_statement(q.build())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.roadmap_id)
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// History and streak
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub roadmap_id: i32,
+    pub topic_id: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub created_at: DateTime<Utc>,
+    pub topic_title: Option<String>,
+    pub roadmap_title: Option<String>,
+    pub roadmap_slug: Option<String>,
+}
+
+impl ActivityRow {
+    pub fn from(&self) -> ProgressStatus {
+        parse_status(&self.from_status)
+    }
+    pub fn to(&self) -> ProgressStatus {
+        parse_status(&self.to_status)
+    }
+}
+
+pub async fn activity_count(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, AppError> {
+    use sea_orm::PaginatorTrait;
+    Ok(progress_events::Entity::find()
+        .filter(progress_events::Column::UserId.eq(user_id))
+        .count(db)
+        .await?)
+}
+
+/// History, newest first, with titles resolved (current titles; the snapshot when a row is gone).
+pub async fn activity_page(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<ActivityRow>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "SELECT e.id AS id, e.roadmap_id AS roadmap_id, e.topic_id AS topic_id, \
+         e.from_status AS from_status, e.to_status AS to_status, e.created_at AS created_at, \
+         COALESCE(t.title, e.topic_title) AS topic_title, \
+         COALESCE(r.title, e.roadmap_title) AS roadmap_title, r.slug AS roadmap_slug \
+         FROM progress_events e LEFT JOIN topics t ON t.id = e.topic_id \
+         LEFT JOIN roadmaps r ON r.id = e.roadmap_id WHERE e.user_id = ",
+    )
+    .bind(user_id)
+    .push(" ORDER BY e.id DESC LIMIT ")
+    .bind(limit as i64)
+    .push(" OFFSET ")
+    .bind(offset as i64);
+    Ok(ActivityRow::find_by_statement(q.build()).all(db).await?)
+}
+
+#[derive(FromQueryResult)]
+struct BucketRow {
+    bucket: i64,
+}
+
+/// Seconds per activity bucket: every UTC offset in use is a multiple of 15 minutes, so a bucket
+/// never straddles midnight in any time zone.
+pub const BUCKET_SECS: i64 = 900;
+
+/// The distinct 15-minute buckets (Unix seconds / 900) in which the user did anything.
+pub async fn activity_buckets(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<i64>, AppError> {
+    let backend = db.get_database_backend();
+    let mut q = Sql::new(backend);
+    match backend {
+        DbBackend::Postgres => q.push(
+            "SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM created_at) / 900) AS BIGINT) AS bucket \
+             FROM progress_events WHERE user_id = ",
+        ),
+        _ => q.push(
+            "SELECT DISTINCT CAST(strftime('%s', created_at) AS INTEGER) / 900 AS bucket \
+             FROM progress_events WHERE user_id = ",
+        ),
+    };
+    q.bind(user_id);
+    Ok(BucketRow::find_by_statement(q.build())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.bucket)
+        .collect())
+}
+
+/// The user's IANA time zone name as stored (validated on write; UTC when unset).
+pub async fn time_zone(db: &impl ConnectionTrait, user_id: i32) -> Result<String, AppError> {
+    Ok(entity::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|u| u.time_zone)
+        .unwrap_or_else(|| "UTC".to_owned()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export and import
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ExportRow {
+    pub roadmap_id: i32,
+    pub slug: String,
+    pub roadmap_title: String,
+    pub topic_id: String,
+    pub topic_title: String,
+    pub status: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub note_updated_at: Option<DateTime<Utc>>,
+}
+
+/// Everything to export: every live topic with a status or a note, plus favourites without any.
+pub async fn export_rows(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(Vec<ExportRow>, Vec<roadmaps::Model>), AppError> {
+    let backend = db.get_database_backend();
+    // Statuses and notes in one pass: the union of their (user, topic) keys, joined back to both.
+    let mut q = Sql::new(backend);
+    q.push(
+        "SELECT r.id AS roadmap_id, r.slug AS slug, r.title AS roadmap_title, \
+         t.id AS topic_id, t.title AS topic_title, p.status AS status, p.updated_at AS updated_at, \
+         n.note AS note, n.updated_at AS note_updated_at \
+         FROM topics t JOIN roadmaps r ON r.id = t.roadmap_id AND r.deleted_at IS NULL \
+         LEFT JOIN progress p ON p.topic_id = t.id AND p.user_id = ",
+    )
+    .bind(user_id)
+    .push(
+        " AND p.archived_at IS NULL LEFT JOIN topic_notes n ON n.topic_id = t.id AND n.user_id = ",
+    )
+    .bind(user_id)
+    .push(
+        " WHERE t.deleted_at IS NULL AND (p.topic_id IS NOT NULL OR n.topic_id IS NOT NULL) \
+         ORDER BY r.slug, t.position, t.id",
+    );
+    let rows = ExportRow::find_by_statement(q.build()).all(db).await?;
+    let favs = favorite_roadmaps::Entity::find()
+        .filter(favorite_roadmaps::Column::UserId.eq(user_id))
+        .all(db)
+        .await?;
+    let fav_ids: Vec<i32> = favs.iter().map(|f| f.roadmap_id).collect();
+    let fav_roadmaps = if fav_ids.is_empty() {
+        Vec::new()
+    } else {
+        roadmaps::Entity::find()
+            .filter(roadmaps::Column::Id.is_in(fav_ids))
+            .filter(roadmaps::Column::DeletedAt.is_null())
+            .all(db)
+            .await?
+    };
+    Ok((rows, fav_roadmaps))
+}
+
+/// Live (not deleted) roadmaps by slug.
+pub async fn roadmaps_by_slug(
+    db: &impl ConnectionTrait,
+    slugs: &[String],
+) -> Result<HashMap<String, roadmaps::Model>, AppError> {
+    let mut out = HashMap::new();
+    for chunk in slugs.chunks(CHUNK) {
+        let rows = roadmaps::Entity::find()
+            .filter(roadmaps::Column::Slug.is_in(chunk.iter().cloned()))
+            .filter(roadmaps::Column::DeletedAt.is_null())
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.slug.clone(), r)));
+    }
+    Ok(out)
+}
+
+/// Live topics by id (any roadmap).
+pub async fn live_topics_by_id(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<HashMap<String, topics::Model>, AppError> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        let rows = topics::Entity::find()
+            .filter(topics::Column::Id.is_in(chunk.iter().cloned()))
+            .filter(topics::Column::DeletedAt.is_null())
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|t| (t.id.clone(), t)));
+    }
+    Ok(out)
+}
+
+/// One roadmap's share of a validated import.
+pub struct ImportPart<'a> {
+    pub roadmap: &'a roadmaps::Model,
+    pub favorite: bool,
+    pub statuses: Vec<Wanted<'a>>,
+    pub notes: Vec<NoteWanted<'a>>,
+}
+
+pub struct NoteWanted<'a> {
+    pub topic: &'a topics::Model,
+    /// The note to set, or `None` to clear it.
+    pub note: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+pub struct ImportOutcome {
+    pub writes: Vec<WriteOutcome>,
+    pub notes_changed: u64,
+    pub favorites_added: u64,
+    /// Roadmaps whose notes or favourite changed but no status did.
+    pub touched: HashSet<i32>,
+}
+
+/// Applies a validated import in one transaction.
+pub async fn import(
+    db: &DatabaseConnection,
+    user_id: i32,
+    parts: &[ImportPart<'_>],
+) -> Result<ImportOutcome, AppError> {
+    let now = Utc::now();
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    lock_user(&txn, user_id).await?;
+    let mut writes = Vec::new();
+    let mut notes_changed = 0;
+    let mut favorites_added = 0;
+    let mut touched = HashSet::new();
+    for part in parts {
+        let changes = apply_in(&txn, user_id, part.roadmap, &part.statuses, now).await?;
+        for n in &part.notes {
+            let at = n.at.unwrap_or(now).min(now);
+            if set_note(&txn, user_id, n.topic, n.note.as_deref(), at).await? {
+                notes_changed += 1;
+                touched.insert(part.roadmap.id);
+            }
+        }
+        if part.favorite {
+            let added = favorite_roadmaps::Entity::insert(favorite_roadmaps::ActiveModel {
+                user_id: Set(user_id),
+                roadmap_id: Set(part.roadmap.id),
+                created_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    favorite_roadmaps::Column::UserId,
+                    favorite_roadmaps::Column::RoadmapId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            if added > 0 {
+                favorites_added += added;
+                touched.insert(part.roadmap.id);
+            }
+        }
+        if !changes.is_empty() {
+            touched.insert(part.roadmap.id);
+        }
+        writes.push(WriteOutcome {
+            roadmap_id: part.roadmap.id,
+            changes,
+            counts: Counts::default(),
+            at: now,
+        });
+    }
+    let ids: Vec<i32> = writes.iter().map(|w| w.roadmap_id).collect();
+    let mut all = counts(&txn, user_id, &ids).await?;
+    for w in &mut writes {
+        w.counts = all.remove(&w.roadmap_id).unwrap_or_default();
+    }
+    txn.commit().await?;
+    Ok(ImportOutcome {
+        writes,
+        notes_changed,
+        favorites_added,
+        touched,
+    })
+}

@@ -1,0 +1,205 @@
+//! GraphQL over WebSocket on `/graphql` (`graphql-transport-ws`, and the legacy `graphql-ws`),
+//! for `myProgressChanged`. The `connection_init` payload carries the access token:
+//! `{"Authorization": "Bearer <token>"}`; without a valid one the socket is closed with 4403.
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::http::{WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::Data;
+use axum::body::Body;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{future, SinkExt, StreamExt};
+
+use crate::app::AppState;
+use crate::graphql::context::{ClientIp, RequestId, Viewer};
+use crate::graphql::loaders::Loaders;
+
+/// Close codes of the `graphql-transport-ws` protocol.
+pub const CLOSE_FORBIDDEN: u16 = 4403;
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
+/// How long a client has to send `connection_init`.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `GET /graphql`: a WebSocket upgrade goes to the subscription transport, anything else to the
+/// GraphQL-over-HTTP handler.
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request<Body>,
+) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        let raw = parts.uri.query().map(str::to_owned);
+        return crate::graphql::http::graphql_get(
+            State(state),
+            ConnectInfo(peer),
+            parts.headers,
+            RawQuery(raw),
+        )
+        .await;
+    }
+    let Some(protocol) = protocol_of(&parts.headers) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Sec-WebSocket-Protocol must be graphql-transport-ws",
+        )
+            .into_response();
+    };
+    match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(ws) => ws
+            .protocols(ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |socket| serve(socket, state, protocol, peer)),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+fn protocol_of(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())?
+        .split(',')
+        .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+}
+
+/// The bearer token of a `connection_init` payload (`Authorization`, any case).
+fn token_of(payload: &serde_json::Value) -> Option<String> {
+    let obj = payload.as_object()?;
+    let value = obj
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str())?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+async fn authenticate(
+    state: &AppState,
+    payload: serde_json::Value,
+    peer: SocketAddr,
+) -> Result<Data, String> {
+    let token = token_of(&payload).ok_or_else(|| {
+        "connection_init must carry {\"Authorization\": \"Bearer <access token>\"}".to_owned()
+    })?;
+    let viewer: Viewer = crate::graphql::http::viewer_from_token(state, &token).await;
+    if viewer.user.is_none() {
+        return Err(viewer
+            .token_error
+            .unwrap_or_else(|| "The access token was refused".to_owned()));
+    }
+    let mut data = Data::default();
+    data.insert(viewer);
+    data.insert(Loaders::new(&state.db));
+    data.insert(ClientIp(peer.ip().to_string()));
+    data.insert(RequestId(format!("ws-{}", uuid::Uuid::new_v4().simple())));
+    Ok(data)
+}
+
+async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, peer: SocketAddr) {
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|m| future::ready(m.is_ok()))
+        .filter_map(|m| {
+            future::ready(match m {
+                Ok(Message::Text(t)) => Some(t.as_bytes().to_vec()),
+                Ok(Message::Binary(b)) => Some(b.to_vec()),
+                _ => None,
+            })
+        });
+    let denied = Arc::new(AtomicBool::new(false));
+    let initialised = Arc::new(AtomicBool::new(false));
+    let (denied_in, init_in, state_in) = (denied.clone(), initialised.clone(), state.clone());
+    let mut out = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+        .on_connection_init(move |payload| async move {
+            init_in.store(true, Ordering::SeqCst);
+            authenticate(&state_in, payload, peer).await.map_err(|msg| {
+                denied_in.store(true, Ordering::SeqCst);
+                async_graphql::Error::new(msg)
+            })
+        });
+
+    let deadline = tokio::time::sleep(INIT_TIMEOUT);
+    tokio::pin!(deadline);
+    loop {
+        let msg = tokio::select! {
+            m = out.next() => m,
+            _ = &mut deadline, if !initialised.load(Ordering::SeqCst) => {
+                let _ = sink.send(close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")).await;
+                break;
+            }
+        };
+        let Some(msg) = msg else {
+            if denied.load(Ordering::SeqCst) {
+                // The legacy protocol reports a refused init as a message; close like the new one.
+                let _ = sink.send(close(CLOSE_FORBIDDEN, "Forbidden")).await;
+            }
+            break;
+        };
+        let frame = match msg {
+            WsMessage::Text(text) => Message::Text(text.into()),
+            WsMessage::Close(code, reason) => {
+                let code = if denied.load(Ordering::SeqCst) {
+                    CLOSE_FORBIDDEN
+                } else if code == 1011 && !initialised.load(Ordering::SeqCst) {
+                    // A subscribe before connection_init.
+                    CLOSE_UNAUTHORIZED
+                } else {
+                    code
+                };
+                let _ = sink.send(close(code, &reason)).await;
+                break;
+            }
+        };
+        if sink.send(frame).await.is_err() {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    // Close reasons are limited to 123 bytes.
+    let mut reason = reason.to_owned();
+    while reason.len() > 120 {
+        reason.pop();
+    }
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_token_from_the_init_payload() {
+        assert_eq!(
+            token_of(&json!({"Authorization": "Bearer abc"})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            token_of(&json!({"authorization": "Bearer  abc "})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(token_of(&json!({"Authorization": "abc"})), None);
+        assert_eq!(token_of(&json!({})), None);
+        assert_eq!(token_of(&json!(null)), None);
+    }
+}

@@ -1,0 +1,234 @@
+//! Roadmap queries used by resolvers and the CLI. Only this layer talks to SeaORM.
+use entity::{roadmap_tags, roadmaps};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+};
+
+use super::types::{RoadmapKind, RoadmapStatus};
+use crate::error::AppError;
+
+pub struct ListFilter {
+    pub kind: Option<RoadmapKind>,
+    pub tag: Option<String>,
+    pub include_drafts: bool,
+}
+
+fn filtered(filter: &ListFilter) -> Select<roadmaps::Entity> {
+    let mut q = roadmaps::Entity::find().filter(roadmaps::Column::DeletedAt.is_null());
+    if !filter.include_drafts {
+        q = q.filter(roadmaps::Column::Status.eq(RoadmapStatus::Published.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        q = q.filter(roadmaps::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = roadmap_tags::Entity::find()
+            .select_only()
+            .column(roadmap_tags::Column::RoadmapId)
+            .filter(roadmap_tags::Column::Tag.eq(tag.trim().to_lowercase()))
+            .into_query();
+        q = q.filter(roadmaps::Column::Id.in_subquery(tagged));
+    }
+    q
+}
+
+pub async fn count(db: &impl ConnectionTrait, filter: &ListFilter) -> Result<u64, AppError> {
+    Ok(filtered(filter).count(db).await?)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ListFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<roadmaps::Model>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(filtered(filter)
+        .order_by_asc(roadmaps::Column::SortOrder)
+        .order_by_asc(roadmaps::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<roadmaps::Model>, AppError> {
+    Ok(roadmaps::Entity::find()
+        .filter(roadmaps::Column::Slug.eq(slug.trim()))
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+/// Whether any roadmap, live or deleted, ever had this slug (seeding must not recreate it).
+pub async fn slug_ever_used(db: &impl ConnectionTrait, slug: &str) -> Result<bool, AppError> {
+    Ok(roadmaps::Entity::find()
+        .filter(roadmaps::Column::Slug.eq(slug.trim()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// What an import did.
+#[derive(Debug, Clone, async_graphql::SimpleObject)]
+#[graphql(complex)]
+pub struct ImportReport {
+    pub slug: String,
+    pub mode: super::types::ImportMode,
+    /// True when the import created the roadmap (CREATE).
+    pub created: bool,
+    /// True when the roadmap's metadata, tags or related roadmaps changed (REPLACE).
+    pub roadmap_changed: bool,
+    /// Topics created, or brought back after an earlier removal (their progress comes back too).
+    pub topics_added: u64,
+    /// Topics whose title, description, kind, legend, resources or parent changed.
+    pub topics_changed: u64,
+    /// Topics the document no longer has: soft-deleted, learners' progress on them kept.
+    pub topics_removed: u64,
+    /// Topics that only moved among their siblings.
+    pub topics_reordered: u64,
+    pub resources_added: u64,
+    pub resources_removed: u64,
+    /// Keys of the added topics, in document order.
+    pub added_topic_ids: Vec<String>,
+    pub changed_topic_ids: Vec<String>,
+    pub removed_topic_ids: Vec<String>,
+    /// Related roadmap slugs that name no roadmap here (kept out; set them again once they exist).
+    pub unresolved_related: Vec<String>,
+}
+
+impl ImportReport {
+    pub fn new(slug: String, mode: super::types::ImportMode) -> Self {
+        Self {
+            slug,
+            mode,
+            created: false,
+            roadmap_changed: false,
+            topics_added: 0,
+            topics_changed: 0,
+            topics_removed: 0,
+            topics_reordered: 0,
+            resources_added: 0,
+            resources_removed: 0,
+            added_topic_ids: Vec::new(),
+            changed_topic_ids: Vec::new(),
+            removed_topic_ids: Vec::new(),
+            unresolved_related: Vec::new(),
+        }
+    }
+
+    /// True when the import wrote nothing but its revision.
+    pub fn is_noop(&self) -> bool {
+        !self.created
+            && !self.roadmap_changed
+            && self.topics_added == 0
+            && self.topics_changed == 0
+            && self.topics_removed == 0
+            && self.topics_reordered == 0
+            && self.resources_added == 0
+            && self.resources_removed == 0
+    }
+}
+
+#[async_graphql::ComplexObject]
+impl ImportReport {
+    /// The imported roadmap as it is now.
+    async fn roadmap(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> crate::error::ApiResult<Option<super::Roadmap>> {
+        let model = by_slug(crate::graphql::context::db(ctx), &self.slug).await?;
+        Ok(model
+            .filter(|m| super::is_visible(crate::graphql::context::viewer(ctx), m))
+            .map(|m| super::Roadmap(std::sync::Arc::new(m))))
+    }
+}
+
+/// Creates a new roadmap from a validated document. Runs inside the caller's transaction.
+pub async fn import_create(
+    txn: &impl ConnectionTrait,
+    doc: &super::document::RoadmapDocument,
+) -> Result<ImportReport, AppError> {
+    super::import::import(
+        txn,
+        doc,
+        super::types::ImportMode::Create,
+        &super::revisions::Actor::seed(),
+    )
+    .await
+}
+
+/// Replaces a roadmap's tags (stored lower-case, in the given order).
+pub async fn set_tags(
+    txn: &impl ConnectionTrait,
+    roadmap_id: i32,
+    tags: &[String],
+) -> Result<(), AppError> {
+    use sea_orm::ActiveValue::Set;
+    roadmap_tags::Entity::delete_many()
+        .filter(roadmap_tags::Column::RoadmapId.eq(roadmap_id))
+        .exec(txn)
+        .await?;
+    let rows: Vec<roadmap_tags::ActiveModel> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| roadmap_tags::ActiveModel {
+            roadmap_id: Set(roadmap_id),
+            tag: Set(t.trim().to_lowercase()),
+            position: Set(i as i32),
+        })
+        .collect();
+    if !rows.is_empty() {
+        roadmap_tags::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces a roadmap's related roadmaps by slug, in order. Returns the slugs that match nothing.
+pub async fn set_related(
+    txn: &impl ConnectionTrait,
+    roadmap_id: i32,
+    slugs: &[String],
+) -> Result<Vec<String>, AppError> {
+    use entity::roadmap_relations;
+    use sea_orm::ActiveValue::Set;
+    roadmap_relations::Entity::delete_many()
+        .filter(roadmap_relations::Column::RoadmapId.eq(roadmap_id))
+        .exec(txn)
+        .await?;
+    let found = roadmaps::Entity::find()
+        .filter(roadmaps::Column::Slug.is_in(slugs.iter().cloned()))
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .all(txn)
+        .await?;
+    let mut rows = Vec::new();
+    let mut unresolved = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for slug in slugs {
+        match found.iter().find(|r| &r.slug == slug) {
+            Some(r) if r.id != roadmap_id && seen.insert(r.id) => {
+                rows.push(roadmap_relations::ActiveModel {
+                    roadmap_id: Set(roadmap_id),
+                    related_id: Set(r.id),
+                    position: Set(rows.len() as i32),
+                })
+            }
+            Some(_) => {}
+            None => unresolved.push(slug.clone()),
+        }
+    }
+    if !rows.is_empty() {
+        roadmap_relations::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(unresolved)
+}
