@@ -7,6 +7,7 @@ mod m20261121_000003_create_progress;
 mod m20261121_000050_admin_editing;
 mod m20261121_000060_progress_event_titles;
 mod m20261121_000070_content_version;
+mod m20261121_000080_progress_read_indexes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000050_admin_editing::Migration),
             Box::new(m20261121_000060_progress_event_titles::Migration),
             Box::new(m20261121_000070_content_version::Migration),
+            Box::new(m20261121_000080_progress_read_indexes::Migration),
         ]
     }
 }
