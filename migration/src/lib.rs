@@ -8,6 +8,7 @@ mod m20261121_000050_admin_editing;
 mod m20261121_000060_progress_event_titles;
 mod m20261121_000070_content_version;
 mod m20261121_000080_progress_read_indexes;
+mod m20261121_000090_progress_previous_status;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000060_progress_event_titles::Migration),
             Box::new(m20261121_000070_content_version::Migration),
             Box::new(m20261121_000080_progress_read_indexes::Migration),
+            Box::new(m20261121_000090_progress_previous_status::Migration),
         ]
     }
 }

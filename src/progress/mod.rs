@@ -518,12 +518,7 @@ impl ProgressMutation {
         let (topic, roadmap) = service::live_topic(db(ctx), &key, include_drafts(ctx))
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
-        let wanted = [Wanted {
-            topic: &topic,
-            status,
-            at: None,
-        }];
-        let out = service::set_statuses(db(ctx), user, &roadmap, &wanted).await?;
+        let out = service::set_status(db(ctx), user, &roadmap, &topic, status).await?;
         after_status_write(ctx, user, ProgressChangeKind::Status, &out);
         let topic = topic_in(ctx, roadmap.id, &key)
             .await?

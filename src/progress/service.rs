@@ -354,17 +354,7 @@ async fn apply_in(
                 archived_at: Set(None),
             });
         }
-        events.push(progress_events::ActiveModel {
-            id: NotSet,
-            user_id: Set(user_id),
-            roadmap_id: Set(roadmap.id),
-            topic_id: Set(w.topic.id.clone()),
-            from_status: Set(from.as_str().to_owned()),
-            to_status: Set(w.status.as_str().to_owned()),
-            created_at: Set(now),
-            topic_title: Set(Some(w.topic.title.clone())),
-            roadmap_title: Set(Some(roadmap.title.clone())),
-        });
+        events.push(event(user_id, roadmap, w.topic, from, w.status, now));
         changes.push(StatusChange {
             topic_id: w.topic.id.clone(),
             from,
@@ -434,6 +424,155 @@ pub async fn set_statuses(
         counts,
         at: now,
     })
+}
+
+/// Sets one status: the fast path of `setTopicStatus`. The upsert (or, for `PENDING`, the delete)
+/// and the history event are one statement on PostgreSQL, so one round trip and one implicit
+/// transaction; the row lock the upsert takes orders concurrent writers of the same topic, and
+/// `previous_status` (set from the latest committed row inside `DO UPDATE`) gives the event its
+/// exact `from`. Setting the status a topic already has matches no row: no write, no event.
+/// SQLite cannot write in a CTE: there the same two statements run in one transaction, behind
+/// this process's writer queue. Counts are read after the commit.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    user_id: i32,
+    roadmap: &roadmaps::Model,
+    topic: &topics::Model,
+    status: ProgressStatus,
+) -> Result<WriteOutcome, AppError> {
+    let now = Utc::now();
+    let backend = db.get_database_backend();
+    let from = match backend {
+        DbBackend::Postgres => {
+            // The write as a CTE; the event row is inserted from what it returned.
+            let mut q = Sql::new(backend);
+            q.push("WITH w AS (");
+            push_status_write(&mut q, user_id, roadmap, topic, status, now);
+            q.push(
+                ") INSERT INTO progress_events (user_id, roadmap_id, topic_id, from_status, \
+                 to_status, created_at, topic_title, roadmap_title) SELECT ",
+            )
+            .bind(user_id)
+            .push(", ")
+            .bind(roadmap.id)
+            .push(", ")
+            .bind(topic.id.clone())
+            .push(", w.from_status, ")
+            .bind(status.as_str())
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(topic.title.clone())
+            .push(", ")
+            .bind(roadmap.title.clone())
+            .push(" FROM w RETURNING from_status");
+            db.query_one(q.build()).await?
+        }
+        _ => {
+            let _turn = write_turn(db).await;
+            let txn = db.begin().await?;
+            // The write comes first, so SQLite takes its write lock before anything is read.
+            let mut write = Sql::new(backend);
+            push_status_write(&mut write, user_id, roadmap, topic, status, now);
+            let row = txn.query_one(write.build()).await?;
+            if let Some(row) = &row {
+                let from: String = row.try_get("", "from_status")?;
+                insert_events(
+                    &txn,
+                    vec![event(
+                        user_id,
+                        roadmap,
+                        topic,
+                        parse_status(&from),
+                        status,
+                        now,
+                    )],
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            row
+        }
+    };
+    let changes = match from {
+        Some(row) => {
+            let from: String = row.try_get("", "from_status")?;
+            vec![StatusChange {
+                topic_id: topic.id.clone(),
+                from: parse_status(&from),
+                to: status,
+            }]
+        }
+        None => Vec::new(),
+    };
+    let counts = counts(db, user_id, &[roadmap.id])
+        .await?
+        .remove(&roadmap.id)
+        .unwrap_or_default();
+    Ok(WriteOutcome {
+        roadmap_id: roadmap.id,
+        changes,
+        counts,
+        at: now,
+    })
+}
+
+/// The write of [`set_status`]: returns `from_status` when it changed something.
+fn push_status_write(
+    q: &mut Sql,
+    user_id: i32,
+    roadmap: &roadmaps::Model,
+    topic: &topics::Model,
+    status: ProgressStatus,
+    now: DateTime<Utc>,
+) {
+    if status == ProgressStatus::Pending {
+        q.push("DELETE FROM progress WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND topic_id = ")
+            .bind(topic.id.clone())
+            .push(" AND archived_at IS NULL RETURNING status AS from_status");
+    } else {
+        q.push("INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at) VALUES (")
+            .bind(user_id)
+            .push(", ")
+            .bind(topic.id.clone())
+            .push(", ")
+            .bind(roadmap.id)
+            .push(", ")
+            .bind(status.as_str())
+            .push(", ")
+            .bind(now)
+            .push(
+                ") ON CONFLICT (user_id, topic_id) DO UPDATE SET \
+             previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
+             status = excluded.status, updated_at = excluded.updated_at, \
+             roadmap_id = excluded.roadmap_id, archived_at = NULL \
+             WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
+             RETURNING COALESCE(previous_status, 'PENDING') AS from_status",
+            );
+    }
+}
+
+fn event(
+    user_id: i32,
+    roadmap: &roadmaps::Model,
+    topic: &topics::Model,
+    from: ProgressStatus,
+    to: ProgressStatus,
+    at: DateTime<Utc>,
+) -> progress_events::ActiveModel {
+    progress_events::ActiveModel {
+        id: NotSet,
+        user_id: Set(user_id),
+        roadmap_id: Set(roadmap.id),
+        topic_id: Set(topic.id.clone()),
+        from_status: Set(from.as_str().to_owned()),
+        to_status: Set(to.as_str().to_owned()),
+        created_at: Set(at),
+        topic_title: Set(Some(topic.title.clone())),
+        roadmap_title: Set(Some(roadmap.title.clone())),
+    }
 }
 
 /// Clears every status of the user on the roadmap (rows of deleted topics too: a reset starts
