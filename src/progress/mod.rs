@@ -323,15 +323,35 @@ pub struct Streak {
     pub time_zone: String,
 }
 
-#[derive(SimpleObject)]
 pub struct SetTopicStatusPayload {
+    roadmap_id: i32,
+    topic_key: String,
+    status: ProgressStatus,
+    changed: bool,
+    progress: RoadmapProgress,
+}
+
+#[Object]
+impl SetTopicStatusPayload {
     /// The topic; its `myStatus` is the new status.
-    pub topic: Topic,
-    pub status: ProgressStatus,
+    async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Topic> {
+        // Resolved only when asked for: it needs the roadmap's tree, which a client that only
+        // wants `changed` should not pay for on every click.
+        topic_in(ctx, self.roadmap_id, &self.topic_key)
+            .await?
+            .ok_or_else(|| not_found_topic(&GlobalId::Topic(self.topic_key.clone()).encode()))
+    }
+    async fn status(&self) -> ProgressStatus {
+        self.status
+    }
     /// False when the topic already had this status (nothing was written).
-    pub changed: bool,
+    async fn changed(&self) -> bool {
+        self.changed
+    }
     /// Your counts on the topic's roadmap after the change.
-    pub progress: RoadmapProgress,
+    async fn progress(&self) -> RoadmapProgress {
+        self.progress.clone()
+    }
 }
 
 #[derive(InputObject)]
@@ -520,11 +540,9 @@ impl ProgressMutation {
             .ok_or_else(|| not_found_topic(&topic_id))?;
         let out = service::set_status(db(ctx), user, &roadmap, &topic, status).await?;
         after_status_write(ctx, user, ProgressChangeKind::Status, &out);
-        let topic = topic_in(ctx, roadmap.id, &key)
-            .await?
-            .ok_or_else(|| not_found_topic(&topic_id))?;
         Ok(SetTopicStatusPayload {
-            topic,
+            roadmap_id: roadmap.id,
+            topic_key: key,
             status,
             changed: !out.changes.is_empty(),
             progress: RoadmapProgress {
