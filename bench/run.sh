@@ -73,7 +73,9 @@ MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | s
 LABEL="$(date -u +%Y-%m-%d), $DB, scale $SCALE ($(echo "${GEN[@]}")), $MACHINE, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 ARGS=(--duration "$DURATION" --label "$LABEL")
 if [ -n "$ONLY" ]; then ARGS+=(--only "$ONLY"); fi
-target/release/examples/loadgen --bin "$BIN" "${ENV[@]}" "${ARGS[@]}"
+TABLE="$(mktemp)"
+trap 'rm -f "$TABLE"' EXIT
+target/release/examples/loadgen --bin "$BIN" "${ENV[@]}" "${ARGS[@]}" | tee "$TABLE"
 
 # Writes: the raw upsert the setTopicStatus mutation is compared with (PostgreSQL only).
 if [ "$DB" = postgres ] && { [ -z "$ONLY" ] || [[ ",$ONLY," == *",c"* ]]; } && command -v pgbench >/dev/null; then
@@ -81,6 +83,11 @@ if [ "$DB" = postgres ] && { [ -z "$ONLY" ] || [[ ",$ONLY," == *",c"* ]]; } && c
     RM=$(psql -qtA "$URL" -c "SELECT id FROM roadmaps WHERE slug = 'gen-000'")
     echo
     echo "raw INSERT … ON CONFLICT loop (pgbench, 8 clients, ${DURATION} s):"
-    pgbench -n -q -c 8 -j 2 -T "$DURATION" -D "base=$BASE" -D "roadmap=$RM" \
-        -f bench/upsert.sql "$URL" 2>&1 | grep -E "^(tps|latency average)"
+    RAW=$(pgbench -n -c 8 -j 2 -T "$DURATION" -D "base=$BASE" -D "roadmap=$RM" \
+        -f bench/upsert.sql "$URL" 2>&1 | tee /dev/stderr | awk '/^tps/ {print $3}')
+    # Column 5 of the c8 row is its requests/s.
+    MUT=$(awk -F'|' '$2 ~ /^ c8 / {gsub(/ /, "", $5); print $5}' "$TABLE")
+    if [ -n "$RAW" ] && [ -n "$MUT" ]; then
+        awk -v m="$MUT" -v r="$RAW" 'BEGIN { printf "setTopicStatus %d/s vs raw upsert %.0f/s: ratio %.2f\n", m, r, m / r }'
+    fi
 fi
