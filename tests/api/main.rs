@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod cache;
+mod generate;
 mod http;
 mod progress;
 mod roadmaps;
