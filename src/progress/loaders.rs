@@ -80,14 +80,6 @@ impl ProgressLoaders {
             .copied()
     }
 
-    /// Counts of many roadmaps in one statement (a page of `me.progress`).
-    pub async fn counts_many(
-        &self,
-        keys: Vec<UserRoadmap>,
-    ) -> Result<HashMap<UserRoadmap, Counts>, ApiError> {
-        self.counts.load_many(keys).await
-    }
-
     /// Forgets what was loaded, after a write (or before a subscription resolves a new event).
     pub fn clear(&self) {
         forget(&self.status_memo);

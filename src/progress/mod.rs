@@ -28,7 +28,6 @@ use crate::roadmaps::{self, Roadmap};
 use crate::topics::{tree_of, Topic};
 pub use bus::ProgressBus;
 use bus::{NoteNotice, Notice};
-use loaders::UserRoadmap;
 use service::{Counts, StatusChange, Wanted};
 pub use types::{ProgressChangeKind, ProgressStatus};
 
@@ -163,15 +162,10 @@ pub async fn my_progress(
     let drafts = include_drafts(ctx);
     let total = service::my_roadmaps_count(db(ctx), user_id, drafts).await?;
     let (offset, limit) = page.window(total);
-    let ids = service::my_roadmaps_page(db(ctx), user_id, drafts, offset, limit).await?;
-    let keys: Vec<UserRoadmap> = ids.iter().map(|id| (user_id, *id)).collect();
-    let counts = loaders(ctx).progress.counts_many(keys).await?;
-    let items = ids
+    let items = service::my_roadmaps_page(db(ctx), user_id, drafts, offset, limit)
+        .await?
         .into_iter()
-        .map(|id| RoadmapProgress {
-            roadmap_id: id,
-            counts: counts.get(&(user_id, id)).copied().unwrap_or_default(),
-        })
+        .map(|(roadmap_id, counts)| RoadmapProgress { roadmap_id, counts })
         .collect();
     Ok(page.connection(total, items))
 }

@@ -178,6 +178,19 @@ struct CountRow {
     updated_at: Option<DateTime<Utc>>,
 }
 
+impl From<CountRow> for Counts {
+    fn from(r: CountRow) -> Self {
+        Counts {
+            total: r.total,
+            done: r.done,
+            learning: r.learning,
+            skipped: r.skipped,
+            favorite: r.favorite > 0,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
 /// Counts of one user on each roadmap, in one statement. `total` and the statuses range over the
 /// same set, the live topics, so `done == total` is reachable; archived rows and rows of deleted
 /// topics count nowhere. Roadmaps that do not exist are absent from the map.
@@ -227,22 +240,7 @@ pub async fn counts(
     .push(" WHERE r.id IN ")
     .bind_list(ids());
     let rows = CountRow::find_by_statement(q.build()).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.roadmap_id,
-                Counts {
-                    total: r.total,
-                    done: r.done,
-                    learning: r.learning,
-                    skipped: r.skipped,
-                    favorite: r.favorite > 0,
-                    updated_at: r.updated_at,
-                },
-            )
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| (r.roadmap_id, r.into())).collect())
 }
 
 /// Statuses of one user on the live topics of each roadmap, in one statement.
@@ -740,30 +738,42 @@ pub async fn set_favorite(
 // ---------------------------------------------------------------------------------------------
 // The user's roadmaps (`me.progress`)
 
-#[derive(Debug, FromQueryResult)]
-struct IdRow {
-    roadmap_id: i32,
-}
-
 #[derive(FromQueryResult)]
 struct CountOnly {
     n: i64,
 }
 
 /// Appends the roadmaps a user has progress on or has favourited, one row per roadmap with the
-/// time it was last updated (its favourite time when it has no progress).
-fn push_my_roadmaps(q: &mut Sql, user_id: i32, include_drafts: bool) {
+/// time it was last updated (its favourite time when it has no progress). `with_counts` adds the
+/// columns of [`CountRow`], computed in the same pass over the user's progress rows (the same
+/// sets as [`counts`]: live topics, rows not archived).
+fn push_my_roadmaps(q: &mut Sql, user_id: i32, include_drafts: bool, with_counts: bool) {
+    q.push("SELECT x.roadmap_id AS roadmap_id, COALESCE(MAX(x.progress_at), MAX(x.favorite_at)) AS sort_at");
+    if with_counts {
+        // Totals only for the rows returned; the subquery is an index-only count.
+        q.push(
+            ", CAST(COALESCE(SUM(x.done), 0) AS BIGINT) AS done, \
+             CAST(COALESCE(SUM(x.learning), 0) AS BIGINT) AS learning, \
+             CAST(COALESCE(SUM(x.skipped), 0) AS BIGINT) AS skipped, \
+             MAX(x.progress_at) AS updated_at, \
+             CAST(COUNT(x.favorite_at) AS BIGINT) AS favorite, \
+             (SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = x.roadmap_id \
+             AND t.deleted_at IS NULL) AS total",
+        );
+    }
     q.push(
-        "SELECT x.roadmap_id AS roadmap_id, \
-         COALESCE(MAX(x.progress_at), MAX(x.favorite_at)) AS sort_at FROM (\
-         SELECT p.roadmap_id AS roadmap_id, MAX(p.updated_at) AS progress_at, NULL AS favorite_at \
+        " FROM (SELECT p.roadmap_id AS roadmap_id, MAX(p.updated_at) AS progress_at, \
+         NULL AS favorite_at, \
+         SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
+         SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
+         SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped \
          FROM progress p WHERE p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) \
          AND p.user_id = ",
     )
     .bind(user_id)
     .push(
         " AND p.archived_at IS NULL GROUP BY p.roadmap_id \
-         UNION ALL SELECT f.roadmap_id, NULL, f.created_at FROM favorite_roadmaps f \
+         UNION ALL SELECT f.roadmap_id, NULL, f.created_at, 0, 0, 0 FROM favorite_roadmaps f \
          WHERE f.user_id = ",
     )
     .bind(user_id)
@@ -782,7 +792,7 @@ pub async fn my_roadmaps_count(
 ) -> Result<u64, AppError> {
     let mut q = Sql::new(db.get_database_backend());
     q.push("SELECT COUNT(*) AS n FROM (");
-    push_my_roadmaps(&mut q, user_id, include_drafts);
+    push_my_roadmaps(&mut q, user_id, include_drafts, false);
     q.push(") c");
     Ok(CountOnly::find_by_statement(q.build())
         .one(db)
@@ -791,27 +801,29 @@ pub async fn my_roadmaps_count(
         .unwrap_or(0))
 }
 
+/// One page of the user's roadmaps, most recently updated first, each with its counts: one
+/// statement, so a dashboard of 50 roadmaps does not aggregate the user's rows a second time.
 pub async fn my_roadmaps_page(
     db: &impl ConnectionTrait,
     user_id: i32,
     include_drafts: bool,
     offset: u64,
     limit: u64,
-) -> Result<Vec<i32>, AppError> {
+) -> Result<Vec<(i32, Counts)>, AppError> {
     if limit == 0 {
         return Ok(Vec::new());
     }
     let mut q = Sql::new(db.get_database_backend());
-    push_my_roadmaps(&mut q, user_id, include_drafts);
+    push_my_roadmaps(&mut q, user_id, include_drafts, true);
     q.push(" ORDER BY sort_at DESC, x.roadmap_id DESC LIMIT ")
         .bind(limit as i64)
         .push(" OFFSET ")
         .bind(offset as i64);
-    Ok(IdRow::find_by_statement(q.build())
+    Ok(CountRow::find_by_statement(q.build())
         .all(db)
         .await?
         .into_iter()
-        .map(|r| r.roadmap_id)
+        .map(|r| (r.roadmap_id, r.into()))
         .collect())
 }
 

@@ -733,6 +733,51 @@ async fn me_progress_orders_and_pages_and_streak_follows_the_time_zone() {
     let body = app.gql_as(t, ME_PROGRESS, json!({ "first": 101 })).await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
 
+    // Each dashboard row (counted in the same statement as the page) agrees with the roadmap's
+    // own myProgress, a favourite without progress and one with progress included.
+    const FAV: &str = "mutation($r: ID!) { favoriteRoadmap(roadmapId: $r) { favorite } }";
+    for slug in ["docker", "gen-a"] {
+        let id = app
+            .gql(PROGRESS, json!({ "slug": slug }))
+            .await
+            .pointer("/data/roadmap/id")
+            .cloned()
+            .unwrap();
+        let body = app.gql_as(t, FAV, json!({ "r": id })).await;
+        assert_eq!(ok(&body)["favoriteRoadmap"]["favorite"], true);
+    }
+    let body = app.gql_as(t, ME_PROGRESS, json!({ "first": 10 })).await;
+    let edges = ok(&body)["me"]["progress"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(edges.len(), 4);
+    for e in &edges {
+        let n = &e["node"];
+        let slug = n["roadmap"]["slug"].as_str().unwrap();
+        let mine = my_progress(&app, t, slug).await;
+        for k in [
+            "done",
+            "learning",
+            "skipped",
+            "pending",
+            "total",
+            "percentDone",
+            "favorite",
+            "updatedAt",
+        ] {
+            assert_eq!(n[k], mine[k], "{slug}: {k}");
+        }
+    }
+    let docker = edges
+        .iter()
+        .find(|e| e["node"]["roadmap"]["slug"] == "docker")
+        .unwrap();
+    assert_eq!(docker["node"]["done"], 0);
+    assert_eq!(docker["node"]["favorite"], true);
+    let count = app.gql(PROGRESS, json!({ "slug": "docker" })).await;
+    assert_eq!(docker["node"]["total"], ok(&count)["roadmap"]["topicCount"]);
+
     // Today's activity: a streak of one.
     const STREAK: &str = "{ me { streak { current longest lastActiveOn timeZone } } }";
     let body = app.gql_as(t, STREAK, json!({})).await;
