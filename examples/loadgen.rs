@@ -913,7 +913,8 @@ fn all_topic_ids(topics: &Value) -> Vec<String> {
     out
 }
 
-/// Whether the schema has the progress API (it lands on another branch).
+/// Whether the schema has the progress API: builds from before it had none, and the driver still
+/// measures them (for before/after comparisons).
 async fn has_progress_api(addr: SocketAddr) -> bool {
     let v = gql(
         addr,

@@ -1,12 +1,13 @@
 //! Progress reads and writes. Only this layer talks to SeaORM.
 //!
-//! Writes of a user's statuses are serialised per user: PostgreSQL takes a transaction-scoped
-//! advisory lock on the user (a `SELECT … FOR UPDATE` cannot lock a row that does not exist yet, so
-//! two first writes of one topic would both read "PENDING"); SQLite opens the transaction with a
-//! write, which takes the database write lock at once (a read first would make the later upgrade
-//! fail with SQLITE_BUSY instead of waiting). Under that lock the previous statuses are read, the
-//! rows are upserted in one `INSERT … ON CONFLICT (user_id, topic_id) DO UPDATE` statement, and the
-//! events are appended, all in one transaction.
+//! Status writes rely on the progress row's own lock: the upsert (or the delete, for `PENDING`)
+//! returns each row it changed with the status it had just before, read inside `DO UPDATE` from
+//! the latest committed version (`previous_status`), and the history events are written from that.
+//! So nothing is read before the write, and a concurrent writer of the same topic is simply ordered
+//! by the row lock. Batch writes (several statuses, reset, import) still take a per-user advisory
+//! lock on PostgreSQL, so two of them for one user do not interleave; SQLite opens each write
+//! transaction with a write, which takes the database write lock at once (a read first would make
+//! the later upgrade fail with SQLITE_BUSY instead of waiting).
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -303,7 +304,12 @@ pub struct Wanted<'a> {
     pub at: Option<DateTime<Utc>>,
 }
 
-/// Applies the changes inside `txn` (which must hold the user lock). Returns the changes made.
+/// Applies the changes inside `txn`. Returns the changes made, in the order wanted.
+///
+/// The writes report what they changed and the status each row had just before (for an upsert,
+/// `previous_status` as set inside `DO UPDATE`, from the latest committed row), so the history is
+/// exact without reading first, even beside a concurrent `setTopicStatus`, which takes no
+/// per-user lock. A status a topic already has matches nothing: no write, no event.
 async fn apply_in(
     txn: &impl ConnectionTrait,
     user_id: i32,
@@ -311,80 +317,105 @@ async fn apply_in(
     wanted: &[Wanted<'_>],
     now: DateTime<Utc>,
 ) -> Result<Vec<StatusChange>, AppError> {
-    let keys: Vec<String> = wanted.iter().map(|w| w.topic.id.clone()).collect();
-    let mut current: HashMap<String, ProgressStatus> = HashMap::new();
-    for chunk in keys.chunks(CHUNK) {
-        let rows = progress::Entity::find()
-            .filter(progress::Column::UserId.eq(user_id))
-            .filter(progress::Column::TopicId.is_in(chunk.iter().cloned()))
-            .all(txn)
-            .await?;
-        for row in rows {
-            // An archived row is kept for the record but is no status any more.
-            if row.archived_at.is_none() {
-                current.insert(row.topic_id, parse_status(&row.status));
-            }
-        }
+    let backend = txn.get_database_backend();
+    let (clears, upserts): (Vec<&Wanted>, Vec<&Wanted>) = wanted
+        .iter()
+        .partition(|w| w.status == ProgressStatus::Pending);
+    let mut from: HashMap<String, ProgressStatus> = HashMap::new();
+    for chunk in upserts.chunks(CHUNK) {
+        let mut q = Sql::new(backend);
+        push_upsert(
+            &mut q,
+            user_id,
+            roadmap.id,
+            chunk
+                .iter()
+                .map(|w| (w.topic.id.as_str(), w.status, w.at.unwrap_or(now).min(now))),
+        );
+        read_changed(txn, q, &mut from).await?;
+    }
+    for chunk in clears.chunks(CHUNK) {
+        let mut q = Sql::new(backend);
+        push_clear(&mut q, user_id, chunk.iter().map(|w| w.topic.id.as_str()));
+        read_changed(txn, q, &mut from).await?;
     }
 
     let mut changes = Vec::new();
-    let mut upserts = Vec::new();
-    let mut clears = Vec::new();
     let mut events = Vec::new();
     for w in wanted {
-        let from = current
-            .get(&w.topic.id)
-            .copied()
-            .unwrap_or(ProgressStatus::Pending);
-        if from == w.status {
-            continue; // idempotent: no write, no event
-        }
-        current.insert(w.topic.id.clone(), w.status);
-        if w.status == ProgressStatus::Pending {
-            clears.push(w.topic.id.clone());
-        } else {
-            upserts.push(progress::ActiveModel {
-                user_id: Set(user_id),
-                topic_id: Set(w.topic.id.clone()),
-                roadmap_id: Set(roadmap.id),
-                status: Set(w.status.as_str().to_owned()),
-                updated_at: Set(w.at.unwrap_or(now).min(now)),
-                archived_at: Set(None),
-            });
-        }
-        events.push(event(user_id, roadmap, w.topic, from, w.status, now));
+        let Some(&was) = from.get(&w.topic.id) else {
+            continue;
+        };
+        events.push(event(user_id, roadmap, w.topic, was, w.status, now));
         changes.push(StatusChange {
             topic_id: w.topic.id.clone(),
-            from,
+            from: was,
             to: w.status,
         });
     }
-
-    for chunk in upserts.chunks(CHUNK) {
-        progress::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([progress::Column::UserId, progress::Column::TopicId])
-                    .update_columns([
-                        progress::Column::RoadmapId,
-                        progress::Column::Status,
-                        progress::Column::UpdatedAt,
-                        progress::Column::ArchivedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    for chunk in clears.chunks(CHUNK) {
-        progress::Entity::delete_many()
-            .filter(progress::Column::UserId.eq(user_id))
-            .filter(progress::Column::TopicId.is_in(chunk.iter().cloned()))
-            .filter(progress::Column::ArchivedAt.is_null())
-            .exec(txn)
-            .await?;
-    }
     insert_events(txn, events).await?;
     Ok(changes)
+}
+
+/// Runs a write built by [`push_upsert`] or [`push_clear`] and records, per topic it changed, the
+/// status the topic had before.
+async fn read_changed(
+    txn: &impl ConnectionTrait,
+    q: Sql,
+    from: &mut HashMap<String, ProgressStatus>,
+) -> Result<(), AppError> {
+    for row in txn.query_all(q.build()).await? {
+        let topic: String = row.try_get("", "topic_id")?;
+        let was: String = row.try_get("", "from_status")?;
+        from.insert(topic, parse_status(&was));
+    }
+    Ok(())
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, returning
+/// `topic_id` and `from_status` for every row it changed. An archived row is overwritten and was
+/// no status (`PENDING`).
+fn push_upsert<'a>(
+    q: &mut Sql,
+    user_id: i32,
+    roadmap_id: i32,
+    rows: impl IntoIterator<Item = (&'a str, ProgressStatus, DateTime<Utc>)>,
+) {
+    q.push("INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at) VALUES ");
+    for (i, (topic_id, status, at)) in rows.into_iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(")
+            .bind(user_id)
+            .push(", ")
+            .bind(topic_id)
+            .push(", ")
+            .bind(roadmap_id)
+            .push(", ")
+            .bind(status.as_str())
+            .push(", ")
+            .bind(at)
+            .push(")");
+    }
+    q.push(
+        " ON CONFLICT (user_id, topic_id) DO UPDATE SET \
+         previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
+         status = excluded.status, updated_at = excluded.updated_at, \
+         roadmap_id = excluded.roadmap_id, archived_at = NULL \
+         WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
+         RETURNING topic_id, COALESCE(previous_status, 'PENDING') AS from_status",
+    );
+}
+
+/// Deletes the live statuses of one user on the topics, returning `topic_id` and `from_status`
+/// for every row it removed.
+fn push_clear<'a>(q: &mut Sql, user_id: i32, topic_ids: impl IntoIterator<Item = &'a str>) {
+    q.push("DELETE FROM progress WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND archived_at IS NULL AND topic_id IN ")
+        .bind_list(topic_ids)
+        .push(" RETURNING topic_id, status AS from_status");
 }
 
 async fn insert_events(
@@ -525,30 +556,9 @@ fn push_status_write(
     now: DateTime<Utc>,
 ) {
     if status == ProgressStatus::Pending {
-        q.push("DELETE FROM progress WHERE user_id = ")
-            .bind(user_id)
-            .push(" AND topic_id = ")
-            .bind(topic.id.clone())
-            .push(" AND archived_at IS NULL RETURNING status AS from_status");
+        push_clear(q, user_id, [topic.id.as_str()]);
     } else {
-        q.push("INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at) VALUES (")
-            .bind(user_id)
-            .push(", ")
-            .bind(topic.id.clone())
-            .push(", ")
-            .bind(roadmap.id)
-            .push(", ")
-            .bind(status.as_str())
-            .push(", ")
-            .bind(now)
-            .push(
-                ") ON CONFLICT (user_id, topic_id) DO UPDATE SET \
-             previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
-             status = excluded.status, updated_at = excluded.updated_at, \
-             roadmap_id = excluded.roadmap_id, archived_at = NULL \
-             WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
-             RETURNING COALESCE(previous_status, 'PENDING') AS from_status",
-            );
+        push_upsert(q, user_id, roadmap.id, [(topic.id.as_str(), status, now)]);
     }
 }
 
@@ -584,40 +594,46 @@ pub async fn reset_roadmap(
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
-    let rows = progress::Entity::find()
-        .filter(progress::Column::UserId.eq(user_id))
-        .filter(progress::Column::RoadmapId.eq(roadmap.id))
-        .filter(progress::Column::ArchivedAt.is_null())
-        .find_also_related(topics::Entity)
-        .all(&txn)
-        .await?;
+    // The delete reports what it removed (a concurrent setTopicStatus takes no user lock, so
+    // anything read before it could be stale), then the titles are looked up for the history.
+    let mut q = Sql::new(txn.get_database_backend());
+    q.push("DELETE FROM progress WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND roadmap_id = ")
+        .bind(roadmap.id)
+        .push(" AND archived_at IS NULL RETURNING topic_id, status AS from_status");
+    let mut removed: HashMap<String, ProgressStatus> = HashMap::new();
+    read_changed(&txn, q, &mut removed).await?;
+    let mut removed: Vec<(String, ProgressStatus)> = removed.into_iter().collect();
+    removed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut titles: HashMap<String, String> = HashMap::new();
+    for chunk in removed.chunks(CHUNK) {
+        let found = topics::Entity::find()
+            .filter(topics::Column::Id.is_in(chunk.iter().map(|(id, _)| id.clone())))
+            .all(&txn)
+            .await?;
+        titles.extend(found.into_iter().map(|t| (t.id, t.title)));
+    }
     let mut changes = Vec::new();
     let mut events = Vec::new();
-    for (row, topic) in rows {
-        let from = parse_status(&row.status);
+    for (topic_id, from) in removed {
         events.push(progress_events::ActiveModel {
             id: NotSet,
             user_id: Set(user_id),
             roadmap_id: Set(roadmap.id),
-            topic_id: Set(row.topic_id.clone()),
+            topic_id: Set(topic_id.clone()),
             from_status: Set(from.as_str().to_owned()),
             to_status: Set(ProgressStatus::Pending.as_str().to_owned()),
             created_at: Set(now),
-            topic_title: Set(topic.map(|t| t.title)),
+            topic_title: Set(titles.remove(&topic_id)),
             roadmap_title: Set(Some(roadmap.title.clone())),
         });
         changes.push(StatusChange {
-            topic_id: row.topic_id,
+            topic_id,
             from,
             to: ProgressStatus::Pending,
         });
     }
-    progress::Entity::delete_many()
-        .filter(progress::Column::UserId.eq(user_id))
-        .filter(progress::Column::RoadmapId.eq(roadmap.id))
-        .filter(progress::Column::ArchivedAt.is_null())
-        .exec(&txn)
-        .await?;
     insert_events(&txn, events).await?;
     let counts = counts(&txn, user_id, &[roadmap.id])
         .await?

@@ -1012,7 +1012,7 @@ async fn export_then_import_into_a_fresh_account() {
 #[tokio::test]
 async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
     let app = spawn_app().await;
-    let (_, topics) = topics_of(&app, "backend").await;
+    let (roadmap, topics) = topics_of(&app, "backend").await;
     let topics: Vec<(String, String)> = topics.into_iter().take(20).collect();
     let s = app.signup("twodevices").await;
     let second = app.sign_in(&s.email, &s.password).await;
@@ -1023,35 +1023,58 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
             .unwrap()
             .to_owned(),
     ];
+    const RESET: &str =
+        "mutation($r: ID!) { resetRoadmapProgress(roadmapId: $r) { clearedCount } }";
     let statuses = ["DONE", "LEARNING", "SKIPPED", "PENDING"];
+    // Single writes (no user lock), batches of two and a few resets (user lock), all at once, from
+    // two sessions: every acknowledged change must appear in the history with its exact `from`.
     let mut tasks = Vec::new();
     for i in 0..200usize {
         let (id, key) = topics[i % 20].clone();
-        let token = tokens[i % 2].clone();
+        let (id2, _) = topics[(i * 7 + 3) % 20].clone();
         let status = statuses[(i / 20 + i) % 4];
+        let status2 = statuses[(i / 20 + i + 1) % 4];
+        let (query, variables, field) = match i % 10 {
+            9 if i % 50 == 49 => (RESET, json!({ "r": roadmap }), "resetRoadmapProgress"),
+            4 | 9 if id2 != id => (
+                SET_MANY,
+                json!({ "r": roadmap, "c": [
+                    { "topicId": id, "status": status },
+                    { "topicId": id2, "status": status2 } ] }),
+                "setTopicStatuses",
+            ),
+            _ => (SET, json!({ "id": id, "s": status }), "setTopicStatus"),
+        };
+        let token = tokens[i % 2].clone();
         let client = app.client.clone();
         let url = app.url("/graphql");
         tasks.push(tokio::spawn(async move {
             let body: Value = client
                 .post(url)
                 .bearer_auth(token)
-                .json(&json!({ "query": SET, "variables": { "id": id, "s": status } }))
+                .json(&json!({ "query": query, "variables": variables }))
                 .send()
                 .await
                 .expect("request")
                 .json()
                 .await
                 .expect("json");
-            (key, status, body)
+            (key, status, field, body)
         }));
     }
     let mut changed = 0;
     for task in tasks {
-        let (key, status, body) = task.await.unwrap();
-        let r = &ok(&body)["setTopicStatus"];
-        assert_eq!(r["status"], status, "{key}");
-        if r["changed"] == true {
-            changed += 1;
+        let (key, status, field, body) = task.await.unwrap();
+        let r = &ok(&body)[field];
+        match field {
+            "setTopicStatus" => {
+                assert_eq!(r["status"], status, "{key}");
+                if r["changed"] == true {
+                    changed += 1;
+                }
+            }
+            "setTopicStatuses" => changed += r["changedCount"].as_u64().unwrap() as usize,
+            _ => changed += r["clearedCount"].as_u64().unwrap() as usize,
         }
     }
     let db = app.db.connect().await;
