@@ -1,8 +1,8 @@
-//! `progress.previous_status`: the status a row had before its last single-topic write.
-//! `setTopicStatus` sets it in the `ON CONFLICT DO UPDATE` of its upsert (where the existing row is
-//! the latest committed version, after any concurrent writer) and reads it back with `RETURNING`,
-//! so the history event's `from` is exact without a lock or a read before the write: the upsert
-//! and the event insert are one statement on PostgreSQL.
+//! `progress.previous_status`: the status a row had before its last status write. Every status
+//! upsert sets it in its `ON CONFLICT DO UPDATE` (where the existing row is the latest committed
+//! version, after any concurrent writer) and reads it back with `RETURNING`, so each history
+//! event's `from` is exact without a lock or a read before the write; on PostgreSQL
+//! `setTopicStatus` is then one statement, the upsert and the event insert together.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

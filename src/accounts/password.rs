@@ -1,8 +1,7 @@
 //! Password policy and argon2id hashing. Hashing runs on threads of its own, never on async workers.
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::OnceLock;
-
-use std::cell::RefCell;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{

@@ -346,12 +346,19 @@ async fn apply_in(
         let Some(&was) = from.get(&w.topic.id) else {
             continue;
         };
-        events.push(event(user_id, roadmap, w.topic, was, w.status, now));
-        changes.push(StatusChange {
+        let change = StatusChange {
             topic_id: w.topic.id.clone(),
             from: was,
             to: w.status,
-        });
+        };
+        events.push(event(
+            user_id,
+            roadmap,
+            &change,
+            Some(w.topic.title.clone()),
+            now,
+        ));
+        changes.push(change);
     }
     insert_events(txn, events).await?;
     Ok(changes)
@@ -471,12 +478,21 @@ pub async fn set_status(
 ) -> Result<WriteOutcome, AppError> {
     let now = Utc::now();
     let backend = db.get_database_backend();
-    let from = match backend {
+    let changes = match backend {
         DbBackend::Postgres => {
             // The write as a CTE; the event row is inserted from what it returned.
             let mut q = Sql::new(backend);
             q.push("WITH w AS (");
-            push_status_write(&mut q, user_id, roadmap, topic, status, now);
+            if status == ProgressStatus::Pending {
+                push_clear(&mut q, user_id, [topic.id.as_str()]);
+            } else {
+                push_upsert(
+                    &mut q,
+                    user_id,
+                    roadmap.id,
+                    [(topic.id.as_str(), status, now)],
+                );
+            }
             q.push(
                 ") INSERT INTO progress_events (user_id, roadmap_id, topic_id, from_status, \
                  to_status, created_at, topic_title, roadmap_title) SELECT ",
@@ -495,44 +511,29 @@ pub async fn set_status(
             .push(", ")
             .bind(roadmap.title.clone())
             .push(" FROM w RETURNING from_status");
-            db.query_one(q.build()).await?
+            match db.query_one(q.build()).await? {
+                Some(row) => vec![StatusChange {
+                    topic_id: topic.id.clone(),
+                    from: parse_status(&row.try_get::<String>("", "from_status")?),
+                    to: status,
+                }],
+                None => Vec::new(),
+            }
         }
         _ => {
+            // The batch path with one change: its first statement is the write, so SQLite takes
+            // its write lock before anything is read.
             let _turn = write_turn(db).await;
             let txn = db.begin().await?;
-            // The write comes first, so SQLite takes its write lock before anything is read.
-            let mut write = Sql::new(backend);
-            push_status_write(&mut write, user_id, roadmap, topic, status, now);
-            let row = txn.query_one(write.build()).await?;
-            if let Some(row) = &row {
-                let from: String = row.try_get("", "from_status")?;
-                insert_events(
-                    &txn,
-                    vec![event(
-                        user_id,
-                        roadmap,
-                        topic,
-                        parse_status(&from),
-                        status,
-                        now,
-                    )],
-                )
-                .await?;
-            }
+            let wanted = [Wanted {
+                topic,
+                status,
+                at: None,
+            }];
+            let changes = apply_in(&txn, user_id, roadmap, &wanted, now).await?;
             txn.commit().await?;
-            row
+            changes
         }
-    };
-    let changes = match from {
-        Some(row) => {
-            let from: String = row.try_get("", "from_status")?;
-            vec![StatusChange {
-                topic_id: topic.id.clone(),
-                from: parse_status(&from),
-                to: status,
-            }]
-        }
-        None => Vec::new(),
     };
     let counts = counts(db, user_id, &[roadmap.id])
         .await?
@@ -546,39 +547,23 @@ pub async fn set_status(
     })
 }
 
-/// The write of [`set_status`]: returns `from_status` when it changed something.
-fn push_status_write(
-    q: &mut Sql,
-    user_id: i32,
-    roadmap: &roadmaps::Model,
-    topic: &topics::Model,
-    status: ProgressStatus,
-    now: DateTime<Utc>,
-) {
-    if status == ProgressStatus::Pending {
-        push_clear(q, user_id, [topic.id.as_str()]);
-    } else {
-        push_upsert(q, user_id, roadmap.id, [(topic.id.as_str(), status, now)]);
-    }
-}
-
+/// A history row for one change; `topic_title` is `None` only for a topic that no longer exists.
 fn event(
     user_id: i32,
     roadmap: &roadmaps::Model,
-    topic: &topics::Model,
-    from: ProgressStatus,
-    to: ProgressStatus,
+    change: &StatusChange,
+    topic_title: Option<String>,
     at: DateTime<Utc>,
 ) -> progress_events::ActiveModel {
     progress_events::ActiveModel {
         id: NotSet,
         user_id: Set(user_id),
         roadmap_id: Set(roadmap.id),
-        topic_id: Set(topic.id.clone()),
-        from_status: Set(from.as_str().to_owned()),
-        to_status: Set(to.as_str().to_owned()),
+        topic_id: Set(change.topic_id.clone()),
+        from_status: Set(change.from.as_str().to_owned()),
+        to_status: Set(change.to.as_str().to_owned()),
         created_at: Set(at),
-        topic_title: Set(Some(topic.title.clone())),
+        topic_title: Set(topic_title),
         roadmap_title: Set(Some(roadmap.title.clone())),
     }
 }
@@ -617,22 +602,19 @@ pub async fn reset_roadmap(
     let mut changes = Vec::new();
     let mut events = Vec::new();
     for (topic_id, from) in removed {
-        events.push(progress_events::ActiveModel {
-            id: NotSet,
-            user_id: Set(user_id),
-            roadmap_id: Set(roadmap.id),
-            topic_id: Set(topic_id.clone()),
-            from_status: Set(from.as_str().to_owned()),
-            to_status: Set(ProgressStatus::Pending.as_str().to_owned()),
-            created_at: Set(now),
-            topic_title: Set(titles.remove(&topic_id)),
-            roadmap_title: Set(Some(roadmap.title.clone())),
-        });
-        changes.push(StatusChange {
+        let change = StatusChange {
             topic_id,
             from,
             to: ProgressStatus::Pending,
-        });
+        };
+        events.push(event(
+            user_id,
+            roadmap,
+            &change,
+            titles.remove(&change.topic_id),
+            now,
+        ));
+        changes.push(change);
     }
     insert_events(&txn, events).await?;
     let counts = counts(&txn, user_id, &[roadmap.id])

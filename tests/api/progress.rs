@@ -105,6 +105,17 @@ async fn my_progress(app: &TestApp, token: &str, slug: &str) -> Value {
     ok(&body)["roadmap"]["myProgress"].clone()
 }
 
+/// The first `first` rows of the viewer's `me.progress`.
+async fn my_dashboard(app: &TestApp, token: &str, first: i64) -> Vec<Value> {
+    let body = app
+        .gql_as(token, ME_PROGRESS, json!({ "first": first }))
+        .await;
+    ok(&body)["me"]["progress"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
 async fn sql(app: &TestApp, statement: &str) {
     let db = app.db.connect().await;
     db.execute_unprepared(statement)
@@ -449,11 +460,7 @@ async fn notes_favourites_and_reset() {
     assert_eq!(r["progress"]["favorite"], true);
     let body = app.gql_as(t, FAV, json!({ "r": docker_id })).await;
     assert_eq!(ok(&body)["favoriteRoadmap"]["changed"], false);
-    let me = app.gql_as(t, ME_PROGRESS, json!({ "first": 10 })).await;
-    let edges = ok(&me)["me"]["progress"]["edges"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let edges = my_dashboard(&app, t, 10).await;
     assert_eq!(edges.len(), 1);
     assert_eq!(edges[0]["node"]["roadmap"]["slug"], "docker");
     assert_eq!(edges[0]["node"]["favorite"], true);
@@ -737,20 +744,11 @@ async fn me_progress_orders_and_pages_and_streak_follows_the_time_zone() {
     // own myProgress, a favourite without progress and one with progress included.
     const FAV: &str = "mutation($r: ID!) { favoriteRoadmap(roadmapId: $r) { favorite } }";
     for slug in ["docker", "gen-a"] {
-        let id = app
-            .gql(PROGRESS, json!({ "slug": slug }))
-            .await
-            .pointer("/data/roadmap/id")
-            .cloned()
-            .unwrap();
+        let (id, _) = topics_of(&app, slug).await;
         let body = app.gql_as(t, FAV, json!({ "r": id })).await;
         assert_eq!(ok(&body)["favoriteRoadmap"]["favorite"], true);
     }
-    let body = app.gql_as(t, ME_PROGRESS, json!({ "first": 10 })).await;
-    let edges = ok(&body)["me"]["progress"]["edges"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let edges = my_dashboard(&app, t, 10).await;
     assert_eq!(edges.len(), 4);
     for e in &edges {
         let n = &e["node"];
