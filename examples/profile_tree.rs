@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use async_graphql::dataloader::Loader;
 use clap::Parser;
+use roadmap_api::auth::Viewer;
 use roadmap_api::cache::CacheScope;
 use roadmap_api::config::{Cli, Command, Config};
-use roadmap_api::graphql::context::Viewer;
+use roadmap_api::graphql::catalog::topic_list::RawJson;
+use roadmap_api::graphql::loaders::topics::{ResourcesLoader, TreeLoader};
 use roadmap_api::graphql::loaders::Loaders;
-use roadmap_api::topics::loaders::{ResourcesLoader, TreeLoader};
-use roadmap_api::topics::render::RawJson;
 
 const TREE_QUERY: &str = "query RoadmapPage($slug: String!) { roadmap(slug: $slug) { id slug \
 title description topicCount topics { ...T children { ...T children { ...T } } } } } \
@@ -63,7 +63,7 @@ async fn main() {
     let state = roadmap_api::app::prepare(Config { db: cli.db, serve })
         .await
         .expect("prepare");
-    let roadmap = roadmap_api::roadmaps::service::by_slug(&state.db, &slug)
+    let roadmap = roadmap_api::catalog::roadmaps::by_slug(&state.db, &slug)
         .await
         .expect("by_slug")
         .expect("roadmap exists");

@@ -74,7 +74,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let auth = Auth::new(&secret, &config.serve.auth);
     db::migrate(&db).await?;
     if !config.serve.no_seed {
-        let report = crate::seed::seed_defaults(&db)
+        let report = crate::catalog::seed::seed_defaults(&db)
             .await
             .map_err(|e| StartError::Seed(e.to_string()))?;
         if !report.created.is_empty() {

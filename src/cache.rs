@@ -24,9 +24,9 @@ use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
+use crate::catalog::batch::ResourceMap;
+use crate::catalog::RoadmapTree;
 use crate::config::CacheArgs;
-use crate::topics::loaders::ResourceMap;
-use crate::topics::RoadmapTree;
 use entity::roadmaps;
 
 /// The caches of one server process.

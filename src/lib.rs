@@ -1,8 +1,14 @@
 //! roadmap-api: a self-hostable GraphQL backend for learning roadmaps and learner progress.
+//!
+//! Layers, each depending only on the ones below it:
+//! `cli` → `http` → `graphql` → domains (`accounts`, `catalog`, `progress`) → foundation
+//! (`config`, `error`, `db`, `auth`).
 pub mod accounts;
 pub mod app;
+pub mod auth;
 pub mod bench_static;
 pub mod cache;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -14,6 +20,3 @@ pub mod metrics;
 pub mod middleware;
 pub mod progress;
 pub mod ratelimit;
-pub mod roadmaps;
-pub mod seed;
-pub mod topics;

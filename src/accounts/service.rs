@@ -14,10 +14,9 @@ use sea_orm::{
 use super::password;
 use super::rate_limit::FailureLimiter;
 use super::tokens::{hash_refresh_token, new_refresh_token, TokenKeys};
-use super::types::Role;
+use crate::auth::{Role, ViewerUser};
 use crate::config::AuthArgs;
 use crate::error::{is_unique_violation, AppError};
-use crate::graphql::context::ViewerUser;
 
 /// Shared by every request: token keys and the sign-in limiter.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::types::Role;
+use crate::auth::Role;
 use crate::config::AuthArgs;
 
 pub const MIN_SECRET_BYTES: usize = 32;

@@ -1,33 +1,11 @@
-//! What a resolver can ask its context for: the database, the per-request loaders, the viewer.
+//! What a resolver can ask its context for: the database, the per-request loaders, the viewer and
+//! the capabilities derived from it.
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use super::loaders::Loaders;
-use crate::accounts::Role;
-
-/// Who is asking. Anonymous unless a valid access token came with the request.
-#[derive(Clone, Debug, Default)]
-pub struct Viewer {
-    pub user: Option<ViewerUser>,
-    /// Why a token that was sent was refused (shown by the guards; public fields still work).
-    pub token_error: Option<String>,
-}
-
-#[derive(Clone, Debug)]
-pub struct ViewerUser {
-    pub id: i32,
-    pub role: Role,
-}
-
-impl Viewer {
-    pub fn is_admin(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
-    }
-
-    pub fn user_id(&self) -> Option<i32> {
-        self.user.as_ref().map(|u| u.id)
-    }
-}
+use crate::auth::{CatalogAccess, Learner, Viewer};
+use crate::error::AppError;
 
 /// The client's address, for per-client limits.
 #[derive(Clone, Debug)]
@@ -46,9 +24,17 @@ pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
 }
 
 pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
-    static ANONYMOUS: Viewer = Viewer {
-        user: None,
-        token_error: None,
-    };
-    ctx.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::ANONYMOUS)
+}
+
+/// What the viewer may read of the catalogue.
+pub fn catalog_access(ctx: &Context<'_>) -> CatalogAccess {
+    viewer(ctx).catalog()
+}
+
+/// The signed-in learner (the `SignedIn` guard has already run; this only refuses the impossible).
+pub fn learner(ctx: &Context<'_>) -> Result<Learner, AppError> {
+    viewer(ctx)
+        .learner()
+        .ok_or_else(|| AppError::Unauthenticated("You must be signed in to do this".to_owned()))
 }

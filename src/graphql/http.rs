@@ -17,14 +17,15 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::apq;
-use super::context::{ClientIp, RequestId, Viewer};
+use super::context::{ClientIp, RequestId};
 use super::limits;
 use super::loaders::Loaders;
 use crate::app::AppState;
+use crate::auth::Viewer;
 use crate::cache::{self, CacheHints, CacheScope, CachedResponse, ResponseCache};
 use crate::error::code;
+use crate::graphql::catalog::topic_list::RawJson;
 use crate::metrics::{OperationLabel, Outcome};
-use crate::topics::render::RawJson;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 pub const JSON: &str = "application/json; charset=utf-8";

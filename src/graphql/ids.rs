@@ -35,7 +35,7 @@ impl GlobalId {
             "Roadmap" => int(key).map(Self::Roadmap).ok_or_else(bad),
             "Resource" => int(key).map(Self::Resource).ok_or_else(bad),
             "User" => int(key).map(Self::User).ok_or_else(bad),
-            "Topic" if crate::topics::is_valid_topic_key(key) => Ok(Self::Topic(key.to_owned())),
+            "Topic" if crate::catalog::is_valid_topic_key(key) => Ok(Self::Topic(key.to_owned())),
             _ => Err(bad()),
         }
     }

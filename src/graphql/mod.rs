@@ -1,12 +1,20 @@
-//! Schema assembly, HTTP transport, per-request context and loaders.
+//! The GraphQL layer: schema assembly, per-request context and loaders, ids, pagination, limits,
+//! and the GraphQL objects of every domain (fields that cross domains, such as `Topic.myStatus` or
+//! `User.progress`, live here). Resolvers decode ids and inputs, take capabilities from the viewer
+//! and call the domain services.
+pub mod accounts;
 pub mod apq;
+pub mod catalog;
 pub mod context;
+pub mod error;
+pub mod guards;
 pub mod http;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod progress;
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
@@ -14,12 +22,14 @@ use std::sync::Arc;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::accounts::{AccountMutation, AccountQuery, Auth};
-use crate::progress::{ProgressBus, ProgressMutation, ProgressQuery, ProgressSubscription};
-use crate::roadmaps::admin::RoadmapMutation;
-use crate::roadmaps::RoadmapQuery;
-use crate::topics::admin::TopicMutation;
-use crate::topics::TopicQuery;
+use crate::accounts::Auth;
+use crate::progress::ProgressBus;
+use accounts::{AccountMutation, AccountQuery};
+use catalog::roadmap::RoadmapQuery;
+use catalog::roadmap_admin::RoadmapMutation;
+use catalog::topic::TopicQuery;
+use catalog::topic_admin::TopicMutation;
+use progress::{ProgressMutation, ProgressQuery, ProgressSubscription};
 
 #[derive(MergedObject, Default)]
 pub struct Query(

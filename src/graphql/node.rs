@@ -1,10 +1,10 @@
 //! The Relay `Node` interface and `node(id:)`.
 use async_graphql::{Context, Interface, Object, ID};
 
+use super::catalog::roadmap::{self as roadmaps, Roadmap};
+use super::catalog::topic::{self as topics, Resource, Topic};
+use super::error::ApiResult;
 use super::ids::GlobalId;
-use crate::error::ApiResult;
-use crate::roadmaps::{self, Roadmap};
-use crate::topics::{self, Resource, Topic};
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]

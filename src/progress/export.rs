@@ -175,7 +175,7 @@ pub fn parse(doc: &Value) -> Result<Vec<DocRoadmap>, AppError> {
             let key = t
                 .get("key")
                 .and_then(Value::as_str)
-                .filter(|k| crate::topics::is_valid_topic_key(k))
+                .filter(|k| crate::catalog::is_valid_topic_key(k))
                 .ok_or_else(|| bad(&key_path, "must be a topic key"))?;
             if !keys.insert(key.to_owned()) {
                 return Err(bad(&key_path, format!("topic `{key}` appears twice")));

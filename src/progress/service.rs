@@ -19,10 +19,10 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 
-use super::sql::Sql;
 use super::types::ProgressStatus;
+use crate::auth::CatalogAccess;
+use crate::db::sql::Sql;
 use crate::error::AppError;
-use crate::roadmaps::RoadmapStatus;
 
 /// Longest private note, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;
@@ -117,8 +117,8 @@ async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Result<(), AppEr
 /// draft the caller may not see.
 pub async fn live_topic(
     db: &impl ConnectionTrait,
+    access: &CatalogAccess,
     key: &str,
-    include_drafts: bool,
 ) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
     let row = topics::Entity::find_by_id(key.to_owned())
         .filter(topics::Column::DeletedAt.is_null())
@@ -126,24 +126,21 @@ pub async fn live_topic(
         .one(db)
         .await?;
     Ok(match row {
-        Some((t, Some(r))) if visible(&r, include_drafts) => Some((t, r)),
+        Some((t, Some(r))) if access.can_read(&r) => Some((t, r)),
         _ => None,
     })
 }
 
-fn visible(r: &roadmaps::Model, include_drafts: bool) -> bool {
-    r.deleted_at.is_none() && (include_drafts || r.status == RoadmapStatus::Published.as_str())
-}
-
+/// A roadmap the caller may read.
 pub async fn roadmap(
     db: &impl ConnectionTrait,
+    access: &CatalogAccess,
     id: i32,
-    include_drafts: bool,
 ) -> Result<Option<roadmaps::Model>, AppError> {
     Ok(roadmaps::Entity::find_by_id(id)
         .one(db)
         .await?
-        .filter(|r| visible(r, include_drafts)))
+        .filter(|r| access.can_read(r)))
 }
 
 /// Live topics of one roadmap among `keys`, by id.
@@ -745,7 +742,7 @@ struct CountOnly {
 /// time it was last updated (its favourite time when it has no progress). `with_counts` adds the
 /// columns of [`CountRow`], computed in the same pass over the user's progress rows (the same
 /// sets as [`counts`]: live topics, rows not archived).
-fn push_my_roadmaps(q: &mut Sql, user_id: i32, include_drafts: bool, with_counts: bool) {
+fn push_my_roadmaps(q: &mut Sql, user_id: i32, access: &CatalogAccess, with_counts: bool) {
     q.push("SELECT x.roadmap_id AS roadmap_id, COALESCE(MAX(x.progress_at), MAX(x.favorite_at)) AS sort_at");
     if with_counts {
         // Totals only for the rows returned; the subquery is an index-only count.
@@ -775,22 +772,19 @@ fn push_my_roadmaps(q: &mut Sql, user_id: i32, include_drafts: bool, with_counts
          WHERE f.user_id = ",
     )
     .bind(user_id)
-    .push(") x JOIN roadmaps r ON r.id = x.roadmap_id WHERE r.deleted_at IS NULL");
-    if !include_drafts {
-        q.push(" AND r.status = ")
-            .bind(RoadmapStatus::Published.as_str());
-    }
+    .push(") x JOIN roadmaps r ON r.id = x.roadmap_id WHERE ")
+    .push(&access.sql_filter("r"));
     q.push(" GROUP BY x.roadmap_id");
 }
 
 pub async fn my_roadmaps_count(
     db: &impl ConnectionTrait,
     user_id: i32,
-    include_drafts: bool,
+    access: &CatalogAccess,
 ) -> Result<u64, AppError> {
     let mut q = Sql::new(db.get_database_backend());
     q.push("SELECT COUNT(*) AS n FROM (");
-    push_my_roadmaps(&mut q, user_id, include_drafts, false);
+    push_my_roadmaps(&mut q, user_id, access, false);
     q.push(") c");
     Ok(CountOnly::find_by_statement(q.build())
         .one(db)
@@ -804,7 +798,7 @@ pub async fn my_roadmaps_count(
 pub async fn my_roadmaps_page(
     db: &impl ConnectionTrait,
     user_id: i32,
-    include_drafts: bool,
+    access: &CatalogAccess,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<(i32, Counts)>, AppError> {
@@ -812,7 +806,7 @@ pub async fn my_roadmaps_page(
         return Ok(Vec::new());
     }
     let mut q = Sql::new(db.get_database_backend());
-    push_my_roadmaps(&mut q, user_id, include_drafts, true);
+    push_my_roadmaps(&mut q, user_id, access, true);
     q.push(" ORDER BY sort_at DESC, x.roadmap_id DESC LIMIT ")
         .bind(limit as i64)
         .push(" OFFSET ")
@@ -987,16 +981,17 @@ pub async fn export_rows(
     Ok((rows, fav_roadmaps))
 }
 
-/// Live (not deleted) roadmaps by slug.
+/// Roadmaps the caller may read, by slug.
 pub async fn roadmaps_by_slug(
     db: &impl ConnectionTrait,
+    access: &CatalogAccess,
     slugs: &[String],
 ) -> Result<HashMap<String, roadmaps::Model>, AppError> {
     let mut out = HashMap::new();
     for chunk in slugs.chunks(CHUNK) {
         let rows = roadmaps::Entity::find()
             .filter(roadmaps::Column::Slug.is_in(chunk.iter().cloned()))
-            .filter(roadmaps::Column::DeletedAt.is_null())
+            .filter(access.condition())
             .all(db)
             .await?;
         out.extend(rows.into_iter().map(|r| (r.slug.clone(), r)));

@@ -17,7 +17,8 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{future, SinkExt, StreamExt};
 
 use crate::app::AppState;
-use crate::graphql::context::{ClientIp, RequestId, Viewer};
+use crate::auth::Viewer;
+use crate::graphql::context::{ClientIp, RequestId};
 use crate::graphql::loaders::Loaders;
 
 /// Close codes of the `graphql-transport-ws` protocol.

@@ -1,0 +1,57 @@
+//! Who is asking, and what they may do. The transport turns a request into a [`Viewer`] once; the
+//! GraphQL layer then hands services the capabilities they need ([`CatalogAccess`], [`Learner`],
+//! [`Admin`]), so a visibility or ownership rule is written here once and cannot be forgotten at a
+//! call site.
+mod capabilities;
+mod role;
+
+pub use capabilities::{Admin, CatalogAccess, Learner};
+pub use role::Role;
+
+/// Who is asking. Anonymous unless a valid access token came with the request.
+#[derive(Clone, Debug, Default)]
+pub struct Viewer {
+    pub user: Option<ViewerUser>,
+    /// Why a token that was sent was refused (shown by the guards; public fields still work).
+    pub token_error: Option<String>,
+}
+
+/// The signed-in user behind a request, as the access token and the users table say.
+#[derive(Clone, Debug)]
+pub struct ViewerUser {
+    pub id: i32,
+    pub role: Role,
+}
+
+impl Viewer {
+    pub const ANONYMOUS: Viewer = Viewer {
+        user: None,
+        token_error: None,
+    };
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    pub fn user_id(&self) -> Option<i32> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
+    /// What this viewer may read of the catalogue.
+    pub fn catalog(&self) -> CatalogAccess {
+        CatalogAccess::new(self.is_admin())
+    }
+
+    /// The learner capability: present when signed in.
+    pub fn learner(&self) -> Option<Learner> {
+        self.user_id().map(Learner::new)
+    }
+
+    /// The admin capability: present when signed in with the admin role.
+    pub fn admin(&self) -> Option<Admin> {
+        self.user
+            .as_ref()
+            .filter(|u| u.role == Role::Admin)
+            .map(|u| Admin::new(u.id))
+    }
+}

@@ -1,0 +1,175 @@
+//! The revision history of a roadmap: every admin change appends one row saying who, when, which
+//! mutation, and what changed (`{"before": …, "after": …}` of the fields that differ).
+use entity::{roadmap_revisions, users};
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::{Map, Value};
+
+use crate::auth::Admin;
+use crate::error::AppError;
+
+/// Who makes a change: a signed-in admin, or the CLI / the seeding at start.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i32>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn cli() -> Self {
+        Self {
+            user_id: None,
+            name: "cli".into(),
+        }
+    }
+
+    pub fn seed() -> Self {
+        Self {
+            user_id: None,
+            name: "seed".into(),
+        }
+    }
+
+    /// The signed-in admin, named as they are now (the name is kept with each revision).
+    pub async fn admin(db: &impl ConnectionTrait, admin: &Admin) -> Result<Self, AppError> {
+        let user_id = admin.user_id();
+        let name = users::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .map(|u| u.username)
+            .unwrap_or_else(|| format!("user {user_id}"));
+        Ok(Self {
+            user_id: Some(user_id),
+            name,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Roadmap,
+    Topic,
+    Resource,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Roadmap => "ROADMAP",
+            Self::Topic => "TOPIC",
+            Self::Resource => "RESOURCE",
+        }
+    }
+}
+
+/// Appends a revision. Runs in the caller's transaction, so it exists exactly when the change does.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    roadmap_id: i32,
+    actor: &Actor,
+    mutation: &str,
+    entity: Entity,
+    entity_id: &str,
+    diff: Value,
+) -> Result<(), AppError> {
+    roadmap_revisions::Entity::insert(roadmap_revisions::ActiveModel {
+        id: NotSet,
+        roadmap_id: Set(roadmap_id),
+        user_id: Set(actor.user_id),
+        actor: Set(actor.name.chars().take(100).collect()),
+        mutation: Set(mutation.to_owned()),
+        entity_type: Set(entity.as_str().to_owned()),
+        entity_id: Set(entity_id.to_owned()),
+        diff: Set(diff),
+        created_at: Set(super::export::now()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// `{"before": {k: old}, "after": {k: new}}` for the keys whose values differ between two JSON
+/// objects; `None` when nothing differs.
+pub fn diff(before: &Value, after: &Value) -> Option<Value> {
+    let empty = Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let keys = b.keys().chain(a.keys().filter(|k| !b.contains_key(*k)));
+    let (mut out_b, mut out_a) = (Map::new(), Map::new());
+    for k in keys {
+        let (vb, va) = (
+            b.get(k).unwrap_or(&Value::Null),
+            a.get(k).unwrap_or(&Value::Null),
+        );
+        if vb != va {
+            out_b.insert(k.clone(), vb.clone());
+            out_a.insert(k.clone(), va.clone());
+        }
+    }
+    if out_b.is_empty() {
+        None
+    } else {
+        Some(serde_json::json!({ "before": out_b, "after": out_a }))
+    }
+}
+
+pub struct RevisionFilter {
+    pub roadmap_id: i32,
+    /// Only the revisions of this topic (by key).
+    pub topic: Option<String>,
+}
+
+fn filtered(f: &RevisionFilter) -> sea_orm::Select<roadmap_revisions::Entity> {
+    let mut q = roadmap_revisions::Entity::find()
+        .filter(roadmap_revisions::Column::RoadmapId.eq(f.roadmap_id));
+    if let Some(topic) = &f.topic {
+        q = q
+            .filter(roadmap_revisions::Column::EntityType.eq(Entity::Topic.as_str()))
+            .filter(roadmap_revisions::Column::EntityId.eq(topic.as_str()));
+    }
+    q
+}
+
+pub async fn count(db: &impl ConnectionTrait, f: &RevisionFilter) -> Result<u64, AppError> {
+    Ok(filtered(f).count(db).await?)
+}
+
+/// Newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &RevisionFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<roadmap_revisions::Model>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(filtered(f)
+        .order_by_desc(roadmap_revisions::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diff;
+    use serde_json::json;
+
+    #[test]
+    fn diffs_only_changed_keys() {
+        let d = diff(
+            &json!({"title": "A", "kind": "TOPIC", "legend": null}),
+            &json!({"title": "B", "kind": "TOPIC", "legend": "RECOMMENDED"}),
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            json!({"before": {"title": "A", "legend": null}, "after": {"title": "B", "legend": "RECOMMENDED"}})
+        );
+        assert!(diff(&json!({"a": 1}), &json!({"a": 1})).is_none());
+    }
+}

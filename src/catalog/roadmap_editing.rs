@@ -1,0 +1,341 @@
+//! Admin edits of roadmaps: create, partial update, soft delete, related roadmaps. Each runs in one
+//! transaction whose first statement writes the roadmap row: that takes the row lock (PostgreSQL)
+//! or the write lock (SQLite) before anything is read, so concurrent edits of one roadmap queue up
+//! instead of reading stale rows, and `expectedVersion` is checked atomically in that statement.
+use chrono::{DateTime, Utc};
+use entity::{progress, roadmaps, topics};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, EntityTrait, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter,
+    QuerySelect, RelationTrait, TransactionTrait,
+};
+use serde_json::json;
+
+use super::document::{self, RoadmapMeta};
+use super::export::{self, date_modified_now, now};
+use super::revisions::{self, Actor, Entity};
+use super::roadmaps as service;
+use crate::error::{is_unique_violation, AppError};
+
+fn not_found(id: i32) -> AppError {
+    AppError::NotFound(format!("roadmap {id} not found"))
+}
+
+fn slug_taken(slug: &str) -> AppError {
+    AppError::conflict(
+        "slug",
+        format!("a roadmap with slug `{slug}` already exists"),
+    )
+}
+
+/// Maps a unique violation on insert/update of a roadmap row to CONFLICT on `slug`.
+fn slug_error(err: sea_orm::DbErr, slug: &str) -> AppError {
+    if is_unique_violation(&err) {
+        slug_taken(slug)
+    } else {
+        err.into()
+    }
+}
+
+/// Marks a live roadmap as modified now (`updated_at` and the structured-data date modified);
+/// with `expected`, also bumps its version, refusing a stale one. This is the first statement of
+/// every edit: it is what serialises concurrent edits of one roadmap.
+pub async fn touch(
+    txn: &impl ConnectionTrait,
+    roadmap_id: i32,
+    bump_version: bool,
+    expected: Option<i32>,
+) -> Result<(), AppError> {
+    let mut q = roadmaps::Entity::update_many()
+        .col_expr(roadmaps::Column::UpdatedAt, Expr::value(now()))
+        .col_expr(
+            roadmaps::Column::SchemaDateModified,
+            Expr::value(Some(date_modified_now())),
+        )
+        .filter(roadmaps::Column::Id.eq(roadmap_id))
+        .filter(roadmaps::Column::DeletedAt.is_null());
+    if bump_version {
+        q = q.col_expr(
+            roadmaps::Column::Version,
+            Expr::col(roadmaps::Column::Version).add(1),
+        );
+    }
+    if let Some(v) = expected {
+        q = q.filter(roadmaps::Column::Version.eq(v));
+    }
+    if q.exec(txn).await?.rows_affected == 1 {
+        return Ok(());
+    }
+    match live_by_id(txn, roadmap_id).await? {
+        Some(current) => Err(stale("roadmap", current.version)),
+        None => Err(not_found(roadmap_id)),
+    }
+}
+
+pub fn stale(what: &str, current: i32) -> AppError {
+    AppError::conflict(
+        "expectedVersion",
+        format!(
+            "the {what} was changed by someone else (it is at version {current}): reload it and \
+             apply your change again"
+        ),
+    )
+}
+
+pub async fn live_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<roadmaps::Model>, AppError> {
+    Ok(roadmaps::Entity::find_by_id(id)
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+pub async fn require_live(db: &impl ConnectionTrait, id: i32) -> Result<roadmaps::Model, AppError> {
+    live_by_id(db, id).await?.ok_or_else(|| not_found(id))
+}
+
+/// Creates a roadmap (metadata only; topics come with `createTopic` or an import). Validated here;
+/// error `field`s are the input's names.
+pub async fn create_roadmap(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    meta: RoadmapMeta,
+) -> Result<roadmaps::Model, AppError> {
+    let mut doc = document::RoadmapDocument {
+        format: document::FORMAT.to_owned(),
+        roadmap: meta,
+        topics: Vec::new(),
+    };
+    document::normalize(&mut doc);
+    let mut meta = doc.roadmap;
+    meta.structured_data.date_modified = Some(date_modified_now());
+    document::validate_meta(&meta, "")?;
+
+    let txn = db.begin().await?;
+    let now = now();
+    let mut active = roadmaps::ActiveModel {
+        id: NotSet,
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    export::apply_meta(&mut active, &meta);
+    // The insert comes first (see the module comment); the unique index decides on the slug.
+    let model = active
+        .insert(&txn)
+        .await
+        .map_err(|e| slug_error(e, &meta.slug))?;
+    service::set_tags(&txn, model.id, &meta.tags).await?;
+    set_related_checked(&txn, model.id, &meta.related_roadmaps, "relatedRoadmaps").await?;
+    revisions::record(
+        &txn,
+        model.id,
+        actor,
+        "createRoadmap",
+        Entity::Roadmap,
+        &model.id.to_string(),
+        json!({ "after": meta }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Partial update: `patch` edits the current metadata; only what it changes is written.
+pub async fn update_roadmap(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    expected_version: Option<i32>,
+    patch: impl FnOnce(&mut RoadmapMeta) -> Result<(), AppError>,
+) -> Result<roadmaps::Model, AppError> {
+    let txn = db.begin().await?;
+    touch(&txn, id, true, expected_version).await?;
+    let model = require_live(&txn, id).await?;
+    let before = export::full_meta(&txn, &model).await?;
+    let mut after = before.clone();
+    patch(&mut after)?;
+    let mut doc = document::RoadmapDocument {
+        format: document::FORMAT.to_owned(),
+        roadmap: after,
+        topics: Vec::new(),
+    };
+    document::normalize(&mut doc);
+    let mut after = doc.roadmap;
+    after.structured_data.date_modified = model.schema_date_modified;
+    document::validate_meta(&after, "")?;
+
+    if after.slug != before.slug && service::by_slug(&txn, &after.slug).await?.is_some() {
+        return Err(slug_taken(&after.slug));
+    }
+    let mut active = model.clone().into_active_model();
+    export::apply_meta(&mut active, &after);
+    let model = active
+        .update(&txn)
+        .await
+        .map_err(|e| slug_error(e, &after.slug))?;
+    if after.tags != before.tags {
+        service::set_tags(&txn, id, &after.tags).await?;
+    }
+    let mut b = serde_json::to_value(&before).map_err(AppError::internal)?;
+    let mut a = serde_json::to_value(&after).map_err(AppError::internal)?;
+    // The date modified moves on every edit; the diff is about what the admin changed.
+    for v in [&mut b, &mut a] {
+        if let Some(sd) = v.get_mut("structuredData").and_then(|s| s.as_object_mut()) {
+            sd.remove("dateModified");
+        }
+    }
+    let diff = revisions::diff(&b, &a).unwrap_or_else(|| json!({}));
+    revisions::record(
+        &txn,
+        id,
+        actor,
+        "updateRoadmap",
+        Entity::Roadmap,
+        &id.to_string(),
+        diff,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Replaces the related roadmaps by slug (in order). Unknown slugs are refused.
+pub async fn set_related_roadmaps(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    slugs: Vec<String>,
+    expected_version: Option<i32>,
+) -> Result<roadmaps::Model, AppError> {
+    let slugs: Vec<String> = slugs.iter().map(|s| s.trim().to_owned()).collect();
+    let txn = db.begin().await?;
+    touch(&txn, id, true, expected_version).await?;
+    let model = require_live(&txn, id).await?;
+    for (i, s) in slugs.iter().enumerate() {
+        if !document::is_valid_slug(s) || s == &model.slug {
+            return Err(AppError::bad_input(
+                format!("slugs[{i}]"),
+                format!("`{s}` is not the slug of another roadmap"),
+            ));
+        }
+    }
+    let before = export::related_of(&txn, id).await?;
+    set_related_checked(&txn, id, &slugs, "slugs").await?;
+    let after = export::related_of(&txn, id).await?;
+    revisions::record(
+        &txn,
+        id,
+        actor,
+        "setRelatedRoadmaps",
+        Entity::Roadmap,
+        &id.to_string(),
+        json!({ "before": { "relatedRoadmaps": before }, "after": { "relatedRoadmaps": after } }),
+    )
+    .await?;
+    let model = require_live(&txn, id).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+async fn set_related_checked(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    slugs: &[String],
+    field: &str,
+) -> Result<(), AppError> {
+    let unresolved = service::set_related(txn, id, slugs).await?;
+    if let Some(first) = unresolved.first() {
+        let i = slugs.iter().position(|s| s == first).unwrap_or(0);
+        return Err(AppError::bad_input(
+            format!("{field}[{i}]"),
+            format!("no roadmap has the slug `{first}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// What deleting a roadmap did.
+pub struct Deleted {
+    pub roadmap: roadmaps::Model,
+    pub archived_progress: u64,
+}
+
+/// Soft-deletes a roadmap. While learners have (unarchived) progress on it this is refused unless
+/// `force`, which archives that progress (kept, but out of every count) instead of destroying it.
+pub async fn delete_roadmap(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    force: bool,
+) -> Result<Deleted, AppError> {
+    let txn = db.begin().await?;
+    let when: DateTime<Utc> = now();
+    let done = roadmaps::Entity::update_many()
+        .col_expr(roadmaps::Column::DeletedAt, Expr::value(Some(when)))
+        .col_expr(roadmaps::Column::UpdatedAt, Expr::value(when))
+        .col_expr(
+            roadmaps::Column::Version,
+            Expr::col(roadmaps::Column::Version).add(1),
+        )
+        .filter(roadmaps::Column::Id.eq(id))
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(not_found(id));
+    }
+    // Progress on topics already deleted counts nowhere, so it does not block the delete.
+    let live_progress = progress::Entity::find()
+        .join(JoinType::InnerJoin, progress::Relation::Topic.def())
+        .filter(progress::Column::RoadmapId.eq(id))
+        .filter(progress::Column::ArchivedAt.is_null())
+        .filter(topics::Column::DeletedAt.is_null())
+        .count(&txn)
+        .await?;
+    if live_progress > 0 && !force {
+        // Dropping the transaction rolls the delete back.
+        return Err(AppError::conflict(
+            "force",
+            format!(
+                "learners have progress on this roadmap ({live_progress} topic statuses): pass \
+                 `force: true` to delete it anyway and archive their progress"
+            ),
+        ));
+    }
+    // Every unarchived row of the roadmap is archived, including those on deleted topics.
+    let archived = {
+        progress::Entity::update_many()
+            .col_expr(progress::Column::ArchivedAt, Expr::value(Some(when)))
+            .filter(progress::Column::RoadmapId.eq(id))
+            .filter(progress::Column::ArchivedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+    };
+    let model = roadmaps::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    revisions::record(
+        &txn,
+        id,
+        actor,
+        "deleteRoadmap",
+        Entity::Roadmap,
+        &id.to_string(),
+        json!({ "before": { "slug": model.slug, "title": model.title, "deletedAt": null },
+                "after": { "deletedAt": when, "archivedProgress": archived, "force": force } }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Deleted {
+        roadmap: model,
+        archived_progress: archived,
+    })
+}

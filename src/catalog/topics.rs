@@ -1,0 +1,24 @@
+//! Single topic and resource look-ups by id (trees are read whole, see `tree`).
+use entity::{resources, topics};
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::error::AppError;
+
+/// A topic that has not been deleted; its roadmap's visibility is the caller's to check.
+pub async fn live_by_key(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<topics::Model>, AppError> {
+    Ok(topics::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .filter(|t| t.deleted_at.is_none()))
+}
+
+/// A resource by id; its topic's and roadmap's visibility are the caller's to check.
+pub async fn resource_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<resources::Model>, AppError> {
+    Ok(resources::Entity::find_by_id(id).one(db).await?)
+}

@@ -1,0 +1,341 @@
+//! `Roadmap` and the catalogue's read queries (`roadmaps`, `roadmap`).
+
+use std::sync::Arc;
+
+use async_graphql::{Context, MergedObject, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::roadmaps;
+
+use super::revision::Revision;
+use super::roadmap_admin::RoadmapAdminQuery;
+use super::topic::tree_of;
+use super::topic_list::TopicList;
+use crate::auth::{CatalogAccess, Role};
+use crate::cache::CacheHints;
+use crate::catalog::{revisions, roadmaps as service, ChangeFrequency, RoadmapKind, RoadmapStatus};
+use crate::error::AppError;
+use crate::graphql::context::{catalog_access, db, loaders};
+use crate::graphql::error::ApiResult;
+use crate::graphql::guards::HasRole;
+use crate::graphql::ids::GlobalId;
+use crate::graphql::pagination::{Conn, PageArgs};
+
+/// A learning roadmap: metadata plus an ordered tree of topics.
+#[derive(Clone)]
+pub struct Roadmap(pub Arc<roadmaps::Model>);
+
+/// Loads a roadmap by id through the request's loader; `None` when missing or not visible.
+pub async fn visible_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
+    let model = loaders(ctx).roadmap_by_id.load_one(id).await?;
+    let access = catalog_access(ctx);
+    Ok(model.filter(|m| access.can_read(m)).map(Roadmap))
+}
+
+#[derive(SimpleObject)]
+pub struct Dimensions {
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The question a roadmap page opens with ("What is backend development?").
+#[derive(SimpleObject)]
+pub struct IntroQuestion {
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Seo {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub keywords: Vec<String>,
+}
+
+/// Fields for schema.org structured data on the roadmap page.
+#[derive(SimpleObject)]
+pub struct StructuredData {
+    pub headline: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub date_published: Option<NaiveDate>,
+    pub date_modified: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct Sitemap {
+    pub priority: Option<f64>,
+    pub change_frequency: Option<ChangeFrequency>,
+}
+
+#[derive(SimpleObject)]
+pub struct Sponsor {
+    pub url: String,
+    pub title: String,
+    pub image_url: Option<String>,
+    pub description: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn json_strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[Object]
+impl Roadmap {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::Roadmap(self.0.id).encode()
+    }
+    /// URL-safe unique name, e.g. `backend`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Short title for menus and cards, e.g. "Backend".
+    async fn brief_title(&self) -> &str {
+        &self.0.brief_title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn brief_description(&self) -> &str {
+        &self.0.brief_description
+    }
+    /// Position in the catalogue (ascending).
+    async fn order(&self) -> i32 {
+        self.0.sort_order
+    }
+    async fn kind(&self) -> ApiResult<RoadmapKind> {
+        RoadmapKind::parse(&self.0.kind)
+            .ok_or_else(|| AppError::internal(format!("bad roadmap kind {}", self.0.kind)).into())
+    }
+    async fn status(&self) -> ApiResult<RoadmapStatus> {
+        RoadmapStatus::parse(&self.0.status).ok_or_else(|| {
+            AppError::internal(format!("bad roadmap status {}", self.0.status)).into()
+        })
+    }
+    async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        Ok(loaders(ctx)
+            .tags
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+    async fn is_forkable(&self) -> bool {
+        self.0.is_forkable
+    }
+    /// False for roadmaps listed in the catalogue whose topic tree is not published here.
+    async fn has_topics(&self) -> bool {
+        self.0.has_topics
+    }
+    async fn dimensions(&self) -> Option<Dimensions> {
+        Some(Dimensions {
+            width: self.0.width?,
+            height: self.0.height?,
+        })
+    }
+    async fn question(&self) -> Option<IntroQuestion> {
+        Some(IntroQuestion {
+            title: self.0.question_title.clone()?,
+            description: self.0.question_description.clone().unwrap_or_default(),
+        })
+    }
+    async fn seo(&self) -> Seo {
+        Seo {
+            title: self.0.seo_title.clone(),
+            description: self.0.seo_description.clone(),
+            keywords: json_strings(&self.0.seo_keywords),
+        }
+    }
+    async fn structured_data(&self) -> StructuredData {
+        StructuredData {
+            headline: self.0.schema_headline.clone(),
+            description: self.0.schema_description.clone(),
+            image_url: self.0.schema_image_url.clone(),
+            date_published: self.0.schema_date_published,
+            date_modified: self.0.schema_date_modified,
+        }
+    }
+    async fn sitemap(&self) -> Sitemap {
+        Sitemap {
+            priority: self.0.sitemap_priority,
+            change_frequency: self
+                .0
+                .sitemap_change_frequency
+                .as_deref()
+                .and_then(ChangeFrequency::parse),
+        }
+    }
+    async fn pdf_url(&self) -> Option<&str> {
+        self.0.pdf_url.as_deref()
+    }
+    async fn json_url(&self) -> Option<&str> {
+        self.0.json_url.as_deref()
+    }
+    /// The current sponsor; null when there is none or the sponsorship has expired.
+    async fn sponsor(&self, ctx: &Context<'_>) -> Option<Sponsor> {
+        let m = &self.0;
+        if m.sponsor_expires_at.is_some_and(|at| at <= Utc::now()) {
+            return None;
+        }
+        if let (Some(at), Some(hints)) = (m.sponsor_expires_at, ctx.data_opt::<CacheHints>()) {
+            // A cached answer must not outlive the sponsorship it shows.
+            hints.expires_at(at);
+        }
+        Some(Sponsor {
+            url: m.sponsor_url.clone()?,
+            title: m.sponsor_title.clone()?,
+            image_url: m.sponsor_image_url.clone(),
+            description: m.sponsor_description.clone(),
+            expires_at: m.sponsor_expires_at,
+        })
+    }
+    /// Related roadmaps, in their editorial order (only the ones visible to the viewer).
+    async fn related_roadmaps(&self, ctx: &Context<'_>) -> ApiResult<Vec<Roadmap>> {
+        let access = catalog_access(ctx);
+        Ok(loaders(ctx)
+            .related
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| access.can_read(m))
+            .map(Roadmap)
+            .collect())
+    }
+    /// Slugs of related questions (guides) on the client site.
+    async fn related_questions(&self) -> Vec<String> {
+        json_strings(&self.0.related_questions)
+    }
+    /// The root topics, in order. Walk `children` for the rest of the tree.
+    async fn topics(&self, ctx: &Context<'_>) -> ApiResult<TopicList> {
+        let tree = tree_of(ctx, self.0.id).await?;
+        Ok(TopicList {
+            items: tree.roots().to_vec(),
+            tree,
+            roots: true,
+        })
+    }
+    /// Number of topics in the tree (all levels). These are the topics a learner can mark.
+    async fn topic_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        if loaders(ctx).cache.is_some() {
+            // The tree is cached (or will be): its length is the count, without a query.
+            return Ok(tree_of(ctx, self.0.id).await?.len() as i64);
+        }
+        Ok(loaders(ctx)
+            .topic_count
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
+    }
+    /// Incremented on every edit of the roadmap's own fields (`updateRoadmap`,
+    /// `setRelatedRoadmaps`, a REPLACE import that changes them); pass it back as
+    /// `expectedVersion` to detect concurrent edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Every admin change to this roadmap, its topics and resources, newest first. Admins only.
+    #[graphql(
+        guard = "HasRole(Role::Admin)",
+        complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
+    )]
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
+        before: Option<String>,
+        #[graphql(desc = "Only the changes made to this topic itself.")] topic_id: Option<ID>,
+    ) -> ApiResult<Conn<Revision>> {
+        let page = PageArgs::parse(after, before, first, last)?;
+        let filter = revisions::RevisionFilter {
+            roadmap_id: self.0.id,
+            topic: topic_id
+                .map(|id| GlobalId::topic(&id, "topicId"))
+                .transpose()?,
+        };
+        let total = revisions::count(db(ctx), &filter).await?;
+        let (offset, limit) = page.window(total);
+        let rows = revisions::list(db(ctx), &filter, offset, limit).await?;
+        Ok(page.connection(total, rows.into_iter().map(Revision).collect()))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Your progress on this roadmap; null when signed out.
+    async fn my_progress(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::graphql::progress::RoadmapProgress>> {
+        crate::graphql::progress::roadmap_progress(ctx, self.0.id).await
+    }
+}
+
+/// The roadmap part of `Query`: public reads plus the admins' `exportRoadmap`.
+#[derive(MergedObject, Default)]
+pub struct RoadmapQuery(RoadmapReadQuery, RoadmapAdminQuery);
+
+#[derive(Default)]
+pub struct RoadmapReadQuery;
+
+#[Object]
+impl RoadmapReadQuery {
+    /// The catalogue of roadmaps, ordered by `order`.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    async fn roadmaps(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only roadmaps of this kind.")] kind: Option<RoadmapKind>,
+        #[graphql(desc = "Only roadmaps carrying this tag.")] tag: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Conn<Roadmap>> {
+        let page = PageArgs::parse(after, before, first, last)?;
+        let filter = service::ListFilter { kind, tag };
+        let access = catalog_access(ctx);
+        let total = service::count(db(ctx), &access, &filter).await?;
+        let (offset, limit) = page.window(total);
+        let rows = service::list(db(ctx), &access, &filter, offset, limit).await?;
+        Ok(page.connection(
+            total,
+            rows.into_iter().map(|m| Roadmap(Arc::new(m))).collect(),
+        ))
+    }
+
+    /// One roadmap by slug; null when there is none (or it is a draft and you are not an admin).
+    async fn roadmap(&self, ctx: &Context<'_>, slug: String) -> ApiResult<Option<Roadmap>> {
+        let cache = match &loaders(ctx).cache {
+            Some(scope) => scope.version().await.map(|v| (scope, v)),
+            None => None,
+        };
+        let cached = cache.and_then(|(s, v)| s.caches().trees.roadmap_by_slug(&slug, v));
+        let model = match cached {
+            Some(m) => Some(m),
+            None => {
+                let found = service::by_slug(db(ctx), &slug).await?.map(Arc::new);
+                if let (Some(m), Some((s, v))) = (&found, cache) {
+                    s.caches().trees.put_roadmap_by_slug(&slug, v, m.clone());
+                }
+                found
+            }
+        };
+        let access: CatalogAccess = catalog_access(ctx);
+        Ok(model.filter(|m| access.can_read(m)).map(Roadmap))
+    }
+}

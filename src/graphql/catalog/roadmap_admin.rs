@@ -1,0 +1,244 @@
+//! Admin-only GraphQL: roadmap mutations, `exportRoadmap`, `importRoadmap`. Resolvers stay thin:
+//! they decode ids and inputs and call `editing`, `import` and `export`.
+use std::sync::Arc;
+
+use async_graphql::{Context, Json, Object, SimpleObject, ID};
+use entity::roadmaps;
+use sea_orm::TransactionTrait;
+
+use super::import_report::ImportReportObject;
+use super::inputs::RoadmapFileObject;
+use super::roadmap::Roadmap;
+use super::roadmap_inputs::{CreateRoadmapInput, StructuredDataInput, UpdateRoadmapInput};
+use crate::auth::Role;
+use crate::catalog::document::{self, RoadmapDocument, RoadmapMeta};
+use crate::catalog::markdown::{self, RoadmapFile};
+use crate::catalog::revisions::Actor;
+use crate::catalog::roadmaps as service;
+use crate::catalog::{export, import, roadmap_editing as editing, ImportMode};
+use crate::error::AppError;
+use crate::graphql::context::{db, viewer};
+use crate::graphql::error::ApiResult;
+use crate::graphql::guards::HasRole;
+use crate::graphql::ids::GlobalId;
+
+/// The signed-in admin making a change (the guard has already checked the role; this only
+/// refuses the impossible).
+pub async fn actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
+    let admin = viewer(ctx)
+        .admin()
+        .ok_or_else(|| AppError::Forbidden("This needs the ADMIN role".into()))?;
+    Actor::admin(db(ctx), &admin).await
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteRoadmapPayload {
+    pub deleted_roadmap_id: ID,
+    pub slug: String,
+    /// Learners' topic statuses archived by `force` (kept, but counted nowhere).
+    pub archived_progress: u64,
+}
+
+/// A roadmap exported as a document.
+pub struct RoadmapExport {
+    doc: RoadmapDocument,
+}
+
+#[Object]
+impl RoadmapExport {
+    async fn slug(&self) -> &str {
+        &self.doc.roadmap.slug
+    }
+    /// The document (format `roadmap-api/roadmap@1`) as JSON.
+    async fn document(&self) -> Json<&RoadmapDocument> {
+        Json(&self.doc)
+    }
+    /// The same document as pretty-printed JSON text with a trailing newline (what
+    /// `roadmap-api export --format json` writes).
+    async fn json(&self) -> ApiResult<String> {
+        Ok(export::to_json(&self.doc)?)
+    }
+    /// The markdown folder: `roadmap.md`, `tree.json` and one `content/<slug>@<id>.md` per topic.
+    async fn markdown_files(&self) -> ApiResult<Vec<RoadmapFileObject>> {
+        Ok(markdown::write(&self.doc)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+fn decode_document(value: serde_json::Value) -> Result<RoadmapDocument, AppError> {
+    let text = match value {
+        serde_json::Value::String(text) => text,
+        // Pretty-printed so that errors can name a line of the document as the server reads it.
+        other => serde_json::to_string_pretty(&other).map_err(AppError::internal)?,
+    };
+    document::parse_json_named(&text, "document", "document")
+}
+
+/// Reads a roadmap in either format, as given to `importRoadmap`.
+pub fn read_import(
+    document: Option<Json<serde_json::Value>>,
+    files: Option<Vec<RoadmapFileObject>>,
+) -> Result<RoadmapDocument, AppError> {
+    match (document, files) {
+        (Some(Json(value)), None) => decode_document(value),
+        (None, Some(files)) => {
+            let files: Vec<RoadmapFile> = files.into_iter().map(Into::into).collect();
+            markdown::read(&files, "", "files")
+        }
+        _ => Err(AppError::bad_input(
+            "document",
+            "pass either `document` (JSON) or `files` (the markdown folder), not both",
+        )),
+    }
+}
+
+#[derive(Default)]
+pub struct RoadmapAdminQuery;
+
+#[Object]
+impl RoadmapAdminQuery {
+    /// A whole roadmap (metadata, topic tree, resources) in the import format; null when there is
+    /// no roadmap with this slug. Admins only.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn export_roadmap(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> ApiResult<Option<RoadmapExport>> {
+        let Some(model) = service::by_slug(db(ctx), &slug).await? else {
+            return Ok(None);
+        };
+        let doc = export::document_of(db(ctx), &model).await?;
+        Ok(Some(RoadmapExport { doc }))
+    }
+}
+
+fn roadmap(model: roadmaps::Model) -> Roadmap {
+    Roadmap(Arc::new(model))
+}
+
+#[derive(Default)]
+pub struct RoadmapMutation;
+
+#[Object]
+impl RoadmapMutation {
+    /// Creates a roadmap (a draft unless `status` says otherwise) without topics.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn create_roadmap(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRoadmapInput,
+    ) -> ApiResult<Roadmap> {
+        let actor = actor(ctx).await?;
+        let order = match input.order {
+            Some(o) => o,
+            None => service::next_sort_order(db(ctx)).await?,
+        };
+        let meta = RoadmapMeta {
+            slug: input.slug,
+            title: input.title,
+            brief_title: input.brief_title,
+            description: input.description,
+            brief_description: input.brief_description,
+            order,
+            kind: input.kind,
+            status: input.status,
+            tags: input.tags,
+            is_forkable: input.is_forkable,
+            has_topics: input.has_topics,
+            dimensions: input.dimensions.map(Into::into),
+            question: input.question.map(Into::into),
+            seo: input.seo.map(Into::into).unwrap_or_default(),
+            structured_data: input
+                .structured_data
+                .map(StructuredDataInput::into_doc)
+                .unwrap_or_default(),
+            sitemap: input.sitemap.map(Into::into),
+            pdf_url: input.pdf_url,
+            json_url: input.json_url,
+            sponsor: input.sponsor.map(Into::into),
+            related_roadmaps: Vec::new(),
+            related_questions: input.related_questions,
+        };
+        Ok(roadmap(
+            editing::create_roadmap(db(ctx), &actor, meta).await?,
+        ))
+    }
+
+    /// Changes only the fields given. With `expectedVersion`, fails with CONFLICT when the roadmap
+    /// has changed since that version was read.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn update_roadmap(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateRoadmapInput,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Roadmap> {
+        let id = GlobalId::roadmap(&id, "id")?;
+        let actor = actor(ctx).await?;
+        let model =
+            editing::update_roadmap(db(ctx), &actor, id, expected_version, |m| input.apply(m))
+                .await?;
+        Ok(roadmap(model))
+    }
+
+    /// Soft-deletes a roadmap. Refused while learners have progress on it, unless `force`, which
+    /// archives their progress (kept, counted nowhere).
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn delete_roadmap(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "Delete even though learners have progress on it (default false).")]
+        force: Option<bool>,
+    ) -> ApiResult<DeleteRoadmapPayload> {
+        let force = force.unwrap_or(false);
+        let rid = GlobalId::roadmap(&id, "id")?;
+        let actor = actor(ctx).await?;
+        let done = editing::delete_roadmap(db(ctx), &actor, rid, force).await?;
+        Ok(DeleteRoadmapPayload {
+            deleted_roadmap_id: GlobalId::Roadmap(rid).encode(),
+            slug: done.roadmap.slug,
+            archived_progress: done.archived_progress,
+        })
+    }
+
+    /// Replaces the related roadmaps, in order. Every slug must name a roadmap.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn set_related_roadmaps(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        slugs: Vec<String>,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Roadmap> {
+        let id = GlobalId::roadmap(&id, "id")?;
+        let actor = actor(ctx).await?;
+        let model =
+            editing::set_related_roadmaps(db(ctx), &actor, id, slugs, expected_version).await?;
+        Ok(roadmap(model))
+    }
+
+    /// Imports a roadmap from a JSON `document` (an object, or its text) or from the markdown
+    /// folder's `files`. CREATE makes a new roadmap; REPLACE makes the roadmap with the document's
+    /// slug equal to it, keeping topic ids that remain. All or nothing.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn import_roadmap(
+        &self,
+        ctx: &Context<'_>,
+        document: Option<Json<serde_json::Value>>,
+        files: Option<Vec<RoadmapFileObject>>,
+        #[graphql(desc = "CREATE (the default) or REPLACE.")] mode: Option<ImportMode>,
+    ) -> ApiResult<ImportReportObject> {
+        let mode = mode.unwrap_or(ImportMode::Create);
+        let doc = read_import(document, files)?;
+        let actor = actor(ctx).await?;
+        let txn = db(ctx).begin().await?;
+        let report = import::import(&txn, &doc, mode, &actor).await?;
+        txn.commit().await?;
+        Ok(ImportReportObject(report))
+    }
+}

@@ -1,0 +1,212 @@
+//! `Topic` (a node of a roadmap's ordered tree, resolved in memory), `Resource`, and the `topic`
+//! query.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
+use entity::{resources, topics};
+
+use super::roadmap::{self as roadmaps, Roadmap};
+use super::topic_list::TopicList;
+use crate::catalog::topics as topic_reads;
+use crate::catalog::{LegendMark, ResourceKind, RoadmapTree, TopicKind};
+use crate::error::AppError;
+use crate::graphql::context::{db, loaders};
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::GlobalId;
+
+/// A topic, resolved inside its roadmap's in-memory tree.
+#[derive(Clone)]
+pub struct Topic {
+    tree: Arc<RoadmapTree>,
+    idx: usize,
+}
+
+impl Topic {
+    fn model(&self) -> &topics::Model {
+        &self.tree.topics[self.idx]
+    }
+
+    fn at(&self, idx: usize) -> Topic {
+        Topic {
+            tree: self.tree.clone(),
+            idx,
+        }
+    }
+}
+
+/// Topics of a loaded tree, as GraphQL objects.
+pub trait TreeTopics {
+    fn topic(&self, idx: usize) -> Topic;
+}
+
+impl TreeTopics for Arc<RoadmapTree> {
+    fn topic(&self, idx: usize) -> Topic {
+        Topic {
+            tree: self.clone(),
+            idx,
+        }
+    }
+}
+
+/// The tree of a roadmap, through the request's loader (one query per request and roadmap).
+pub async fn tree_of(ctx: &Context<'_>, roadmap_id: i32) -> ApiResult<Arc<RoadmapTree>> {
+    loaders(ctx)
+        .tree_of(roadmap_id)
+        .await?
+        .ok_or_else(|| AppError::internal("tree loader returned nothing").into())
+}
+
+/// A live topic whose roadmap the viewer may see, or `None`.
+pub async fn visible_topic(ctx: &Context<'_>, id: &str) -> ApiResult<Option<Topic>> {
+    let Some(row) = topic_reads::live_by_key(db(ctx), id).await? else {
+        return Ok(None);
+    };
+    if roadmaps::visible_by_id(ctx, row.roadmap_id)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let tree = tree_of(ctx, row.roadmap_id).await?;
+    Ok(tree.index_of(id).map(|idx| tree.topic(idx)))
+}
+
+pub async fn visible_resource(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Resource>> {
+    let Some(row) = topic_reads::resource_by_id(db(ctx), id).await? else {
+        return Ok(None);
+    };
+    Ok(visible_topic(ctx, &row.topic_id)
+        .await?
+        .map(|_| Resource(Arc::new(row))))
+}
+
+#[Object]
+impl Topic {
+    /// Opaque global id (use it with `topic(id:)`, `node(id:)` and progress mutations).
+    pub async fn id(&self) -> ID {
+        GlobalId::Topic(self.model().id.clone()).encode()
+    }
+    /// The stable key of this topic in import/export documents; it never changes on edits.
+    async fn key(&self) -> &str {
+        &self.model().id
+    }
+    async fn kind(&self) -> ApiResult<TopicKind> {
+        let k = &self.model().kind;
+        TopicKind::parse(k).ok_or_else(|| AppError::internal(format!("bad topic kind {k}")).into())
+    }
+    async fn title(&self) -> &str {
+        &self.model().title
+    }
+    /// Markdown.
+    async fn description(&self) -> &str {
+        &self.model().description
+    }
+    /// Position among its siblings, from 0.
+    async fn position(&self) -> i32 {
+        self.model().position
+    }
+    /// The legend mark shown next to the topic, if any.
+    async fn legend(&self) -> Option<LegendMark> {
+        self.model().legend.as_deref().and_then(LegendMark::parse)
+    }
+    /// 0 for a root topic, 1 for its children, and so on.
+    async fn depth(&self) -> usize {
+        self.tree.depth_of(self.idx)
+    }
+    async fn parent(&self) -> Option<Topic> {
+        self.tree.parent_of(self.idx).map(|i| self.at(i))
+    }
+    /// Child topics, in order.
+    async fn children(&self) -> TopicList {
+        TopicList {
+            tree: self.tree.clone(),
+            items: self.tree.children_of(self.idx).to_vec(),
+            roots: false,
+        }
+    }
+    /// Breadcrumb: the topics from the root down to this one (inclusive).
+    async fn path(&self) -> Vec<Topic> {
+        self.tree
+            .path_to(self.idx)
+            .into_iter()
+            .map(|i| self.at(i))
+            .collect()
+    }
+    /// Learning resources, in order.
+    async fn resources(&self, ctx: &Context<'_>) -> ApiResult<Vec<Resource>> {
+        let map = loaders(ctx)
+            .resources_of(self.tree.roadmap_id)
+            .await?
+            .unwrap_or_default();
+        Ok(map
+            .get(&self.model().id)
+            .map(|rs| rs.iter().cloned().map(Resource).collect())
+            .unwrap_or_default())
+    }
+    async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Roadmap> {
+        roadmaps::visible_by_id(ctx, self.tree.roadmap_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound("The roadmap of this topic is not available".into()).into()
+            })
+    }
+    async fn version(&self) -> i32 {
+        self.model().version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model().created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model().updated_at
+    }
+    /// Your status on this topic (`PENDING` when you have none); null when signed out.
+    async fn my_status(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::progress::ProgressStatus>> {
+        crate::graphql::progress::topic_status(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
+    /// Your private markdown note on this topic; null when signed out or when there is none.
+    async fn my_note(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        crate::graphql::progress::topic_note(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
+}
+
+/// A link to learn a topic from.
+#[derive(Clone)]
+pub struct Resource(pub Arc<resources::Model>);
+
+#[Object]
+impl Resource {
+    pub async fn id(&self) -> ID {
+        GlobalId::Resource(self.0.id).encode()
+    }
+    async fn kind(&self) -> ApiResult<ResourceKind> {
+        let k = &self.0.kind;
+        ResourceKind::parse(k)
+            .ok_or_else(|| AppError::internal(format!("bad resource kind {k}")).into())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+}
+
+#[derive(Default)]
+pub struct TopicQuery;
+
+#[Object]
+impl TopicQuery {
+    /// One topic by its global id; null when it does not exist or is not visible.
+    async fn topic(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Topic>> {
+        let key = GlobalId::topic(&id, "id")?;
+        visible_topic(ctx, &key).await
+    }
+}

@@ -1,0 +1,268 @@
+//! Admin-only GraphQL mutations of topics and resources. Thin: ids and inputs in, `editing` does
+//! the work, the changed objects come back (read fresh, after the commit).
+use std::sync::Arc;
+
+use super::inputs::ResourceInput;
+use super::roadmap::Roadmap;
+use super::roadmap_admin::actor;
+use super::topic::{tree_of, Resource, Topic, TreeTopics};
+use crate::auth::Role;
+use crate::catalog::topic_editing::{self as editing, NewTopic, ResourcePatch, TopicPatch};
+use crate::catalog::{roadmaps, LegendMark, ResourceKind, TopicKind};
+use crate::error::AppError;
+use crate::graphql::context::db;
+use crate::graphql::error::ApiResult;
+use crate::graphql::guards::HasRole;
+use crate::graphql::ids::GlobalId;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+
+#[derive(InputObject)]
+pub struct CreateTopicInput {
+    pub title: String,
+    /// Markdown.
+    #[graphql(default)]
+    pub description: String,
+    /// By default TOPIC at the root and SUBTOPIC below it.
+    pub kind: Option<TopicKind>,
+    pub legend: Option<LegendMark>,
+    #[graphql(default)]
+    pub resources: Vec<ResourceInput>,
+}
+
+/// Only the fields given change; `legend: null` clears the legend.
+#[derive(InputObject, Default)]
+pub struct UpdateTopicInput {
+    pub title: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+    pub kind: MaybeUndefined<TopicKind>,
+    pub legend: MaybeUndefined<LegendMark>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UpdateResourceInput {
+    pub kind: MaybeUndefined<ResourceKind>,
+    pub title: MaybeUndefined<String>,
+    pub url: MaybeUndefined<String>,
+}
+
+fn required<T>(v: MaybeUndefined<T>, field: &str) -> Result<Option<T>, AppError> {
+    match v {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Err(AppError::bad_input(
+            field,
+            format!("`{field}` cannot be null"),
+        )),
+        MaybeUndefined::Value(x) => Ok(Some(x)),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteTopicPayload {
+    /// The topic and every topic below it.
+    pub deleted_topic_ids: Vec<ID>,
+    pub roadmap: Roadmap,
+}
+
+#[derive(SimpleObject)]
+pub struct ResourcePayload {
+    pub resource: Resource,
+    /// The topic, with its resources in their new order.
+    pub topic: Topic,
+}
+
+#[derive(SimpleObject)]
+pub struct RemoveResourcePayload {
+    pub removed_resource_id: ID,
+    pub topic: Topic,
+}
+
+/// A topic read fresh after a change (the per-request loaders do not cache).
+async fn load_topic(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Topic> {
+    let tree = tree_of(ctx, roadmap_id).await?;
+    tree.index_of(key)
+        .map(|i| tree.topic(i))
+        .ok_or_else(|| AppError::NotFound(format!("topic `{key}` not found")).into())
+}
+
+async fn load_roadmap(ctx: &Context<'_>, id: i32) -> ApiResult<Roadmap> {
+    roadmaps::by_id(db(ctx), id)
+        .await?
+        .map(|m| Roadmap(Arc::new(m)))
+        .ok_or_else(|| AppError::NotFound(format!("roadmap {id} not found")).into())
+}
+
+fn optional_topic(id: Option<ID>, field: &str) -> Result<Option<String>, AppError> {
+    id.map(|id| GlobalId::topic(&id, field)).transpose()
+}
+
+#[derive(Default)]
+pub struct TopicMutation;
+
+#[Object]
+impl TopicMutation {
+    /// Adds a topic under `parentId` (or at the root) at `position` among its siblings (by
+    /// default last); later siblings move down one. Its key is a new random 16-character id.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn create_topic(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: ID,
+        parent_id: Option<ID>,
+        position: Option<i32>,
+        input: CreateTopicInput,
+    ) -> ApiResult<Topic> {
+        let roadmap_id = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
+        let parent = optional_topic(parent_id, "parentId")?;
+        let actor = actor(ctx).await?;
+        let key = editing::create_topic(
+            db(ctx),
+            &actor,
+            roadmap_id,
+            parent,
+            position,
+            NewTopic {
+                kind: input.kind,
+                title: input.title,
+                description: input.description,
+                legend: input.legend,
+                resources: input.resources.into_iter().map(Into::into).collect(),
+            },
+        )
+        .await?;
+        load_topic(ctx, roadmap_id, &key).await
+    }
+
+    /// Changes only the fields given. With `expectedVersion`, fails with CONFLICT when the topic
+    /// has changed since that version was read.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn update_topic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateTopicInput,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Topic> {
+        let key = GlobalId::topic(&id, "id")?;
+        let patch = TopicPatch {
+            kind: required(input.kind, "kind")?,
+            title: required(input.title, "title")?,
+            description: required(input.description, "description")?,
+            legend: match input.legend {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(l) => Some(Some(l)),
+            },
+        };
+        let actor = actor(ctx).await?;
+        let roadmap_id =
+            editing::update_topic(db(ctx), &actor, &key, patch, expected_version).await?;
+        load_topic(ctx, roadmap_id, &key).await
+    }
+
+    /// Moves a topic (with its subtree) under `newParentId` (null: the root) at `position` (by
+    /// default last). Refuses cycles and moves to another roadmap; positions stay dense.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn move_topic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        new_parent_id: Option<ID>,
+        position: Option<i32>,
+        expected_version: Option<i32>,
+    ) -> ApiResult<Topic> {
+        let key = GlobalId::topic(&id, "id")?;
+        let parent = optional_topic(new_parent_id, "newParentId")?;
+        let actor = actor(ctx).await?;
+        let roadmap_id =
+            editing::move_topic(db(ctx), &actor, &key, parent, position, expected_version).await?;
+        load_topic(ctx, roadmap_id, &key).await
+    }
+
+    /// Soft-deletes a topic and its subtree. Learners' progress on them is kept but no longer
+    /// counted.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn delete_topic(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeleteTopicPayload> {
+        let key = GlobalId::topic(&id, "id")?;
+        let actor = actor(ctx).await?;
+        let (roadmap_id, gone) = editing::delete_topic(db(ctx), &actor, &key).await?;
+        Ok(DeleteTopicPayload {
+            deleted_topic_ids: gone
+                .into_iter()
+                .map(|k| GlobalId::Topic(k).encode())
+                .collect(),
+            roadmap: load_roadmap(ctx, roadmap_id).await?,
+        })
+    }
+
+    /// Adds a resource to a topic at `position` (by default last).
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn add_resource(
+        &self,
+        ctx: &Context<'_>,
+        topic_id: ID,
+        input: ResourceInput,
+        position: Option<i32>,
+    ) -> ApiResult<ResourcePayload> {
+        let key = GlobalId::topic(&topic_id, "topicId")?;
+        let actor = actor(ctx).await?;
+        let (roadmap_id, created) =
+            editing::add_resource(db(ctx), &actor, &key, input.into(), position).await?;
+        Ok(ResourcePayload {
+            resource: Resource(Arc::new(created)),
+            topic: load_topic(ctx, roadmap_id, &key).await?,
+        })
+    }
+
+    /// Changes only the fields given.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn update_resource(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateResourceInput,
+    ) -> ApiResult<ResourcePayload> {
+        let rid = GlobalId::resource(&id, "id")?;
+        let patch = ResourcePatch {
+            kind: required(input.kind, "kind")?,
+            title: required(input.title, "title")?,
+            url: required(input.url, "url")?,
+        };
+        let actor = actor(ctx).await?;
+        let (roadmap_id, updated) = editing::update_resource(db(ctx), &actor, rid, patch).await?;
+        let topic = load_topic(ctx, roadmap_id, &updated.topic_id).await?;
+        Ok(ResourcePayload {
+            resource: Resource(Arc::new(updated)),
+            topic,
+        })
+    }
+
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn remove_resource(&self, ctx: &Context<'_>, id: ID) -> ApiResult<RemoveResourcePayload> {
+        let rid = GlobalId::resource(&id, "id")?;
+        let actor = actor(ctx).await?;
+        let (roadmap_id, topic_key) = editing::remove_resource(db(ctx), &actor, rid).await?;
+        Ok(RemoveResourcePayload {
+            removed_resource_id: GlobalId::Resource(rid).encode(),
+            topic: load_topic(ctx, roadmap_id, &topic_key).await?,
+        })
+    }
+
+    /// Puts a topic's resources in the order of `resourceIds`, which must list each exactly once.
+    #[graphql(guard = "HasRole(Role::Admin)")]
+    async fn reorder_resources(
+        &self,
+        ctx: &Context<'_>,
+        topic_id: ID,
+        resource_ids: Vec<ID>,
+    ) -> ApiResult<Topic> {
+        let key = GlobalId::topic(&topic_id, "topicId")?;
+        let ids = resource_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| GlobalId::resource(id, &format!("resourceIds[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let actor = actor(ctx).await?;
+        let roadmap_id = editing::reorder_resources(db(ctx), &actor, &key, ids).await?;
+        load_topic(ctx, roadmap_id, &key).await
+    }
+}

@@ -1,0 +1,44 @@
+//! The two guards every protected field uses: "signed in" and "has role".
+use async_graphql::{Context, Guard};
+
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::graphql::context::viewer;
+use crate::graphql::error::ApiError;
+
+/// Passes when the request carries a valid, unrevoked access token.
+pub struct SignedIn;
+
+impl Guard for SignedIn {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let v = viewer(ctx);
+        if v.user.is_some() {
+            return Ok(());
+        }
+        let message = v
+            .token_error
+            .clone()
+            .unwrap_or_else(|| "You must be signed in to do this".to_owned());
+        Err(ApiError::from(AppError::Unauthenticated(message)).into())
+    }
+}
+
+/// Passes when the signed-in user has the role (admins pass every role check).
+pub struct HasRole(pub Role);
+
+impl Guard for HasRole {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        SignedIn.check(ctx).await?;
+        let v = viewer(ctx);
+        let role = v.user.as_ref().map(|u| u.role).unwrap_or(Role::User);
+        if role == self.0 || role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::from(AppError::Forbidden(format!(
+                "This needs the {} role",
+                self.0.as_str()
+            )))
+            .into())
+        }
+    }
+}

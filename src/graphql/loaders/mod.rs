@@ -1,0 +1,93 @@
+//! Per-request DataLoaders. Created fresh for every request so no cache or batch crosses users.
+pub mod progress;
+pub mod roadmaps;
+pub mod topics;
+
+use async_graphql::dataloader::DataLoader;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::cache::CacheScope;
+use crate::catalog::batch::ResourceMap;
+use crate::catalog::RoadmapTree;
+use crate::graphql::error::ApiResult;
+use progress::ProgressLoaders;
+use roadmaps::{RelatedLoader, RoadmapByIdLoader, TagsLoader, TopicCountLoader};
+use topics::{ResourcesLoader, TreeLoader};
+
+pub struct Loaders {
+    pub roadmap_by_id: DataLoader<RoadmapByIdLoader>,
+    pub tags: DataLoader<TagsLoader>,
+    pub related: DataLoader<RelatedLoader>,
+    pub topic_count: DataLoader<TopicCountLoader>,
+    pub tree: DataLoader<TreeLoader>,
+    pub resources: DataLoader<ResourcesLoader>,
+    /// The viewer's progress (cached for the request; shared so a subscription can clear it).
+    pub progress: Arc<ProgressLoaders>,
+    /// Set when trees come from the shared cache (then counting a tree's topics is free).
+    pub cache: Option<CacheScope>,
+}
+
+impl Loaders {
+    /// A roadmap's tree: straight from the shared cache when it is current (no batching delay),
+    /// else through the loader.
+    pub async fn tree_of(&self, roadmap_id: i32) -> ApiResult<Option<Arc<RoadmapTree>>> {
+        if let Some(scope) = &self.cache {
+            if let Some(v) = scope.version().await {
+                if let Some(t) = scope.caches().trees.tree(roadmap_id, v) {
+                    return Ok(Some(t));
+                }
+            }
+        }
+        self.tree.load_one(roadmap_id).await
+    }
+
+    /// A roadmap's resources by topic, like [`Loaders::tree_of`].
+    pub async fn resources_of(&self, roadmap_id: i32) -> ApiResult<Option<Arc<ResourceMap>>> {
+        if let Some(scope) = &self.cache {
+            if let Some(v) = scope.version().await {
+                if let Some(r) = scope.caches().trees.resources(roadmap_id, v) {
+                    return Ok(Some(r));
+                }
+            }
+        }
+        self.resources.load_one(roadmap_id).await
+    }
+
+    /// Loaders that always read the database.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self::with_cache(db, None)
+    }
+
+    /// Loaders whose trees and resources come from the shared caches when they are current.
+    pub fn with_cache(db: &DatabaseConnection, cache: Option<CacheScope>) -> Self {
+        let db = || db.clone();
+        // Batches run in tasks of their own: keep them in the request's span so what they log
+        // (database errors) carries the request id.
+        let span = tracing::Span::current();
+        let spawn = move |fut| tokio::spawn(tracing::Instrument::instrument(fut, span.clone()));
+        Self {
+            roadmap_by_id: DataLoader::new(RoadmapByIdLoader(db()), spawn.clone()),
+            tags: DataLoader::new(TagsLoader(db()), spawn.clone()),
+            related: DataLoader::new(RelatedLoader(db()), spawn.clone()),
+            topic_count: DataLoader::new(TopicCountLoader(db()), spawn.clone()),
+            tree: DataLoader::new(
+                TreeLoader {
+                    db: db(),
+                    cache: cache.clone(),
+                },
+                spawn.clone(),
+            ),
+            resources: DataLoader::new(
+                ResourcesLoader {
+                    db: db(),
+                    cache: cache.clone(),
+                },
+                spawn.clone(),
+            ),
+            progress: Arc::new(ProgressLoaders::new(db(), spawn)),
+            cache: cache.filter(|c| c.caches().trees.enabled()),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! What `myProgressChanged` pushes: `ProgressChange` and its parts.
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, ID};
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
+use crate::graphql::catalog::topic::Topic;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::GlobalId;
+use crate::progress::bus::{NoteNotice, Notice};
+use crate::progress::service::StatusChange;
+use crate::progress::{ProgressChangeKind, ProgressStatus};
+
+/// A change to your progress, pushed by `myProgressChanged`.
+pub struct ProgressChange(pub(super) Arc<Notice>);
+
+#[Object]
+impl ProgressChange {
+    async fn kind(&self) -> ProgressChangeKind {
+        self.0.kind
+    }
+    /// The roadmap concerned (null for `RESYNC`).
+    async fn roadmap_id(&self) -> Option<ID> {
+        self.0.roadmap_id.map(|id| GlobalId::Roadmap(id).encode())
+    }
+    async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
+        match self.0.roadmap_id {
+            Some(id) => roadmaps::visible_by_id(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The statuses that changed (empty for notes and favourites).
+    async fn changes(&self) -> Vec<TopicStatusChange> {
+        let roadmap_id = self.0.roadmap_id.unwrap_or_default();
+        self.0
+            .changes
+            .iter()
+            .map(|c| TopicStatusChange {
+                roadmap_id,
+                change: c.clone(),
+            })
+            .collect()
+    }
+    /// For `NOTE`: the topic and its note now.
+    async fn note(&self) -> Option<NoteChange> {
+        self.0.note.clone().map(|n| NoteChange {
+            roadmap_id: self.0.roadmap_id.unwrap_or_default(),
+            notice: n,
+        })
+    }
+    /// Your counts on the roadmap after the change.
+    async fn progress(&self) -> Option<RoadmapProgress> {
+        match (self.0.roadmap_id, self.0.counts) {
+            (Some(roadmap_id), Some(counts)) => Some(RoadmapProgress { roadmap_id, counts }),
+            _ => None,
+        }
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+}
+
+pub struct TopicStatusChange {
+    roadmap_id: i32,
+    change: StatusChange,
+}
+
+#[Object]
+impl TopicStatusChange {
+    async fn topic_id(&self) -> ID {
+        GlobalId::Topic(self.change.topic_id.clone()).encode()
+    }
+    /// The topic's stable key.
+    async fn key(&self) -> &str {
+        &self.change.topic_id
+    }
+    /// Null when the topic is no longer part of the tree.
+    async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
+        topic_in(ctx, self.roadmap_id, &self.change.topic_id).await
+    }
+    async fn from(&self) -> ProgressStatus {
+        self.change.from
+    }
+    async fn to(&self) -> ProgressStatus {
+        self.change.to
+    }
+}
+
+pub struct NoteChange {
+    roadmap_id: i32,
+    notice: NoteNotice,
+}
+
+#[Object]
+impl NoteChange {
+    async fn topic_id(&self) -> ID {
+        GlobalId::Topic(self.notice.topic_id.clone()).encode()
+    }
+    async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
+        topic_in(ctx, self.roadmap_id, &self.notice.topic_id).await
+    }
+    async fn note(&self) -> Option<&str> {
+        self.notice.note.as_deref()
+    }
+}

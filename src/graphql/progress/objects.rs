@@ -1,0 +1,127 @@
+//! Output types of progress reads: `RoadmapProgress`, `ActivityEntry`, `Streak`.
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::*;
+use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
+use crate::graphql::catalog::topic::Topic;
+use crate::graphql::error::ApiResult;
+use crate::progress::service::{self, Counts};
+use crate::progress::ProgressStatus;
+
+// ---------------------------------------------------------------------------------------------
+// Output types
+
+/// The viewer's progress on one roadmap. `total` counts the topics of the current tree (the ones
+/// that can carry a status), and the statuses are counted over exactly those, so `percentDone`
+/// reaches 100 when every topic is done.
+#[derive(Clone)]
+pub struct RoadmapProgress {
+    pub roadmap_id: i32,
+    pub counts: Counts,
+}
+
+fn percent(n: i64, total: i64) -> f64 {
+    if total <= 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / total as f64
+    }
+}
+
+#[Object]
+impl RoadmapProgress {
+    async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Roadmap> {
+        visible_roadmap(ctx, self.roadmap_id).await
+    }
+    async fn done(&self) -> i64 {
+        self.counts.done
+    }
+    async fn learning(&self) -> i64 {
+        self.counts.learning
+    }
+    async fn skipped(&self) -> i64 {
+        self.counts.skipped
+    }
+    /// Topics without a status.
+    async fn pending(&self) -> i64 {
+        self.counts.pending()
+    }
+    /// Topics that can carry a status: every topic of the current tree.
+    async fn total(&self) -> i64 {
+        self.counts.total
+    }
+    /// `done / total × 100` (0 for an empty roadmap).
+    async fn percent_done(&self) -> f64 {
+        percent(self.counts.done, self.counts.total)
+    }
+    /// `(done + skipped) / total × 100`: skipped topics count as dealt with.
+    async fn percent_complete(&self) -> f64 {
+        percent(self.counts.done + self.counts.skipped, self.counts.total)
+    }
+    /// When a counted status last changed; null when there is none.
+    async fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.counts.updated_at
+    }
+    /// Whether the roadmap is among your favourites.
+    async fn favorite(&self) -> bool {
+        self.counts.favorite
+    }
+}
+
+/// One entry of your history.
+pub struct ActivityEntry(pub(super) service::ActivityRow);
+
+#[Object]
+impl ActivityEntry {
+    /// Position in your history (increasing).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn from(&self) -> ProgressStatus {
+        self.0.from()
+    }
+    async fn to(&self) -> ProgressStatus {
+        self.0.to()
+    }
+    /// The topic's stable key.
+    async fn topic_key(&self) -> &str {
+        &self.0.topic_id
+    }
+    /// The topic's title (also for topics deleted since).
+    async fn topic_title(&self) -> &str {
+        self.0.topic_title.as_deref().unwrap_or("(deleted topic)")
+    }
+    async fn roadmap_title(&self) -> &str {
+        self.0
+            .roadmap_title
+            .as_deref()
+            .unwrap_or("(deleted roadmap)")
+    }
+    async fn roadmap_slug(&self) -> Option<&str> {
+        self.0.roadmap_slug.as_deref()
+    }
+    /// The topic, while it is part of a roadmap you can see; null once deleted.
+    async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
+        topic_in(ctx, self.0.roadmap_id, &self.0.topic_id).await
+    }
+    async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
+        roadmaps::visible_by_id(ctx, self.0.roadmap_id).await
+    }
+}
+
+/// Consecutive days (in your time zone) with at least one status change.
+#[derive(SimpleObject)]
+pub struct Streak {
+    /// Days in the run that includes today or yesterday; 0 otherwise.
+    pub current: i32,
+    pub longest: i32,
+    /// Your last day with activity, in your time zone.
+    pub last_active_on: Option<NaiveDate>,
+    /// The IANA time zone the days are counted in.
+    pub time_zone: String,
+}
