@@ -1,5 +1,6 @@
 //! SeaORM entities, one file per table. No logic lives here.
 pub mod app_meta;
+pub mod enums;
 pub mod favorite_roadmaps;
 pub mod progress;
 pub mod progress_events;

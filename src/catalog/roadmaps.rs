@@ -156,6 +156,20 @@ impl ImportReport {
     }
 }
 
+/// Imports a document in its own transaction: all of it, or nothing.
+pub async fn import_document(
+    db: &sea_orm::DatabaseConnection,
+    doc: &super::document::RoadmapDocument,
+    mode: super::ImportMode,
+    actor: &super::revisions::Actor,
+) -> Result<ImportReport, AppError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let report = super::import::import(&txn, doc, mode, actor).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
 /// Creates a new roadmap from a validated document. Runs inside the caller's transaction.
 pub async fn import_create(
     txn: &impl ConnectionTrait,
@@ -199,6 +213,19 @@ pub async fn set_tags(
 }
 
 /// Replaces a roadmap's related roadmaps by slug, in order. Returns the slugs that match nothing.
+/// [`set_related`] in a transaction of its own (the CLI links roadmaps after importing them all).
+pub async fn set_related_now(
+    db: &sea_orm::DatabaseConnection,
+    roadmap_id: i32,
+    slugs: &[String],
+) -> Result<Vec<String>, AppError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let left = set_related(&txn, roadmap_id, slugs).await?;
+    txn.commit().await?;
+    Ok(left)
+}
+
 pub async fn set_related(
     txn: &impl ConnectionTrait,
     roadmap_id: i32,

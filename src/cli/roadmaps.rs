@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::catalog::document::{self, RoadmapDocument};
 use crate::catalog::revisions::Actor;
 use crate::catalog::roadmaps as service;
-use crate::catalog::{export, import, markdown, ImportMode};
+use crate::catalog::{export, markdown, ImportMode};
 use crate::config::{DbArgs, ExportArgs, ExportFormat, ImportArgs, ImportModeArg};
 use crate::error::AppError;
 
@@ -90,10 +90,7 @@ async fn import_one(
     mode: ImportMode,
 ) -> Result<service::ImportReport, AppError> {
     let doc = read(source)?;
-    let txn = db.begin().await?;
-    let report = import::import(&txn, &doc, mode, &Actor::cli()).await?;
-    txn.commit().await?;
-    Ok(report)
+    service::import_document(db, &doc, mode, &Actor::cli()).await
 }
 
 /// Prints above the progress bar (or plainly when there is none).
@@ -201,13 +198,7 @@ pub async fn import(db_args: &DbArgs, args: &ImportArgs) -> ExitCode {
                     .map(|d| d.roadmap.related_roadmaps)
             });
             if let Some(related) = doc_related {
-                let left = async {
-                    let txn = db.begin().await?;
-                    let left = service::set_related(&txn, r.id, &related).await?;
-                    txn.commit().await?;
-                    Ok::<_, AppError>(left)
-                }
-                .await;
+                let left = service::set_related_now(&db, r.id, &related).await;
                 match left {
                     Ok(left) if !left.is_empty() => println!(
                         "  note: {slug}: related roadmaps not found here: {}",

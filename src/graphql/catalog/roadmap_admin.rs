@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use entity::roadmaps;
-use sea_orm::TransactionTrait;
 
 use super::import_report::ImportReportObject;
 use super::inputs::RoadmapFileObject;
@@ -15,7 +14,7 @@ use crate::catalog::document::{self, RoadmapDocument, RoadmapMeta};
 use crate::catalog::markdown::{self, RoadmapFile};
 use crate::catalog::revisions::Actor;
 use crate::catalog::roadmaps as service;
-use crate::catalog::{export, import, roadmap_editing as editing, ImportMode};
+use crate::catalog::{export, roadmap_editing as editing, ImportMode};
 use crate::error::AppError;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::error::ApiResult;
@@ -236,9 +235,7 @@ impl RoadmapMutation {
         let mode = mode.unwrap_or(ImportMode::Create);
         let doc = read_import(document, files)?;
         let actor = actor(ctx).await?;
-        let txn = db(ctx).begin().await?;
-        let report = import::import(&txn, &doc, mode, &actor).await?;
-        txn.commit().await?;
+        let report = service::import_document(db(ctx), &doc, mode, &actor).await?;
         Ok(ImportReportObject(report))
     }
 }

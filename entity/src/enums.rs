@@ -1,0 +1,171 @@
+//! The enumerations stored in text columns, as SeaORM active enums: a column reads into its enum
+//! (an unknown stored value is a read error, not a silent default) and writes its exact text. The
+//! text is the GraphQL name of each value (`SCREAMING_SNAKE`), which documents use too (serde).
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a user may do: learners are `USER`; `ADMIN`s also edit roadmaps and users.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Role {
+    #[sea_orm(string_value = "USER")]
+    #[serde(rename = "USER")]
+    User,
+    #[sea_orm(string_value = "ADMIN")]
+    #[serde(rename = "ADMIN")]
+    Admin,
+}
+
+/// What a roadmap is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RoadmapKind {
+    /// A path to a job role (e.g. Backend Developer).
+    #[sea_orm(string_value = "ROLE")]
+    #[serde(rename = "ROLE")]
+    Role,
+    /// A single skill or technology (e.g. Docker).
+    #[sea_orm(string_value = "SKILL")]
+    #[serde(rename = "SKILL")]
+    Skill,
+    /// A checklist of good practices.
+    #[sea_orm(string_value = "BEST_PRACTICE")]
+    #[serde(rename = "BEST_PRACTICE")]
+    BestPractice,
+}
+
+/// Drafts are visible to admins only.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RoadmapStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    #[serde(rename = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    #[serde(rename = "PUBLISHED")]
+    Published,
+}
+
+/// How often a page changes, as sitemaps say it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ChangeFrequency {
+    #[sea_orm(string_value = "ALWAYS")]
+    #[serde(rename = "ALWAYS")]
+    Always,
+    #[sea_orm(string_value = "HOURLY")]
+    #[serde(rename = "HOURLY")]
+    Hourly,
+    #[sea_orm(string_value = "DAILY")]
+    #[serde(rename = "DAILY")]
+    Daily,
+    #[sea_orm(string_value = "WEEKLY")]
+    #[serde(rename = "WEEKLY")]
+    Weekly,
+    #[sea_orm(string_value = "MONTHLY")]
+    #[serde(rename = "MONTHLY")]
+    Monthly,
+    #[sea_orm(string_value = "YEARLY")]
+    #[serde(rename = "YEARLY")]
+    Yearly,
+    #[sea_orm(string_value = "NEVER")]
+    #[serde(rename = "NEVER")]
+    Never,
+}
+
+/// Top-level topic or a subtopic inside one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum TopicKind {
+    #[sea_orm(string_value = "TOPIC")]
+    #[serde(rename = "TOPIC")]
+    Topic,
+    #[sea_orm(string_value = "SUBTOPIC")]
+    #[serde(rename = "SUBTOPIC")]
+    Subtopic,
+}
+
+/// The legend mark a roadmap shows next to a topic.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LegendMark {
+    /// Our recommendation.
+    #[sea_orm(string_value = "RECOMMENDED")]
+    #[serde(rename = "RECOMMENDED")]
+    Recommended,
+    /// An alternative to the recommended option.
+    #[sea_orm(string_value = "ALTERNATIVE")]
+    #[serde(rename = "ALTERNATIVE")]
+    Alternative,
+    /// Can be learned at any point; the order does not matter.
+    #[sea_orm(string_value = "ORDER_NOT_STRICT")]
+    #[serde(rename = "ORDER_NOT_STRICT")]
+    OrderNotStrict,
+}
+
+/// What kind of learning resource a link is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ResourceKind {
+    #[sea_orm(string_value = "ARTICLE")]
+    #[serde(rename = "ARTICLE")]
+    Article,
+    #[sea_orm(string_value = "VIDEO")]
+    #[serde(rename = "VIDEO")]
+    Video,
+    #[sea_orm(string_value = "OFFICIAL")]
+    #[serde(rename = "OFFICIAL")]
+    Official,
+    #[sea_orm(string_value = "OPENSOURCE")]
+    #[serde(rename = "OPENSOURCE")]
+    Opensource,
+    #[sea_orm(string_value = "COURSE")]
+    #[serde(rename = "COURSE")]
+    Course,
+    #[sea_orm(string_value = "PODCAST")]
+    #[serde(rename = "PODCAST")]
+    Podcast,
+    #[sea_orm(string_value = "BOOK")]
+    #[serde(rename = "BOOK")]
+    Book,
+    #[sea_orm(string_value = "FEED")]
+    #[serde(rename = "FEED")]
+    Feed,
+    #[sea_orm(string_value = "ROADMAP")]
+    #[serde(rename = "ROADMAP")]
+    Roadmap,
+}
+
+/// A learner's status on a topic. `PENDING` is the absence of a status (no row is stored).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ProgressStatus {
+    #[sea_orm(string_value = "PENDING")]
+    #[serde(rename = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "LEARNING")]
+    #[serde(rename = "LEARNING")]
+    Learning,
+    #[sea_orm(string_value = "DONE")]
+    #[serde(rename = "DONE")]
+    Done,
+    #[sea_orm(string_value = "SKIPPED")]
+    #[serde(rename = "SKIPPED")]
+    Skipped,
+}

@@ -1,0 +1,119 @@
+//! The GraphQL enums: mirrors of the domain's enums (`remote`), so the domains stay free of GraphQL
+//! types while conversions both ways are generated. Value names are the stored `SCREAMING_SNAKE`
+//! text.
+use async_graphql::Enum;
+
+/// What a user may do: learners are `USER`; `ADMIN`s also edit roadmaps and users.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Role")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+/// What a roadmap is about.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RoadmapKind")]
+pub enum RoadmapKind {
+    /// A path to a job role (e.g. Backend Developer).
+    Role,
+    /// A single skill or technology (e.g. Docker).
+    Skill,
+    /// A checklist of good practices.
+    BestPractice,
+}
+
+/// Drafts are visible to admins only.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RoadmapStatus")]
+pub enum RoadmapStatus {
+    Draft,
+    Published,
+}
+
+/// How often a page changes, as sitemaps say it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ChangeFrequency")]
+pub enum ChangeFrequency {
+    Always,
+    Hourly,
+    Daily,
+    Weekly,
+    Monthly,
+    Yearly,
+    Never,
+}
+
+/// Top-level topic or a subtopic inside one.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TopicKind")]
+pub enum TopicKind {
+    Topic,
+    Subtopic,
+}
+
+/// The legend mark a roadmap shows next to a topic.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::LegendMark")]
+pub enum LegendMark {
+    /// Our recommendation.
+    Recommended,
+    /// An alternative to the recommended option.
+    Alternative,
+    /// Can be learned at any point; the order does not matter.
+    OrderNotStrict,
+}
+
+/// What kind of learning resource a link is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ResourceKind")]
+pub enum ResourceKind {
+    Article,
+    Video,
+    Official,
+    Opensource,
+    Course,
+    Podcast,
+    Book,
+    Feed,
+    Roadmap,
+}
+
+/// A learner's status on a topic. `PENDING` is the absence of a status (no row is stored).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ProgressStatus")]
+pub enum ProgressStatus {
+    Pending,
+    Learning,
+    Done,
+    Skipped,
+}
+
+/// How `importRoadmap` treats a document whose slug already exists.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::catalog::ImportMode")]
+pub enum ImportMode {
+    /// Create a new roadmap; refused when the slug is taken.
+    Create,
+    /// Make an existing roadmap equal to the document, keeping the topic ids that remain (so
+    /// learners' progress on them survives) and soft-deleting the topics it no longer has.
+    Replace,
+}
+
+/// What a `myProgressChanged` notification reports.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::progress::ProgressChangeKind")]
+pub enum ProgressChangeKind {
+    /// Topic statuses changed (`setTopicStatus`, `setTopicStatuses`).
+    Status,
+    /// A whole roadmap was reset to pending.
+    Reset,
+    /// A private note was set or cleared.
+    Note,
+    /// The roadmap was added to or removed from the favourites.
+    Favorite,
+    /// Progress on the roadmap was imported from a document.
+    Import,
+    /// Notifications were dropped because this client fell behind: refetch your progress.
+    Resync,
+}
