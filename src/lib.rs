@@ -1,6 +1,5 @@
 //! roadmap-api: a self-hostable GraphQL backend for learning roadmaps and learner progress.
 pub mod accounts;
-pub mod app;
 pub mod bench_static;
 pub mod cache;
 pub mod cli;
@@ -10,10 +9,8 @@ pub mod enums;
 pub mod error;
 pub mod generate;
 pub mod graphql;
-pub mod metrics;
-pub mod middleware;
+pub mod http;
 pub mod progress;
-pub mod ratelimit;
 pub mod roadmaps;
 pub mod seed;
 pub mod topics;

@@ -1,7 +1,6 @@
-//! Schema assembly, HTTP transport, per-request context and loaders.
-pub mod apq;
+//! Schema assembly, per-request context and loaders.
+pub mod cache_hints;
 pub mod context;
-pub mod http;
 pub mod ids;
 pub mod limits;
 pub mod loaders;

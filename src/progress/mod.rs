@@ -10,7 +10,6 @@ pub mod service;
 mod sql;
 pub mod streak;
 pub mod types;
-pub mod ws;
 
 use std::sync::Arc;
 

@@ -20,8 +20,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::roadmaps;
 
 use crate::accounts::{HasRole, Role};
-use crate::cache::CacheHints;
 use crate::error::{ApiResult, AppError};
+use crate::graphql::cache_hints::CacheHints;
 use crate::graphql::context::{db, loaders, viewer, Viewer};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::pagination::{Conn, PageArgs};
