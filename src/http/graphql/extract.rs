@@ -76,7 +76,7 @@ pub fn from_query_string(raw: &str, media: MediaType) -> Result<Params, Response
 
 /// What a POST body holds.
 pub enum Posted {
-    One(Params),
+    One(Box<Params>),
     /// A JSON array of operations.
     Batch(Vec<serde_json::Value>),
 }
@@ -105,12 +105,14 @@ pub async fn from_post(
     if let serde_json::Value::Array(items) = value {
         return Ok(Posted::Batch(items));
     }
-    serde_json::from_value(value).map(Posted::One).map_err(|_| {
-        bad_request(
-            media,
-            "The request body must be a JSON object with a `query` string",
-        )
-    })
+    serde_json::from_value(value)
+        .map(|p| Posted::One(Box::new(p)))
+        .map_err(|_| {
+            bad_request(
+                media,
+                "The request body must be a JSON object with a `query` string",
+            )
+        })
 }
 
 /// One operation of a batch.

@@ -6,6 +6,10 @@
 //! limits (size and tokens, parse, depth/aliases/root fields/directives, GET-is-read-only) →
 //! execute (async-graphql's validation, with the complexity limit) → respond. A batch runs each
 //! of its operations through the same steps.
+
+// A step ends the pipeline early by returning the finished refusal (`Err(Response)`); that is the
+// cold path, so the response is not boxed.
+#![allow(clippy::result_large_err)]
 pub mod batch;
 pub mod execute;
 pub mod extract;
@@ -94,7 +98,7 @@ pub async fn post(
         media,
     };
     match posted {
-        Posted::One(params) => answer(&ctx, params).await.finish(&state),
+        Posted::One(params) => answer(&ctx, *params).await.finish(&state),
         Posted::Batch(items) => batch::run(&ctx, items).await,
     }
 }
