@@ -60,7 +60,7 @@ async fn main() {
         unreachable!("parsed `serve`")
     };
     serve.no_seed = true;
-    let state = roadmap_api::app::prepare(Config { db: cli.db, serve })
+    let state = roadmap_api::http::prepare(Config { db: cli.db, serve })
         .await
         .expect("prepare");
     let roadmap = roadmap_api::catalog::roadmaps::by_slug(&state.db, &slug)

@@ -7,8 +7,6 @@
 //!   arrive while one is running). A change made through any process is seen by every process at
 //!   once (PostgreSQL: as soon as the notification arrives, within milliseconds).
 //! - [`TreeCache`]: each roadmap's loaded topic tree and resources, shared by all requests.
-//! - [`ResponseCache`]: serialised responses to anonymous queries, keyed by query, variables and
-//!   operation name, bounded in bytes. Signed-in requests never use it.
 //!
 //! Every entry carries the version that was read *before* its data was loaded, so an entry is never
 //! older than its version says, and an entry of another version is never served.
@@ -17,11 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
 use axum::body::Bytes;
-use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
 use crate::catalog::batch::ResourceMap;
@@ -33,7 +27,6 @@ use entity::roadmaps;
 pub struct Caches {
     pub version: Arc<ContentVersion>,
     pub trees: TreeCache,
-    pub responses: ResponseCache,
 }
 
 impl Caches {
@@ -47,7 +40,6 @@ impl Caches {
         Arc::new(Caches {
             version,
             trees: TreeCache::new(args.tree_cache),
-            responses: ResponseCache::new(args.response_cache_mb.saturating_mul(1024 * 1024)),
         })
     }
 
@@ -56,7 +48,6 @@ impl Caches {
         Arc::new(Caches {
             version: Arc::new(ContentVersion::new(db.clone())),
             trees: TreeCache::new(false),
-            responses: ResponseCache::new(0),
         })
     }
 }
@@ -366,303 +357,5 @@ impl TreeCache {
         if self.enabled {
             Self::put(&self.resources, id, version, map);
         }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/// Serialised answers to anonymous queries.
-pub struct ResponseCache {
-    max_bytes: usize,
-    inner: Mutex<ResponseLru>,
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-}
-
-struct ResponseLru {
-    lru: lru::LruCache<String, CachedResponse>,
-    bytes: usize,
-}
-
-#[derive(Clone)]
-pub struct CachedResponse {
-    pub version: u64,
-    pub body: Bytes,
-    /// A strong validator of `body`, sent as `ETag`.
-    pub etag: Arc<str>,
-    /// Time-dependent data in the answer (a sponsorship ending) stops it being served then.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// The operation's name, for the metrics of a cached answer.
-    pub operation_name: Option<String>,
-}
-
-impl ResponseCache {
-    fn new(max_bytes: usize) -> Self {
-        Self {
-            max_bytes,
-            inner: Mutex::new(ResponseLru {
-                lru: lru::LruCache::unbounded(),
-                bytes: 0,
-            }),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
-    }
-
-    pub fn enabled(&self) -> bool {
-        self.max_bytes > 0
-    }
-
-    /// The key of a request: everything its answer depends on besides the data and the viewer.
-    pub fn key(query: &str, variables: &str, operation_name: Option<&str>) -> String {
-        let op = operation_name.unwrap_or("");
-        let mut k = String::with_capacity(query.len() + variables.len() + op.len() + 2);
-        k.push_str(op);
-        k.push('\0');
-        k.push_str(variables);
-        k.push('\0');
-        k.push_str(query);
-        k
-    }
-
-    pub fn get(&self, key: &str, version: u64) -> Option<CachedResponse> {
-        if !self.enabled() {
-            return None;
-        }
-        let found = self.lookup(key, version);
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
-    }
-
-    fn lookup(&self, key: &str, version: u64) -> Option<CachedResponse> {
-        let mut inner = self.inner.lock().ok()?;
-        let hit = inner.lru.get(key)?;
-        if hit.version == version && hit.expires_at.is_none_or(|at| at > Utc::now()) {
-            return Some(hit.clone());
-        }
-        if let Some(old) = inner.lru.pop(key) {
-            inner.bytes -= entry_size(key, &old);
-        }
-        None
-    }
-
-    pub fn put(&self, key: String, entry: CachedResponse) {
-        let size = entry_size(&key, &entry);
-        if !self.enabled() || size > self.max_bytes / 4 {
-            return;
-        }
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        if let Some(old) = inner.lru.peek(&key) {
-            if old.version > entry.version {
-                return;
-            }
-        }
-        if let Some(old) = inner.lru.put(key.clone(), entry) {
-            inner.bytes -= entry_size(&key, &old);
-        }
-        inner.bytes += size;
-        while inner.bytes > self.max_bytes {
-            match inner.lru.pop_lru() {
-                Some((k, old)) => inner.bytes -= entry_size(&k, &old),
-                None => break,
-            }
-        }
-    }
-
-    /// Bytes held (keys and bodies).
-    pub fn bytes(&self) -> usize {
-        self.inner.lock().map(|i| i.bytes).unwrap_or(0)
-    }
-}
-
-fn entry_size(key: &str, e: &CachedResponse) -> usize {
-    key.len() + e.body.len() + e.etag.len() + 64
-}
-
-/// A strong ETag for a body: 128 bits of SHA-256, hex.
-pub fn etag_of(body: &[u8]) -> Arc<str> {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(body);
-    Arc::from(format!("\"{}\"", hex::encode(&digest[..16])))
-}
-
-/// Root fields whose answers depend only on the catalogue (plus the clock, see [`CacheHints`]) when
-/// asked anonymously. Anything else (`node`, which can be a user; `me`; future roots) is not cached.
-const CACHEABLE_ROOTS: [&str; 6] = [
-    "roadmap",
-    "roadmaps",
-    "topic",
-    "__typename",
-    "__schema",
-    "__type",
-];
-
-/// Whether the operation that will run is a query made only of [`CACHEABLE_ROOTS`].
-pub fn cacheable_operation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    let op = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return false,
-        },
-        // One named operation is `Multiple` too; it runs without an `operationName`.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return false,
-        },
-        _ => return false,
-    };
-    op.node.ty == OperationType::Query && roots_cacheable(doc, &op.node.selection_set.node, 0)
-}
-
-fn roots_cacheable(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
-    // Fragments spread at the root may nest; a cycle is a validation error, but stay bounded.
-    depth < 16
-        && set.items.iter().all(|s| match &s.node {
-            Selection::Field(f) => CACHEABLE_ROOTS.contains(&f.node.name.node.as_str()),
-            Selection::InlineFragment(f) => {
-                roots_cacheable(doc, &f.node.selection_set.node, depth + 1)
-            }
-            Selection::FragmentSpread(f) => doc
-                .fragments
-                .get(&f.node.fragment_name.node)
-                .is_some_and(|frag| roots_cacheable(doc, &frag.node.selection_set.node, depth + 1)),
-        })
-}
-
-/// Per-request notes from resolvers about whether and how long their answer may be cached. Cloning
-/// shares the notes (the handler keeps one handle, the request data the other).
-#[derive(Clone, Default)]
-pub struct CacheHints(Arc<HintsInner>);
-
-#[derive(Default)]
-struct HintsInner {
-    no_store: AtomicBool,
-    expires_at: Mutex<Option<DateTime<Utc>>>,
-}
-
-impl CacheHints {
-    /// The answer depends on something the content version does not cover: never cache it.
-    pub fn no_store(&self) {
-        self.0.no_store.store(true, Ordering::Relaxed);
-    }
-
-    /// The answer stops being right at `at`.
-    pub fn expires_at(&self, at: DateTime<Utc>) {
-        if let Ok(mut e) = self.0.expires_at.lock() {
-            if e.is_none_or(|cur| at < cur) {
-                *e = Some(at);
-            }
-        }
-    }
-
-    pub fn cacheable(&self) -> bool {
-        !self.0.no_store.load(Ordering::Relaxed)
-    }
-
-    pub fn expiry(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at.lock().ok().and_then(|e| *e)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(version: u64, body: &'static str) -> CachedResponse {
-        CachedResponse {
-            version,
-            body: Bytes::from_static(body.as_bytes()),
-            etag: etag_of(body.as_bytes()),
-            expires_at: None,
-            operation_name: None,
-        }
-    }
-
-    #[test]
-    fn serves_only_the_current_version() {
-        let c = ResponseCache::new(1 << 20);
-        let k = ResponseCache::key("{ a }", "{}", None);
-        c.put(k.clone(), entry(3, "x"));
-        assert!(c.get(&k, 3).is_some());
-        assert!(c.get(&k, 4).is_none());
-        // A mismatch drops the entry.
-        assert!(c.get(&k, 3).is_none());
-        assert_eq!(c.bytes(), 0);
-    }
-
-    #[test]
-    fn keeps_within_its_budget() {
-        let c = ResponseCache::new(1000);
-        for i in 0..100 {
-            c.put(
-                ResponseCache::key(&format!("{{ a{i} }}"), "{}", None),
-                entry(1, "0123456789"),
-            );
-            assert!(c.bytes() <= 1000);
-        }
-        // The most recent entry is still there.
-        assert!(c
-            .get(&ResponseCache::key("{ a99 }", "{}", None), 1)
-            .is_some());
-    }
-
-    #[test]
-    fn expired_entries_are_not_served() {
-        let c = ResponseCache::new(1 << 20);
-        let k = ResponseCache::key("{ a }", "{}", None);
-        let mut e = entry(1, "x");
-        e.expires_at = Some(Utc::now() - chrono::Duration::seconds(1));
-        c.put(k.clone(), e);
-        assert!(c.get(&k, 1).is_none());
-    }
-
-    #[test]
-    fn only_catalogue_queries_are_cacheable() {
-        let ok = |q: &str, name: Option<&str>| {
-            let doc = async_graphql::parser::parse_query(q).unwrap();
-            cacheable_operation(&doc, name)
-        };
-        assert!(ok("{ roadmap(slug: \"a\") { title } }", None));
-        assert!(ok(
-            "query Page { roadmap(slug: \"a\") { ...F } } fragment F on Roadmap { title }",
-            None
-        ));
-        assert!(ok(
-            "query A { roadmaps { totalCount } } query B { me { id } }",
-            Some("A")
-        ));
-        assert!(!ok(
-            "query A { roadmaps { totalCount } } query B { me { id } }",
-            Some("B")
-        ));
-        assert!(!ok(
-            "query A { roadmaps { totalCount } } query B { me { id } }",
-            None
-        ));
-        assert!(!ok("{ me { id } }", None));
-        assert!(!ok("{ node(id: \"x\") { id } }", None));
-        assert!(!ok("{ ...F } fragment F on Query { me { id } }", None));
-        assert!(!ok("mutation { signOut(refreshToken: \"x\") }", None));
-    }
-
-    #[test]
-    fn hints_keep_the_earliest_expiry() {
-        let h = CacheHints::default();
-        let now = Utc::now();
-        h.expires_at(now + chrono::Duration::seconds(60));
-        h.expires_at(now + chrono::Duration::seconds(10));
-        h.expires_at(now + chrono::Duration::seconds(30));
-        assert_eq!(h.expiry(), Some(now + chrono::Duration::seconds(10)));
-        assert!(h.cacheable());
-        h.no_store();
-        assert!(!h.cacheable());
     }
 }

@@ -4,7 +4,6 @@
 //! `cli` → `http` → `graphql` → domains (`accounts`, `catalog`, `progress`) → foundation
 //! (`config`, `error`, `db`, `auth`).
 pub mod accounts;
-pub mod app;
 pub mod auth;
 pub mod bench_static;
 pub mod cache;
@@ -16,7 +15,5 @@ pub mod enums;
 pub mod error;
 pub mod generate;
 pub mod graphql;
-pub mod metrics;
-pub mod middleware;
+pub mod http;
 pub mod progress;
-pub mod ratelimit;

@@ -70,11 +70,11 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(serve) => {
             init_logging();
             let config = Config { db: cli.db, serve };
-            let state = match crate::app::prepare(config).await {
-                Ok(s) => s,
+            let app = match crate::http::Application::build(config).await {
+                Ok(app) => app,
                 Err(e) => return fail(e),
             };
-            match crate::app::serve(state).await {
+            match app.run_until_stopped().await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }

@@ -3,12 +3,11 @@
 //! `User.progress`, live here). Resolvers decode ids and inputs, take capabilities from the viewer
 //! and call the domain services.
 pub mod accounts;
-pub mod apq;
+pub mod cache_hints;
 pub mod catalog;
 pub mod context;
 pub mod error;
 pub mod guards;
-pub mod http;
 pub mod ids;
 pub mod limits;
 pub mod loaders;

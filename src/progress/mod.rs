@@ -9,7 +9,6 @@ mod relay;
 pub mod service;
 pub mod streak;
 pub mod types;
-pub mod ws;
 
 pub use bus::ProgressBus;
 pub use types::{ProgressChangeKind, ProgressStatus};

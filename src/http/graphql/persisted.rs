@@ -1,12 +1,18 @@
 //! Automatic persisted queries (the `extensions.persistedQuery` protocol, version 1): clients send
 //! the SHA-256 of a document instead of the document, so public reads fit in a GET URL that CDNs
-//! and browsers can cache. Documents live in a bounded in-memory LRU keyed by their hash.
-use std::num::NonZeroUsize;
+//! and browsers can cache. Documents live in a bounded in-memory LRU (moka) keyed by their hash.
+//! The pipeline step: [`resolve`] turns `query` + `extensions` into the document to run.
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use lru::LruCache;
+use axum::response::Response;
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
+
+use super::media::MediaType;
+use super::respond::{bad_request, graphql_request_error};
+use crate::error::code;
 
 /// What `extensions.persistedQuery` asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +51,7 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// The bounded store of persisted documents.
 pub struct ApqCache {
-    entries: Option<Mutex<LruCache<String, Arc<str>>>>,
+    entries: Option<Cache<String, Arc<str>>>,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
     pub registrations: AtomicU64,
@@ -55,7 +61,12 @@ impl ApqCache {
     /// `capacity` 0 turns automatic persisted queries off.
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))),
+            entries: (capacity > 0).then(|| {
+                Cache::builder()
+                    .max_capacity(capacity as u64)
+                    .eviction_policy(EvictionPolicy::lru())
+                    .build()
+            }),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             registrations: AtomicU64::new(0),
@@ -67,10 +78,7 @@ impl ApqCache {
     }
 
     pub fn get(&self, sha256: &str) -> Option<Arc<str>> {
-        let found = self
-            .entries
-            .as_ref()
-            .and_then(|m| m.lock().ok()?.get(sha256).cloned());
+        let found = self.entries.as_ref().and_then(|m| m.get(sha256));
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -82,22 +90,77 @@ impl ApqCache {
 
     /// Stores a document whose hash the caller has checked.
     pub fn put(&self, sha256: String, query: &str) {
-        if let Some(Ok(mut m)) = self.entries.as_ref().map(|m| m.lock()) {
-            if m.put(sha256, Arc::from(query)).is_none() {
+        if let Some(m) = &self.entries {
+            if m.entry(sha256)
+                .or_insert_with(|| Arc::from(query))
+                .is_fresh()
+            {
                 self.registrations.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.entries
-            .as_ref()
-            .and_then(|m| m.lock().ok().map(|m| m.len()))
-            .unwrap_or(0)
+        self.entries.as_ref().map_or(0, |m| {
+            m.run_pending_tasks();
+            usize::try_from(m.entry_count()).unwrap_or(usize::MAX)
+        })
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The document to run, and the hash to register it under once it passes the checks.
+pub struct Resolved {
+    pub query: String,
+    pub register: Option<String>,
+}
+
+/// Automatic persisted queries: a hash alone looks the document up; a hash with the document
+/// registers it once the document passes the later checks.
+pub fn resolve(
+    apq: &ApqCache,
+    media: MediaType,
+    query: Option<String>,
+    extensions: Option<&serde_json::Value>,
+) -> Result<Resolved, Response> {
+    let persisted = from_extensions(extensions).map_err(|msg| bad_request(media, &msg))?;
+    match (query, persisted) {
+        (Some(query), None) => Ok(Resolved {
+            query,
+            register: None,
+        }),
+        (None, None) => Err(bad_request(media, "`query` is missing")),
+        (_, Some(_)) if !apq.enabled() => Err(graphql_request_error(
+            media,
+            code::PERSISTED_QUERY_NOT_SUPPORTED,
+            "PersistedQueryNotSupported".into(),
+        )),
+        (Some(query), Some(pq)) => {
+            if sha256_hex(&query) != pq.sha256 {
+                return Err(bad_request(
+                    media,
+                    "`extensions.persistedQuery.sha256Hash` does not match the query",
+                ));
+            }
+            Ok(Resolved {
+                query,
+                register: Some(pq.sha256),
+            })
+        }
+        (None, Some(pq)) => match apq.get(&pq.sha256) {
+            Some(q) => Ok(Resolved {
+                query: q.to_string(),
+                register: None,
+            }),
+            None => Err(graphql_request_error(
+                media,
+                code::PERSISTED_QUERY_NOT_FOUND,
+                "PersistedQueryNotFound".into(),
+            )),
+        },
     }
 }
 
@@ -127,8 +190,13 @@ mod tests {
         let c = ApqCache::new(2);
         c.put("a".into(), "A");
         c.put("b".into(), "B");
+        // Moka applies reads and writes in batches: settle each step.
+        let settle = || c.entries.as_ref().unwrap().run_pending_tasks();
+        settle();
         assert!(c.get("a").is_some());
+        settle();
         c.put("c".into(), "C");
+        settle();
         assert!(c.get("b").is_none());
         assert_eq!(c.get("a").as_deref(), Some("A"));
         assert_eq!(c.len(), 2);

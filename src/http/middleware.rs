@@ -1,48 +1,20 @@
-//! HTTP middleware around `/graphql` and the whole router: metrics, per-client rate limit,
-//! conditional GET (ETag / 304), request timeout, panics, CORS.
-use std::net::{IpAddr, SocketAddr};
+//! HTTP middleware around `/graphql` and the whole router: metrics, conditional GET (ETag / 304),
+//! request timeout, panics, CORS. (The per-client rate limit is in `rate_limit`.)
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sha2::{Digest, Sha256};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::app::AppState;
+use super::graphql::media::{media_or_json, MediaType};
+use super::graphql::respond::error_response;
+use super::metrics::OperationLabel;
+use super::state::AppState;
 use crate::error::code;
-use crate::graphql::http::{negotiate, MediaType};
-use crate::metrics::{OperationLabel, Outcome};
-
-/// A response holding only a GraphQL error, for refusals made outside the GraphQL handler.
-pub fn error_response(
-    status: StatusCode,
-    media: MediaType,
-    error_code: &str,
-    message: &str,
-    extra: Option<(&str, serde_json::Value)>,
-) -> Response {
-    let mut extensions = serde_json::json!({ "code": error_code });
-    if let Some((k, v)) = extra {
-        extensions[k] = v;
-    }
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] });
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(media.content_type()),
-        )],
-        serde_json::to_vec(&body).unwrap_or_default(),
-    )
-        .into_response()
-}
-
-fn media_or_json(headers: &HeaderMap) -> MediaType {
-    negotiate(headers).unwrap_or(MediaType::Json)
-}
 
 /// Counts every `/graphql` request by operation and outcome, and times it.
 pub async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -57,10 +29,7 @@ pub async fn record_metrics(State(state): State<AppState>, req: Request, next: N
         Some(l) => l.clone(),
         // Not a GraphQL operation (GraphiQL page, CORS preflight) unless it was refused.
         None if is_preflight || resp.status().is_success() => return resp,
-        None => OperationLabel {
-            name: None,
-            outcome: Outcome::RequestError,
-        },
+        None => OperationLabel::refused(),
     };
     state.metrics.record(&label, started.elapsed());
     resp
@@ -69,66 +38,6 @@ pub async fn record_metrics(State(state): State<AppState>, req: Request, next: N
 /// Marks the answer to a batch, whose operations the handler counted one by one.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchAnswer;
-
-/// The address a client is rate limited by: the peer, or the last `X-Forwarded-For` entry (the
-/// one our own proxy appended) when that is trusted.
-pub fn client_ip(
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-    trust_forwarded_for: bool,
-) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .next_back();
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    peer.map(|p| p.ip())
-}
-
-/// Per-client token bucket: over the limit, 429 with `Retry-After` and code RATE_LIMITED.
-pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let hardening = &state.config.serve.hardening;
-    if req.method() == Method::OPTIONS || !state.rate_limiter.enabled() {
-        return next.run(req).await;
-    }
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    let Some(ip) = client_ip(req.headers(), peer, hardening.trust_forwarded_for) else {
-        return next.run(req).await;
-    };
-    match state.rate_limiter.check(ip, 1, Instant::now()) {
-        Ok(()) => next.run(req).await,
-        Err(wait) => {
-            state
-                .metrics
-                .rate_limited
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-            tracing::warn!(client = %ip, retry_after = secs, "rate limited");
-            let mut resp = error_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                media_or_json(req.headers()),
-                code::RATE_LIMITED,
-                &format!("Too many requests: retry in {secs} s"),
-                Some(("retryAfterSeconds", secs.into())),
-            );
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
-        }
-    }
-}
 
 /// Whether an `If-None-Match` value matches `etag` (weak comparison, as RFC 9110 says for it).
 fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
@@ -232,10 +141,7 @@ pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) ->
         Ok(resp) => resp,
         Err(_) => {
             tracing::warn!(timeout_secs = limit.as_secs(), "request timed out");
-            state
-                .metrics
-                .timeouts
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state.metrics.timed_out();
             error_response(
                 StatusCode::GATEWAY_TIMEOUT,
                 media,
@@ -305,12 +211,12 @@ pub fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 header::AUTHORIZATION,
                 header::ACCEPT,
                 header::IF_NONE_MATCH,
-                http::HeaderName::from_static("apollo-require-preflight"),
-                http::HeaderName::from_static("x-apollo-operation-name"),
-                http::HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("apollo-require-preflight"),
+                HeaderName::from_static("x-apollo-operation-name"),
+                HeaderName::from_static("x-request-id"),
             ])
             .expose_headers([
-                http::HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("x-request-id"),
                 header::ETAG,
                 header::RETRY_AFTER,
             ])

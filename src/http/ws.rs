@@ -1,6 +1,7 @@
 //! GraphQL over WebSocket on `/graphql` (`graphql-transport-ws`, and the legacy `graphql-ws`),
 //! for `myProgressChanged`. The `connection_init` payload carries the access token:
 //! `{"Authorization": "Bearer <token>"}`; without a valid one the socket is closed with 4403.
+//! A GET without an upgrade goes on to the GraphQL-over-HTTP handler.
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,12 +12,13 @@ use async_graphql::http::{WebSocketProtocols, WsMessage, ALL_WEBSOCKET_PROTOCOLS
 use async_graphql::Data;
 use axum::body::Body;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{future, SinkExt, StreamExt};
 
-use crate::app::AppState;
+use super::state::AppState;
+use super::viewer::viewer_from_token;
 use crate::auth::Viewer;
 use crate::graphql::context::{ClientIp, RequestId};
 use crate::graphql::loaders::Loaders;
@@ -43,13 +45,7 @@ pub async fn graphql_get(
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !upgrade {
         let raw = parts.uri.query().map(str::to_owned);
-        return crate::graphql::http::graphql_get(
-            State(state),
-            ConnectInfo(peer),
-            parts.headers,
-            RawQuery(raw),
-        )
-        .await;
+        return super::graphql::get(state, peer, parts.headers, raw).await;
     }
     let Some(protocol) = protocol_of(&parts.headers) else {
         return (
@@ -96,7 +92,7 @@ async fn authenticate(
     let token = token_of(&payload).ok_or_else(|| {
         "connection_init must carry {\"Authorization\": \"Bearer <access token>\"}".to_owned()
     })?;
-    let viewer: Viewer = crate::graphql::http::viewer_from_token(state, &token).await;
+    let viewer: Viewer = viewer_from_token(state, &token).await;
     if viewer.user.is_none() {
         return Err(viewer
             .token_error

@@ -1,0 +1,240 @@
+//! The document limits, the parse and the GET-is-read-only rule (`prepare`); then execution with
+//! the per-request data (viewer, loaders, cache hints), and error codes on every error (`run`).
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{ErrorExtensionValues, ServerError, Variables};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+
+use super::respond::{graphql_request_error, request_error, Answer};
+use super::Ctx;
+use crate::cache::CacheScope;
+use crate::error::code;
+use crate::graphql::cache_hints::CacheHints;
+use crate::graphql::catalog::topic_list::RawJson;
+use crate::graphql::context::{ClientIp, RequestId};
+use crate::graphql::limits::{self, Limits};
+use crate::graphql::loaders::Loaders;
+use crate::http::response_cache::cacheable_operation;
+use crate::http::viewer::viewer_from_headers;
+
+/// A request that passed every check before execution.
+pub struct Prepared {
+    pub request: async_graphql::Request,
+    /// The operation's name, when the document tells it.
+    pub name: Option<String>,
+    pub operation_type: Option<OperationType>,
+    /// The answer may go into the response cache (only catalogue roots).
+    pub store: bool,
+}
+
+/// Size and tokens before the parser runs (the parser itself is bounded by the nesting check),
+/// then the document limits, and no mutation over GET.
+pub fn prepare(
+    ctx: &Ctx<'_>,
+    query: String,
+    operation_name: Option<String>,
+    variables: Variables,
+    may_store: bool,
+) -> Result<Prepared, Answer> {
+    let media = ctx.media;
+    let limits = &ctx.state.limits;
+    if let Err(msg) = limits::check_text(&query, limits) {
+        return Err(graphql_request_error(media, code::GRAPHQL_VALIDATION_FAILED, msg).into());
+    }
+    let mut request = async_graphql::Request::new(query).variables(variables);
+    if let Some(name) = &operation_name {
+        request = request.operation_name(name.clone());
+    }
+    let (store, operation) = match request.parsed_query() {
+        Ok(doc) => {
+            if let Err(msg) = limits::check_document(doc, limits) {
+                return Err(
+                    graphql_request_error(media, code::GRAPHQL_VALIDATION_FAILED, msg).into(),
+                );
+            }
+            (
+                may_store && cacheable_operation(doc, operation_name.as_deref()),
+                selected_operation(doc, operation_name.as_deref()),
+            )
+        }
+        Err(e) => {
+            return Err(graphql_request_error(
+                media,
+                code::GRAPHQL_PARSE_FAILED,
+                format!("The GraphQL document could not be parsed: {}", e.message),
+            )
+            .into());
+        }
+    };
+    let name = operation.as_ref().and_then(|(_, name)| name.clone());
+    let operation_type = operation.map(|(ty, _)| ty);
+    if ctx.method == Method::GET && operation_type.is_some_and(|t| t != OperationType::Query) {
+        let mut resp = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            code::BAD_USER_INPUT,
+            "Mutations and subscriptions must be sent with POST",
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Err(Answer::refused(resp, name));
+    }
+    Ok(Prepared {
+        request,
+        name,
+        operation_type,
+        store,
+    })
+}
+
+/// What execution gave.
+pub struct Executed {
+    pub response: async_graphql::Response,
+    pub name: Option<String>,
+    pub operation_type: Option<OperationType>,
+    pub store: bool,
+    /// No `data`, only errors without a path: the request as a whole was refused.
+    pub is_request_error: bool,
+    pub hints: CacheHints,
+    pub raw: RawJson,
+}
+
+/// Executes with the viewer, the loaders (through the shared caches unless it is a mutation,
+/// at `version` when the response cache already read it), the client's address and request id.
+pub async fn run(ctx: &Ctx<'_>, prepared: Prepared, version: Option<u64>) -> Executed {
+    let state = ctx.state;
+    let rid = request_id(ctx);
+    let query_text = prepared.request.query.clone();
+    let viewer = viewer_from_headers(state, ctx.headers).await;
+    let is_mutation = prepared.operation_type == Some(OperationType::Mutation);
+    // A mutation reads what it just wrote (its payload): never through the shared caches, whose
+    // version it could only have read before its own commit.
+    let scope = (!is_mutation).then(|| CacheScope::new(state.caches.clone(), version));
+    let hints = CacheHints::default();
+    let raw = RawJson::default();
+    let request = prepared
+        .request
+        .data(Loaders::with_cache(&state.db, scope))
+        .data(viewer)
+        .data(ClientIp(ctx.peer.ip().to_string()))
+        .data(RequestId(rid.clone()))
+        .data(hints.clone())
+        .data(raw.clone());
+    let mut response = state.schema.execute(request).await;
+    if is_mutation {
+        // Whatever it wrote, this process reads the content version again before trusting a cache.
+        state.caches.version.mark_stale();
+    }
+    let is_request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    // Variable values that do not fit their types are reported at the argument using them (and
+    // again at the field): the client's input is at fault, not the document.
+    let bad_variables = is_request_error
+        && response
+            .errors
+            .iter()
+            .any(|e| points_at_variable(&query_text, e));
+    for err in &mut response.errors {
+        let bad_input = bad_variables
+            && (err.message.starts_with("Invalid value for argument")
+                || err.message.starts_with("Expected input type"));
+        normalize_error(err, is_request_error, bad_input, &rid, &state.limits);
+    }
+    Executed {
+        response,
+        name: prepared.name,
+        operation_type: prepared.operation_type,
+        store: prepared.store,
+        is_request_error,
+        hints,
+        raw,
+    }
+}
+
+fn request_id(ctx: &Ctx<'_>) -> String {
+    ctx.headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned()
+}
+
+/// The type and name of the operation that will run, when they can be told from the document.
+fn selected_operation(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(OperationType, Option<String>)> {
+    use async_graphql::parser::types::DocumentOperations;
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some((op.node.ty, None)),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .get_key_value(name)
+            .map(|(n, op)| (op.node.ty, Some(n.to_string()))),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops
+            .iter()
+            .next()
+            .map(|(n, op)| (op.node.ty, Some(n.to_string()))),
+        _ => None,
+    }
+}
+
+/// Gives every error an `extensions.code`, and internal ones the request id to quote.
+fn normalize_error(
+    err: &mut ServerError,
+    request_error: bool,
+    bad_input: bool,
+    request_id: &str,
+    limits: &Limits,
+) {
+    let ext = err
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    let code_now = ext.get("code").and_then(|v| match v {
+        async_graphql::Value::String(s) => Some(s.clone()),
+        _ => None,
+    });
+    let code = match code_now {
+        Some(c) => c,
+        // Values the client sent that do not fit their declared types, or an operation name
+        // the document does not have (or none when it has several): the client's input is at
+        // fault, not the document.
+        None if request_error
+            && (bad_input
+                || err.message.starts_with("Unknown operation")
+                || err.message.starts_with("Operation name required")) =>
+        {
+            code::BAD_USER_INPUT.to_owned()
+        }
+        None if request_error => code::GRAPHQL_VALIDATION_FAILED.to_owned(),
+        // Execution errors raised by async-graphql itself are argument coercion failures.
+        None => code::BAD_USER_INPUT.to_owned(),
+    };
+    if err.message == "Query is too complex." {
+        err.message = format!(
+            "The query is too complex: its cost is over the limit of {} (each field costs 1; a \
+             connection costs its selection times `first`)",
+            limits.max_complexity
+        );
+    }
+    if code == code::INTERNAL_SERVER_ERROR {
+        ext.set("requestId", request_id);
+        err.message = format!("Internal server error (request id {request_id})");
+    }
+    ext.set("code", code);
+}
+
+/// Whether the error is located at a `$variable`, or at an argument whose value is one
+/// (`name: $variable`).
+fn points_at_variable(query: &str, err: &ServerError) -> bool {
+    let Some(pos) = err.locations.first() else {
+        return false;
+    };
+    let Some(line) = query.lines().nth(pos.line.saturating_sub(1)) else {
+        return false;
+    };
+    let rest: String = line.chars().skip(pos.column.saturating_sub(1)).collect();
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix(':').map(str::trim_start).unwrap_or(rest);
+    rest.starts_with('$')
+}

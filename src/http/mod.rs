@@ -1,0 +1,18 @@
+//! The HTTP layer: router and state, the GraphQL-over-HTTP pipeline, the WebSocket transport,
+//! middleware, health checks, metrics, the per-client rate limit and the response cache. Nothing
+//! below this layer (GraphQL, domains, foundation) imports from it.
+pub mod graphql;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod rate_limit;
+pub mod response_cache;
+pub mod router;
+pub mod startup;
+pub mod state;
+pub mod viewer;
+pub mod ws;
+
+pub use router::router;
+pub use startup::Application;
+pub use state::{prepare, AppState, StartError};

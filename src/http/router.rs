@@ -1,0 +1,69 @@
+//! The routes and the layers around them.
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use super::state::AppState;
+use super::{graphql, health, metrics, middleware, rate_limit, ws};
+
+pub fn router(state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let hardening = &state.config.serve.hardening;
+    // Innermost first: compression, then the ETag of the bytes actually sent, then the rate limit,
+    // and metrics around all of it so refusals are counted too.
+    let graphql_routes = Router::new()
+        .route(
+            "/graphql",
+            // GET also carries the WebSocket upgrade for subscriptions.
+            get(ws::graphql_get).post(graphql::post),
+        )
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(middleware::conditional_get))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::record_metrics,
+        ));
+    let mut router = Router::new().merge(graphql_routes);
+    if state.config.serve.bench_static_route {
+        router = router.merge(crate::bench_static::router());
+    }
+    let mut router = router
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route(
+            "/metrics",
+            get(metrics::metrics).layer(CompressionLayer::new()),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(
+            hardening.max_body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::timeout,
+        ))
+        .layer(axum::middleware::from_fn(middleware::catch_panic));
+    if let Some(cors) = middleware::cors_layer(&hardening.cors_origins()) {
+        router = router.layer(cors);
+    }
+    router
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
