@@ -1,5 +1,4 @@
 //! Builds the application (schema, router, state), serves it, and shuts down gracefully.
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +9,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use sea_orm::DatabaseConnection;
-use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -256,35 +254,21 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-pub async fn serve(state: AppState) -> Result<(), StartError> {
-    let addr = state.config.serve.listen_addr;
-    let listener = TcpListener::bind(addr)
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let app = crate::startup::Application::build(config).await?;
+    let local = app.address();
+    tracing::info!("roadmap-api listening on http://{local}/graphql");
+    app.run_until_stopped()
         .await
         .map_err(|source| StartError::Listen {
-            addr: addr.to_string(),
+            addr: local.to_string(),
             source,
         })?;
-    let local = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: addr.to_string(),
-        source,
-    })?;
-    tracing::info!("roadmap-api listening on http://{local}/graphql");
-    // The peer address feeds the per-client rate limits.
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|source| StartError::Listen {
-        addr: local.to_string(),
-        source,
-    })?;
     tracing::info!("roadmap-api stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -68,11 +68,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(serve) => {
             init_logging();
             let config = Config { db: cli.db, serve };
-            let state = match crate::app::prepare(config).await {
-                Ok(s) => s,
-                Err(e) => return fail(e),
-            };
-            match crate::app::serve(state).await {
+            match crate::app::serve(config).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }

@@ -16,4 +16,5 @@ pub mod progress;
 pub mod ratelimit;
 pub mod roadmaps;
 pub mod seed;
+pub mod startup;
 pub mod topics;

@@ -19,13 +19,6 @@ fragment T on Topic {
   resources { id kind title url }
 }"#;
 
-fn walk<'a>(topics: &'a Value, out: &mut Vec<&'a Value>) {
-    for t in topics.as_array().into_iter().flatten() {
-        out.push(t);
-        walk(&t["children"], out);
-    }
-}
-
 #[tokio::test]
 async fn backend_roadmap_full_tree() {
     let app = spawn_app().await;

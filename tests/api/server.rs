@@ -77,6 +77,7 @@ async fn get_queries_and_media_types() {
     assert_eq!(r.status(), 400);
 }
 
+// The binary: a start-up failure is about the process's exit code and its one line on stderr.
 #[test]
 fn unreachable_database_fails_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,6 +99,7 @@ fn unreachable_database_fails_with_one_line() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+// The binary: the CLI's help.
 #[test]
 fn help_for_every_subcommand() {
     for sub in ["serve", "migrate", "schema", "import", "create-admin"] {
