@@ -32,11 +32,7 @@ async fn roadmaps_drafts_partial_updates_revisions_and_soft_delete() {
         let d = app.gql_with(token, q, json!({ "s": "rust" })).await["data"].clone();
         assert!(d["roadmap"].is_null() && !listed(&d), "draft visible: {d}");
         let n = app
-            .gql_with(
-                token,
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({ "id": r["id"] }),
-            )
+            .gql_with(token, ops::NODE_ID, json!({ "id": r["id"] }))
             .await;
         assert!(n["data"]["node"].is_null(), "{n}");
     }
@@ -144,13 +140,7 @@ async fn roadmaps_drafts_partial_updates_revisions_and_soft_delete() {
     assert_eq!(d["deleteRoadmap"]["archivedProgress"], 0);
     let d = ok(&app, &admin, q, json!({ "s": "rust" })).await;
     assert!(d["roadmap"].is_null() && !listed(&d));
-    let n = ok(
-        &app,
-        &admin,
-        "query($id: ID!) { node(id: $id) { id } }",
-        json!({ "id": r["id"] }),
-    )
-    .await;
+    let n = ok(&app, &admin, ops::NODE_ID, json!({ "id": r["id"] })).await;
     assert!(n["node"].is_null());
     let (code, _, _) = fails(&app, &admin, ops::DELETE_ROADMAP, json!({ "id": r["id"] })).await;
     assert_eq!(code, "NOT_FOUND");

@@ -207,13 +207,7 @@ async fn topic_tree_create_move_update_delete() {
         [key(&a2), key(&c), key(&a)]
     );
     for t in [&b, &a1x] {
-        let body = ok(
-            &app,
-            &admin,
-            "query($id: ID!) { topic(id: $id) { id } }",
-            json!({ "id": t["id"] }),
-        )
-        .await;
+        let body = ok(&app, &admin, ops::TOPIC_ID, json!({ "id": t["id"] })).await;
         assert!(body["topic"].is_null());
         let (code, _, _) = fails(
             &app,

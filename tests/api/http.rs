@@ -728,9 +728,8 @@ fn invalid_hardening_settings_fail_at_start() {
         ("RATE_LIMIT_PER_SECOND", "-1", "RATE_LIMIT_PER_SECOND"),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let out = std::process::Command::new(BIN)
+        let out = bin_command()
             .arg("serve")
-            .env_remove("DATABASE_URL")
             .env("DATA_DIR", dir.path())
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env(key, value)

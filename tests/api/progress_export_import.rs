@@ -24,23 +24,20 @@ async fn export_then_import_into_a_fresh_account() {
     let body = app
         .gql_as(
             &a.access_token,
-            "mutation($id: ID!, $n: String) { setTopicNote(topicId: $id, note: $n) { note } }",
+            ops::SET_TOPIC_NOTE,
             json!({ "id": backend[5].0, "n": note }),
         )
         .await;
     ok(&body);
     for r in [&docker_id, &python_id] {
         let body = app
-            .gql_as(
-                &a.access_token,
-                "mutation($r: ID!) { favoriteRoadmap(roadmapId: $r) { favorite } }",
-                json!({ "r": r }),
-            )
+            .gql_as(&a.access_token, ops::FAVORITE_ROADMAP, json!({ "r": r }))
             .await;
         ok(&body);
     }
-    const EXPORT: &str = "{ exportMyProgress }";
-    let body = app.gql_as(&a.access_token, EXPORT, json!({})).await;
+    let body = app
+        .gql_as(&a.access_token, ops::EXPORT_MY_PROGRESS, json!({}))
+        .await;
     let doc = ok(&body)["exportMyProgress"].clone();
     assert_eq!(doc["format"], "roadmap-api/progress@1");
     let roadmaps = doc["roadmaps"].as_array().unwrap();
@@ -84,7 +81,9 @@ async fn export_then_import_into_a_fresh_account() {
             "{slug}"
         );
     }
-    let body = app.gql_as(&b.access_token, EXPORT, json!({})).await;
+    let body = app
+        .gql_as(&b.access_token, ops::EXPORT_MY_PROGRESS, json!({}))
+        .await;
     let again = ok(&body)["exportMyProgress"].clone();
     assert_eq!(again["roadmaps"], doc["roadmaps"], "round trip differs");
     // Importing the same document twice changes nothing more.
@@ -122,7 +121,9 @@ async fn export_then_import_into_a_fresh_account() {
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{field}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
     }
-    let body = app.gql_as(&c.access_token, EXPORT, json!({})).await;
+    let body = app
+        .gql_as(&c.access_token, ops::EXPORT_MY_PROGRESS, json!({}))
+        .await;
     assert_eq!(ok(&body)["exportMyProgress"]["roadmaps"], json!([]));
     let c_id = numeric_id(&c.user_id);
     assert_eq!(
@@ -134,6 +135,6 @@ async fn export_then_import_into_a_fresh_account() {
         0
     );
     // Signed out: refused.
-    let body = app.gql(EXPORT, json!({})).await;
+    let body = app.gql(ops::EXPORT_MY_PROGRESS, json!({})).await;
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
 }

@@ -180,7 +180,7 @@ async fn progress_survives_moves_and_deletes_and_history_keeps_titles() {
         .gql_as(t, ops::MY_DASHBOARD, json!({ "first": 10 }))
         .await;
     assert_eq!(ok(&body)["me"]["progress"]["totalCount"], 0);
-    let body = app.gql_as(t, "{ exportMyProgress }", json!({})).await;
+    let body = app.gql_as(t, ops::EXPORT_MY_PROGRESS, json!({})).await;
     assert_eq!(ok(&body)["exportMyProgress"]["roadmaps"], json!([]));
     let body = app
         .gql_as(
@@ -261,10 +261,11 @@ async fn me_progress_orders_and_pages_and_streak_follows_the_time_zone() {
 
     // Each dashboard row (counted in the same statement as the page) agrees with the roadmap's
     // own myProgress, a favourite without progress and one with progress included.
-    const FAV: &str = "mutation($r: ID!) { favoriteRoadmap(roadmapId: $r) { favorite } }";
     for slug in ["docker", "gen-a"] {
         let (id, _) = topics_of(&app, slug).await;
-        let body = app.gql_as(t, FAV, json!({ "r": id })).await;
+        let body = app
+            .gql_as(t, ops::FAVORITE_ROADMAP, json!({ "r": id }))
+            .await;
         assert_eq!(ok(&body)["favoriteRoadmap"]["favorite"], true);
     }
     let edges = app.my_dashboard(t, 10).await;

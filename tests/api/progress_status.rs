@@ -169,7 +169,7 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     let body = app
         .gql_as(
             t,
-            "mutation($r: ID!) { resetRoadmapProgress(roadmapId: $r) { clearedCount } }",
+            ops::RESET_ROADMAP_PROGRESS,
             json!({ "r": missing_roadmap }),
         )
         .await;
@@ -229,7 +229,7 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     let body = app
         .gql_as(
             t,
-            "mutation($id: ID!, $n: String) { setTopicNote(topicId: $id, note: $n) { note } }",
+            ops::SET_TOPIC_NOTE,
             json!({ "id": topics[0].0, "n": "x".repeat(10_001) }),
         )
         .await;
@@ -314,8 +314,6 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
             .unwrap()
             .to_owned(),
     ];
-    const RESET: &str =
-        "mutation($r: ID!) { resetRoadmapProgress(roadmapId: $r) { clearedCount } }";
     let statuses = ["DONE", "LEARNING", "SKIPPED", "PENDING"];
     // Single writes (no user lock), batches of two and a few resets (user lock), all at once, from
     // two sessions: every acknowledged change must appear in the history with its exact `from`.
@@ -326,7 +324,11 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
         let status = statuses[(i / 20 + i) % 4];
         let status2 = statuses[(i / 20 + i + 1) % 4];
         let (query, variables, field) = match i % 10 {
-            9 if i % 50 == 49 => (RESET, json!({ "r": roadmap }), "resetRoadmapProgress"),
+            9 if i % 50 == 49 => (
+                ops::RESET_ROADMAP_PROGRESS,
+                json!({ "r": roadmap }),
+                "resetRoadmapProgress",
+            ),
             4 | 9 if id2 != id => (
                 ops::SET_TOPIC_STATUSES,
                 json!({ "r": roadmap, "c": [

@@ -81,7 +81,7 @@ async fn get_queries_and_media_types() {
 #[test]
 fn unreachable_database_fails_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(BIN)
+    let out = bin_command()
         .args(["serve"])
         .env("DATA_DIR", dir.path())
         .env("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")
@@ -103,7 +103,7 @@ fn unreachable_database_fails_with_one_line() {
 #[test]
 fn help_for_every_subcommand() {
     for sub in ["serve", "migrate", "schema", "import", "create-admin"] {
-        let out = std::process::Command::new(BIN)
+        let out = bin_command()
             .args([sub, "--help"])
             .output()
             .expect("run --help");

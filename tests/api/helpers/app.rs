@@ -24,6 +24,26 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("RATE_LIMIT_BURST", "100000"),
 ];
 
+/// A command for the binary that sees none of the developer's settings: every variable any of its
+/// arguments reads is removed (the test passes its own), and so is the log format.
+pub fn bin_command() -> Command {
+    use clap::CommandFactory;
+    fn remove_all(cmd: &clap::Command, out: &mut Command) {
+        for arg in cmd.get_arguments() {
+            if let Some(name) = arg.get_env() {
+                out.env_remove(name);
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            remove_all(sub, out);
+        }
+    }
+    let mut out = Command::new(BIN);
+    remove_all(&roadmap_api::config::Cli::command(), &mut out);
+    out.env_remove("LOG_FORMAT").env_remove("RUST_LOG");
+    out
+}
+
 enum Server {
     /// Served by a task of the test's runtime; dropping the sender stops it (gracefully).
     InProcess {
@@ -96,10 +116,8 @@ pub async fn spawn_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp {
 /// the process itself does (its log output); everything else uses `spawn_app`.
 pub async fn spawn_process(env: &[(&str, &str)]) -> TestApp {
     let db = Arc::new(TestDb::new().await);
-    let mut cmd = Command::new(BIN);
+    let mut cmd = bin_command();
     cmd.arg("serve")
-        .env_remove("DATABASE_URL")
-        .env_remove("JWT_SECRET")
         .env("RUST_LOG", "info,sqlx=warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -222,8 +240,8 @@ impl TestApp {
 
     /// Runs the CLI (the binary) against this app's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args).env_remove("DATABASE_URL");
+        let mut cmd = bin_command();
+        cmd.args(args);
         for (k, v) in self.db.env() {
             cmd.env(k, v);
         }
@@ -233,9 +251,8 @@ impl TestApp {
     /// Runs the CLI with `input` on standard input.
     pub fn cli_with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
         use std::io::Write;
-        let mut cmd = Command::new(BIN);
+        let mut cmd = bin_command();
         cmd.args(args)
-            .env_remove("DATABASE_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -12,6 +12,13 @@ pub const REFRESH_SESSION: &str = "mutation RefreshSession($t: String!) {
     refreshSession(refreshToken: $t) { accessToken refreshToken user { username } } }";
 pub const ME: &str = "query Me { me { id username displayName email role timeZone } }";
 
+// Catalogue reads
+
+/// Whether a topic id resolves (`topic` is null for an unknown one).
+pub const TOPIC_ID: &str = "query TopicId($id: ID!) { topic(id: $id) { id } }";
+/// Whether a global id resolves through `node`.
+pub const NODE_ID: &str = "query NodeId($id: ID!) { node(id: $id) { id } }";
+
 // Catalogue editing (admins)
 
 macro_rules! roadmap_fields {
@@ -95,3 +102,10 @@ pub const MY_ACTIVITY: &str = r#"query MyActivity($first: Int, $after: String) {
 pub const MY_PROGRESS_CHANGED: &str = "subscription MyProgressChanged { myProgressChanged {
     kind roadmapId roadmap { slug } at changes { key from to topic { key myStatus } } note { note }
     progress { done learning total } } }";
+pub const SET_TOPIC_NOTE: &str =
+    "mutation SetTopicNote($id: ID!, $n: String) { setTopicNote(topicId: $id, note: $n) { note } }";
+pub const FAVORITE_ROADMAP: &str =
+    "mutation FavoriteRoadmap($r: ID!) { favoriteRoadmap(roadmapId: $r) { favorite } }";
+pub const RESET_ROADMAP_PROGRESS: &str =
+    "mutation ResetRoadmapProgress($r: ID!) { resetRoadmapProgress(roadmapId: $r) { clearedCount } }";
+pub const EXPORT_MY_PROGRESS: &str = "query ExportMyProgress { exportMyProgress }";
