@@ -358,3 +358,52 @@ impl HardeningArgs {
         Ok(())
     }
 }
+
+impl Config {
+    /// The configuration `roadmap-api serve` builds from these environment variables alone
+    /// (`[("DATA_DIR", "…"), ("NO_SEED", "true")]`; a later pair wins over an earlier one). The
+    /// process environment is not read, so servers started side by side in one process (the
+    /// tests) each get exactly their own settings.
+    pub fn from_env_pairs(pairs: &[(&str, &str)]) -> Result<Config, clap::Error> {
+        use clap::error::ErrorKind;
+        use clap::{CommandFactory, FromArgMatches};
+        let cmd = Cli::command();
+        let serve = cmd.find_subcommand("serve").expect("serve").clone();
+        // The flag a variable stands for, among `serve`'s arguments and the global ones.
+        let flag = |name: &str| {
+            serve
+                .get_arguments()
+                .chain(cmd.get_arguments())
+                .find(|a| a.get_env().is_some_and(|e| e == name))
+                .and_then(|a| Some((a.get_long()?.to_owned(), a.get_action().takes_values())))
+        };
+        let mut argv = vec!["roadmap-api".to_owned(), "serve".to_owned()];
+        for (i, (name, value)) in pairs.iter().enumerate() {
+            if pairs[i + 1..].iter().any(|(later, _)| later == name) {
+                continue;
+            }
+            let Some((long, takes_value)) = flag(name) else {
+                let msg = format!("no setting is read from {name}");
+                return Err(cmd.clone().error(ErrorKind::UnknownArgument, msg));
+            };
+            let v = value.trim().to_ascii_lowercase();
+            if takes_value {
+                argv.push(format!("--{long}={value}"));
+            } else if ["y", "yes", "t", "true", "on", "1"].contains(&v.as_str()) {
+                argv.push(format!("--{long}"));
+            } else if !["n", "no", "f", "false", "off", "0"].contains(&v.as_str()) {
+                let msg = format!("{name}: `{value}` is neither true nor false");
+                return Err(cmd.clone().error(ErrorKind::InvalidValue, msg));
+            }
+        }
+        // Only the pairs count: no argument falls back to the process environment.
+        let cmd = cmd
+            .mut_args(|a| a.env(None::<&'static str>))
+            .mut_subcommand("serve", |s| s.mut_args(|a| a.env(None::<&'static str>)));
+        let cli = Cli::from_arg_matches(&cmd.try_get_matches_from(argv)?)?;
+        match cli.command {
+            Some(Command::Serve(serve)) => Ok(Config { db: cli.db, serve }),
+            _ => unreachable!("parsed as `serve`"),
+        }
+    }
+}

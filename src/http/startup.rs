@@ -1,5 +1,6 @@
 //! Starting and stopping the server: bind first (so port 0 works and the caller can read the port),
 //! then prepare the state and router; serve until SIGINT or SIGTERM, letting requests finish.
+use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -45,6 +46,15 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (tests stop their
+    /// server this way rather than through the process's signals).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         tracing::info!("roadmap-api listening on http://{}/graphql", self.address);
         // The peer address feeds the per-client rate limits.
         axum::serve(
@@ -52,7 +62,7 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
         tracing::info!("roadmap-api stopped");
         Ok(())

@@ -1,11 +1,11 @@
-//! Read caches: a catalogue change made through one server process (or by SQL) is seen by every
-//! process on the database; anonymous answers are cached, signed-in ones never shared.
+//! Read caches: a catalogue change made through one server (or by SQL) is seen by every server on
+//! the database; anonymous answers are cached, signed-in ones never shared. The two servers of a
+//! test run in one process but share nothing except the database, as two processes would.
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, spawn_app, spawn_on, TestApp};
+use crate::helpers::{eventually, spawn_app, spawn_on, sql, TestApp};
 
 const TREE: &str = r#"query($slug: String!) { roadmap(slug: $slug) { title topicCount
   topics { id key title children { key title resources { title url } } } } }"#;
@@ -18,14 +18,6 @@ fn first_topic_title(body: &Value) -> &str {
     body["data"]["roadmap"]["topics"][0]["title"]
         .as_str()
         .unwrap_or("")
-}
-
-/// Runs a statement on the test database the way an out-of-band writer (or another process)
-/// would.
-async fn sql(app: &TestApp, statement: &str) {
-    let db = app.db.connect().await;
-    db.execute_unprepared(statement).await.expect(statement);
-    db.close().await.ok();
 }
 
 #[tokio::test]

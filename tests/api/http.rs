@@ -238,7 +238,7 @@ async fn mutations_over_get_are_refused() {
         "email": "getter@example.com", "username": "getter", "password": "getter-Secret-Pass-42"
     } })
     .to_string();
-    let r = get(&app, &[("query", SIGN_UP), ("variables", &vars)], &[]).await;
+    let r = get(&app, &[("query", ops::SIGN_UP), ("variables", &vars)], &[]).await;
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "POST");
     let body: Value = r.json().await.unwrap();
@@ -251,7 +251,7 @@ async fn mutations_over_get_are_refused() {
     // Also when the mutation is picked by name among several operations.
     let doc = format!(
         "query Q {{ __typename }} {}",
-        SIGN_UP.replacen("mutation", "mutation M", 1)
+        ops::SIGN_UP.replacen("mutation SignUp", "mutation M", 1)
     );
     let r = get(
         &app,
@@ -294,7 +294,7 @@ async fn csrf_prone_posts_are_refused() {
     assert_eq!(got.2["data"]["__typename"], "Query");
 
     // A form posting a sign-up cross-site does not run it.
-    let forged = json!({ "query": SIGN_UP, "variables": { "input": {
+    let forged = json!({ "query": ops::SIGN_UP, "variables": { "input": {
         "email": "forged@example.com", "username": "forged", "password": "forged-Secret-Pass-42"
     } } })
     .to_string();
@@ -430,16 +430,16 @@ async fn automatic_persisted_queries_and_http_caching() {
     assert_eq!(got.1["cache-control"], "no-store");
 
     // A mutation cannot sneak over GET through a persisted hash either, registered or not.
-    let mhash = sha256_hex(SIGN_UP);
+    let mhash = sha256_hex(ops::SIGN_UP);
     let mext = json!({ "persistedQuery": { "version": 1, "sha256Hash": mhash } }).to_string();
-    let r = get(&app, &[("query", SIGN_UP), ("extensions", &mext)], &[]).await;
+    let r = get(&app, &[("query", ops::SIGN_UP), ("extensions", &mext)], &[]).await;
     assert_eq!(r.status(), 405);
     let input = json!({ "input": {
         "email": "p@example.com", "username": "persisted", "password": "persisted-Secret-Pass-42"
     } });
     let got = post_json(
         &app,
-        &json!({ "query": SIGN_UP, "variables": input,
+        &json!({ "query": ops::SIGN_UP, "variables": input,
                  "extensions": { "persistedQuery": { "version": 1, "sha256Hash": mhash } } }),
     )
     .await;
@@ -540,7 +540,9 @@ async fn field_suggestions_only_in_development() {
 #[tokio::test]
 async fn internal_errors_reveal_nothing_and_are_logged_with_the_request_id() {
     use sea_orm::ConnectionTrait;
-    let app = spawn_app().await;
+    // The binary, not spawn_app: the point is the line the process logs, which needs the process's
+    // own log subscriber.
+    let app = spawn_process(&[]).await;
     let db = app.db.connect().await;
     db.execute_unprepared("DROP TABLE resources").await.unwrap();
     db.close().await.ok();
@@ -713,6 +715,7 @@ async fn slow_requests_time_out_with_a_clear_error() {
     assert_eq!(app.metric("roadmap_request_timeouts_total").await, 1.0);
 }
 
+// The binary: a start-up failure is about the process's exit code and stderr.
 #[test]
 fn invalid_hardening_settings_fail_at_start() {
     for (key, value, needle) in [
@@ -725,9 +728,8 @@ fn invalid_hardening_settings_fail_at_start() {
         ("RATE_LIMIT_PER_SECOND", "-1", "RATE_LIMIT_PER_SECOND"),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let out = std::process::Command::new(BIN)
+        let out = bin_command()
             .arg("serve")
-            .env_remove("DATABASE_URL")
             .env("DATA_DIR", dir.path())
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env(key, value)

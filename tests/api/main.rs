@@ -1,14 +1,23 @@
-//! Integration tests: each test starts the real `roadmap-api` binary on a free port with its own
-//! database (a temp SQLite file, or a fresh PostgreSQL database when TEST_DB=postgres) and speaks
-//! HTTP to it.
+//! Integration tests. Each test starts the server in this process (`helpers::spawn_app`: the real
+//! router on port 0 with its own database — a temp SQLite file, or a fresh PostgreSQL database when
+//! TEST_DB=postgres) and speaks HTTP and WebSocket to it. The binary is run only where the process
+//! itself is the subject: the CLI (import, export, create-admin, migrate, schema, generate),
+//! start-up failures, and what the process writes to its log (`helpers::spawn_process`).
 mod helpers;
 
 mod accounts;
-mod admin;
+mod admin_roadmaps;
+mod admin_topics;
+mod authorization_matrix;
 mod cache;
 mod generate;
 mod http;
-mod progress;
+mod import_export;
+mod live;
+mod notes_favorites;
+mod progress_export_import;
+mod progress_reads;
+mod progress_status;
 mod roadmaps;
 mod schema;
 mod server;

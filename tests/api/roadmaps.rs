@@ -19,13 +19,6 @@ fragment T on Topic {
   resources { id kind title url }
 }"#;
 
-fn walk<'a>(topics: &'a Value, out: &mut Vec<&'a Value>) {
-    for t in topics.as_array().into_iter().flatten() {
-        out.push(t);
-        walk(&t["children"], out);
-    }
-}
-
 #[tokio::test]
 async fn backend_roadmap_full_tree() {
     let app = spawn_app().await;
@@ -147,23 +140,13 @@ async fn lookups_of_missing_and_malformed_ids() {
 
     // Well-formed id of a topic that does not exist: null, no error.
     let missing = "VG9waWM6bm9wZW5vcGU"; // Topic:nopenope
-    let body = app
-        .gql(
-            "query($id: ID!) { topic(id: $id) { id } }",
-            json!({ "id": missing }),
-        )
-        .await;
+    let body = app.gql(ops::TOPIC_ID, json!({ "id": missing })).await;
     assert!(body.get("errors").is_none(), "{body}");
     assert!(body["data"]["topic"].is_null());
 
     for bad in ["not-an-id", "", "Um9hZG1hcDox"] {
         // The last one is a Roadmap id passed where a Topic id is expected.
-        let body = app
-            .gql(
-                "query($id: ID!) { topic(id: $id) { id } }",
-                json!({ "id": bad }),
-            )
-            .await;
+        let body = app.gql(ops::TOPIC_ID, json!({ "id": bad })).await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{bad}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["field"], "id");
     }

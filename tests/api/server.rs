@@ -77,10 +77,11 @@ async fn get_queries_and_media_types() {
     assert_eq!(r.status(), 400);
 }
 
+// The binary: a start-up failure is about the process's exit code and its one line on stderr.
 #[test]
 fn unreachable_database_fails_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(BIN)
+    let out = bin_command()
         .args(["serve"])
         .env("DATA_DIR", dir.path())
         .env("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")
@@ -98,10 +99,11 @@ fn unreachable_database_fails_with_one_line() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+// The binary: the CLI's help.
 #[test]
 fn help_for_every_subcommand() {
     for sub in ["serve", "migrate", "schema", "import", "create-admin"] {
-        let out = std::process::Command::new(BIN)
+        let out = bin_command()
             .args([sub, "--help"])
             .output()
             .expect("run --help");

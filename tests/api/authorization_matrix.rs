@@ -1,0 +1,166 @@
+//! Every guarded operation refuses the callers it must: the schema's whole mutation table as
+//! anonymous, user and admin, and every admin operation as anonymous and user.
+
+use serde_json::{json, Value};
+
+use crate::helpers::catalog::*;
+use crate::helpers::*;
+
+/// Every mutation of the schema, as anonymous, user and admin. A mutation missing from this table
+/// fails the test, so a new one cannot ship without deciding who may call it.
+#[tokio::test]
+async fn authorization_matrix_covers_every_mutation() {
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Who {
+        Anyone,
+        SignedIn,
+        Admin,
+    }
+    let fake_id = "VXNlcjo5OTk5OTk"; // User:999999
+    let matrix: Vec<(&str, Who, String)> = vec![
+        ("signUp", Who::Anyone, r#"mutation { signUp(input: {email: "m@x.io", username: "mtx", password: "matrix pass 123"}) { accessToken } }"#.into()),
+        ("signIn", Who::Anyone, r#"mutation { signIn(input: {email: "m@x.io", password: "matrix pass 123"}) { accessToken } }"#.into()),
+        ("refreshSession", Who::Anyone, r#"mutation { refreshSession(refreshToken: "x") { accessToken } }"#.into()),
+        ("signOut", Who::SignedIn, r#"mutation { signOut(refreshToken: "x") }"#.into()),
+        ("signOutEverywhere", Who::SignedIn, "mutation { signOutEverywhere }".into()),
+        ("changePassword", Who::SignedIn, r#"mutation { changePassword(input: {currentPassword: "a", newPassword: "b"}) { accessToken } }"#.into()),
+        ("updateProfile", Who::SignedIn, r#"mutation { updateProfile(input: {displayName: "X"}) { username } }"#.into()),
+        ("setUserRole", Who::Admin, format!(r#"mutation {{ setUserRole(userId: "{fake_id}", role: USER) {{ username }} }}"#)),
+        // Progress: every mutation acts on the caller's own progress only.
+        ("setTopicStatus", Who::SignedIn, r#"mutation { setTopicStatus(topicId: "VG9waWM6bm9wZQ", status: DONE) { changed } }"#.into()),
+        ("setTopicStatuses", Who::SignedIn, r#"mutation { setTopicStatuses(roadmapId: "Um9hZG1hcDo5OTk5OTk", changes: []) { changedCount } }"#.into()),
+        ("resetRoadmapProgress", Who::SignedIn, r#"mutation { resetRoadmapProgress(roadmapId: "Um9hZG1hcDo5OTk5OTk") { clearedCount } }"#.into()),
+        ("setTopicNote", Who::SignedIn, r#"mutation { setTopicNote(topicId: "VG9waWM6bm9wZQ", note: "x") { note } }"#.into()),
+        ("favoriteRoadmap", Who::SignedIn, r#"mutation { favoriteRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk") { favorite } }"#.into()),
+        ("unfavoriteRoadmap", Who::SignedIn, r#"mutation { unfavoriteRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk") { favorite } }"#.into()),
+        ("importMyProgress", Who::SignedIn, r#"mutation { importMyProgress(document: {format: "roadmap-api/progress@1", roadmaps: []}) { roadmapCount } }"#.into()),
+    ];
+    // Roadmap editing (tests/api/admin_*.rs cover each in depth): ids of objects that do not exist.
+    let (rm, tp, rs) = (
+        "Um9hZG1hcDo5OTk5OTk",
+        "VG9waWM6bm9wZW5vcGVub3Bl",
+        "UmVzb3VyY2U6OTk5OTk5",
+    );
+    let mut matrix = matrix;
+    matrix.extend([
+        ("createRoadmap", Who::Admin, r#"mutation { createRoadmap(input: {slug: "mtx", title: "M", briefTitle: "M", description: "d", briefDescription: "b", kind: SKILL}) { id } }"#.to_owned()),
+        ("updateRoadmap", Who::Admin, format!(r#"mutation {{ updateRoadmap(id: "{rm}", input: {{title: "X"}}) {{ id }} }}"#)),
+        ("deleteRoadmap", Who::Admin, format!(r#"mutation {{ deleteRoadmap(id: "{rm}") {{ slug }} }}"#)),
+        ("setRelatedRoadmaps", Who::Admin, format!(r#"mutation {{ setRelatedRoadmaps(id: "{rm}", slugs: []) {{ id }} }}"#)),
+        ("importRoadmap", Who::Admin, r#"mutation { importRoadmap(document: "{}") { slug } }"#.to_owned()),
+        ("createTopic", Who::Admin, format!(r#"mutation {{ createTopic(roadmapId: "{rm}", input: {{title: "T"}}) {{ id }} }}"#)),
+        ("updateTopic", Who::Admin, format!(r#"mutation {{ updateTopic(id: "{tp}", input: {{title: "T"}}) {{ id }} }}"#)),
+        ("moveTopic", Who::Admin, format!(r#"mutation {{ moveTopic(id: "{tp}", position: 0) {{ id }} }}"#)),
+        ("deleteTopic", Who::Admin, format!(r#"mutation {{ deleteTopic(id: "{tp}") {{ deletedTopicIds }} }}"#)),
+        ("addResource", Who::Admin, format!(r#"mutation {{ addResource(topicId: "{tp}", input: {{kind: VIDEO, title: "V", url: "https://x.org"}}) {{ resource {{ id }} }} }}"#)),
+        ("updateResource", Who::Admin, format!(r#"mutation {{ updateResource(id: "{rs}", input: {{title: "V"}}) {{ resource {{ id }} }} }}"#)),
+        ("removeResource", Who::Admin, format!(r#"mutation {{ removeResource(id: "{rs}") {{ removedResourceId }} }}"#)),
+        ("reorderResources", Who::Admin, format!(r#"mutation {{ reorderResources(topicId: "{tp}", resourceIds: []) {{ id }} }}"#)),
+    ]);
+
+    let app = spawn_app().await;
+    let schema = app
+        .gql(
+            "{ __schema { mutationType { fields { name } } } }",
+            json!({}),
+        )
+        .await;
+    let names: Vec<String> = schema["data"]["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect();
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !matrix.iter().any(|m| m.0 == *n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "mutations missing from the authorization matrix: {missing:?}"
+    );
+
+    // Fresh tokens per role and per call, since some mutations revoke the caller's sessions.
+    for (name, who, doc) in &matrix {
+        let admin = app.admin_token().await;
+        let user = app
+            .signup(&format!(
+                "u{}",
+                uuid::Uuid::new_v4()
+                    .simple()
+                    .to_string()
+                    .get(..10)
+                    .unwrap_or("x")
+            ))
+            .await;
+        for (caller, token) in [
+            ("anonymous", None),
+            ("user", Some(user.access_token.as_str())),
+            ("admin", Some(admin.as_str())),
+        ] {
+            let body = app.gql_with(token, doc, json!({})).await;
+            let got = error_code(&body);
+            let want = match (who, caller) {
+                (Who::SignedIn | Who::Admin, "anonymous") => Some("UNAUTHENTICATED"),
+                (Who::Admin, "user") => Some("FORBIDDEN"),
+                _ => None,
+            };
+            match want {
+                Some(w) => assert_eq!(got, Some(w), "{name} as {caller}: {body}"),
+                None => assert!(
+                    !matches!(got, Some("UNAUTHENTICATED" | "FORBIDDEN"))
+                        || (*name == "signIn" || *name == "refreshSession"),
+                    "{name} as {caller} was refused: {body}"
+                ),
+            }
+        }
+    }
+}
+
+/// Every admin mutation and field added here refuses anonymous callers and plain users.
+#[tokio::test]
+async fn admin_operations_refuse_anonymous_and_users() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let user = app.signup("plainuser").await.access_token;
+    let r = create_roadmap(&app, &admin, "guarded").await;
+    let t = create_topic(&app, &admin, &r, None, None, "T").await;
+    let res = ok(&app, &admin, "mutation($t: ID!) { addResource(topicId: $t, input: { kind: VIDEO, title: \"V\", url: \"https://x.org\" }) { resource { id } } }",
+        json!({ "t": t["id"] })).await["addResource"]["resource"]["id"].clone();
+    let ops: Vec<(&str, Value)> = vec![
+        ("mutation($i: CreateRoadmapInput!) { createRoadmap(input: $i) { id } }", json!({ "i": new_roadmap("nope") })),
+        ("mutation($id: ID!) { updateRoadmap(id: $id, input: { title: \"X\" }) { id } }", json!({ "id": r["id"] })),
+        ("mutation($id: ID!) { deleteRoadmap(id: $id) { slug } }", json!({ "id": r["id"] })),
+        ("mutation($id: ID!) { setRelatedRoadmaps(id: $id, slugs: [\"backend\"]) { id } }", json!({ "id": r["id"] })),
+        ("mutation($d: JSON) { importRoadmap(document: $d) { slug } }", json!({ "d": "{}" })),
+        ("mutation($r: ID!) { createTopic(roadmapId: $r, input: { title: \"X\" }) { id } }", json!({ "r": r["id"] })),
+        ("mutation($id: ID!) { updateTopic(id: $id, input: { title: \"X\" }) { id } }", json!({ "id": t["id"] })),
+        ("mutation($id: ID!) { moveTopic(id: $id, position: 0) { id } }", json!({ "id": t["id"] })),
+        ("mutation($id: ID!) { deleteTopic(id: $id) { deletedTopicIds } }", json!({ "id": t["id"] })),
+        ("mutation($id: ID!) { addResource(topicId: $id, input: { kind: VIDEO, title: \"V\", url: \"https://x.org\" }) { resource { id } } }", json!({ "id": t["id"] })),
+        ("mutation($id: ID!) { updateResource(id: $id, input: { title: \"X\" }) { resource { id } } }", json!({ "id": res })),
+        ("mutation($id: ID!) { removeResource(id: $id) { removedResourceId } }", json!({ "id": res })),
+        ("mutation($id: ID!, $r: ID!) { reorderResources(topicId: $id, resourceIds: [$r]) { id } }", json!({ "id": t["id"], "r": res })),
+        ("query { exportRoadmap(slug: \"guarded\") { json } }", json!({})),
+        ("query { roadmap(slug: \"backend\") { revisions { totalCount } } }", json!({})),
+    ];
+    for (q, vars) in &ops {
+        for (token, want) in [
+            (None, "UNAUTHENTICATED"),
+            (Some(user.as_str()), "FORBIDDEN"),
+        ] {
+            let body = app.gql_with(token, q, vars.clone()).await;
+            assert_eq!(error_code(&body), Some(want), "{q}: {body}");
+        }
+    }
+    // Nothing changed.
+    let d = ok(
+        &app,
+        &admin,
+        "query($id: ID!) { topic(id: $id) { title resources { id } } }",
+        json!({ "id": t["id"] }),
+    )
+    .await;
+    assert_eq!(d["topic"]["title"], "T");
+    assert_eq!(d["topic"]["resources"].as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,268 @@
+//! `spawn_app`: the server started in this process on a free port with a database of its own;
+//! `spawn_process`: the binary as a child process, for the few tests about the process itself.
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use roadmap_api::config::Config;
+use roadmap_api::http::Application;
+use serde_json::{json, Value};
+
+use super::db::TestDb;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_roadmap-api");
+
+/// What every test server starts with; a test's own settings come after and win.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("LISTEN_ADDR", "127.0.0.1:0"),
+    // Tests sign in often from one address; the rate-limit test sets its own limit.
+    ("SIGNIN_MAX_FAILURES", "1000"),
+    // Tests fire hundreds of requests from one address: only the rate-limit test (which passes
+    // its own values) should meet the limit.
+    ("RATE_LIMIT_PER_SECOND", "100000"),
+    ("RATE_LIMIT_BURST", "100000"),
+];
+
+/// A command for the binary that sees none of the developer's settings: every variable any of its
+/// arguments reads is removed (the test passes its own), and so is the log format.
+pub fn bin_command() -> Command {
+    use clap::CommandFactory;
+    fn remove_all(cmd: &clap::Command, out: &mut Command) {
+        for arg in cmd.get_arguments() {
+            if let Some(name) = arg.get_env() {
+                out.env_remove(name);
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            remove_all(sub, out);
+        }
+    }
+    let mut out = Command::new(BIN);
+    remove_all(&roadmap_api::config::Cli::command(), &mut out);
+    out.env_remove("LOG_FORMAT").env_remove("RUST_LOG");
+    out
+}
+
+enum Server {
+    /// Served by a task of the test's runtime; dropping the sender stops it (gracefully).
+    InProcess {
+        _stop: tokio::sync::oneshot::Sender<()>,
+    },
+    /// The `roadmap-api serve` binary, with everything it writes to stdout and stderr.
+    Process {
+        child: Child,
+        logs: Arc<Mutex<String>>,
+    },
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub db: Arc<TestDb>,
+    server: Server,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Server::Process { child, .. } = &mut self.server {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The server in this process, on a fresh database, with the test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The server in this process, on a fresh database, with these settings (environment variable
+/// names, as the binary reads them) over the test defaults.
+pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
+    let db = Arc::new(TestDb::new().await);
+    spawn_on(db, env).await
+}
+
+/// The server in this process on an existing test database (several may share one).
+pub async fn spawn_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp {
+    let db_env = db.env();
+    let mut pairs: Vec<(&str, &str)> = DEFAULTS.to_vec();
+    pairs.extend(db_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    pairs.extend_from_slice(env);
+    // Built from these pairs only: the developer's environment (a DATABASE_URL, a JWT_SECRET)
+    // does not reach a test server.
+    let config = Config::from_env_pairs(&pairs).unwrap_or_else(|e| panic!("test settings: {e}"));
+    let app = Application::build(config)
+        .await
+        .unwrap_or_else(|e| panic!("server did not start: {e}"));
+    let address = app.address();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address: format!("http://{address}"),
+        port: address.port(),
+        client: reqwest::Client::new(),
+        db,
+        server: Server::InProcess { _stop: stop },
+    }
+}
+
+/// The `roadmap-api serve` binary as a child process on a fresh database. Only for tests of what
+/// the process itself does (its log output); everything else uses `spawn_app`.
+pub async fn spawn_process(env: &[(&str, &str)]) -> TestApp {
+    let db = Arc::new(TestDb::new().await);
+    let mut cmd = bin_command();
+    cmd.arg("serve")
+        .env("RUST_LOG", "info,sqlx=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in DEFAULTS {
+        cmd.env(k, v);
+    }
+    for (k, v) in db.env() {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start roadmap-api");
+    let logs = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    for stream in [
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let logs = logs.clone();
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(rest.trim_end_matches("/graphql").to_owned());
+                }
+                if let Ok(mut l) = logs.lock() {
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            }
+        });
+    }
+    let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(a) => a,
+        Err(_) => {
+            let _ = child.kill();
+            panic!(
+                "server did not start; its output:\n{}",
+                logs.lock().map(|l| l.clone()).unwrap_or_default()
+            );
+        }
+    };
+    let port = addr
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("port in the log line");
+    TestApp {
+        address: format!("http://{addr}"),
+        port,
+        client: reqwest::Client::new(),
+        db,
+        server: Server::Process { child, logs },
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// What the server process wrote (`spawn_process` only: an in-process server has no output of
+    /// its own).
+    pub fn logs(&self) -> String {
+        match &self.server {
+            Server::Process { logs, .. } => logs.lock().map(|l| l.clone()).unwrap_or_default(),
+            Server::InProcess { .. } => panic!("logs() needs spawn_process"),
+        }
+    }
+
+    /// POSTs a GraphQL request and returns the JSON body (any status).
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with(None, query, variables).await
+    }
+
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(token), query, variables).await
+    }
+
+    pub async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        resp.json().await.expect("json body")
+    }
+
+    /// A Prometheus metric's value from `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        text.lines()
+            .find_map(|l| {
+                let (k, v) = l.rsplit_once(' ')?;
+                (k == name).then(|| v.parse().ok()).flatten()
+            })
+            .unwrap_or_else(|| panic!("metric {name} missing from:\n{text}"))
+    }
+
+    /// Runs the CLI (the binary) against this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = bin_command();
+        cmd.args(args);
+        for (k, v) in self.db.env() {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run CLI")
+    }
+
+    /// Runs the CLI with `input` on standard input.
+    pub fn cli_with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut cmd = bin_command();
+        cmd.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in self.db.env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run CLI");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        child.wait_with_output().expect("CLI output")
+    }
+}

@@ -1,0 +1,250 @@
+//! Live progress over WebSocket (graphql-transport-ws): changes pushed to the user's other
+//! sessions, refused connections, and changes relayed between servers on one PostgreSQL database.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::progress::*;
+use crate::helpers::*;
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws_connect(app: &TestApp) -> Ws {
+    let url = app.url("/graphql").replacen("http://", "ws://", 1);
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (ws, resp) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket connect");
+    assert_eq!(
+        resp.headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("graphql-transport-ws")
+    );
+    ws
+}
+
+/// The next text message as JSON (pings answered), or `None` at the deadline or on close.
+async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()??;
+        match msg.ok()? {
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] == "ping" {
+                    ws.send(Message::text(r#"{"type":"pong"}"#)).await.ok()?;
+                    continue;
+                }
+                return Some(v);
+            }
+            Message::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+/// The close code the server ends the connection with.
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()??;
+        if let Ok(Message::Close(frame)) = msg {
+            return frame.map(|f| u16::from(f.code));
+        }
+    }
+}
+
+async fn ws_init(ws: &mut Ws, token: &str) -> Value {
+    ws.send(Message::text(
+        json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    next_json(ws, Duration::from_secs(10))
+        .await
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn subscription_pushes_changes_from_other_sessions_only_to_their_user() {
+    let app = spawn_app().await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    let s = app.signup("listener").await;
+    let other_device = app.sign_in(&s.email, &s.password).await;
+    let other_token = other_device["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stranger = app.signup("stranger").await;
+
+    let mut ws = ws_connect(&app).await;
+    let ack = ws_init(&mut ws, &s.access_token).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws.send(Message::text(
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": ops::MY_PROGRESS_CHANGED } })
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+
+    // The subscription starts asynchronously: wait until the gauge shows it open.
+    let open = eventually(Duration::from_secs(10), || async {
+        app.metric("roadmap_active_subscriptions").await >= 1.0
+    })
+    .await;
+    assert!(open, "the subscription never opened");
+    // Another user's write never reaches this socket (made first: if it leaked, it would arrive
+    // before ours).
+    app.set_topic_status(&stranger.access_token, &topics[0].0, "SKIPPED")
+        .await;
+    app.set_topic_status(&other_token, &topics[0].0, "DONE")
+        .await;
+    let got = next_json(&mut ws, Duration::from_secs(5))
+        .await
+        .map(|m| (m, "DONE"));
+    assert!(got.is_some(), "no notification arrived");
+    let (msg, _) = got.unwrap();
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["id"], "1");
+    let change = &msg["payload"]["data"]["myProgressChanged"];
+    assert_eq!(change["kind"], "STATUS", "{msg}");
+    assert_eq!(change["roadmap"]["slug"], "backend");
+    let c = &change["changes"][0];
+    assert_eq!(c["key"], topics[0].1.as_str());
+    assert_eq!(c["topic"]["myStatus"], c["to"], "{msg}");
+    assert_eq!(c["to"], "DONE", "a stranger's change leaked: {msg}");
+
+    // Drain whatever else the warm-up loop produced, then check notes and batches arrive too.
+    while next_json(&mut ws, Duration::from_millis(300))
+        .await
+        .is_some()
+    {}
+    let body = app
+        .gql_as(
+            &other_token,
+            "mutation($id: ID!) { setTopicNote(topicId: $id, note: \"from my phone\") { note } }",
+            json!({ "id": topics[1].0 }),
+        )
+        .await;
+    ok(&body);
+    let msg = next_json(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("note change");
+    let change = &msg["payload"]["data"]["myProgressChanged"];
+    assert_eq!(change["kind"], "NOTE", "{msg}");
+    assert_eq!(change["note"]["note"], "from my phone");
+    app.set_topic_status(&s.access_token, &topics[2].0, "DONE")
+        .await;
+    let msg = next_json(&mut ws, Duration::from_secs(5))
+        .await
+        .expect("status change");
+    let change = &msg["payload"]["data"]["myProgressChanged"];
+    assert_eq!(change["changes"][0]["key"], topics[2].1.as_str());
+    assert_eq!(change["changes"][0]["to"], "DONE");
+    assert_eq!(change["progress"]["total"], topics.len() as i64);
+
+    // Completing the subscription ends it: the gauge goes back down.
+    ws.send(Message::text(
+        json!({ "id": "1", "type": "complete" }).to_string(),
+    ))
+    .await
+    .unwrap();
+    let closed = eventually(Duration::from_secs(10), || async {
+        app.metric("roadmap_active_subscriptions").await == 0.0
+    })
+    .await;
+    assert!(closed, "the subscription gauge did not go back to 0");
+    ws.close(None).await.ok();
+}
+
+#[tokio::test]
+async fn websocket_without_a_valid_token_is_closed_with_4403() {
+    let app = spawn_app().await;
+    for token in ["not-a-jwt", ""] {
+        let mut ws = ws_connect(&app).await;
+        if token.is_empty() {
+            ws.send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
+                .await
+                .unwrap();
+        } else {
+            ws.send(Message::text(
+                json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
+                    .to_string(),
+            ))
+            .await
+            .unwrap();
+        }
+        assert_eq!(close_code(&mut ws).await, Some(4403), "token {token:?}");
+    }
+    // Plain GET /graphql still answers GraphQL over HTTP.
+    let resp = app
+        .client
+        .get(app.url("/graphql?query=%7B__typename%7D"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["__typename"], "Query");
+}
+
+/// Two servers on one PostgreSQL database (in-process, but each with its own bus and relay, as two
+/// processes have): a change made through one reaches a subscriber of the other (LISTEN/NOTIFY
+/// relay). SQLite is a single-process database, so there
+/// is nothing to relay there.
+#[tokio::test]
+async fn subscription_hears_changes_made_through_another_server() {
+    if backend() != Backend::Postgres {
+        println!("cross-process relay needs PostgreSQL; skipped on SQLite");
+        return;
+    }
+    let a = spawn_app().await;
+    let b = spawn_on(a.db.clone(), &[]).await;
+    let (_, topics) = topics_of(&a, "backend").await;
+    let s = a.signup("twoservers").await;
+    let mut ws = ws_connect(&a).await;
+    let ack = ws_init(&mut ws, &s.access_token).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws.send(Message::text(
+        json!({ "id": "x", "type": "subscribe", "payload": { "query": ops::MY_PROGRESS_CHANGED } })
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut got = None;
+    for status in ["DONE", "LEARNING"].iter().cycle() {
+        if tokio::time::Instant::now() > deadline {
+            break;
+        }
+        b.set_topic_status(&s.access_token, &topics[7].0, status)
+            .await;
+        if let Some(msg) = next_json(&mut ws, Duration::from_millis(500)).await {
+            got = Some(msg);
+            break;
+        }
+    }
+    let msg = got.expect("no notification crossed from server B to server A");
+    let change = &msg["payload"]["data"]["myProgressChanged"];
+    assert_eq!(change["kind"], "STATUS", "{msg}");
+    assert_eq!(change["changes"][0]["key"], topics[7].1.as_str());
+    assert_eq!(
+        change["changes"][0]["topic"]["myStatus"],
+        change["changes"][0]["to"]
+    );
+    ws.close(None).await.ok();
+}
