@@ -7,8 +7,8 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
-use super::service::{Counts, StatusChange};
 use super::types::ProgressChangeKind;
+use super::types::{Counts, StatusChange};
 
 /// Notifications a slow subscriber may fall behind by before it is told to resync.
 const CAPACITY: usize = 4096;

@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use entity::roadmaps;
 use serde_json::{json, Map, Value};
 
-use super::service::{check_note, ExportRow};
+use super::export_rows::ExportRow;
+use super::notes::check_note;
 use super::types::ProgressStatus;
 use crate::error::AppError;
 
@@ -22,7 +23,7 @@ pub const FORMAT: &str = "roadmap-api/progress@1";
 /// Most topic entries one document may carry.
 pub const MAX_ENTRIES: usize = 20_000;
 
-/// Builds the document from the rows of `service::export_rows`.
+/// Builds the document from the rows of `export_rows::export_rows`.
 pub fn build(rows: &[ExportRow], favorites: &[roadmaps::Model], at: DateTime<Utc>) -> Value {
     let fav_slugs: HashSet<&str> = favorites.iter().map(|r| r.slug.as_str()).collect();
     // slug -> (title, topics), in slug order.

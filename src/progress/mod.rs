@@ -2,13 +2,29 @@
 //! the export document, and the fan-out of changes to live subscribers (in process, and across
 //! processes over PostgreSQL `NOTIFY`). Plain Rust over SeaORM: no GraphQL or HTTP types.
 //!
-//! Everything here works on one learner's own data, named by a `Learner` capability.
+//! Everything here works on one learner's own data, named by a `Learner` capability. Writes go
+//! through [`Progress`] (the `service` module), which also announces them; the reads the request
+//! loaders and `me.*` need are plain functions of `counts`, `notes` and `reads`.
 pub mod bus;
+pub mod counts;
 pub mod export;
+pub mod export_rows;
+mod favorites;
+mod import;
+mod locks;
+mod lookups;
+pub mod notes;
+pub mod reads;
 mod relay;
 pub mod service;
+mod status_writes;
 pub mod streak;
 pub mod types;
 
 pub use bus::ProgressBus;
-pub use types::{ProgressChangeKind, ProgressStatus};
+pub use import::ImportOutcome;
+pub use service::{FavoriteWrite, NoteWrite, Progress, RoadmapWrite, MAX_BATCH};
+pub use types::{Counts, ProgressChangeKind, ProgressStatus, StatusChange, WriteOutcome};
+
+/// Rows per multi-row statement or `IN` list: well under SQLite's bound-parameter limit.
+const CHUNK: usize = 500;

@@ -99,7 +99,7 @@ pub async fn listen_loop(pool: PgPool, origin: Arc<str>, local: broadcast::Sende
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::service::{Counts, StatusChange};
+    use crate::progress::types::{Counts, StatusChange};
     use crate::progress::ProgressStatus;
 
     fn notice(changes: usize) -> Notice {

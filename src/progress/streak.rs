@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 
-use super::service::BUCKET_SECS;
+use super::reads::BUCKET_SECS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StreakDays {

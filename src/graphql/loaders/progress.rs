@@ -2,6 +2,8 @@
 //! `myStatus`/`myNote` cost one statement each, and every `myProgress` of a page one statement.
 //! They remember what they loaded for the request; writes clear them.
 use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
@@ -10,9 +12,9 @@ use tokio::sync::OnceCell;
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
+use crate::error::AppError;
 use crate::graphql::error::ApiError;
-use crate::progress::service::{self, Counts};
-use crate::progress::ProgressStatus;
+use crate::progress::{counts, notes, Counts, ProgressStatus};
 
 /// (user id, roadmap id)
 pub type UserRoadmap = (i32, i32);
@@ -23,17 +25,33 @@ type Cells<V> = Mutex<HashMap<UserRoadmap, Arc<OnceCell<V>>>>;
 /// (a topic's `myStatus` and its children's, resolved at the same time) share one load, and loads
 /// of different roadmaps started together are batched into one statement.
 pub struct ProgressLoaders {
-    status: DataLoader<StatusLoader>,
-    notes: DataLoader<NoteLoader>,
-    counts: DataLoader<CountsLoader>,
-    status_memo: Cells<Arc<HashMap<String, ProgressStatus>>>,
-    notes_memo: Cells<Arc<HashMap<String, String>>>,
+    status: DataLoader<PerRoadmap<Statuses>>,
+    notes: DataLoader<PerRoadmap<Notes>>,
+    counts: DataLoader<PerRoadmap<RoadmapCounts>>,
+    status_memo: Cells<<Statuses as RoadmapRead>::Value>,
+    notes_memo: Cells<<Notes as RoadmapRead>::Value>,
     counts_memo: Cells<Counts>,
 }
 
 fn cell<V>(cells: &Cells<V>, key: UserRoadmap) -> Arc<OnceCell<V>> {
     let mut map = cells.lock().unwrap_or_else(|e| e.into_inner());
     map.entry(key).or_default().clone()
+}
+
+/// The value of `key`, loaded through `loader` the first time it is asked for in this request; a
+/// key the read did not return (no such roadmap) is the empty value.
+async fn memo_load<R: RoadmapRead>(
+    cells: &Cells<R::Value>,
+    loader: &DataLoader<PerRoadmap<R>>,
+    key: UserRoadmap,
+) -> Result<R::Value, ApiError>
+where
+    R::Value: Default,
+{
+    cell(cells, key)
+        .get_or_try_init(|| async { Ok(loader.load_one(key).await?.unwrap_or_default()) })
+        .await
+        .cloned()
 }
 
 fn forget<V>(cells: &Cells<V>) {
@@ -47,9 +65,9 @@ impl ProgressLoaders {
         S: Fn(BoxFuture<'static, ()>) -> R + Clone + Send + Sync + 'static,
     {
         Self {
-            status: DataLoader::new(StatusLoader(db.clone()), spawn.clone()),
-            notes: DataLoader::new(NoteLoader(db.clone()), spawn.clone()),
-            counts: DataLoader::new(CountsLoader(db), spawn),
+            status: DataLoader::new(PerRoadmap::new(db.clone()), spawn.clone()),
+            notes: DataLoader::new(PerRoadmap::new(db.clone()), spawn.clone()),
+            counts: DataLoader::new(PerRoadmap::new(db), spawn),
             status_memo: Mutex::default(),
             notes_memo: Mutex::default(),
             counts_memo: Mutex::default(),
@@ -60,24 +78,15 @@ impl ProgressLoaders {
         &self,
         key: UserRoadmap,
     ) -> Result<Arc<HashMap<String, ProgressStatus>>, ApiError> {
-        cell(&self.status_memo, key)
-            .get_or_try_init(|| async { Ok(self.status.load_one(key).await?.unwrap_or_default()) })
-            .await
-            .cloned()
+        memo_load(&self.status_memo, &self.status, key).await
     }
 
     pub async fn notes(&self, key: UserRoadmap) -> Result<Arc<HashMap<String, String>>, ApiError> {
-        cell(&self.notes_memo, key)
-            .get_or_try_init(|| async { Ok(self.notes.load_one(key).await?.unwrap_or_default()) })
-            .await
-            .cloned()
+        memo_load(&self.notes_memo, &self.notes, key).await
     }
 
     pub async fn counts(&self, key: UserRoadmap) -> Result<Counts, ApiError> {
-        cell(&self.counts_memo, key)
-            .get_or_try_init(|| async { Ok(self.counts.load_one(key).await?.unwrap_or_default()) })
-            .await
-            .copied()
+        memo_load(&self.counts_memo, &self.counts, key).await
     }
 
     /// Forgets what was loaded, after a write (or before a subscription resolves a new event).
@@ -97,62 +106,88 @@ fn by_user(keys: &[UserRoadmap]) -> HashMap<i32, Vec<i32>> {
     out
 }
 
-pub struct StatusLoader(pub DatabaseConnection);
+/// One of the viewer's per-roadmap reads of the progress domain, loaded in batches by
+/// [`PerRoadmap`]: the read runs once per user for every roadmap of the batch.
+pub trait RoadmapRead: Send + Sync + 'static {
+    type Value: Clone + Send + Sync + 'static;
 
-impl Loader<UserRoadmap> for StatusLoader {
+    fn read(
+        db: &DatabaseConnection,
+        user_id: i32,
+        roadmap_ids: &[i32],
+    ) -> impl Future<Output = Result<HashMap<i32, Self::Value>, AppError>> + Send;
+}
+
+/// A loader of one [`RoadmapRead`], keyed by (user id, roadmap id).
+pub struct PerRoadmap<R>(DatabaseConnection, PhantomData<R>);
+
+impl<R> PerRoadmap<R> {
+    fn new(db: DatabaseConnection) -> Self {
+        Self(db, PhantomData)
+    }
+}
+
+impl<R: RoadmapRead> Loader<UserRoadmap> for PerRoadmap<R> {
+    type Value = R::Value;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[UserRoadmap],
+    ) -> Result<HashMap<UserRoadmap, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for (user, roadmaps) in by_user(keys) {
+            for (roadmap, value) in R::read(&self.0, user, &roadmaps).await? {
+                out.insert((user, roadmap), value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Statuses by topic id (`Topic.myStatus`).
+pub struct Statuses;
+
+impl RoadmapRead for Statuses {
     type Value = Arc<HashMap<String, ProgressStatus>>;
-    type Error = ApiError;
 
-    async fn load(
-        &self,
-        keys: &[UserRoadmap],
-    ) -> Result<HashMap<UserRoadmap, Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for (user, roadmaps) in by_user(keys) {
-            for (roadmap, map) in service::statuses(&self.0, user, &roadmaps).await? {
-                out.insert((user, roadmap), Arc::new(map));
-            }
-        }
-        Ok(out)
+    async fn read(
+        db: &DatabaseConnection,
+        user_id: i32,
+        roadmap_ids: &[i32],
+    ) -> Result<HashMap<i32, Self::Value>, AppError> {
+        let all = counts::statuses(db, user_id, roadmap_ids).await?;
+        Ok(all.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
     }
 }
 
-pub struct NoteLoader(pub DatabaseConnection);
+/// Notes by topic id (`Topic.myNote`).
+pub struct Notes;
 
-impl Loader<UserRoadmap> for NoteLoader {
+impl RoadmapRead for Notes {
     type Value = Arc<HashMap<String, String>>;
-    type Error = ApiError;
 
-    async fn load(
-        &self,
-        keys: &[UserRoadmap],
-    ) -> Result<HashMap<UserRoadmap, Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for (user, roadmaps) in by_user(keys) {
-            for (roadmap, map) in service::notes(&self.0, user, &roadmaps).await? {
-                out.insert((user, roadmap), Arc::new(map));
-            }
-        }
-        Ok(out)
+    async fn read(
+        db: &DatabaseConnection,
+        user_id: i32,
+        roadmap_ids: &[i32],
+    ) -> Result<HashMap<i32, Self::Value>, AppError> {
+        let all = notes::notes(db, user_id, roadmap_ids).await?;
+        Ok(all.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
     }
 }
 
-pub struct CountsLoader(pub DatabaseConnection);
+/// Counts (`Roadmap.myProgress`).
+pub struct RoadmapCounts;
 
-impl Loader<UserRoadmap> for CountsLoader {
+impl RoadmapRead for RoadmapCounts {
     type Value = Counts;
-    type Error = ApiError;
 
-    async fn load(
-        &self,
-        keys: &[UserRoadmap],
-    ) -> Result<HashMap<UserRoadmap, Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for (user, roadmaps) in by_user(keys) {
-            for (roadmap, counts) in service::counts(&self.0, user, &roadmaps).await? {
-                out.insert((user, roadmap), counts);
-            }
-        }
-        Ok(out)
+    async fn read(
+        db: &DatabaseConnection,
+        user_id: i32,
+        roadmap_ids: &[i32],
+    ) -> Result<HashMap<i32, Self::Value>, AppError> {
+        counts::counts(db, user_id, roadmap_ids).await
     }
 }

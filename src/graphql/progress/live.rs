@@ -10,8 +10,7 @@ use crate::graphql::catalog::topic::Topic;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::GlobalId;
 use crate::progress::bus::{NoteNotice, Notice};
-use crate::progress::service::StatusChange;
-use crate::progress::{ProgressChangeKind, ProgressStatus};
+use crate::progress::{ProgressChangeKind, ProgressStatus, StatusChange};
 
 /// A change to your progress, pushed by `myProgressChanged`.
 pub struct ProgressChange(pub(super) Arc<Notice>);

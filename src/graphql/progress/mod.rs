@@ -25,9 +25,7 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::pagination::{Conn, PageArgs};
-use crate::progress::bus::{Notice, ProgressBus};
-use crate::progress::service;
-use crate::progress::{streak, ProgressChangeKind, ProgressStatus};
+use crate::progress::{reads, streak, Progress, ProgressBus, ProgressStatus};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -37,33 +35,9 @@ fn clear_cache(l: &Loaders) {
     l.progress.clear();
 }
 
-fn publish(ctx: &Context<'_>, notice: Notice) {
-    if let Some(bus) = ctx.data_opt::<ProgressBus>() {
-        bus.publish(notice);
-    }
-}
-
-fn after_status_write(
-    ctx: &Context<'_>,
-    user_id: i32,
-    kind: ProgressChangeKind,
-    out: &service::WriteOutcome,
-) {
-    clear_cache(loaders(ctx));
-    if !out.changes.is_empty() {
-        publish(
-            ctx,
-            Notice {
-                user_id,
-                kind,
-                roadmap_id: Some(out.roadmap_id),
-                changes: out.changes.clone(),
-                note: None,
-                counts: Some(out.counts),
-                at: out.at,
-            },
-        );
-    }
+/// The progress domain over this request's database, announcing on the server's bus.
+fn progress<'a>(ctx: &Context<'a>) -> Progress<'a> {
+    Progress::new(db(ctx), ctx.data_opt::<ProgressBus>())
 }
 
 fn not_found_topic(id: &str) -> ApiError {
@@ -146,9 +120,9 @@ pub async fn my_progress(
 ) -> ApiResult<Conn<RoadmapProgress>> {
     let page = PageArgs::parse(after, before, first, last)?;
     let access = catalog_access(ctx);
-    let total = service::my_roadmaps_count(db(ctx), user_id, &access).await?;
+    let total = reads::my_roadmaps_count(db(ctx), user_id, &access).await?;
     let (offset, limit) = page.window(total);
-    let items = service::my_roadmaps_page(db(ctx), user_id, &access, offset, limit)
+    let items = reads::my_roadmaps_page(db(ctx), user_id, &access, offset, limit)
         .await?
         .into_iter()
         .map(|(roadmap_id, counts)| RoadmapProgress { roadmap_id, counts })
@@ -166,17 +140,17 @@ pub async fn my_activity(
     before: Option<String>,
 ) -> ApiResult<Conn<ActivityEntry>> {
     let page = PageArgs::parse(after, before, first, last)?;
-    let total = service::activity_count(db(ctx), user_id).await?;
+    let total = reads::activity_count(db(ctx), user_id).await?;
     let (offset, limit) = page.window(total);
-    let rows = service::activity_page(db(ctx), user_id, offset, limit).await?;
+    let rows = reads::activity_page(db(ctx), user_id, offset, limit).await?;
     Ok(page.connection(total, rows.into_iter().map(ActivityEntry).collect()))
 }
 
 /// `me.streak`: consecutive days with activity, in the user's time zone.
 pub async fn my_streak(ctx: &Context<'_>, user_id: i32) -> ApiResult<Streak> {
-    let tz_name = service::time_zone(db(ctx), user_id).await?;
+    let tz_name = reads::time_zone(db(ctx), user_id).await?;
     let tz = streak::zone(&tz_name);
-    let buckets = service::activity_buckets(db(ctx), user_id).await?;
+    let buckets = reads::activity_buckets(db(ctx), user_id).await?;
     let today = Utc::now().with_timezone(&tz).date_naive();
     let s = streak::compute(&buckets, tz, today);
     Ok(Streak {

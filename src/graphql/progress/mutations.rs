@@ -3,20 +3,16 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Json, Object, ID};
-use chrono::Utc;
 
 use super::payloads::*;
 use super::*;
-use crate::error::AppError;
 use crate::graphql::catalog::roadmap::Roadmap;
 use crate::graphql::catalog::topic::{tree_of, TreeTopics};
-use crate::graphql::context::{catalog_access, db, learner, loaders};
+use crate::graphql::context::{catalog_access, learner, loaders};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
-use crate::progress::bus::{NoteNotice, Notice};
-use crate::progress::service::{self, Wanted};
-use crate::progress::{export, ProgressChangeKind, ProgressStatus};
+use crate::progress::ProgressStatus;
 
 // ---------------------------------------------------------------------------------------------
 // Queries
@@ -30,9 +26,8 @@ impl ProgressQuery {
     /// for `importMyProgress` here or on another server.
     #[graphql(guard = "SignedIn")]
     async fn export_my_progress(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
-        let user = learner(ctx)?.user_id();
-        let (rows, favorites) = service::export_rows(db(ctx), user).await?;
-        Ok(Json(export::build(&rows, &favorites, Utc::now())))
+        let learner = learner(ctx)?;
+        Ok(Json(progress(ctx).export(&learner).await?))
     }
 }
 
@@ -53,21 +48,21 @@ impl ProgressMutation {
         topic_id: ID,
         status: ProgressStatus,
     ) -> ApiResult<SetTopicStatusPayload> {
-        let user = learner(ctx)?.user_id();
+        let learner = learner(ctx)?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
-        let (topic, roadmap) = service::live_topic(db(ctx), &catalog_access(ctx), &key)
+        let write = progress(ctx)
+            .set_status(&learner, &catalog_access(ctx), &key, status)
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
-        let out = service::set_status(db(ctx), user, &roadmap, &topic, status).await?;
-        after_status_write(ctx, user, ProgressChangeKind::Status, &out);
+        clear_cache(loaders(ctx));
         Ok(SetTopicStatusPayload {
-            roadmap_id: roadmap.id,
+            roadmap_id: write.roadmap.id,
             topic_key: key,
             status,
-            changed: !out.changes.is_empty(),
+            changed: !write.outcome.changes.is_empty(),
             progress: RoadmapProgress {
-                roadmap_id: roadmap.id,
-                counts: out.counts,
+                roadmap_id: write.roadmap.id,
+                counts: write.outcome.counts,
             },
         })
     }
@@ -81,70 +76,30 @@ impl ProgressMutation {
         roadmap_id: ID,
         changes: Vec<TopicStatusInput>,
     ) -> ApiResult<SetTopicStatusesPayload> {
-        let user = learner(ctx)?.user_id();
+        let learner = learner(ctx)?;
         let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
-        let roadmap = service::roadmap(db(ctx), &catalog_access(ctx), rid)
+        // Decoded as the domain reads them, so a bad id fails in its place among the checks.
+        let decoded = changes.iter().enumerate().map(|(i, c)| {
+            GlobalId::topic(&c.topic_id, &format!("changes[{i}].topicId")).map(|k| (k, c.status))
+        });
+        let write = progress(ctx)
+            .set_statuses(&learner, &catalog_access(ctx), rid, decoded)
             .await?
             .ok_or_else(|| not_found_roadmap(&roadmap_id))?;
-        if changes.len() > service::MAX_BATCH {
-            return Err(AppError::bad_input(
-                "changes",
-                format!(
-                    "at most {} changes per call ({} given)",
-                    service::MAX_BATCH,
-                    changes.len()
-                ),
-            )
-            .into());
-        }
-        let mut keys = Vec::with_capacity(changes.len());
-        let mut seen = std::collections::HashSet::new();
-        for (i, c) in changes.iter().enumerate() {
-            let field = format!("changes[{i}].topicId");
-            let key = GlobalId::topic(&c.topic_id, &field)?;
-            if !seen.insert(key.clone()) {
-                return Err(AppError::bad_input(
-                    &field,
-                    format!("{field}: topic `{key}` appears twice"),
-                )
-                .into());
-            }
-            keys.push(key);
-        }
-        let found = service::live_topics_in(db(ctx), roadmap.id, &keys).await?;
-        let mut wanted = Vec::with_capacity(changes.len());
-        for (i, (key, c)) in keys.iter().zip(&changes).enumerate() {
-            let Some(topic) = found.get(key) else {
-                let field = format!("changes[{i}].topicId");
-                return Err(AppError::bad_input(
-                    &field,
-                    format!(
-                        "{field}: topic `{key}` is not a topic of roadmap `{}`",
-                        roadmap.slug
-                    ),
-                )
-                .into());
-            };
-            wanted.push(Wanted {
-                topic,
-                status: c.status,
-                at: None,
-            });
-        }
-        let out = service::set_statuses(db(ctx), user, &roadmap, &wanted).await?;
-        after_status_write(ctx, user, ProgressChangeKind::Status, &out);
-        let tree = tree_of(ctx, roadmap.id).await?;
-        let topics = keys
+        clear_cache(loaders(ctx));
+        let tree = tree_of(ctx, rid).await?;
+        let topics = write
+            .topic_keys
             .iter()
             .filter_map(|k| tree.index_of(k).map(|i| tree.topic(i)))
             .collect();
         Ok(SetTopicStatusesPayload {
-            roadmap: Roadmap(Arc::new(roadmap)),
+            roadmap: Roadmap(Arc::new(write.roadmap)),
             topics,
-            changed_count: out.changes.len() as i32,
+            changed_count: write.outcome.changes.len() as i32,
             progress: RoadmapProgress {
                 roadmap_id: rid,
-                counts: out.counts,
+                counts: write.outcome.counts,
             },
         })
     }
@@ -156,19 +111,19 @@ impl ProgressMutation {
         ctx: &Context<'_>,
         roadmap_id: ID,
     ) -> ApiResult<ResetRoadmapProgressPayload> {
-        let user = learner(ctx)?.user_id();
+        let learner = learner(ctx)?;
         let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
-        let roadmap = service::roadmap(db(ctx), &catalog_access(ctx), rid)
+        let write = progress(ctx)
+            .reset(&learner, &catalog_access(ctx), rid)
             .await?
             .ok_or_else(|| not_found_roadmap(&roadmap_id))?;
-        let out = service::reset_roadmap(db(ctx), user, &roadmap).await?;
-        after_status_write(ctx, user, ProgressChangeKind::Reset, &out);
+        clear_cache(loaders(ctx));
         Ok(ResetRoadmapProgressPayload {
-            roadmap: Roadmap(Arc::new(roadmap)),
-            cleared_count: out.changes.len() as i32,
+            roadmap: Roadmap(Arc::new(write.roadmap)),
+            cleared_count: write.outcome.changes.len() as i32,
             progress: RoadmapProgress {
                 roadmap_id: rid,
-                counts: out.counts,
+                counts: write.outcome.counts,
             },
         })
     }
@@ -182,36 +137,20 @@ impl ProgressMutation {
         topic_id: ID,
         note: Option<String>,
     ) -> ApiResult<SetTopicNotePayload> {
-        let user = learner(ctx)?.user_id();
+        let learner = learner(ctx)?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
-        let note = service::check_note(note, "note")?;
-        let (topic, roadmap) = service::live_topic(db(ctx), &catalog_access(ctx), &key)
+        let write = progress(ctx)
+            .set_note(&learner, &catalog_access(ctx), &key, note)
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
-        let now = Utc::now();
-        let changed = service::set_note(db(ctx), user, &topic, note.as_deref(), now).await?;
         clear_cache(loaders(ctx));
-        if changed {
-            publish(
-                ctx,
-                Notice {
-                    user_id: user,
-                    kind: ProgressChangeKind::Note,
-                    roadmap_id: Some(roadmap.id),
-                    changes: Vec::new(),
-                    note: Some(NoteNotice {
-                        topic_id: key.clone(),
-                        note: note.clone(),
-                    }),
-                    counts: None,
-                    at: now,
-                },
-            );
-        }
-        let topic = topic_in(ctx, roadmap.id, &key)
+        let topic = topic_in(ctx, write.roadmap_id, &key)
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
-        Ok(SetTopicNotePayload { topic, note })
+        Ok(SetTopicNotePayload {
+            topic,
+            note: write.note,
+        })
     }
 
     /// Adds a roadmap to your favourites (it then shows in `me.progress`).
@@ -243,78 +182,12 @@ impl ProgressMutation {
         ctx: &Context<'_>,
         document: Json<serde_json::Value>,
     ) -> ApiResult<ImportMyProgressPayload> {
-        let user = learner(ctx)?.user_id();
-        let doc = export::parse(&document.0)?;
-        let access = catalog_access(ctx);
-        let slugs: Vec<String> = doc.iter().map(|r| r.slug.clone()).collect();
-        let roadmaps_found = service::roadmaps_by_slug(db(ctx), &access, &slugs).await?;
-        let keys: Vec<String> = doc
-            .iter()
-            .flat_map(|r| r.topics.iter().map(|t| t.key.clone()))
-            .collect();
-        let topics_found = service::live_topics_by_id(db(ctx), &keys).await?;
-
-        let mut parts = Vec::with_capacity(doc.len());
-        for r in &doc {
-            let roadmap = roadmaps_found.get(&r.slug).ok_or_else(|| {
-                let field = format!("{}.slug", r.path);
-                AppError::bad_input(&field, format!("{field}: unknown roadmap `{}`", r.slug))
-            })?;
-            let mut part = service::ImportPart {
-                roadmap,
-                favorite: r.favorite,
-                statuses: Vec::new(),
-                notes: Vec::new(),
-            };
-            for t in &r.topics {
-                let topic = topics_found
-                    .get(&t.key)
-                    .filter(|m| m.roadmap_id == roadmap.id)
-                    .ok_or_else(|| {
-                        let field = format!("{}.key", t.path);
-                        AppError::bad_input(
-                            &field,
-                            format!("{field}: unknown topic `{}` in roadmap `{}`", t.key, r.slug),
-                        )
-                    })?;
-                if let Some(status) = t.status {
-                    part.statuses.push(Wanted {
-                        topic,
-                        status,
-                        at: t.updated_at,
-                    });
-                }
-                if let Some(note) = &t.note {
-                    part.notes.push(service::NoteWanted {
-                        topic,
-                        note: note.clone(),
-                        at: t.note_updated_at,
-                    });
-                }
-            }
-            parts.push(part);
-        }
-
-        let out = service::import(db(ctx), user, &parts).await?;
+        let learner = learner(ctx)?;
+        let out = progress(ctx)
+            .import(&learner, &catalog_access(ctx), &document.0)
+            .await?;
         clear_cache(loaders(ctx));
-        let mut statuses_changed = 0;
-        for w in &out.writes {
-            statuses_changed += w.changes.len();
-            if out.touched.contains(&w.roadmap_id) {
-                publish(
-                    ctx,
-                    Notice {
-                        user_id: user,
-                        kind: ProgressChangeKind::Import,
-                        roadmap_id: Some(w.roadmap_id),
-                        changes: w.changes.clone(),
-                        note: None,
-                        counts: Some(w.counts),
-                        at: w.at,
-                    },
-                );
-            }
-        }
+        let statuses_changed: usize = out.writes.iter().map(|w| w.changes.len()).sum();
         Ok(ImportMyProgressPayload {
             roadmap_count: out.writes.len() as i32,
             statuses_changed: statuses_changed as i32,
@@ -337,34 +210,20 @@ async fn set_favorite(
     roadmap_id: ID,
     favorite: bool,
 ) -> ApiResult<FavoriteRoadmapPayload> {
-    let user = learner(ctx)?.user_id();
+    let learner = learner(ctx)?;
     let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
-    let roadmap = service::roadmap(db(ctx), &catalog_access(ctx), rid)
+    let write = progress(ctx)
+        .set_favorite(&learner, &catalog_access(ctx), rid, favorite)
         .await?
         .ok_or_else(|| not_found_roadmap(&roadmap_id))?;
-    let (changed, counts) = service::set_favorite(db(ctx), user, rid, favorite).await?;
     clear_cache(loaders(ctx));
-    if changed {
-        publish(
-            ctx,
-            Notice {
-                user_id: user,
-                kind: ProgressChangeKind::Favorite,
-                roadmap_id: Some(rid),
-                changes: Vec::new(),
-                note: None,
-                counts: Some(counts),
-                at: Utc::now(),
-            },
-        );
-    }
     Ok(FavoriteRoadmapPayload {
-        roadmap: Roadmap(Arc::new(roadmap)),
+        roadmap: Roadmap(Arc::new(write.roadmap)),
         favorite,
-        changed,
+        changed: write.changed,
         progress: RoadmapProgress {
             roadmap_id: rid,
-            counts,
+            counts: write.counts,
         },
     })
 }

@@ -7,7 +7,8 @@ use super::*;
 use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
 use crate::graphql::catalog::topic::Topic;
 use crate::graphql::error::ApiResult;
-use crate::progress::service::{self, Counts};
+use crate::progress::reads::ActivityRow;
+use crate::progress::Counts;
 use crate::progress::ProgressStatus;
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ impl RoadmapProgress {
 }
 
 /// One entry of your history.
-pub struct ActivityEntry(pub(super) service::ActivityRow);
+pub struct ActivityEntry(pub(super) ActivityRow);
 
 #[Object]
 impl ActivityEntry {

@@ -1,0 +1,166 @@
+//! `importMyProgress`: matching a parsed `roadmap-api/progress@1` document against the roadmaps
+//! the caller may read and their live topics, then applying it in one transaction.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{roadmaps, topics};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use super::counts::counts;
+use super::export::DocRoadmap;
+use super::favorites;
+use super::locks::{lock_user, write_turn};
+use super::lookups::{live_topics, roadmaps_by_slug};
+use super::notes::set_note;
+use super::status_writes::{apply_in, Wanted};
+use super::types::{Counts, WriteOutcome};
+use crate::auth::CatalogAccess;
+use crate::error::AppError;
+
+/// Matches and applies a parsed document: all or nothing. The first roadmap or topic the caller
+/// cannot find fails the whole import, naming its place in the document.
+pub(super) async fn import(
+    db: &DatabaseConnection,
+    user_id: i32,
+    access: &CatalogAccess,
+    doc: &[DocRoadmap],
+) -> Result<ImportOutcome, AppError> {
+    let slugs: Vec<String> = doc.iter().map(|r| r.slug.clone()).collect();
+    let roadmaps_found = roadmaps_by_slug(db, access, &slugs).await?;
+    let keys: Vec<String> = doc
+        .iter()
+        .flat_map(|r| r.topics.iter().map(|t| t.key.clone()))
+        .collect();
+    let topics_found = live_topics(db, None, &keys).await?;
+    let parts = match_document(doc, &roadmaps_found, &topics_found)?;
+    write(db, user_id, &parts).await
+}
+
+/// Pairs each entry of the document with its roadmap and topic, in document order.
+fn match_document<'a>(
+    doc: &[DocRoadmap],
+    roadmaps_found: &'a HashMap<String, roadmaps::Model>,
+    topics_found: &'a HashMap<String, topics::Model>,
+) -> Result<Vec<ImportPart<'a>>, AppError> {
+    let mut parts = Vec::with_capacity(doc.len());
+    for r in doc {
+        let roadmap = roadmaps_found.get(&r.slug).ok_or_else(|| {
+            let field = format!("{}.slug", r.path);
+            AppError::bad_input(&field, format!("{field}: unknown roadmap `{}`", r.slug))
+        })?;
+        let mut part = ImportPart {
+            roadmap,
+            favorite: r.favorite,
+            statuses: Vec::new(),
+            notes: Vec::new(),
+        };
+        for t in &r.topics {
+            // A key of another roadmap is as unknown here as a key of none.
+            let topic = topics_found
+                .get(&t.key)
+                .filter(|m| m.roadmap_id == roadmap.id)
+                .ok_or_else(|| {
+                    let field = format!("{}.key", t.path);
+                    AppError::bad_input(
+                        &field,
+                        format!("{field}: unknown topic `{}` in roadmap `{}`", t.key, r.slug),
+                    )
+                })?;
+            if let Some(status) = t.status {
+                part.statuses.push(Wanted {
+                    topic,
+                    status,
+                    at: t.updated_at,
+                });
+            }
+            if let Some(note) = &t.note {
+                part.notes.push(NoteWanted {
+                    topic,
+                    note: note.clone(),
+                    at: t.note_updated_at,
+                });
+            }
+        }
+        parts.push(part);
+    }
+    Ok(parts)
+}
+
+/// One roadmap's share of a validated import.
+struct ImportPart<'a> {
+    roadmap: &'a roadmaps::Model,
+    favorite: bool,
+    statuses: Vec<Wanted<'a>>,
+    notes: Vec<NoteWanted<'a>>,
+}
+
+struct NoteWanted<'a> {
+    topic: &'a topics::Model,
+    /// The note to set, or `None` to clear it.
+    note: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+/// What an import did.
+pub struct ImportOutcome {
+    /// One per roadmap of the document, in document order, with the counts after.
+    pub writes: Vec<WriteOutcome>,
+    pub notes_changed: u64,
+    pub favorites_added: u64,
+    /// Roadmaps on which anything changed (a status, a note, the favourite): each is announced.
+    pub(super) touched: HashSet<i32>,
+}
+
+/// Applies a matched import in one transaction.
+async fn write(
+    db: &DatabaseConnection,
+    user_id: i32,
+    parts: &[ImportPart<'_>],
+) -> Result<ImportOutcome, AppError> {
+    let now = Utc::now();
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    lock_user(&txn, user_id).await?;
+    let mut writes = Vec::new();
+    let mut notes_changed = 0;
+    let mut favorites_added = 0;
+    let mut touched = HashSet::new();
+    for part in parts {
+        let changes = apply_in(&txn, user_id, part.roadmap, &part.statuses, now).await?;
+        for n in &part.notes {
+            let at = n.at.unwrap_or(now).min(now);
+            if set_note(&txn, user_id, n.topic, n.note.as_deref(), at).await? {
+                notes_changed += 1;
+                touched.insert(part.roadmap.id);
+            }
+        }
+        if part.favorite {
+            let added = favorites::add(&txn, user_id, part.roadmap.id, now).await?;
+            if added > 0 {
+                favorites_added += added;
+                touched.insert(part.roadmap.id);
+            }
+        }
+        if !changes.is_empty() {
+            touched.insert(part.roadmap.id);
+        }
+        writes.push(WriteOutcome {
+            roadmap_id: part.roadmap.id,
+            changes,
+            counts: Counts::default(),
+            at: now,
+        });
+    }
+    let ids: Vec<i32> = writes.iter().map(|w| w.roadmap_id).collect();
+    let mut all = counts(&txn, user_id, &ids).await?;
+    for w in &mut writes {
+        w.counts = all.remove(&w.roadmap_id).unwrap_or_default();
+    }
+    txn.commit().await?;
+    Ok(ImportOutcome {
+        writes,
+        notes_changed,
+        favorites_added,
+        touched,
+    })
+}

@@ -1,0 +1,54 @@
+//! How progress writers wait for each other.
+//!
+//! A single status write relies on the progress row's own lock (see `status_writes`). Batch
+//! writes (several statuses, reset, import) also take a per-user lock, so two of them for one
+//! user do not interleave: an advisory lock on PostgreSQL; on SQLite a first statement that is a
+//! write, which takes the database write lock at once (a read first would make the later upgrade
+//! fail with SQLITE_BUSY instead of waiting).
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::db::sql::Sql;
+use crate::error::AppError;
+
+/// Namespace of the per-user advisory locks (PostgreSQL), so they cannot collide with others.
+const LOCK_NAMESPACE: i32 = 0x5052_4f47; // "PROG"
+
+/// SQLite has one writer at a time, and a writer that finds the database locked sleeps in its
+/// busy handler with growing back-off while later writers may get in first: under load that makes
+/// a long latency tail. Progress writers of this process therefore queue here first (FIFO) and
+/// then meet the database lock free, or held only briefly by another module's write.
+static SQLITE_WRITERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits for this process's turn to write (SQLite only; PostgreSQL locks per user instead).
+pub(super) async fn write_turn(
+    db: &impl ConnectionTrait,
+) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => Some(SQLITE_WRITERS.lock().await),
+        _ => None,
+    }
+}
+
+/// Takes the per-user write lock for the rest of the transaction (see the module docs).
+pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+    let backend = txn.get_database_backend();
+    let mut q = Sql::new(backend);
+    match backend {
+        DbBackend::Postgres => {
+            q.push("SELECT pg_advisory_xact_lock(")
+                .bind(LOCK_NAMESPACE)
+                .push(", ")
+                .bind(user_id)
+                .push(")");
+        }
+        _ => {
+            // Matches no row (topic ids are never empty) but is a write, so SQLite takes its
+            // write lock here, waiting up to busy_timeout, before anything is read.
+            q.push("UPDATE progress SET status = status WHERE user_id = ")
+                .bind(user_id)
+                .push(" AND topic_id = ''");
+        }
+    }
+    txn.execute(q.build()).await?;
+    Ok(())
+}

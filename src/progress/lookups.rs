@@ -1,0 +1,91 @@
+//! Lookups of the catalogue a progress write needs: live topics and the roadmaps the caller may
+//! read (through its `CatalogAccess`).
+use std::collections::HashMap;
+
+use entity::{roadmaps, topics};
+use sea_orm::sea_query::{Condition, IntoCondition};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
+
+use super::CHUNK;
+use crate::auth::CatalogAccess;
+use crate::error::AppError;
+
+/// Rows of `E` whose `column` is one of `keys` and that match `also`: one statement per
+/// [`CHUNK`] keys, so a long list stays under SQLite's bound-parameter limit.
+pub(super) async fn find_in<E, K>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    keys: &[K],
+    also: Condition,
+) -> Result<Vec<E::Model>, AppError>
+where
+    E: EntityTrait,
+    K: Clone + Into<Value>,
+{
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let rows = E::find()
+            .filter(column.is_in(chunk.iter().cloned()))
+            .filter(also.clone())
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// A live topic with its roadmap; `None` when the topic is missing, deleted, or its roadmap is a
+/// draft the caller may not see.
+pub async fn live_topic(
+    db: &impl ConnectionTrait,
+    access: &CatalogAccess,
+    key: &str,
+) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
+    let row = topics::Entity::find_by_id(key.to_owned())
+        .filter(topics::Column::DeletedAt.is_null())
+        .find_also_related(roadmaps::Entity)
+        .one(db)
+        .await?;
+    Ok(match row {
+        Some((t, Some(r))) if access.can_read(&r) => Some((t, r)),
+        _ => None,
+    })
+}
+
+/// A roadmap the caller may read.
+pub async fn roadmap(
+    db: &impl ConnectionTrait,
+    access: &CatalogAccess,
+    id: i32,
+) -> Result<Option<roadmaps::Model>, AppError> {
+    Ok(roadmaps::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| access.can_read(r)))
+}
+
+/// Roadmaps the caller may read, by slug.
+pub async fn roadmaps_by_slug(
+    db: &impl ConnectionTrait,
+    access: &CatalogAccess,
+    slugs: &[String],
+) -> Result<HashMap<String, roadmaps::Model>, AppError> {
+    let rows =
+        find_in::<roadmaps::Entity, _>(db, roadmaps::Column::Slug, slugs, access.condition())
+            .await?;
+    Ok(rows.into_iter().map(|r| (r.slug.clone(), r)).collect())
+}
+
+/// Live topics among `keys`, by id: of one roadmap, or of any when `roadmap_id` is `None`.
+pub async fn live_topics(
+    db: &impl ConnectionTrait,
+    roadmap_id: Option<i32>,
+    keys: &[String],
+) -> Result<HashMap<String, topics::Model>, AppError> {
+    let mut also = topics::Column::DeletedAt.is_null().into_condition();
+    if let Some(id) = roadmap_id {
+        also = also.add(topics::Column::RoadmapId.eq(id));
+    }
+    let rows = find_in::<topics::Entity, _>(db, topics::Column::Id, keys, also).await?;
+    Ok(rows.into_iter().map(|t| (t.id.clone(), t)).collect())
+}

@@ -1,0 +1,93 @@
+//! Private notes on topics: the check of a note, the write, and the per-roadmap read.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{topic_notes, topics};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::error::AppError;
+
+/// Longest private note, in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+
+/// Checks a note and normalises "nothing" (null, empty, blank) to `None`.
+pub fn check_note(note: Option<String>, field: &str) -> Result<Option<String>, AppError> {
+    let Some(note) = note else { return Ok(None) };
+    if note.trim().is_empty() {
+        return Ok(None);
+    }
+    let n = note.chars().count();
+    if n > MAX_NOTE_CHARS {
+        return Err(AppError::bad_input(
+            field,
+            format!("a note may have at most {MAX_NOTE_CHARS} characters (this one has {n})"),
+        ));
+    }
+    Ok(Some(note))
+}
+
+/// Sets or clears a note (one statement). Returns whether anything changed.
+pub(super) async fn set_note(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    topic: &topics::Model,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let affected = match note {
+        Some(note) => {
+            topic_notes::Entity::insert(topic_notes::ActiveModel {
+                user_id: Set(user_id),
+                topic_id: Set(topic.id.clone()),
+                roadmap_id: Set(topic.roadmap_id),
+                note: Set(note.to_owned()),
+                updated_at: Set(at),
+            })
+            .on_conflict(
+                OnConflict::columns([topic_notes::Column::UserId, topic_notes::Column::TopicId])
+                    .update_columns([
+                        topic_notes::Column::RoadmapId,
+                        topic_notes::Column::Note,
+                        topic_notes::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?
+        }
+        None => {
+            topic_notes::Entity::delete_many()
+                .filter(topic_notes::Column::UserId.eq(user_id))
+                .filter(topic_notes::Column::TopicId.eq(topic.id.clone()))
+                .exec(db)
+                .await?
+                .rows_affected
+        }
+    };
+    Ok(affected > 0)
+}
+/// Notes of one user on each roadmap, in one statement.
+pub async fn notes(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap_ids: &[i32],
+) -> Result<HashMap<i32, HashMap<String, String>>, AppError> {
+    let mut out: HashMap<i32, HashMap<String, String>> =
+        roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
+    if roadmap_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = topic_notes::Entity::find()
+        .filter(topic_notes::Column::UserId.eq(user_id))
+        .filter(topic_notes::Column::RoadmapId.is_in(roadmap_ids.iter().copied()))
+        .all(db)
+        .await?;
+    for row in rows {
+        out.entry(row.roadmap_id)
+            .or_default()
+            .insert(row.topic_id, row.note);
+    }
+    Ok(out)
+}

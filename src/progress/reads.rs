@@ -1,0 +1,204 @@
+//! Reads across the user's roadmaps: the roadmaps they follow (`me.progress`), their history
+//! (`me.activity`) and what the streak is computed from.
+use chrono::{DateTime, Utc};
+use entity::progress_events;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
+
+use super::counts::CountRow;
+use super::types::{stored_status, Counts, ProgressStatus};
+use crate::auth::CatalogAccess;
+use crate::db::sql::Sql;
+use crate::error::AppError;
+
+// ---------------------------------------------------------------------------------------------
+// The user's roadmaps (`me.progress`)
+
+#[derive(FromQueryResult)]
+struct CountOnly {
+    n: i64,
+}
+
+/// Appends the roadmaps a user has progress on or has favourited, one row per roadmap with the
+/// time it was last updated (its favourite time when it has no progress). `with_counts` adds the
+/// columns of `CountRow`, computed in the same pass over the user's progress rows (the same
+/// sets as [`counts`](super::counts::counts): live topics, rows not archived).
+fn push_my_roadmaps(q: &mut Sql, user_id: i32, access: &CatalogAccess, with_counts: bool) {
+    q.push("SELECT x.roadmap_id AS roadmap_id, COALESCE(MAX(x.progress_at), MAX(x.favorite_at)) AS sort_at");
+    if with_counts {
+        // Totals only for the rows returned; the subquery is an index-only count.
+        q.push(
+            ", CAST(COALESCE(SUM(x.done), 0) AS BIGINT) AS done, \
+             CAST(COALESCE(SUM(x.learning), 0) AS BIGINT) AS learning, \
+             CAST(COALESCE(SUM(x.skipped), 0) AS BIGINT) AS skipped, \
+             MAX(x.progress_at) AS updated_at, \
+             CAST(COUNT(x.favorite_at) AS BIGINT) AS favorite, \
+             (SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = x.roadmap_id \
+             AND t.deleted_at IS NULL) AS total",
+        );
+    }
+    q.push(
+        " FROM (SELECT p.roadmap_id AS roadmap_id, MAX(p.updated_at) AS progress_at, \
+         NULL AS favorite_at, \
+         SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
+         SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
+         SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped \
+         FROM progress p WHERE p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) \
+         AND p.user_id = ",
+    )
+    .bind(user_id)
+    .push(
+        " AND p.archived_at IS NULL GROUP BY p.roadmap_id \
+         UNION ALL SELECT f.roadmap_id, NULL, f.created_at, 0, 0, 0 FROM favorite_roadmaps f \
+         WHERE f.user_id = ",
+    )
+    .bind(user_id)
+    .push(") x JOIN roadmaps r ON r.id = x.roadmap_id WHERE ")
+    .push(&access.sql_filter("r"));
+    q.push(" GROUP BY x.roadmap_id");
+}
+
+pub async fn my_roadmaps_count(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    access: &CatalogAccess,
+) -> Result<u64, AppError> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT COUNT(*) AS n FROM (");
+    push_my_roadmaps(&mut q, user_id, access, false);
+    q.push(") c");
+    Ok(CountOnly::find_by_statement(q.build())
+        .one(db)
+        .await?
+        .map(|r| r.n.max(0) as u64)
+        .unwrap_or(0))
+}
+
+/// One page of the user's roadmaps, most recently updated first, each with its counts: one
+/// statement, so a dashboard of 50 roadmaps does not aggregate the user's rows a second time.
+pub async fn my_roadmaps_page(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    access: &CatalogAccess,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<(i32, Counts)>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    push_my_roadmaps(&mut q, user_id, access, true);
+    q.push(" ORDER BY sort_at DESC, x.roadmap_id DESC LIMIT ")
+        .bind(limit as i64)
+        .push(" OFFSET ")
+        .bind(offset as i64);
+    Ok(CountRow::find_by_statement(q.build())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.roadmap_id, r.into()))
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// History and streak
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub roadmap_id: i32,
+    pub topic_id: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub created_at: DateTime<Utc>,
+    pub topic_title: Option<String>,
+    pub roadmap_title: Option<String>,
+    pub roadmap_slug: Option<String>,
+}
+
+impl ActivityRow {
+    pub fn from(&self) -> ProgressStatus {
+        stored_status(&self.from_status)
+    }
+    pub fn to(&self) -> ProgressStatus {
+        stored_status(&self.to_status)
+    }
+}
+
+pub async fn activity_count(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, AppError> {
+    use sea_orm::PaginatorTrait;
+    Ok(progress_events::Entity::find()
+        .filter(progress_events::Column::UserId.eq(user_id))
+        .count(db)
+        .await?)
+}
+
+/// History, newest first, with titles resolved (current titles; the snapshot when a row is gone).
+pub async fn activity_page(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<ActivityRow>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "SELECT e.id AS id, e.roadmap_id AS roadmap_id, e.topic_id AS topic_id, \
+         e.from_status AS from_status, e.to_status AS to_status, e.created_at AS created_at, \
+         COALESCE(t.title, e.topic_title) AS topic_title, \
+         COALESCE(r.title, e.roadmap_title) AS roadmap_title, r.slug AS roadmap_slug \
+         FROM progress_events e LEFT JOIN topics t ON t.id = e.topic_id \
+         LEFT JOIN roadmaps r ON r.id = e.roadmap_id WHERE e.user_id = ",
+    )
+    .bind(user_id)
+    .push(" ORDER BY e.id DESC LIMIT ")
+    .bind(limit as i64)
+    .push(" OFFSET ")
+    .bind(offset as i64);
+    Ok(ActivityRow::find_by_statement(q.build()).all(db).await?)
+}
+
+#[derive(FromQueryResult)]
+struct BucketRow {
+    bucket: i64,
+}
+
+/// Seconds per activity bucket: every UTC offset in use is a multiple of 15 minutes, so a bucket
+/// never straddles midnight in any time zone.
+pub const BUCKET_SECS: i64 = 900;
+
+/// The distinct 15-minute buckets (Unix seconds / 900) in which the user did anything.
+pub async fn activity_buckets(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<i64>, AppError> {
+    let backend = db.get_database_backend();
+    let mut q = Sql::new(backend);
+    match backend {
+        DbBackend::Postgres => q.push(
+            "SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM created_at) / 900) AS BIGINT) AS bucket \
+             FROM progress_events WHERE user_id = ",
+        ),
+        _ => q.push(
+            "SELECT DISTINCT CAST(strftime('%s', created_at) AS INTEGER) / 900 AS bucket \
+             FROM progress_events WHERE user_id = ",
+        ),
+    };
+    q.bind(user_id);
+    Ok(BucketRow::find_by_statement(q.build())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.bucket)
+        .collect())
+}
+
+/// The user's IANA time zone name as stored (validated on write; UTC when unset).
+pub async fn time_zone(db: &impl ConnectionTrait, user_id: i32) -> Result<String, AppError> {
+    Ok(entity::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|u| u.time_zone)
+        .unwrap_or_else(|| "UTC".to_owned()))
+}
