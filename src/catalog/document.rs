@@ -145,6 +145,17 @@ pub struct ResourceDoc {
     pub url: String,
 }
 
+impl ResourceDoc {
+    /// Title and URL without surrounding white space, as an edit stores them.
+    pub fn trimmed(self) -> Self {
+        Self {
+            kind: self.kind,
+            title: self.title.trim().to_owned(),
+            url: self.url.trim().to_owned(),
+        }
+    }
+}
+
 /// Dates written by people are often just `YYYY-MM-DD`; accept that or RFC 3339, write RFC 3339.
 mod flex_datetime {
     use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -425,6 +436,35 @@ pub fn validate_meta(m: &RoadmapMeta, prefix: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A topic's title: one line of at most 300 characters. `field` names it in the error.
+pub fn check_topic_title(field: &str, title: &str) -> Result<(), AppError> {
+    need_line(field, title, 300)
+}
+
+/// A topic's description: markdown of at most 20000 characters (it may be empty).
+pub fn check_topic_description(field: &str, description: &str) -> Result<(), AppError> {
+    if description.chars().count() > 20_000 {
+        return Err(AppError::bad_input(
+            field,
+            format!("`{field}` is longer than 20000 characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A resource: a one-line title and an http(s) URL. `prefix` (`resources[2].`, or empty) leads
+/// the names of its fields in errors.
+pub fn check_resource(prefix: &str, r: &ResourceDoc) -> Result<(), AppError> {
+    need_line(&format!("{prefix}title"), &r.title, 300)?;
+    if !is_http_url(&r.url) {
+        return Err(AppError::bad_input(
+            format!("{prefix}url"),
+            format!("`{prefix}url` `{}` must be an http(s) URL", r.url),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_topics(
     nodes: &[TopicNode],
     path: &str,
@@ -462,22 +502,10 @@ fn validate_topics(
                 format!("duplicate topic id `{}` at `{here}`", t.id),
             ));
         }
-        need_line(&format!("{here}.title"), &t.title, 300)?;
-        if t.description.chars().count() > 20_000 {
-            return Err(AppError::bad_input(
-                format!("{here}.description"),
-                format!("`{here}.description` is longer than 20000 characters"),
-            ));
-        }
+        check_topic_title(&format!("{here}.title"), &t.title)?;
+        check_topic_description(&format!("{here}.description"), &t.description)?;
         for (j, r) in t.resources.iter().enumerate() {
-            let rp = format!("{here}.resources[{j}]");
-            need_line(&format!("{rp}.title"), &r.title, 300)?;
-            if !is_http_url(&r.url) {
-                return Err(AppError::bad_input(
-                    format!("{rp}.url"),
-                    format!("`{rp}.url` `{}` must be an http(s) URL", r.url),
-                ));
-            }
+            check_resource(&format!("{here}.resources[{j}]."), r)?;
         }
         validate_topics(
             &t.children,

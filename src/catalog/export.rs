@@ -25,7 +25,9 @@ pub fn date_modified_now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
-fn json_strings(v: &serde_json::Value) -> Vec<String> {
+/// The strings of a JSON array column (`seo_keywords`, `related_questions`); anything else in it
+/// is skipped, so a hand-edited row cannot fail a read.
+pub fn json_strings(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()

@@ -6,17 +6,18 @@ use std::collections::{HashMap, HashSet};
 use entity::{resources, roadmaps, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use serde_json::{json, Value};
 
-use super::document::{self, ResourceDoc, RoadmapDocument, RoadmapMeta, TopicNode};
+use super::document::{self, ResourceDoc, RoadmapDocument, RoadmapMeta};
 use super::export::{self, date_modified_now, now};
 use super::revisions::{self, Actor, Entity};
+use super::roadmap_editing::slug_error;
 use super::roadmaps::{self as service, ImportReport};
+use super::rows::{resource_rows, roadmap_row, topic_row};
 use super::ImportMode;
-use crate::error::{is_unique_violation, AppError};
+use crate::error::AppError;
 
 /// Rows per multi-row INSERT: well under SQLite's bound-parameter limit for our widest table.
 const INSERT_CHUNK: usize = 500;
@@ -32,13 +33,6 @@ pub async fn import(
         ImportMode::Create => create(txn, doc, actor).await,
         ImportMode::Replace => replace(txn, doc, actor).await,
     }
-}
-
-fn slug_conflict(slug: &str) -> AppError {
-    AppError::conflict(
-        "slug",
-        format!("a roadmap with slug `{slug}` already exists"),
-    )
 }
 
 /// Refuses topic ids that belong to another roadmap (topic ids are global keys).
@@ -60,50 +54,6 @@ async fn check_ids_free(
         }
     }
     Ok(())
-}
-
-fn topic_row(
-    roadmap_id: i32,
-    parent: Option<&str>,
-    pos: i32,
-    n: &TopicNode,
-    now: chrono::DateTime<chrono::Utc>,
-) -> topics::ActiveModel {
-    topics::ActiveModel {
-        id: Set(n.id.clone()),
-        roadmap_id: Set(roadmap_id),
-        parent_id: Set(parent.map(str::to_owned)),
-        kind: Set(n.kind.as_str().to_owned()),
-        title: Set(n.title.clone()),
-        description: Set(n.description.clone()),
-        position: Set(pos),
-        legend: Set(n.legend.map(|l| l.as_str().to_owned())),
-        version: Set(1),
-        deleted_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-}
-
-/// Rows for a topic's resources, positions from 0 in document order.
-pub(crate) fn resource_rows(
-    topic_id: &str,
-    list: &[ResourceDoc],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<resources::ActiveModel> {
-    list.iter()
-        .enumerate()
-        .map(|(i, r)| resources::ActiveModel {
-            id: NotSet,
-            topic_id: Set(topic_id.to_owned()),
-            kind: Set(r.kind.as_str().to_owned()),
-            title: Set(r.title.clone()),
-            url: Set(r.url.clone()),
-            position: Set(i as i32),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .collect()
 }
 
 async fn insert_topics(
@@ -140,24 +90,12 @@ async fn create(
         meta.structured_data.date_modified = Some(date_modified_now());
     }
     let now = now();
-    let mut active = roadmaps::ActiveModel {
-        id: NotSet,
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        deleted_at: Set(None),
-        ..Default::default()
-    };
-    export::apply_meta(&mut active, &meta);
     // The insert is the first statement (it takes the write lock); the unique index of live slugs
     // decides whether the slug is free.
-    let roadmap = active.insert(txn).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            slug_conflict(&meta.slug)
-        } else {
-            e.into()
-        }
-    })?;
+    let roadmap = roadmap_row(&meta, now)
+        .insert(txn)
+        .await
+        .map_err(|e| slug_error(e, &meta.slug))?;
     service::set_tags(txn, roadmap.id, &meta.tags).await?;
 
     let flat = doc.flatten();

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use entity::{progress, roadmaps, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter,
-    QuerySelect, RelationTrait, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -16,6 +16,7 @@ use super::document::{self, RoadmapMeta};
 use super::export::{self, date_modified_now, now};
 use super::revisions::{self, Actor, Entity};
 use super::roadmaps as service;
+use super::rows::roadmap_row;
 use crate::error::{is_unique_violation, AppError};
 
 fn not_found(id: i32) -> AppError {
@@ -30,7 +31,7 @@ fn slug_taken(slug: &str) -> AppError {
 }
 
 /// Maps a unique violation on insert/update of a roadmap row to CONFLICT on `slug`.
-fn slug_error(err: sea_orm::DbErr, slug: &str) -> AppError {
+pub(super) fn slug_error(err: sea_orm::DbErr, slug: &str) -> AppError {
     if is_unique_violation(&err) {
         slug_taken(slug)
     } else {
@@ -115,18 +116,8 @@ pub async fn create_roadmap(
     document::validate_meta(&meta, "")?;
 
     let txn = db.begin().await?;
-    let now = now();
-    let mut active = roadmaps::ActiveModel {
-        id: NotSet,
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        deleted_at: Set(None),
-        ..Default::default()
-    };
-    export::apply_meta(&mut active, &meta);
     // The insert comes first (see the module comment); the unique index decides on the slug.
-    let model = active
+    let model = roadmap_row(&meta, now())
         .insert(&txn)
         .await
         .map_err(|e| slug_error(e, &meta.slug))?;

@@ -15,6 +15,15 @@ pub async fn live_by_key(
         .filter(|t| t.deleted_at.is_none()))
 }
 
+/// A live topic, or NOT_FOUND: what every edit of a topic or its resources starts from.
+pub async fn require_live(db: &impl ConnectionTrait, key: &str) -> Result<topics::Model, AppError> {
+    live_by_key(db, key).await?.ok_or_else(|| not_found(key))
+}
+
+pub fn not_found(key: &str) -> AppError {
+    AppError::NotFound(format!("topic `{key}` not found"))
+}
+
 /// A resource by id; its topic's and roadmap's visibility are the caller's to check.
 pub async fn resource_by_id(
     db: &impl ConnectionTrait,

@@ -11,6 +11,7 @@ use super::roadmap_admin::RoadmapAdminQuery;
 use super::topic::tree_of;
 use super::topic_list::TopicList;
 use crate::auth::{CatalogAccess, Role};
+use crate::catalog::export::json_strings;
 use crate::catalog::{revisions, roadmaps as service, ChangeFrequency, RoadmapKind, RoadmapStatus};
 use crate::error::AppError;
 use crate::graphql::cache_hints::CacheHints;
@@ -75,16 +76,6 @@ pub struct Sponsor {
     pub image_url: Option<String>,
     pub description: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-fn json_strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[Object]

@@ -1,5 +1,6 @@
-//! Admin-only GraphQL mutations of topics and resources. Thin: ids and inputs in, `editing` does
-//! the work, the changed objects come back (read fresh, after the commit).
+//! Admin-only GraphQL mutations of topics and resources. Thin: ids and inputs in, the catalogue's
+//! `topic_editing` and `resource_editing` do the work, the changed objects come back (read fresh,
+//! after the commit).
 use std::sync::Arc;
 
 use super::inputs::ResourceInput;
@@ -7,7 +8,8 @@ use super::roadmap::Roadmap;
 use super::roadmap_admin::actor;
 use super::topic::{tree_of, Resource, Topic, TreeTopics};
 use crate::auth::Role;
-use crate::catalog::topic_editing::{self as editing, NewTopic, ResourcePatch, TopicPatch};
+use crate::catalog::resource_editing::{self, ResourcePatch};
+use crate::catalog::topic_editing::{self as editing, NewTopic, TopicPatch};
 use crate::catalog::{roadmaps, LegendMark, ResourceKind, TopicKind};
 use crate::error::AppError;
 use crate::graphql::context::db;
@@ -206,7 +208,7 @@ impl TopicMutation {
         let key = GlobalId::topic(&topic_id, "topicId")?;
         let actor = actor(ctx).await?;
         let (roadmap_id, created) =
-            editing::add_resource(db(ctx), &actor, &key, input.into(), position).await?;
+            resource_editing::add_resource(db(ctx), &actor, &key, input.into(), position).await?;
         Ok(ResourcePayload {
             resource: Resource(Arc::new(created)),
             topic: load_topic(ctx, roadmap_id, &key).await?,
@@ -228,7 +230,8 @@ impl TopicMutation {
             url: required(input.url, "url")?,
         };
         let actor = actor(ctx).await?;
-        let (roadmap_id, updated) = editing::update_resource(db(ctx), &actor, rid, patch).await?;
+        let (roadmap_id, updated) =
+            resource_editing::update_resource(db(ctx), &actor, rid, patch).await?;
         let topic = load_topic(ctx, roadmap_id, &updated.topic_id).await?;
         Ok(ResourcePayload {
             resource: Resource(Arc::new(updated)),
@@ -240,7 +243,8 @@ impl TopicMutation {
     async fn remove_resource(&self, ctx: &Context<'_>, id: ID) -> ApiResult<RemoveResourcePayload> {
         let rid = GlobalId::resource(&id, "id")?;
         let actor = actor(ctx).await?;
-        let (roadmap_id, topic_key) = editing::remove_resource(db(ctx), &actor, rid).await?;
+        let (roadmap_id, topic_key) =
+            resource_editing::remove_resource(db(ctx), &actor, rid).await?;
         Ok(RemoveResourcePayload {
             removed_resource_id: GlobalId::Resource(rid).encode(),
             topic: load_topic(ctx, roadmap_id, &topic_key).await?,
@@ -262,7 +266,7 @@ impl TopicMutation {
             .map(|(i, id)| GlobalId::resource(id, &format!("resourceIds[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
         let actor = actor(ctx).await?;
-        let roadmap_id = editing::reorder_resources(db(ctx), &actor, &key, ids).await?;
+        let roadmap_id = resource_editing::reorder_resources(db(ctx), &actor, &key, ids).await?;
         load_topic(ctx, roadmap_id, &key).await
     }
 }
