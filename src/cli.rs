@@ -61,10 +61,6 @@ pub async fn run(cli: Cli) -> ExitCode {
             init_logging();
             crate::accounts::cli::create_admin(&cli.db, &args).await
         }
-        Command::Generate(args) => {
-            init_logging();
-            crate::generate::run(cli.db, &args).await
-        }
         Command::Serve(serve) => {
             init_logging();
             let config = Config { db: cli.db, serve };

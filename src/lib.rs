@@ -1,14 +1,12 @@
 //! roadmap-api: a self-hostable GraphQL backend for learning roadmaps and learner progress.
 pub mod accounts;
 pub mod app;
-pub mod bench_static;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod enums;
 pub mod error;
-pub mod generate;
 pub mod graphql;
 pub mod metrics;
 pub mod middleware;

@@ -6,7 +6,6 @@ mod helpers;
 mod accounts;
 mod admin;
 mod cache;
-mod generate;
 mod http;
 mod progress;
 mod roadmaps;
