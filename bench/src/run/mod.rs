@@ -54,6 +54,13 @@ pub struct RunArgs {
     pub oha: PathBuf,
 }
 
+/// A server configuration: id prefix, description, extra environment.
+type Phase = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 fn parse_env(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -227,7 +234,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     server.stop();
 
     // Phase 2: no response cache (every request resolves the tree); phase 3: no caches at all.
-    let phases: [(&str, &str, &[(&str, &str)]); 2] = [
+    let phases: [Phase; 2] = [
         (
             "r",
             "whole tree, resolved per request (no response cache)",
