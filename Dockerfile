@@ -9,6 +9,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY entity ./entity
 COPY migration ./migration
+# bench/ is a workspace member (the benchmark crate): copied so the workspace resolves; the
+# release build of the server does not compile it.
+COPY bench ./bench
 COPY src ./src
 # tests/ is declared as a [[test]] target in Cargo.toml; copied so the manifest
 # resolves even though the release build does not compile it.

@@ -2,11 +2,12 @@
 # The load benchmark in one command (see bench/README.md):
 #
 #   bench/run.sh [--db sqlite|postgres] [--scale tiny|small|medium|full] [--duration SECS]
-#                [--only a,b,…] [--fresh]
+#                [--only a,b,…] [--fresh] [--server-bin PATH] [--out FILE]
 #
-# Builds the release server and the load driver, generates the data set once per database and
-# scale (kept under target/bench/ or in the PostgreSQL database roadmap_bench_<scale>), then runs
-# every scenario against a freshly started server and prints the table.
+# Builds the release server and roadmap-bench, installs oha when missing, generates the data set
+# once per database and scale (under target/bench/, or in the PostgreSQL database
+# roadmap_bench_<scale>), then runs every scenario with oha against a freshly started server and a
+# static ceiling process, and prints the table (also into FILE with --out).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,6 +16,8 @@ SCALE=small
 DURATION=10
 ONLY=""
 FRESH=0
+SERVER_BIN=""
+OUT=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --db) DB="$2"; shift 2 ;;
@@ -22,7 +25,9 @@ while [ $# -gt 0 ]; do
         --duration) DURATION="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
         --fresh) FRESH=1; shift ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --server-bin) SERVER_BIN="$2"; shift 2 ;;
+        --out) OUT="$2"; shift 2 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -30,15 +35,25 @@ done
 # The catalogue is always full size (91 roadmaps, ~10,400 topics, ~24,700 resources); users and
 # progress rows scale.
 case "$SCALE" in
-    tiny) GEN=(--users 1000 --progress 10000) ;;
-    small) GEN=(--users 10000 --progress 100000) ;;
-    medium) GEN=(--users 100000 --progress 2000000) ;;
-    full) GEN=(--users 100000 --progress 10000000) ;;
+    tiny) USERS=1000; PROGRESS=10000 ;;
+    small) USERS=10000; PROGRESS=100000 ;;
+    medium) USERS=100000; PROGRESS=2000000 ;;
+    full) USERS=100000; PROGRESS=10000000 ;;
     *) echo "--scale must be tiny, small, medium or full" >&2; exit 2 ;;
 esac
+GEN=(--users "$USERS" --progress "$PROGRESS")
 
-cargo build --release --quiet --bin roadmap-api --example loadgen
-BIN=target/release/roadmap-api
+# The server by default; --server-bin measures another build (e.g. an older one, for "before").
+if [ -z "$SERVER_BIN" ]; then
+    cargo build --release --quiet --bin roadmap-api
+    SERVER_BIN=target/release/roadmap-api
+fi
+cargo build --release --quiet -p roadmap-bench
+BENCH=target/release/roadmap-bench
+if ! command -v oha >/dev/null; then
+    echo "oha not found: cargo install --locked oha" >&2
+    cargo install --locked oha
+fi
 JWT_SECRET="bench-only-secret-$(printf '%032d' 0)"
 ENV=(--env "JWT_SECRET=$JWT_SECRET" --env NO_SEED=true)
 
@@ -48,9 +63,9 @@ case "$DB" in
         if [ "$FRESH" = 1 ]; then rm -rf "$DIR"; fi
         if [ ! -f "$DIR/roadmap.db" ]; then
             mkdir -p "$DIR"
-            "$BIN" --data-dir "$DIR" generate "${GEN[@]}"
+            DATABASE_URL= "$BENCH" generate --data-dir "$DIR" "${GEN[@]}"
         fi
-        ENV+=(--env "DATA_DIR=$DIR")
+        ENV+=(--env "DATA_DIR=$DIR" --env "DATABASE_URL=")
         ;;
     postgres)
         ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -60,7 +75,7 @@ case "$DB" in
         if [ "$FRESH" = 1 ]; then psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"; fi
         if ! psql -qtA "$ADMIN_URL" -c "SELECT 1 FROM pg_database WHERE datname = '$NAME'" | grep -q 1; then
             psql -q "$ADMIN_URL" -c "CREATE DATABASE $NAME"
-            DATABASE_URL="$URL" "$BIN" generate "${GEN[@]}"
+            DATABASE_URL="$URL" "$BENCH" generate "${GEN[@]}"
         fi
         DIR="target/bench/postgres-$SCALE"
         mkdir -p "$DIR"
@@ -70,24 +85,26 @@ case "$DB" in
 esac
 
 MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"
-LABEL="$(date -u +%Y-%m-%d), $DB, scale $SCALE ($(echo "${GEN[@]}")), $MACHINE, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-ARGS=(--duration "$DURATION" --label "$LABEL")
+LABEL="$(date -u +%Y-%m-%d), $DB, scale $SCALE (${GEN[*]}), server $SERVER_BIN, $MACHINE, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+ARGS=(--server-bin "$SERVER_BIN" --duration "$DURATION" --dataset-users "$USERS" --label "$LABEL")
 if [ -n "$ONLY" ]; then ARGS+=(--only "$ONLY"); fi
 TABLE="$(mktemp)"
 trap 'rm -f "$TABLE"' EXIT
-target/release/examples/loadgen --bin "$BIN" "${ENV[@]}" "${ARGS[@]}" | tee "$TABLE"
+"$BENCH" run "${ENV[@]}" "${ARGS[@]}" | tee "$TABLE"
 
 # Writes: the raw upsert the setTopicStatus mutation is compared with (PostgreSQL only).
 if [ "$DB" = postgres ] && { [ -z "$ONLY" ] || [[ ",$ONLY," == *",c"* ]]; } && command -v pgbench >/dev/null; then
     BASE=$(psql -qtA "$URL" -c "SELECT min(id) - 1 FROM users WHERE email LIKE '%@bench.example'")
     RM=$(psql -qtA "$URL" -c "SELECT id FROM roadmaps WHERE slug = 'gen-000'")
-    echo
-    echo "raw INSERT … ON CONFLICT loop (pgbench, 8 clients, ${DURATION} s):"
-    RAW=$(pgbench -n -c 8 -j 2 -T "$DURATION" -D "base=$BASE" -D "roadmap=$RM" \
+    WRITERS=$(awk -F'|' '$2 ~ /^ c8 / {gsub(/ /, "", $4); print $4}' "$TABLE")
+    echo | tee -a "$TABLE"
+    echo "raw INSERT … ON CONFLICT loop (pgbench, ${WRITERS:-8} clients, ${DURATION} s):" | tee -a "$TABLE"
+    RAW=$(pgbench -n -c "${WRITERS:-8}" -j 2 -T "$DURATION" -D "base=$BASE" -D "roadmap=$RM" \
         -f bench/upsert.sql "$URL" 2>&1 | tee /dev/stderr | awk '/^tps/ {print $3}')
     # Column 5 of the c8 row is its requests/s.
     MUT=$(awk -F'|' '$2 ~ /^ c8 / {gsub(/ /, "", $5); print $5}' "$TABLE")
     if [ -n "$RAW" ] && [ -n "$MUT" ]; then
-        awk -v m="$MUT" -v r="$RAW" 'BEGIN { printf "setTopicStatus %d/s vs raw upsert %.0f/s: ratio %.2f\n", m, r, m / r }'
+        awk -v m="$MUT" -v r="$RAW" 'BEGIN { printf "setTopicStatus %d/s vs raw upsert %.0f/s: ratio %.2f\n", m, r, m / r }' | tee -a "$TABLE"
     fi
 fi
+if [ -n "$OUT" ]; then cp "$TABLE" "$OUT"; fi

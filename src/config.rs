@@ -46,40 +46,6 @@ pub enum Command {
     Export(ExportArgs),
     /// Create an admin account, or promote an existing user (matched by email) to admin.
     CreateAdmin(CreateAdminArgs),
-    /// Fill the database with a deterministic benchmark data set (see bench/README.md).
-    Generate(GenerateArgs),
-}
-
-/// The size of a generated data set. The defaults are the full scale; scale any part down.
-#[derive(Debug, Clone, Args)]
-pub struct GenerateArgs {
-    /// Seed of the random generator: one seed, one data set.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Number of roadmaps.
-    #[arg(long, default_value_t = 91)]
-    pub roadmaps: usize,
-    /// Number of topics over all roadmaps.
-    #[arg(long, default_value_t = 10_400)]
-    pub topics: usize,
-    /// Topics of the largest roadmap (`gen-000`).
-    #[arg(long, default_value_t = 301)]
-    pub largest: usize,
-    /// Number of resources over all topics.
-    #[arg(long, default_value_t = 24_700)]
-    pub resources: usize,
-    /// Resources of the largest roadmap.
-    #[arg(long, default_value_t = 692)]
-    pub largest_resources: usize,
-    /// Number of users (`user1@bench.example` …), all with the password `bench-password-123`.
-    #[arg(long, default_value_t = 100_000)]
-    pub users: usize,
-    /// Number of progress rows over all users.
-    #[arg(long, default_value_t = 10_000_000)]
-    pub progress: u64,
-    /// Roadmaps on which `user1@bench.example` has progress.
-    #[arg(long, default_value_t = 50)]
-    pub heavy_roadmaps: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -184,10 +150,6 @@ pub struct ServeArgs {
     pub auth: AuthArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
-    /// Benchmarks only: serve `/__bench/static` (see bench/README.md).
-    #[arg(long, env = "BENCH_STATIC_ROUTE", hide = true, default_value_t = false,
-          value_parser = clap::builder::BoolishValueParser::new())]
-    pub bench_static_route: bool,
 }
 
 #[derive(Debug, Clone, Args)]

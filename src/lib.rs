@@ -5,7 +5,6 @@
 //! (`config`, `error`, `db`, `auth`).
 pub mod accounts;
 pub mod auth;
-pub mod bench_static;
 pub mod cache;
 pub mod catalog;
 pub mod cli;
@@ -13,7 +12,6 @@ pub mod config;
 pub mod db;
 pub mod enums;
 pub mod error;
-pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod progress;

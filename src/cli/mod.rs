@@ -63,10 +63,6 @@ pub async fn run(cli: Cli) -> ExitCode {
             init_logging();
             create_admin::create_admin(&cli.db, &args).await
         }
-        Command::Generate(args) => {
-            init_logging();
-            crate::generate::run(cli.db, &args).await
-        }
         Command::Serve(serve) => {
             init_logging();
             let config = Config { db: cli.db, serve };

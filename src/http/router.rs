@@ -30,11 +30,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::record_metrics,
         ));
-    let mut router = Router::new().merge(graphql_routes);
-    if state.config.serve.bench_static_route {
-        router = router.merge(crate::bench_static::router());
-    }
-    let mut router = router
+    let mut router = Router::new()
+        .merge(graphql_routes)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route(

@@ -10,7 +10,6 @@ mod admin_roadmaps;
 mod admin_topics;
 mod authorization_matrix;
 mod cache;
-mod generate;
 mod http;
 mod import_export;
 mod live;

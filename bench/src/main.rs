@@ -1,0 +1,61 @@
+//! roadmap-bench: the benchmark tooling of roadmap-api, kept out of the server binary.
+//!
+//! - `generate`: the deterministic data set (see bench/README.md)
+//! - `static`: the ceiling, a minimal process serving the bytes of the tree answer
+//! - `run`: the load benchmark, driven by oha against the release server and the ceiling
+//! - `progress`: a small self-contained write/read benchmark on fresh databases
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod generate;
+mod progress_bench;
+mod run;
+mod server_api;
+mod static_server;
+
+#[derive(Debug, Parser)]
+#[command(name = "roadmap-bench", about = "Benchmark tooling for roadmap-api")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+// Parsed once at start: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Fill a database with a deterministic benchmark data set.
+    Generate {
+        #[command(flatten)]
+        db: server_api::DbArgs,
+        #[command(flatten)]
+        args: generate::GenerateArgs,
+    },
+    /// Serve a file's bytes on `/static`: the ceiling of `run`.
+    Static(static_server::StaticArgs),
+    /// Run the load benchmark against a server binary and print the table.
+    Run(run::RunArgs),
+    /// setTopicStatus throughput and me.progress latency on fresh databases.
+    Progress(progress_bench::ProgressArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match Cli::parse().command {
+        Cmd::Generate { db, args } => generate::run(db, &args).await,
+        Cmd::Static(args) => static_server::run(args).await,
+        Cmd::Run(args) => report(run::run(args).await),
+        Cmd::Progress(args) => report(progress_bench::run(args).await),
+    }
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The two processes under load: the release server and the static ceiling, each started on a
+//! free port and waited for by polling (no sleeps of a guessed length).
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+
+use super::client::Client;
+
+/// A child process killed when dropped, so a failed run leaves nothing listening.
+pub struct Proc {
+    child: Child,
+    pub addr: SocketAddr,
+    /// Spawn to first good answer.
+    pub cold_start: Duration,
+}
+
+impl Proc {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Peak resident set size (VmHWM) in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        proc_status_kib(self.child.id(), "VmHWM:") as f64 / 1024.0
+    }
+
+    pub fn rss_mib(&self) -> f64 {
+        proc_status_kib(self.child.id(), "VmRSS:") as f64 / 1024.0
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within 10 s.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn proc_status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A port nobody listens on now (the child binds it a moment later).
+fn free_port() -> anyhow::Result<SocketAddr> {
+    let l = TcpListener::bind("127.0.0.1:0").context("no free port")?;
+    Ok(l.local_addr()?)
+}
+
+/// Forwards the child's error lines to our stderr, so a failing server is not silent.
+fn forward_errors(child: &mut Child, who: &'static str) {
+    if let Some(stderr) = child.stderr.take() {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("ERROR") || line.contains("error") || line.contains("panicked") {
+                    eprintln!("{who}: {line}");
+                }
+            }
+        });
+    }
+}
+
+/// Starts the server binary and waits until it answers `probe` (a GraphQL body) with 200.
+pub async fn start_server(
+    bin: &Path,
+    env: &[(String, String)],
+    extra_env: &[(&str, &str)],
+    probe: &[u8],
+    client: &Client,
+) -> anyhow::Result<Proc> {
+    let addr = free_port()?;
+    let started = Instant::now();
+    let mut cmd = Command::new(bin);
+    cmd.arg("serve")
+        .env("LISTEN_ADDR", addr.to_string())
+        // One client address sends everything: the per-address limit would measure itself.
+        .env("RATE_LIMIT_PER_SECOND", "0")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    forward_errors(&mut child, "server");
+    let mut proc = Proc {
+        child,
+        addr,
+        cold_start: Duration::ZERO,
+    };
+    wait_until(&mut proc, client, "/graphql", probe).await?;
+    proc.cold_start = started.elapsed();
+    Ok(proc)
+}
+
+/// Starts `roadmap-bench static` (this very binary) serving the bytes in `body`.
+pub async fn start_static(body: &Path, client: &Client) -> anyhow::Result<Proc> {
+    let addr = free_port()?;
+    let started = Instant::now();
+    let exe: PathBuf = std::env::current_exe().context("cannot find roadmap-bench itself")?;
+    let mut child = Command::new(exe)
+        .arg("static")
+        .arg("--body")
+        .arg(body)
+        .arg("--listen")
+        .arg(addr.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start the static server")?;
+    forward_errors(&mut child, "static");
+    let mut proc = Proc {
+        child,
+        addr,
+        cold_start: Duration::ZERO,
+    };
+    wait_until(&mut proc, client, "/static", b"{}").await?;
+    proc.cold_start = started.elapsed();
+    Ok(proc)
+}
+
+/// Polls `path` until it answers 200, for at most two minutes (migrations on a big data set).
+async fn wait_until(
+    proc: &mut Proc,
+    client: &Client,
+    path: &str,
+    body: &[u8],
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let url = proc.url(path);
+    loop {
+        if let Ok((200, _)) = client.post_raw(&url, body.to_vec(), None).await {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = proc.child.try_wait() {
+            bail!("{url}: the process exited ({status}) before answering");
+        }
+        if Instant::now() > deadline {
+            bail!("{url} did not answer within 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
