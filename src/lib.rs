@@ -10,7 +10,6 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod enums;
 pub mod error;
 pub mod graphql;
 pub mod http;

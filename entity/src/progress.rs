@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::enums::ProgressStatus;
+
 /// One learner's status on one topic (no row = PENDING).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "progress")]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub topic_id: String,
     pub roadmap_id: i32,
-    pub status: String,
+    pub status: ProgressStatus,
     pub updated_at: DateTimeUtc,
     /// Set when the roadmap was deleted with `force`: the row is kept but counts nowhere.
     pub archived_at: Option<DateTimeUtc>,

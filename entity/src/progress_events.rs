@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::enums::ProgressStatus;
+
 /// Append-only history of status changes (`PENDING` stands for "no row").
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "progress_events")]
@@ -9,8 +11,8 @@ pub struct Model {
     pub user_id: i32,
     pub roadmap_id: i32,
     pub topic_id: String,
-    pub from_status: String,
-    pub to_status: String,
+    pub from_status: ProgressStatus,
+    pub to_status: ProgressStatus,
     pub created_at: DateTimeUtc,
     /// Titles when the event was written (the history falls back to them if a row is gone).
     pub topic_title: Option<String>,

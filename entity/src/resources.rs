@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::enums::ResourceKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "resources")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub topic_id: String,
-    pub kind: String,
+    pub kind: ResourceKind,
     pub title: String,
     pub url: String,
     pub position: i32,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "roadmaps")]
 pub struct Model {
@@ -14,8 +16,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub brief_description: String,
     pub sort_order: i32,
-    pub kind: String,
-    pub status: String,
+    pub kind: RoadmapKind,
+    pub status: RoadmapStatus,
     pub is_forkable: bool,
     pub has_topics: bool,
     pub width: Option<f64>,
@@ -34,7 +36,7 @@ pub struct Model {
     pub schema_date_published: Option<Date>,
     pub schema_date_modified: Option<DateTimeUtc>,
     pub sitemap_priority: Option<f64>,
-    pub sitemap_change_frequency: Option<String>,
+    pub sitemap_change_frequency: Option<ChangeFrequency>,
     pub pdf_url: Option<String>,
     pub json_url: Option<String>,
     pub sponsor_url: Option<String>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{LegendMark, TopicKind};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "topics")]
 pub struct Model {
@@ -7,12 +9,12 @@ pub struct Model {
     pub id: String,
     pub roadmap_id: i32,
     pub parent_id: Option<String>,
-    pub kind: String,
+    pub kind: TopicKind,
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub position: i32,
-    pub legend: Option<String>,
+    pub legend: Option<LegendMark>,
     pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

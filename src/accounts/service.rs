@@ -56,7 +56,7 @@ pub struct Session {
 }
 
 pub fn role_of(user: &users::Model) -> Role {
-    Role::parse(&user.role).unwrap_or(Role::User)
+    user.role
 }
 
 /// Trims and lower-cases an email, and checks it has a plausible shape.
@@ -172,7 +172,7 @@ async fn insert_user(
         username_key: Set(username_key.clone()),
         display_name: Set(display_name),
         password_hash: Set(password_hash),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         token_version: Set(0),
         time_zone: Set("UTC".to_owned()),
         created_at: Set(now),
@@ -470,7 +470,7 @@ pub async fn set_role(
     let user = find_user(&txn, target_id).await?;
     if role_of(&user) == Role::Admin && role != Role::Admin {
         let admins = users::Entity::find()
-            .filter(users::Column::Role.eq(Role::Admin.as_str()))
+            .filter(users::Column::Role.eq(Role::Admin))
             .count(&txn)
             .await?;
         if admins <= 1 {
@@ -481,7 +481,7 @@ pub async fn set_role(
         }
     }
     let mut active: users::ActiveModel = user.into();
-    active.role = Set(role.as_str().to_owned());
+    active.role = Set(role);
     active.updated_at = Set(Utc::now());
     let user = active.update(&txn).await?;
     txn.commit().await?;
@@ -501,7 +501,7 @@ pub async fn create_admin(
         .await?
     {
         let mut active: users::ActiveModel = user.into();
-        active.role = Set(Role::Admin.as_str().to_owned());
+        active.role = Set(Role::Admin);
         active.updated_at = Set(Utc::now());
         let user = active.update(&txn).await?;
         txn.commit().await?;

@@ -1,4 +1,5 @@
 //! Access tokens (HS256 JWTs) and refresh tokens (opaque random strings, stored hashed).
+use sea_orm::ActiveEnum;
 use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -147,7 +148,7 @@ impl TokenKeys {
         let exp = now + self.access_ttl;
         let claims = Claims {
             sub: user_id.to_string(),
-            role: role.as_str().to_owned(),
+            role: role.to_value(),
             ver: token_version,
             iat: now.timestamp(),
             exp: exp.timestamp(),

@@ -6,8 +6,8 @@ use entity::roadmaps;
 use sea_orm::sea_query::{Condition, IntoCondition};
 use sea_orm::ColumnTrait;
 
-/// The stored status text of a published roadmap (see `catalog::RoadmapStatus`).
-const PUBLISHED: &str = "PUBLISHED";
+use entity::enums::RoadmapStatus;
+use sea_orm::ActiveEnum;
 
 /// What of the catalogue a caller may read: never deleted roadmaps; drafts only for admins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl CatalogAccess {
 
     /// Whether this roadmap exists for the caller.
     pub fn can_read(&self, roadmap: &roadmaps::Model) -> bool {
-        roadmap.deleted_at.is_none() && (self.drafts || roadmap.status == PUBLISHED)
+        roadmap.deleted_at.is_none() && (self.drafts || roadmap.status == RoadmapStatus::Published)
     }
 
     /// The same rule as a SQL condition on the roadmaps table, for queries that list or count.
@@ -45,7 +45,7 @@ impl CatalogAccess {
         if self.drafts {
             live
         } else {
-            live.add(roadmaps::Column::Status.eq(PUBLISHED))
+            live.add(roadmaps::Column::Status.eq(RoadmapStatus::Published))
         }
     }
 
@@ -55,7 +55,8 @@ impl CatalogAccess {
         if self.drafts {
             format!("{alias}.deleted_at IS NULL")
         } else {
-            format!("{alias}.deleted_at IS NULL AND {alias}.status = '{PUBLISHED}'")
+            let published = RoadmapStatus::Published.to_value();
+            format!("{alias}.deleted_at IS NULL AND {alias}.status = '{published}'")
         }
     }
 }

@@ -3,10 +3,9 @@
 //! [`Admin`]), so a visibility or ownership rule is written here once and cannot be forgotten at a
 //! call site.
 mod capabilities;
-mod role;
 
 pub use capabilities::{Admin, CatalogAccess, Learner};
-pub use role::Role;
+pub use entity::enums::Role;
 
 /// Who is asking. Anonymous unless a valid access token came with the request.
 #[derive(Clone, Debug, Default)]

@@ -9,7 +9,7 @@ use sea_orm::{
     QuerySelect, RelationTrait,
 };
 
-use super::RoadmapTree;
+use super::{ResourceKind, RoadmapTree};
 use crate::error::AppError;
 
 /// Resources of every topic of a roadmap, keyed by topic id, each list in position order.
@@ -150,7 +150,7 @@ pub async fn resources(
 struct ResourceRow {
     id: i32,
     topic_id: String,
-    kind: String,
+    kind: ResourceKind,
     title: String,
     url: String,
     position: i32,

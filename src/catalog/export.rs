@@ -11,8 +11,7 @@ use super::document::{
     DimensionsDoc, QuestionDoc, ResourceDoc, RoadmapDocument, RoadmapMeta, SeoDoc, SitemapDoc,
     SponsorDoc, StructuredDataDoc, TopicNode, FORMAT,
 };
-use super::{ChangeFrequency, RoadmapKind, RoadmapStatus};
-use super::{LegendMark, ResourceKind, RoadmapTree, TopicKind};
+use super::RoadmapTree;
 use crate::error::AppError;
 
 /// "Now" as stored: microseconds (PostgreSQL's precision), so a value reads back as written.
@@ -37,10 +36,6 @@ pub fn json_strings(v: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn bad_row(what: &str, value: &str) -> AppError {
-    AppError::internal(format!("stored {what} `{value}` is not valid"))
-}
-
 /// Sets every metadata column of a roadmap row from a document's metadata (not id, version,
 /// timestamps or deletion).
 pub fn apply_meta(a: &mut roadmaps::ActiveModel, m: &RoadmapMeta) {
@@ -52,8 +47,8 @@ pub fn apply_meta(a: &mut roadmaps::ActiveModel, m: &RoadmapMeta) {
     a.description = Set(m.description.clone());
     a.brief_description = Set(m.brief_description.clone());
     a.sort_order = Set(m.order);
-    a.kind = Set(m.kind.as_str().to_owned());
-    a.status = Set(m.status.as_str().to_owned());
+    a.kind = Set(m.kind);
+    a.status = Set(m.status);
     a.is_forkable = Set(m.is_forkable);
     a.has_topics = Set(m.has_topics);
     a.width = Set(m.dimensions.as_ref().map(|d| d.width));
@@ -69,10 +64,7 @@ pub fn apply_meta(a: &mut roadmaps::ActiveModel, m: &RoadmapMeta) {
     a.schema_date_published = Set(sd.date_published);
     a.schema_date_modified = Set(sd.date_modified);
     a.sitemap_priority = Set(m.sitemap.as_ref().map(|s| s.priority));
-    a.sitemap_change_frequency = Set(m
-        .sitemap
-        .as_ref()
-        .map(|s| s.change_frequency.as_str().to_owned()));
+    a.sitemap_change_frequency = Set(m.sitemap.as_ref().map(|s| s.change_frequency));
     a.pdf_url = Set(m.pdf_url.clone());
     a.json_url = Set(m.json_url.clone());
     a.sponsor_url = Set(sponsor.map(|s| s.url.clone()));
@@ -89,11 +81,10 @@ pub fn meta_of(
     tags: Vec<String>,
     related: Vec<String>,
 ) -> Result<RoadmapMeta, AppError> {
-    let sitemap = match (m.sitemap_priority, m.sitemap_change_frequency.as_deref()) {
-        (Some(priority), Some(f)) => Some(SitemapDoc {
+    let sitemap = match (m.sitemap_priority, m.sitemap_change_frequency) {
+        (Some(priority), Some(change_frequency)) => Some(SitemapDoc {
             priority,
-            change_frequency: ChangeFrequency::parse(f)
-                .ok_or_else(|| bad_row("change frequency", f))?,
+            change_frequency,
         }),
         _ => None,
     };
@@ -104,9 +95,8 @@ pub fn meta_of(
         description: m.description.clone(),
         brief_description: m.brief_description.clone(),
         order: m.sort_order,
-        kind: RoadmapKind::parse(&m.kind).ok_or_else(|| bad_row("roadmap kind", &m.kind))?,
-        status: RoadmapStatus::parse(&m.status)
-            .ok_or_else(|| bad_row("roadmap status", &m.status))?,
+        kind: m.kind,
+        status: m.status,
         tags,
         is_forkable: m.is_forkable,
         has_topics: m.has_topics,
@@ -228,7 +218,7 @@ pub async fn all_resources(
 
 pub fn resource_doc(r: &resources::Model) -> Result<ResourceDoc, AppError> {
     Ok(ResourceDoc {
-        kind: ResourceKind::parse(&r.kind).ok_or_else(|| bad_row("resource kind", &r.kind))?,
+        kind: r.kind,
         title: r.title.clone(),
         url: r.url.clone(),
     })
@@ -258,13 +248,10 @@ pub async fn topic_nodes(
         };
         Ok(TopicNode {
             id: t.id.clone(),
-            kind: TopicKind::parse(&t.kind).ok_or_else(|| bad_row("topic kind", &t.kind))?,
+            kind: t.kind,
             title: t.title.clone(),
             description: t.description.clone(),
-            legend: match &t.legend {
-                Some(l) => Some(LegendMark::parse(l).ok_or_else(|| bad_row("legend", l))?),
-                None => None,
-            },
+            legend: t.legend,
             resources: resources
                 .get(&t.id)
                 .map(|rs| rs.iter().map(resource_doc).collect::<Result<_, _>>())

@@ -1,6 +1,7 @@
 //! Importing a roadmap document: CREATE makes a new roadmap; REPLACE makes an existing one equal to
 //! the document while keeping the topic ids that remain, so learners' progress survives. Both run
 //! in the caller's transaction (all or nothing) and record a revision.
+use sea_orm::ActiveEnum;
 use std::collections::{HashMap, HashSet};
 
 use entity::{resources, roadmaps, topics};
@@ -17,6 +18,7 @@ use super::roadmap_editing::slug_error;
 use super::roadmaps::{self as service, ImportReport};
 use super::rows::{resource_rows, roadmap_row, topic_row};
 use super::ImportMode;
+use super::{LegendMark, TopicKind};
 use crate::error::AppError;
 
 /// Rows per multi-row INSERT: well under SQLite's bound-parameter limit for our widest table.
@@ -135,10 +137,10 @@ async fn create(
 /// What a topic says, for comparing a stored topic with a document node and for revisions.
 fn topic_snapshot(
     parent: Option<&str>,
-    kind: &str,
+    kind: TopicKind,
     title: &str,
     description: &str,
-    legend: Option<&str>,
+    legend: Option<LegendMark>,
     resources: &[ResourceDoc],
 ) -> Value {
     json!({
@@ -203,10 +205,10 @@ async fn replace(
     for (parent, pos, n) in &flat {
         let doc_snapshot = topic_snapshot(
             *parent,
-            n.kind.as_str(),
+            n.kind,
             &n.title,
             &n.description,
-            n.legend.map(|l| l.as_str()),
+            n.legend,
             &n.resources,
         );
         let Some(old) = stored.get(&n.id) else {
@@ -223,10 +225,10 @@ async fn replace(
             .unwrap_or_default();
         let old_snapshot = topic_snapshot(
             old.parent_id.as_deref(),
-            &old.kind,
+            old.kind,
             &old.title,
             &old.description,
-            old.legend.as_deref(),
+            old.legend,
             &old_resources,
         );
         let revived = old.deleted_at.is_some();
@@ -244,7 +246,7 @@ async fn replace(
             .filter(topics::Column::Id.eq(n.id.as_str()));
         if revived || content_changed {
             update = update
-                .col_expr(topics::Column::Kind, Expr::value(n.kind.as_str()))
+                .col_expr(topics::Column::Kind, Expr::value(n.kind.to_value()))
                 .col_expr(topics::Column::Title, Expr::value(n.title.as_str()))
                 .col_expr(
                     topics::Column::Description,
@@ -252,7 +254,7 @@ async fn replace(
                 )
                 .col_expr(
                     topics::Column::Legend,
-                    Expr::value(n.legend.map(|l| l.as_str().to_owned())),
+                    Expr::value(n.legend.map(|l| l.to_value())),
                 )
                 .col_expr(
                     topics::Column::DeletedAt,

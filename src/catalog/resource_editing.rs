@@ -1,5 +1,6 @@
 //! Admin edits of a topic's resources: add, update, remove and reorder. Each runs in one
 //! transaction that first touches the roadmap row, as topic edits do (see `topic_editing`).
+use sea_orm::ActiveEnum;
 use std::collections::{HashMap, HashSet};
 
 use entity::{resources, topics};
@@ -117,8 +118,7 @@ pub async fn update_resource(
     let after_doc = ResourceDoc {
         kind: match patch.kind {
             Some(k) => k,
-            None => ResourceKind::parse(&before.kind)
-                .ok_or_else(|| AppError::internal("stored resource kind is not valid"))?,
+            None => before.kind,
         },
         title: patch
             .title
@@ -133,7 +133,7 @@ pub async fn update_resource(
     resources::Entity::update_many()
         .col_expr(
             resources::Column::Kind,
-            Expr::value(after_doc.kind.as_str()),
+            Expr::value(after_doc.kind.to_value()),
         )
         .col_expr(
             resources::Column::Title,

@@ -18,7 +18,7 @@ pub struct ListFilter {
 fn filtered(access: &CatalogAccess, filter: &ListFilter) -> Select<roadmaps::Entity> {
     let mut q = roadmaps::Entity::find().filter(access.condition());
     if let Some(kind) = filter.kind {
-        q = q.filter(roadmaps::Column::Kind.eq(kind.as_str()));
+        q = q.filter(roadmaps::Column::Kind.eq(kind));
     }
     if let Some(tag) = &filter.tag {
         let tagged = roadmap_tags::Entity::find()

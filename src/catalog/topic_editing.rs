@@ -2,6 +2,7 @@
 //! transaction whose first statement touches the roadmap row (its `updated_at` and date modified),
 //! which also queues concurrent edits of the same roadmap behind each other, so sibling positions
 //! stay dense. A topic's resources are edited in `resource_editing`.
+use sea_orm::ActiveEnum;
 use std::collections::HashMap;
 
 use entity::{resources, topics};
@@ -290,7 +291,7 @@ pub async fn update_topic(
     bump_topic(&txn, id, expected).await?;
     let mut q = topics::Entity::update_many().filter(topics::Column::Id.eq(id));
     if let Some(k) = patch.kind {
-        q = q.col_expr(topics::Column::Kind, Expr::value(k.as_str()));
+        q = q.col_expr(topics::Column::Kind, Expr::value(k.to_value()));
     }
     if let Some(t) = title {
         q = q.col_expr(topics::Column::Title, Expr::value(t));
@@ -299,10 +300,7 @@ pub async fn update_topic(
         q = q.col_expr(topics::Column::Description, Expr::value(d));
     }
     if let Some(l) = patch.legend {
-        q = q.col_expr(
-            topics::Column::Legend,
-            Expr::value(l.map(|l| l.as_str().to_owned())),
-        );
+        q = q.col_expr(topics::Column::Legend, Expr::value(l.map(|l| l.to_value())));
     }
     q.exec(&txn).await?;
     let after = require_live(&txn, id).await?;

@@ -104,7 +104,7 @@ mod tests {
             id: id.into(),
             roadmap_id: 1,
             parent_id: parent.map(Into::into),
-            kind: "TOPIC".into(),
+            kind: entity::enums::TopicKind::Topic,
             title: id.into(),
             description: String::new(),
             position: pos,

@@ -52,8 +52,8 @@ impl User {
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         self.is_self_or_admin(ctx).then_some(self.0.email.as_str())
     }
-    async fn role(&self) -> Role {
-        service::role_of(&self.0)
+    async fn role(&self) -> crate::graphql::enums::Role {
+        service::role_of(&self.0).into()
     }
     /// IANA time zone used for streaks and daily activity (visible to the user and admins).
     async fn time_zone(&self, ctx: &Context<'_>) -> Option<&str> {
@@ -268,10 +268,15 @@ impl AccountMutation {
 
     /// Grants or removes the admin role. The last admin cannot be demoted.
     #[graphql(guard = "HasRole(Role::Admin)")]
-    async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> ApiResult<User> {
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        role: crate::graphql::enums::Role,
+    ) -> ApiResult<User> {
         let target = GlobalId::user(&user_id, "userId")?;
         Ok(User(Arc::new(
-            service::set_role(db(ctx), target, role).await?,
+            service::set_role(db(ctx), target, role.into()).await?,
         )))
     }
 }

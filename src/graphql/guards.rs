@@ -5,6 +5,7 @@ use crate::auth::Role;
 use crate::error::AppError;
 use crate::graphql::context::viewer;
 use crate::graphql::error::ApiError;
+use sea_orm::ActiveEnum;
 
 /// Passes when the request carries a valid, unrevoked access token.
 pub struct SignedIn;
@@ -36,7 +37,7 @@ impl Guard for HasRole {
         } else {
             Err(ApiError::from(AppError::Forbidden(format!(
                 "This needs the {} role",
-                self.0.as_str()
+                self.0.to_value()
             )))
             .into())
         }

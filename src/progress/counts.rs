@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::progress;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
-use super::types::{stored_status, Counts, ProgressStatus};
+use super::types::{Counts, ProgressStatus};
 use crate::db::sql::Sql;
 use crate::error::AppError;
 
@@ -119,7 +119,7 @@ pub async fn statuses(
     for row in rows {
         out.entry(row.roadmap_id)
             .or_default()
-            .insert(row.topic_id, stored_status(&row.status));
+            .insert(row.topic_id, row.status);
     }
     Ok(out)
 }

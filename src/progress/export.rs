@@ -8,6 +8,7 @@
 //!     "topics": [ { "key": "internet", "title": "Internet", "status": "DONE",
 //!                   "updatedAt": "…", "note": "markdown", "noteUpdatedAt": "…" } ] } ] }
 //! ```
+use sea_orm::ActiveEnum;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -38,9 +39,9 @@ pub fn build(rows: &[ExportRow], favorites: &[roadmaps::Model], at: DateTime<Utc
         let status = row
             .status
             .as_deref()
-            .and_then(ProgressStatus::parse)
+            .and_then(|s| ProgressStatus::try_from_value(&s.to_owned()).ok())
             .unwrap_or(ProgressStatus::Pending);
-        topic.insert("status".into(), json!(status.as_str()));
+        topic.insert("status".into(), json!(status.to_value()));
         if let Some(at) = row.updated_at {
             topic.insert("updatedAt".into(), json!(at.to_rfc3339()));
         }
@@ -183,12 +184,14 @@ pub fn parse(doc: &Value) -> Result<Vec<DocRoadmap>, AppError> {
             }
             let status = match t.get("status") {
                 None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(ProgressStatus::parse(s).ok_or_else(|| {
-                    bad(
-                        &format!("{tpath}.status"),
-                        format!("`{s}` is not one of PENDING, LEARNING, DONE, SKIPPED"),
-                    )
-                })?),
+                Some(Value::String(s)) => {
+                    Some(ProgressStatus::try_from_value(s).map_err(|_| {
+                        bad(
+                            &format!("{tpath}.status"),
+                            format!("`{s}` is not one of PENDING, LEARNING, DONE, SKIPPED"),
+                        )
+                    })?)
+                }
                 Some(_) => return Err(bad(&format!("{tpath}.status"), "must be a string")),
             };
             let note_path = format!("{tpath}.note");

@@ -5,6 +5,7 @@
 //! the latest committed version (`previous_status`), and the history events are written from that.
 //! So nothing is read before the write, and a concurrent writer of the same topic is simply ordered
 //! by the row lock. Batch writes also take the per-user lock of [`super::locks`].
+use sea_orm::ActiveEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -125,7 +126,7 @@ fn push_upsert<'a>(
             .push(", ")
             .bind(roadmap_id)
             .push(", ")
-            .bind(status.as_str())
+            .bind(status.to_value())
             .push(", ")
             .bind(at)
             .push(")");
@@ -225,7 +226,7 @@ pub(super) async fn set_status(
             .push(", ")
             .bind(topic.id.clone())
             .push(", w.from_status, ")
-            .bind(status.as_str())
+            .bind(status.to_value())
             .push(", ")
             .bind(now)
             .push(", ")
@@ -279,8 +280,8 @@ fn event(
         user_id: Set(user_id),
         roadmap_id: Set(roadmap.id),
         topic_id: Set(change.topic_id.clone()),
-        from_status: Set(change.from.as_str().to_owned()),
-        to_status: Set(change.to.as_str().to_owned()),
+        from_status: Set(change.from),
+        to_status: Set(change.to),
         created_at: Set(at),
         topic_title: Set(topic_title),
         roadmap_title: Set(Some(roadmap.title.clone())),

@@ -1,40 +1,31 @@
 //! Types of the progress domain: statuses, counts, and what a write changed.
 use chrono::{DateTime, Utc};
 
-use crate::enums::string_enum;
+pub use entity::enums::ProgressStatus;
+use sea_orm::ActiveEnum;
 
-string_enum!(
-    /// A learner's status on a topic. `PENDING` is the absence of a status (no row is stored).
-    ProgressStatus {
-        Pending = "PENDING",
-        Learning = "LEARNING",
-        Done = "DONE",
-        Skipped = "SKIPPED",
-    }
-);
-
-string_enum!(
-    /// What a `myProgressChanged` notification reports.
-    ProgressChangeKind {
-        /// Topic statuses changed (`setTopicStatus`, `setTopicStatuses`).
-        Status = "STATUS",
-        /// A whole roadmap was reset to pending.
-        Reset = "RESET",
-        /// A private note was set or cleared.
-        Note = "NOTE",
-        /// The roadmap was added to or removed from the favourites.
-        Favorite = "FAVORITE",
-        /// Progress on the roadmap was imported from a document.
-        Import = "IMPORT",
-        /// Notifications were dropped because this client fell behind: refetch your progress.
-        Resync = "RESYNC",
-    }
-);
+/// What a `myProgressChanged` notification reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProgressChangeKind {
+    /// Topic statuses changed (`setTopicStatus`, `setTopicStatuses`).
+    Status,
+    /// A whole roadmap was reset to pending.
+    Reset,
+    /// A private note was set or cleared.
+    Note,
+    /// The roadmap was added to or removed from the favourites.
+    Favorite,
+    /// Progress on the roadmap was imported from a document.
+    Import,
+    /// Notifications were dropped because this client fell behind: refetch your progress.
+    Resync,
+}
 
 /// The status a stored row names; an unknown stored value counts as no status rather than
 /// failing every read.
 pub(crate) fn stored_status(s: &str) -> ProgressStatus {
-    ProgressStatus::parse(s).unwrap_or(ProgressStatus::Pending)
+    ProgressStatus::try_from_value(&s.to_owned()).unwrap_or(ProgressStatus::Pending)
 }
 
 /// A user's counts on one roadmap, over its live topics only.

@@ -469,7 +469,7 @@ async fn deleting_a_roadmap_with_progress_needs_force_and_archives() {
     assert_eq!(rows.len(), 2);
     assert!(rows
         .iter()
-        .all(|p| p.archived_at.is_some() && p.status == "DONE"));
+        .all(|p| p.archived_at.is_some() && p.status == entity::enums::ProgressStatus::Done));
 
     // Progress only on topics already deleted counts nowhere: no force needed; still archived.
     let r2 = create_roadmap(&app, &admin, "doomed-too").await;

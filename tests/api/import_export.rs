@@ -23,7 +23,7 @@ async fn learner_progress_survives_edits_and_replace_import() {
         .into_iter()
         .collect();
     record_progress(&app, uid, backend.id, &all).await;
-    let before: BTreeMap<String, (String, chrono::DateTime<chrono::Utc>)> =
+    let before: BTreeMap<String, (entity::enums::ProgressStatus, chrono::DateTime<chrono::Utc>)> =
         progress_rows(&app, uid)
             .await
             .into_iter()
@@ -125,7 +125,7 @@ async fn learner_progress_survives_edits_and_replace_import() {
     for p in &after {
         assert_eq!(
             before.get(&p.topic_id),
-            Some(&(p.status.clone(), p.updated_at)),
+            Some(&(p.status, p.updated_at)),
             "{} changed",
             p.topic_id
         );

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use entity::enums::ProgressStatus;
+use sea_orm::ActiveEnum;
 use serde_json::{json, Value};
 
 use crate::helpers::progress::*;
@@ -383,28 +385,31 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
         .await
         .unwrap();
     assert_eq!(events.len(), changed, "one event per acknowledged change");
-    let mut last: HashMap<String, String> = HashMap::new();
+    let mut last: HashMap<String, ProgressStatus> = HashMap::new();
     for e in &events {
-        let prev = last.get(&e.topic_id).cloned().unwrap_or("PENDING".into());
+        let prev = last
+            .get(&e.topic_id)
+            .copied()
+            .unwrap_or(ProgressStatus::Pending);
         assert_eq!(e.from_status, prev, "broken history for {}", e.topic_id);
         assert_ne!(e.from_status, e.to_status);
-        last.insert(e.topic_id.clone(), e.to_status.clone());
+        last.insert(e.topic_id.clone(), e.to_status);
     }
-    let row_of: HashMap<String, String> = rows
+    let row_of: HashMap<String, ProgressStatus> = rows
         .iter()
-        .map(|r| (r.topic_id.clone(), r.status.clone()))
+        .map(|r| (r.topic_id.clone(), r.status))
         .collect();
     assert_eq!(row_of.len(), rows.len(), "two rows for one topic");
     for (_, key) in &topics {
-        let from_history = last.get(key).cloned().unwrap_or("PENDING".into());
-        let in_table = row_of.get(key).cloned().unwrap_or("PENDING".into());
+        let from_history = last.get(key).copied().unwrap_or(ProgressStatus::Pending);
+        let in_table = row_of.get(key).copied().unwrap_or(ProgressStatus::Pending);
         assert_eq!(in_table, from_history, "{key}");
     }
     let p = app.my_progress(&s.access_token, "backend").await;
-    let n = |st: &str| row_of.values().filter(|v| *v == st).count() as i64;
-    assert_eq!(p["done"], n("DONE"));
-    assert_eq!(p["learning"], n("LEARNING"));
-    assert_eq!(p["skipped"], n("SKIPPED"));
+    let n = |st: ProgressStatus| row_of.values().filter(|v| **v == st).count() as i64;
+    assert_eq!(p["done"], n(ProgressStatus::Done));
+    assert_eq!(p["learning"], n(ProgressStatus::Learning));
+    assert_eq!(p["skipped"], n(ProgressStatus::Skipped));
 
     // A last write per topic, each acknowledged after all the others: exactly those remain.
     let mut tasks = Vec::new();
@@ -442,9 +447,9 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
         let got = rows
             .iter()
             .find(|r| &r.topic_id == key)
-            .map(|r| r.status.as_str())
-            .unwrap_or("PENDING");
-        assert_eq!(got, *status, "{key}");
+            .map(|r| r.status)
+            .unwrap_or(ProgressStatus::Pending);
+        assert_eq!(got.to_value(), *status, "{key}");
     }
     let p = app.my_progress(&s.access_token, "backend").await;
     assert_eq!(p["done"], 5);

@@ -1,6 +1,7 @@
 //! Writing the catalogue and the users: multi-row INSERTs within SQLite's parameter limit.
 use anyhow::Context as _;
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics, users};
+use sea_orm::ActiveEnum;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
@@ -39,8 +40,8 @@ pub async fn insert_catalogue(
             )),
             brief_description: Set("Generated for benchmarks.".into()),
             sort_order: Set(1000 + ri as i32),
-            kind: Set(if ri % 3 == 0 { "ROLE" } else { "SKILL" }.into()),
-            status: Set("PUBLISHED".into()),
+            kind: Set(stored(if ri % 3 == 0 { "ROLE" } else { "SKILL" })),
+            status: Set(stored("PUBLISHED")),
             is_forkable: Set(true),
             has_topics: Set(true),
             width: Set(Some(968.0)),
@@ -56,7 +57,7 @@ pub async fn insert_catalogue(
             schema_date_published: Set(None),
             schema_date_modified: Set(None),
             sitemap_priority: Set(Some(0.5)),
-            sitemap_change_frequency: Set(Some("MONTHLY".into())),
+            sitemap_change_frequency: Set(Some(stored("MONTHLY"))),
             pdf_url: Set(None),
             json_url: Set(None),
             sponsor_url: Set(None),
@@ -98,11 +99,11 @@ pub async fn insert_catalogue(
                 id: Set(topic_id(ri, ti)),
                 roadmap_id: Set(id),
                 parent_id: Set(t.parent.map(|p| topic_id(ri, p))),
-                kind: Set(if t.depth == 0 { "TOPIC" } else { "SUBTOPIC" }.into()),
+                kind: Set(stored(if t.depth == 0 { "TOPIC" } else { "SUBTOPIC" })),
                 title: Set(t.title.clone()),
                 description: Set(t.description.clone()),
                 position: Set(t.position),
-                legend: Set(t.legend.map(str::to_owned)),
+                legend: Set(t.legend.map(stored)),
                 version: Set(1),
                 deleted_at: Set(None),
                 created_at: Set(now),
@@ -132,7 +133,7 @@ pub async fn insert_catalogue(
                 (0..t.resources).map(move |k| resources::ActiveModel {
                     id: NotSet,
                     topic_id: Set(topic_id(ri, ti)),
-                    kind: Set(kinds[(ti + k as usize) % kinds.len()].into()),
+                    kind: Set(stored(kinds[(ti + k as usize) % kinds.len()])),
                     title: Set(format!("{} — part {}", t.title, k + 1)),
                     url: Set(format!(
                         "https://docs.example.com/learn/{}/{}/{}",
@@ -200,7 +201,7 @@ pub async fn insert_users(
         display_name: Set(username.clone()),
         username: Set(username),
         password_hash: Set(hash.clone()),
-        role: Set(role.to_owned()),
+        role: Set(stored(role)),
         token_version: Set(0),
         time_zone: Set("UTC".into()),
         created_at: Set(now),
@@ -251,4 +252,11 @@ pub async fn insert_users(
         }
     }
     Ok(ids)
+}
+
+/// The generator's constant texts as a column's enum (they are exactly the stored texts, so the
+/// data set stays byte for byte what it was).
+pub(crate) fn stored<E: ActiveEnum<Value = String>>(text: &str) -> E {
+    E::try_from_value(&text.to_owned())
+        .unwrap_or_else(|_| panic!("`{text}` is not a stored enum value"))
 }

@@ -191,7 +191,7 @@ async fn insert_progress_rows(db: &DatabaseConnection, rows: &[ProgressRow]) -> 
             user_id: Set(r.user_id),
             topic_id: Set(r.topic_id.clone()),
             roadmap_id: Set(r.roadmap_id),
-            status: Set(r.status.to_owned()),
+            status: Set(super::load::stored(r.status)),
             updated_at: Set(r.updated_at),
             archived_at: Set(None),
         });

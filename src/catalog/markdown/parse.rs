@@ -1,5 +1,6 @@
 //! Topic files back into titles, descriptions and resources, keeping the line of each part so
 //! that validation errors can point at it.
+use sea_orm::{ActiveEnum, Iterable};
 use std::collections::HashMap;
 
 use super::locate::Errs;
@@ -72,10 +73,9 @@ fn parse_resource(line: &str) -> Result<ResourceDoc, String> {
     let bad = || format!("a resource line must read `- [@type@Title](https://…)`, not `{line}`");
     let rest = line.strip_prefix("- [@").ok_or_else(bad)?;
     let (kind, rest) = rest.split_once('@').ok_or_else(bad)?;
-    let kind = ResourceKind::parse(&kind.to_uppercase()).ok_or_else(|| {
-        let known: Vec<String> = ResourceKind::ALL
-            .iter()
-            .map(|k| k.as_str().to_lowercase())
+    let kind = ResourceKind::try_from_value(&kind.to_uppercase()).map_err(|_| {
+        let known: Vec<String> = ResourceKind::iter()
+            .map(|k| k.to_value().to_lowercase())
             .collect();
         format!(
             "unknown resource type `{kind}` (expected one of {})",

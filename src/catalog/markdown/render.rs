@@ -1,6 +1,7 @@
 //! Topic files: their names (`content/<slug>@<topic id>.md`) and their markdown text.
 use super::{CONTENT_DIR, RESOURCES_HEADER};
 use crate::catalog::document::TopicNode;
+use sea_orm::ActiveEnum;
 
 /// A file-name slug from a title: lower-case ASCII letters and digits joined by dashes.
 pub fn title_slug(title: &str) -> String {
@@ -55,7 +56,7 @@ pub(super) fn topic_markdown(n: &TopicNode) -> String {
         for r in &n.resources {
             out.push_str(&format!(
                 "- [@{}@{}]({})\n",
-                r.kind.as_str().to_lowercase(),
+                r.kind.to_value().to_lowercase(),
                 escape_link_text(&r.title),
                 r.url
             ));

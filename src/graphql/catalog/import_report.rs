@@ -5,8 +5,8 @@ use async_graphql::{Context, Object};
 
 use super::roadmap::Roadmap;
 use crate::catalog::roadmaps::{by_slug, ImportReport};
-use crate::catalog::ImportMode;
 use crate::graphql::context::{catalog_access, db};
+use crate::graphql::enums::ImportMode;
 use crate::graphql::error::ApiResult;
 
 pub struct ImportReportObject(pub ImportReport);
@@ -18,7 +18,7 @@ impl ImportReportObject {
         &self.0.slug
     }
     async fn mode(&self) -> ImportMode {
-        self.0.mode
+        self.0.mode.into()
     }
     /// True when the import created the roadmap (CREATE).
     async fn created(&self) -> bool {

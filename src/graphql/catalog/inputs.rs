@@ -6,7 +6,7 @@ use crate::catalog::document::{
     DimensionsDoc, QuestionDoc, ResourceDoc, SeoDoc, SitemapDoc, SponsorDoc,
 };
 use crate::catalog::markdown::RoadmapFile;
-use crate::catalog::{ChangeFrequency, ResourceKind};
+use crate::graphql::enums::{ChangeFrequency, ResourceKind};
 
 #[derive(InputObject)]
 pub struct DimensionsInput {
@@ -66,7 +66,7 @@ impl From<SitemapInput> for SitemapDoc {
     fn from(i: SitemapInput) -> Self {
         Self {
             priority: i.priority,
-            change_frequency: i.change_frequency,
+            change_frequency: i.change_frequency.into(),
         }
     }
 }
@@ -102,7 +102,7 @@ pub struct ResourceInput {
 impl From<ResourceInput> for ResourceDoc {
     fn from(i: ResourceInput) -> Self {
         Self {
-            kind: i.kind,
+            kind: i.kind.into(),
             title: i.title,
             url: i.url,
         }

@@ -12,10 +12,10 @@ use super::topic::tree_of;
 use super::topic_list::TopicList;
 use crate::auth::{CatalogAccess, Role};
 use crate::catalog::export::json_strings;
-use crate::catalog::{revisions, roadmaps as service, ChangeFrequency, RoadmapKind, RoadmapStatus};
-use crate::error::AppError;
+use crate::catalog::{revisions, roadmaps as service};
 use crate::graphql::cache_hints::CacheHints;
 use crate::graphql::context::{catalog_access, db, loaders};
+use crate::graphql::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::HasRole;
 use crate::graphql::ids::GlobalId;
@@ -105,14 +105,11 @@ impl Roadmap {
     async fn order(&self) -> i32 {
         self.0.sort_order
     }
-    async fn kind(&self) -> ApiResult<RoadmapKind> {
-        RoadmapKind::parse(&self.0.kind)
-            .ok_or_else(|| AppError::internal(format!("bad roadmap kind {}", self.0.kind)).into())
+    async fn kind(&self) -> RoadmapKind {
+        self.0.kind.into()
     }
-    async fn status(&self) -> ApiResult<RoadmapStatus> {
-        RoadmapStatus::parse(&self.0.status).ok_or_else(|| {
-            AppError::internal(format!("bad roadmap status {}", self.0.status)).into()
-        })
+    async fn status(&self) -> RoadmapStatus {
+        self.0.status.into()
     }
     async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
         Ok(loaders(ctx)
@@ -159,11 +156,7 @@ impl Roadmap {
     async fn sitemap(&self) -> Sitemap {
         Sitemap {
             priority: self.0.sitemap_priority,
-            change_frequency: self
-                .0
-                .sitemap_change_frequency
-                .as_deref()
-                .and_then(ChangeFrequency::parse),
+            change_frequency: self.0.sitemap_change_frequency.map(Into::into),
         }
     }
     async fn pdf_url(&self) -> Option<&str> {
@@ -298,7 +291,10 @@ impl RoadmapReadQuery {
         before: Option<String>,
     ) -> ApiResult<Conn<Roadmap>> {
         let page = PageArgs::parse(after, before, first, last)?;
-        let filter = service::ListFilter { kind, tag };
+        let filter = service::ListFilter {
+            kind: kind.map(Into::into),
+            tag,
+        };
         let access = catalog_access(ctx);
         let total = service::count(db(ctx), &access, &filter).await?;
         let (offset, limit) = page.window(total);

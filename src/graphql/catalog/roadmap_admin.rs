@@ -14,9 +14,10 @@ use crate::catalog::document::{self, RoadmapDocument, RoadmapMeta};
 use crate::catalog::markdown::{self, RoadmapFile};
 use crate::catalog::revisions::Actor;
 use crate::catalog::roadmaps as service;
-use crate::catalog::{export, roadmap_editing as editing, ImportMode};
+use crate::catalog::{export, roadmap_editing as editing};
 use crate::error::AppError;
 use crate::graphql::context::{db, viewer};
+use crate::graphql::enums::ImportMode;
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::HasRole;
 use crate::graphql::ids::GlobalId;
@@ -142,8 +143,8 @@ impl RoadmapMutation {
             description: input.description,
             brief_description: input.brief_description,
             order,
-            kind: input.kind,
-            status: input.status,
+            kind: input.kind.into(),
+            status: input.status.into(),
             tags: input.tags,
             is_forkable: input.is_forkable,
             has_topics: input.has_topics,
@@ -235,7 +236,7 @@ impl RoadmapMutation {
         let mode = mode.unwrap_or(ImportMode::Create);
         let doc = read_import(document, files)?;
         let actor = actor(ctx).await?;
-        let report = service::import_document(db(ctx), &doc, mode, &actor).await?;
+        let report = service::import_document(db(ctx), &doc, mode.into(), &actor).await?;
         Ok(ImportReportObject(report))
     }
 }

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 
 use super::inputs::{DimensionsInput, QuestionInput, SeoInput, SitemapInput, SponsorInput};
 use crate::catalog::document::{RoadmapMeta, SeoDoc, StructuredDataDoc};
-use crate::catalog::{RoadmapKind, RoadmapStatus};
 use crate::error::AppError;
+use crate::graphql::enums::{RoadmapKind, RoadmapStatus};
 
 /// Structured data an admin sets; the date modified is kept by the server.
 #[derive(InputObject, Default)]
@@ -124,8 +124,8 @@ impl UpdateRoadmapInput {
             &mut m.brief_description,
         )?;
         set(self.order, "order", &mut m.order)?;
-        set(self.kind, "kind", &mut m.kind)?;
-        set(self.status, "status", &mut m.status)?;
+        set(self.kind.map_value(Into::into), "kind", &mut m.kind)?;
+        set(self.status.map_value(Into::into), "status", &mut m.status)?;
         set(self.tags, "tags", &mut m.tags)?;
         set(self.is_forkable, "isForkable", &mut m.is_forkable)?;
         set(self.has_topics, "hasTopics", &mut m.has_topics)?;

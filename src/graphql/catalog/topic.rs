@@ -10,9 +10,10 @@ use entity::{resources, topics};
 use super::roadmap::{self as roadmaps, Roadmap};
 use super::topic_list::TopicList;
 use crate::catalog::topics as topic_reads;
-use crate::catalog::{LegendMark, ResourceKind, RoadmapTree, TopicKind};
+use crate::catalog::RoadmapTree;
 use crate::error::AppError;
 use crate::graphql::context::{db, loaders};
+use crate::graphql::enums::{LegendMark, ProgressStatus, ResourceKind, TopicKind};
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::GlobalId;
 
@@ -92,9 +93,8 @@ impl Topic {
     async fn key(&self) -> &str {
         &self.model().id
     }
-    async fn kind(&self) -> ApiResult<TopicKind> {
-        let k = &self.model().kind;
-        TopicKind::parse(k).ok_or_else(|| AppError::internal(format!("bad topic kind {k}")).into())
+    async fn kind(&self) -> TopicKind {
+        self.model().kind.into()
     }
     async fn title(&self) -> &str {
         &self.model().title
@@ -109,7 +109,7 @@ impl Topic {
     }
     /// The legend mark shown next to the topic, if any.
     async fn legend(&self) -> Option<LegendMark> {
-        self.model().legend.as_deref().and_then(LegendMark::parse)
+        self.model().legend.map(Into::into)
     }
     /// 0 for a root topic, 1 for its children, and so on.
     async fn depth(&self) -> usize {
@@ -162,10 +162,7 @@ impl Topic {
         self.model().updated_at
     }
     /// Your status on this topic (`PENDING` when you have none); null when signed out.
-    async fn my_status(
-        &self,
-        ctx: &Context<'_>,
-    ) -> ApiResult<Option<crate::progress::ProgressStatus>> {
+    async fn my_status(&self, ctx: &Context<'_>) -> ApiResult<Option<ProgressStatus>> {
         crate::graphql::progress::topic_status(ctx, self.tree.roadmap_id, &self.model().id).await
     }
     /// Your private markdown note on this topic; null when signed out or when there is none.
@@ -183,10 +180,8 @@ impl Resource {
     pub async fn id(&self) -> ID {
         GlobalId::Resource(self.0.id).encode()
     }
-    async fn kind(&self) -> ApiResult<ResourceKind> {
-        let k = &self.0.kind;
-        ResourceKind::parse(k)
-            .ok_or_else(|| AppError::internal(format!("bad resource kind {k}")).into())
+    async fn kind(&self) -> ResourceKind {
+        self.0.kind.into()
     }
     async fn title(&self) -> &str {
         &self.0.title

@@ -9,10 +9,11 @@ use super::roadmap_admin::actor;
 use super::topic::{tree_of, Resource, Topic, TreeTopics};
 use crate::auth::Role;
 use crate::catalog::resource_editing::{self, ResourcePatch};
+use crate::catalog::roadmaps;
 use crate::catalog::topic_editing::{self as editing, NewTopic, TopicPatch};
-use crate::catalog::{roadmaps, LegendMark, ResourceKind, TopicKind};
 use crate::error::AppError;
 use crate::graphql::context::db;
+use crate::graphql::enums::{LegendMark, ResourceKind, TopicKind};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::HasRole;
 use crate::graphql::ids::GlobalId;
@@ -123,10 +124,10 @@ impl TopicMutation {
             parent,
             position,
             NewTopic {
-                kind: input.kind,
+                kind: input.kind.map(Into::into),
                 title: input.title,
                 description: input.description,
-                legend: input.legend,
+                legend: input.legend.map(Into::into),
                 resources: input.resources.into_iter().map(Into::into).collect(),
             },
         )
@@ -146,13 +147,13 @@ impl TopicMutation {
     ) -> ApiResult<Topic> {
         let key = GlobalId::topic(&id, "id")?;
         let patch = TopicPatch {
-            kind: required(input.kind, "kind")?,
+            kind: required(input.kind, "kind")?.map(Into::into),
             title: required(input.title, "title")?,
             description: required(input.description, "description")?,
             legend: match input.legend {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(l) => Some(Some(l)),
+                MaybeUndefined::Value(l) => Some(Some(l.into())),
             },
         };
         let actor = actor(ctx).await?;
@@ -225,7 +226,7 @@ impl TopicMutation {
     ) -> ApiResult<ResourcePayload> {
         let rid = GlobalId::resource(&id, "id")?;
         let patch = ResourcePatch {
-            kind: required(input.kind, "kind")?,
+            kind: required(input.kind, "kind")?.map(Into::into),
             title: required(input.title, "title")?,
             url: required(input.url, "url")?,
         };

@@ -23,10 +23,11 @@ use chrono::{DateTime, Utc};
 use super::topic::{Topic, TreeTopics};
 use crate::auth::Viewer;
 use crate::catalog::batch::ResourceMap;
-use crate::catalog::{LegendMark, ResourceKind, RoadmapTree, TopicKind};
+use crate::catalog::RoadmapTree;
 use crate::graphql::ids::GlobalId;
 use crate::graphql::loaders::Loaders;
 use crate::progress::ProgressStatus;
+use sea_orm::ActiveEnum;
 
 /// A list of topics of one tree: resolves like `[Topic!]!`.
 pub struct TopicList {
@@ -421,15 +422,12 @@ impl Writer<'_> {
                 TopicField::Typename => string(out, "Topic"),
                 TopicField::Id => string(out, &GlobalId::Topic(t.id.clone()).encode()),
                 TopicField::Key => string(out, &t.id),
-                TopicField::Kind => match TopicKind::parse(&t.kind) {
-                    Some(k) => string(out, k.as_str()),
-                    None => return false,
-                },
+                TopicField::Kind => string(out, &t.kind.to_value()),
                 TopicField::Title => string(out, &t.title),
                 TopicField::Description => string(out, &t.description),
                 TopicField::Position => int(out, i64::from(t.position)),
-                TopicField::Legend => match t.legend.as_deref().and_then(LegendMark::parse) {
-                    Some(l) => string(out, l.as_str()),
+                TopicField::Legend => match t.legend {
+                    Some(l) => string(out, &l.to_value()),
                     None => out.extend_from_slice(b"null"),
                 },
                 TopicField::Depth => int(out, self.tree.depth_of(i) as i64),
@@ -439,10 +437,10 @@ impl Writer<'_> {
                 TopicField::MyStatus => match self.statuses {
                     Some(m) => string(
                         out,
-                        m.get(&t.id)
+                        &m.get(&t.id)
                             .copied()
                             .unwrap_or(ProgressStatus::Pending)
-                            .as_str(),
+                            .to_value(),
                     ),
                     None => out.extend_from_slice(b"null"),
                 },
@@ -485,10 +483,7 @@ fn resource(out: &mut Vec<u8>, r: &entity::resources::Model, plan: &ResourcePlan
         match field {
             ResourceField::Typename => string(out, "Resource"),
             ResourceField::Id => string(out, &GlobalId::Resource(r.id).encode()),
-            ResourceField::Kind => match ResourceKind::parse(&r.kind) {
-                Some(k) => string(out, k.as_str()),
-                None => return false,
-            },
+            ResourceField::Kind => string(out, &r.kind.to_value()),
             ResourceField::Title => string(out, &r.title),
             ResourceField::Url => string(out, &r.url),
             ResourceField::Position => int(out, i64::from(r.position)),

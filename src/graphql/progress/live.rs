@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use super::*;
 use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
 use crate::graphql::catalog::topic::Topic;
+use crate::graphql::enums::{ProgressChangeKind, ProgressStatus};
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::GlobalId;
 use crate::progress::bus::{NoteNotice, Notice};
-use crate::progress::{ProgressChangeKind, ProgressStatus, StatusChange};
+use crate::progress::StatusChange;
 
 /// A change to your progress, pushed by `myProgressChanged`.
 pub struct ProgressChange(pub(super) Arc<Notice>);
@@ -18,7 +19,7 @@ pub struct ProgressChange(pub(super) Arc<Notice>);
 #[Object]
 impl ProgressChange {
     async fn kind(&self) -> ProgressChangeKind {
-        self.0.kind
+        self.0.kind.into()
     }
     /// The roadmap concerned (null for `RESYNC`).
     async fn roadmap_id(&self) -> Option<ID> {
@@ -80,10 +81,10 @@ impl TopicStatusChange {
         topic_in(ctx, self.roadmap_id, &self.change.topic_id).await
     }
     async fn from(&self) -> ProgressStatus {
-        self.change.from
+        self.change.from.into()
     }
     async fn to(&self) -> ProgressStatus {
-        self.change.to
+        self.change.to.into()
     }
 }
 

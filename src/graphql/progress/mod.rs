@@ -71,7 +71,7 @@ pub async fn topic_status(
     ctx: &Context<'_>,
     roadmap_id: i32,
     topic_id: &str,
-) -> ApiResult<Option<ProgressStatus>> {
+) -> ApiResult<Option<crate::graphql::enums::ProgressStatus>> {
     let Some(user) = viewer(ctx).user_id() else {
         return Ok(None);
     };
@@ -79,7 +79,8 @@ pub async fn topic_status(
     Ok(Some(
         map.get(topic_id)
             .copied()
-            .unwrap_or(ProgressStatus::Pending),
+            .unwrap_or(ProgressStatus::Pending)
+            .into(),
     ))
 }
 

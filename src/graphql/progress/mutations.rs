@@ -9,10 +9,10 @@ use super::*;
 use crate::graphql::catalog::roadmap::Roadmap;
 use crate::graphql::catalog::topic::{tree_of, TreeTopics};
 use crate::graphql::context::{catalog_access, learner, loaders};
+use crate::graphql::enums::ProgressStatus;
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
-use crate::progress::ProgressStatus;
 
 // ---------------------------------------------------------------------------------------------
 // Queries
@@ -51,7 +51,7 @@ impl ProgressMutation {
         let learner = learner(ctx)?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
         let write = progress(ctx)
-            .set_status(&learner, &catalog_access(ctx), &key, status)
+            .set_status(&learner, &catalog_access(ctx), &key, status.into())
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
         clear_cache(loaders(ctx));
@@ -80,7 +80,8 @@ impl ProgressMutation {
         let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
         // Decoded as the domain reads them, so a bad id fails in its place among the checks.
         let decoded = changes.iter().enumerate().map(|(i, c)| {
-            GlobalId::topic(&c.topic_id, &format!("changes[{i}].topicId")).map(|k| (k, c.status))
+            GlobalId::topic(&c.topic_id, &format!("changes[{i}].topicId"))
+                .map(|k| (k, c.status.into()))
         });
         let write = progress(ctx)
             .set_statuses(&learner, &catalog_access(ctx), rid, decoded)

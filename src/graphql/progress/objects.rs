@@ -6,10 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::*;
 use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
 use crate::graphql::catalog::topic::Topic;
+use crate::graphql::enums::ProgressStatus;
 use crate::graphql::error::ApiResult;
 use crate::progress::reads::ActivityRow;
 use crate::progress::Counts;
-use crate::progress::ProgressStatus;
 
 // ---------------------------------------------------------------------------------------------
 // Output types
@@ -84,10 +84,10 @@ impl ActivityEntry {
         self.0.created_at
     }
     async fn from(&self) -> ProgressStatus {
-        self.0.from()
+        self.0.from().into()
     }
     async fn to(&self) -> ProgressStatus {
-        self.0.to()
+        self.0.to().into()
     }
     /// The topic's stable key.
     async fn topic_key(&self) -> &str {

@@ -6,9 +6,9 @@ use super::objects::RoadmapProgress;
 use super::*;
 use crate::graphql::catalog::roadmap::Roadmap;
 use crate::graphql::catalog::topic::Topic;
+use crate::graphql::enums::ProgressStatus;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::GlobalId;
-use crate::progress::ProgressStatus;
 
 pub struct SetTopicStatusPayload {
     pub(super) roadmap_id: i32,

@@ -142,7 +142,7 @@ pub async fn record_progress(app: &TestApp, user_id: i32, roadmap_id: i32, keys:
             user_id: Set(user_id),
             topic_id: Set(k.clone()),
             roadmap_id: Set(roadmap_id),
-            status: Set("DONE".into()),
+            status: Set(entity::enums::ProgressStatus::Done),
             updated_at: Set(now),
             archived_at: Set(None),
         })
