@@ -5,7 +5,6 @@
 //! (`config`, `error`, `db`, `auth`).
 pub mod accounts;
 pub mod auth;
-pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -3,6 +3,7 @@
 //! versions, and the two document formats (JSON and a markdown folder) used to seed, import and
 //! export. Plain Rust over SeaORM: no GraphQL or HTTP types.
 pub mod batch;
+pub mod cache;
 pub mod document;
 pub mod export;
 pub mod import;

@@ -1,4 +1,5 @@
 //! Database connection: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
+pub mod content_version;
 pub mod sql;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

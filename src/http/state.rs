@@ -11,7 +11,7 @@ use super::metrics::Metrics;
 use super::rate_limit::RateLimiter;
 use super::response_cache::ResponseCache;
 use crate::accounts::Auth;
-use crate::cache::Caches;
+use crate::catalog::cache::Caches;
 use crate::config::Config;
 use crate::db::{self, DbStats};
 use crate::graphql::limits::Limits;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::cache::CacheScope;
 use crate::catalog::batch::ResourceMap;
+use crate::catalog::cache::CacheScope;
 use crate::catalog::RoadmapTree;
 use crate::graphql::error::ApiResult;
 use progress::ProgressLoaders;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 
-use crate::cache::CacheScope;
 use crate::catalog::batch::{self, ResourceMap};
+use crate::catalog::cache::CacheScope;
 use crate::catalog::RoadmapTree;
 use crate::graphql::error::ApiError;
 

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 
 use super::respond::{graphql_request_error, request_error, Answer};
 use super::Ctx;
-use crate::cache::CacheScope;
+use crate::catalog::cache::CacheScope;
 use crate::error::code;
 use crate::graphql::cache_hints::CacheHints;
 use crate::graphql::catalog::topic_list::RawJson;
