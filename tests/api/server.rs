@@ -110,6 +110,38 @@ fn help_for_every_subcommand() {
         assert!(out.status.success(), "{sub} --help failed");
         assert!(!out.stdout.is_empty());
     }
+    // Benchmark tooling lives in the roadmap-bench crate, not in the server.
+    let out = bin_command().arg("--help").output().expect("run --help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("create-admin"), "{help}");
+    let commands: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.split_whitespace().next())
+        .collect();
+    assert!(
+        !commands.contains(&"generate"),
+        "a benchmark command is listed:\n{help}"
+    );
+    let out = bin_command()
+        .arg("generate")
+        .output()
+        .expect("run generate");
+    assert!(!out.status.success(), "`generate` is not a server command");
+}
+
+#[tokio::test]
+async fn no_benchmark_route() {
+    let app = spawn_app().await;
+    for method in [reqwest::Method::GET, reqwest::Method::PUT] {
+        let r = app
+            .client
+            .request(method.clone(), app.url("/__bench/static"))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{method} /__bench/static answered");
+    }
 }
 
 #[tokio::test]
