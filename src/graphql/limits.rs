@@ -2,7 +2,8 @@
 //! size and tokens before parsing (so the parser never sees a hostile document), then depth,
 //! aliases, root fields, directives and the size once fragments are expanded on the parsed
 //! document. Complexity and the parser's recursion depth are async-graphql's own checks, set on the
-//! schema builder from the same configuration.
+//! schema builder from the same configuration. Hand-written: async-graphql has no limit on tokens,
+//! aliases, root fields or fragment expansion before execution, and no crate adds them.
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};

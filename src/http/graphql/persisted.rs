@@ -2,6 +2,8 @@
 //! the SHA-256 of a document instead of the document, so public reads fit in a GET URL that CDNs
 //! and browsers can cache. Documents live in a bounded in-memory LRU (moka) keyed by their hash.
 //! The pipeline step: [`resolve`] turns `query` + `extensions` into the document to run.
+//! Not async-graphql's APQ extension: it answers a miss without `extensions.code` and runs after
+//! our limits would have to, while this step resolves the document before any limit is checked.
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
