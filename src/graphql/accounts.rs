@@ -21,7 +21,7 @@ fn auth<'a>(ctx: &Context<'a>) -> &'a Arc<Auth> {
     ctx.data_unchecked::<Arc<Auth>>()
 }
 
-/// A person with an account. Private fields are visible only to the user and to admins.
+/// A person with an account.
 #[derive(Clone)]
 pub struct User(pub Arc<users::Model>);
 
@@ -37,14 +37,19 @@ impl User {
     }
 }
 
+/// A person with an account. Private fields (`email`, `timeZone`) are visible only to the user
+/// and to admins; progress (`progress`, `activity`, `streak`) only to the user.
 #[Object]
 impl User {
+    /// Opaque global id (`setUserRole` takes it).
     pub async fn id(&self) -> ID {
         GlobalId::User(self.0.id).encode()
     }
+    /// Unique handle: 3-32 letters, digits, `-` or `_` (unique regardless of case).
     async fn username(&self) -> &str {
         &self.0.username
     }
+    /// Name to show, 1-100 characters.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
@@ -52,6 +57,7 @@ impl User {
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         self.is_self_or_admin(ctx).then_some(self.0.email.as_str())
     }
+    /// What the user may do (`USER` or `ADMIN`).
     async fn role(&self) -> crate::graphql::enums::Role {
         service::role_of(&self.0).into()
     }
@@ -60,6 +66,7 @@ impl User {
         self.is_self_or_admin(ctx)
             .then_some(self.0.time_zone.as_str())
     }
+    /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -70,9 +77,9 @@ impl User {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page starts after it.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page ends before it.")] before: Option<String>,
     ) -> ApiResult<Option<Conn<RoadmapProgress>>> {
         if !self.is_self(ctx) {
             return Ok(None);
@@ -87,9 +94,9 @@ impl User {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page starts after it.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page ends before it.")] before: Option<String>,
     ) -> ApiResult<Option<Conn<ActivityEntry>>> {
         if !self.is_self(ctx) {
             return Ok(None);
@@ -111,10 +118,15 @@ impl User {
 /// refresh token (once) for a new pair with `refreshSession` before the access token expires.
 #[derive(SimpleObject)]
 pub struct AuthPayload {
+    /// Short-lived token to send as `Authorization: Bearer <token>` on every request.
     pub access_token: String,
+    /// When the access token stops working.
     pub access_token_expires_at: DateTime<Utc>,
+    /// Single-use token for `refreshSession` (and `signOut`); keep it secret.
     pub refresh_token: String,
+    /// When the refresh token stops working; sign in again after that.
     pub refresh_token_expires_at: DateTime<Utc>,
+    /// The signed-in user.
     pub user: User,
 }
 
@@ -130,31 +142,45 @@ impl From<service::Session> for AuthPayload {
     }
 }
 
+/// A new account.
 #[derive(InputObject)]
 pub struct SignUpInput {
+    /// A valid email address; unique (else `CONFLICT` with field `email`).
     pub email: String,
-    /// 3-32 letters, digits, `-` or `_`; unique regardless of case.
+    /// 3-32 letters, digits, `-` or `_`; unique regardless of case (else `CONFLICT` with field
+    /// `username`).
     pub username: String,
     /// 8-128 characters, not one of the most common passwords.
     pub password: String,
+    /// 1-100 characters; by default the username.
     pub display_name: Option<String>,
 }
 
+/// Credentials for `signIn`.
 #[derive(InputObject)]
 pub struct SignInInput {
+    /// The account's email address.
     pub email: String,
+    /// The account's password.
     pub password: String,
 }
 
+/// The current password and the new one.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The password in use now (`BAD_USER_INPUT` with field `currentPassword` when wrong).
     pub current_password: String,
+    /// 8-128 characters, not one of the most common passwords.
     pub new_password: String,
 }
 
+/// Profile changes; fields left out (or null) stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
+    /// 1-100 characters.
     pub display_name: Option<String>,
+    /// 3-32 letters, digits, `-` or `_`; unique regardless of case (else `CONFLICT` with field
+    /// `username`).
     pub username: Option<String>,
     /// IANA time zone name, e.g. `Europe/Paris`.
     pub time_zone: Option<String>,
@@ -179,8 +205,14 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account and signs it in.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> ApiResult<AuthPayload> {
+    /// Creates an account (role `USER`) and signs it in. Anyone may call. Fails with
+    /// `BAD_USER_INPUT` (field named) on an invalid value, `CONFLICT` with field `email` or
+    /// `username` when taken.
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account.")] input: SignUpInput,
+    ) -> ApiResult<AuthPayload> {
         let new = service::NewUser {
             email: input.email,
             username: input.username,
@@ -190,8 +222,14 @@ impl AccountMutation {
         Ok(service::sign_up(db(ctx), auth(ctx), new).await?.into())
     }
 
-    /// Signs in with email and password. Repeated failures are rate-limited per account and address.
-    async fn sign_in(&self, ctx: &Context<'_>, input: SignInInput) -> ApiResult<AuthPayload> {
+    /// Signs in with email and password; anyone may call. Wrong credentials fail with
+    /// `UNAUTHENTICATED`. Repeated failures are rate-limited per account and address
+    /// (`RATE_LIMITED`, with `extensions.retryAfterSeconds`).
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Email and password.")] input: SignInInput,
+    ) -> ApiResult<AuthPayload> {
         let client = ctx
             .data_opt::<ClientIp>()
             .map(|c| c.0.clone())
@@ -201,27 +239,33 @@ impl AccountMutation {
         Ok(session.into())
     }
 
-    /// Exchanges a refresh token for a new pair. Each refresh token works once; reusing one
-    /// revokes the whole session.
+    /// Exchanges a refresh token for a new pair; anyone holding one may call. Each refresh token
+    /// works once; reusing one revokes the whole session. An invalid, expired or reused token
+    /// fails with `UNAUTHENTICATED`.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        #[graphql(desc = "The `refreshToken` of the latest `AuthPayload`.")] refresh_token: String,
     ) -> ApiResult<AuthPayload> {
         Ok(service::refresh(db(ctx), auth(ctx), &refresh_token)
             .await?
             .into())
     }
 
-    /// Ends the session the refresh token belongs to.
+    /// Ends the session the refresh token belongs to; returns true. Signed in only. A token that
+    /// is not one of your sessions fails with `BAD_USER_INPUT` (field `refreshToken`).
     #[graphql(guard = "SignedIn")]
-    async fn sign_out(&self, ctx: &Context<'_>, refresh_token: String) -> ApiResult<bool> {
+    async fn sign_out(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The refresh token of the session to end.")] refresh_token: String,
+    ) -> ApiResult<bool> {
         let id = viewer(ctx).user_id().unwrap_or_default();
         service::sign_out(db(ctx), id, &refresh_token).await?;
         Ok(true)
     }
 
-    /// Ends every session of the signed-in user, on every device.
+    /// Ends every session of the signed-in user, on every device; returns true. Signed in only.
     #[graphql(guard = "SignedIn")]
     async fn sign_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let id = viewer(ctx).user_id().unwrap_or_default();
@@ -230,11 +274,13 @@ impl AccountMutation {
     }
 
     /// Changes the password, ends every other session and returns a new one for this device.
+    /// Signed in only. A wrong current password or a weak new one fails with `BAD_USER_INPUT`
+    /// (field named).
     #[graphql(guard = "SignedIn")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangePasswordInput,
+        #[graphql(desc = "The current and the new password.")] input: ChangePasswordInput,
     ) -> ApiResult<AuthPayload> {
         let id = viewer(ctx).user_id().unwrap_or_default();
         let session = service::change_password(
@@ -248,12 +294,13 @@ impl AccountMutation {
         Ok(session.into())
     }
 
-    /// Updates the signed-in user's profile; only the fields given change.
+    /// Updates the signed-in user's profile; only the fields given change. Signed in only.
+    /// Invalid values fail with `BAD_USER_INPUT`, a taken username with `CONFLICT` (field named).
     #[graphql(guard = "SignedIn")]
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateProfileInput,
+        #[graphql(desc = "The fields to change.")] input: UpdateProfileInput,
     ) -> ApiResult<User> {
         let id = viewer(ctx).user_id().unwrap_or_default();
         let changes = service::ProfileChanges {
@@ -266,13 +313,14 @@ impl AccountMutation {
         )))
     }
 
-    /// Grants or removes the admin role. The last admin cannot be demoted.
+    /// Grants or removes the admin role. Admins only. An unknown user fails with `NOT_FOUND`;
+    /// demoting the last admin fails with `CONFLICT` (field `role`).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        role: crate::graphql::enums::Role,
+        #[graphql(desc = "Global id of the user (`User.id`).")] user_id: ID,
+        #[graphql(desc = "The role the user gets.")] role: crate::graphql::enums::Role,
     ) -> ApiResult<User> {
         let target = GlobalId::user(&user_id, "userId")?;
         Ok(User(Arc::new(

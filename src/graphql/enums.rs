@@ -7,7 +7,9 @@ use async_graphql::Enum;
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::Role")]
 pub enum Role {
+    /// A learner: reads published roadmaps and keeps their own progress.
     User,
+    /// Also sees drafts and revisions, edits roadmaps, topics and resources, and sets roles.
     Admin,
 }
 
@@ -27,7 +29,9 @@ pub enum RoadmapKind {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::RoadmapStatus")]
 pub enum RoadmapStatus {
+    /// Visible to admins only.
     Draft,
+    /// Visible to everyone.
     Published,
 }
 
@@ -35,12 +39,19 @@ pub enum RoadmapStatus {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::ChangeFrequency")]
 pub enum ChangeFrequency {
+    /// Changes on every visit.
     Always,
+    /// About once an hour.
     Hourly,
+    /// About once a day.
     Daily,
+    /// About once a week.
     Weekly,
+    /// About once a month.
     Monthly,
+    /// About once a year.
     Yearly,
+    /// Archived: never changes.
     Never,
 }
 
@@ -48,7 +59,9 @@ pub enum ChangeFrequency {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TopicKind")]
 pub enum TopicKind {
+    /// A main topic, usually at the root of the tree.
     Topic,
+    /// A subtopic, usually below a topic.
     Subtopic,
 }
 
@@ -68,14 +81,23 @@ pub enum LegendMark {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::ResourceKind")]
 pub enum ResourceKind {
+    /// An article or blog post.
     Article,
+    /// A video.
     Video,
+    /// Official documentation or website.
     Official,
+    /// An open-source project or repository.
     Opensource,
+    /// A course.
     Course,
+    /// A podcast.
     Podcast,
+    /// A book.
     Book,
+    /// A feed of news or posts.
     Feed,
+    /// Another roadmap.
     Roadmap,
 }
 
@@ -83,9 +105,13 @@ pub enum ResourceKind {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::ProgressStatus")]
 pub enum ProgressStatus {
+    /// Not started (no status); setting it clears the status.
     Pending,
+    /// Being learned now.
     Learning,
+    /// Learned.
     Done,
+    /// Deliberately left out; counts as dealt with in `percentComplete`.
     Skipped,
 }
 

@@ -31,6 +31,8 @@ use catalog::topic::TopicQuery;
 use catalog::topic_admin::TopicMutation;
 use progress::{ProgressMutation, ProgressQuery, ProgressSubscription};
 
+/// Reads: the catalogue (anyone; drafts for admins), your account and progress (signed in), and
+/// exports (admins).
 #[derive(MergedObject, Default)]
 pub struct Query(
     RoadmapQuery,
@@ -40,6 +42,9 @@ pub struct Query(
     ProgressQuery,
 );
 
+/// Writes: accounts and sessions, your progress (signed in), and the catalogue (admins only).
+/// Errors carry `extensions.code` (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`,
+/// `CONFLICT`, `RATE_LIMITED`) and, for the input at fault, `extensions.field`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
@@ -48,7 +53,9 @@ pub struct Mutation(
     ProgressMutation,
 );
 
+/// Live notifications over WebSocket (`graphql-transport-ws` on `/graphql`); signed in only.
 #[derive(MergedSubscription, Default)]
+
 pub struct Subscription(ProgressSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

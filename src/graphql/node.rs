@@ -6,6 +6,7 @@ use super::catalog::topic::{self as topics, Resource, Topic};
 use super::error::ApiResult;
 use super::ids::GlobalId;
 
+/// An object that can be fetched again by its global id with `node(id:)`.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
 pub enum Node {
@@ -20,7 +21,11 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global id; null when it does not exist or is not visible.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id (`Roadmap.id`, `Topic.id` or `Resource.id`).")] id: ID,
+    ) -> ApiResult<Option<Node>> {
         Ok(match GlobalId::decode(&id, "id")? {
             GlobalId::Roadmap(id) => roadmaps::visible_by_id(ctx, id).await?.map(Node::Roadmap),
             GlobalId::Topic(id) => topics::visible_topic(ctx, &id).await?.map(Node::Topic),

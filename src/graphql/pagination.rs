@@ -1,6 +1,13 @@
 //! Relay connections over an ordered list, with opaque offset cursors and `first`/`last` in 1..=100.
-use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{OutputType, SimpleObject};
+//!
+//! The connection and edge types are ours rather than async-graphql's `Connection`/`Edge`, whose
+//! connection type carries no description; they keep its SDL shape (`<Node>Connection` with
+//! `pageInfo`, `edges`, `nodes`, `totalCount`; `<Node>Edge` with `node`, `cursor`). `PageInfo` is
+//! async-graphql's, which is described.
+use std::borrow::Cow;
+
+use async_graphql::connection::{CursorType, PageInfo};
+use async_graphql::{Object, OutputType, TypeName};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -9,14 +16,79 @@ use crate::error::AppError;
 pub const MAX_PAGE: i32 = 100;
 pub const DEFAULT_PAGE: i32 = 20;
 
-/// Extra fields every connection of ours carries.
-#[derive(SimpleObject, Debug, Clone, Copy)]
-pub struct ConnectionFields {
-    /// Number of items in the whole list, across all pages.
-    pub total_count: u64,
+/// A page of `T`s with its cursors (see the `Object` impl for what clients are told).
+pub struct Conn<T: OutputType> {
+    edges: Vec<ConnEdge<T>>,
+    total_count: u64,
+    has_previous_page: bool,
+    has_next_page: bool,
 }
 
-pub type Conn<T> = Connection<OffsetCursor, T, ConnectionFields>;
+/// One page of a list, in the list's order. Ask for pages with `first` (1 to 100, default 20)
+/// and `after` going forwards, or `last` (1 to 100) and `before` going backwards; `pageInfo` says
+/// whether there are more and gives the cursors to continue from. An out-of-range page size or a
+/// malformed cursor fails with `BAD_USER_INPUT` naming the argument.
+#[Object(name_type)]
+impl<T: OutputType> Conn<T> {
+    /// Whether there are items before and after this page, and the cursors of its first and last
+    /// items.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|e| e.cursor.encode_cursor()),
+            end_cursor: self.edges.last().map(|e| e.cursor.encode_cursor()),
+        }
+    }
+
+    /// The items of this page with their cursors, in order; empty past the end of the list.
+    async fn edges(&self) -> &[ConnEdge<T>] {
+        &self.edges
+    }
+
+    /// The items of this page without their cursors, in order (the `node` of each edge).
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// Number of items in the whole list, across all pages.
+    async fn total_count(&self) -> u64 {
+        self.total_count
+    }
+}
+
+impl<T: OutputType> TypeName for Conn<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+/// One `T` of a page and its cursor.
+pub struct ConnEdge<T: OutputType> {
+    cursor: OffsetCursor,
+    node: T,
+}
+
+/// One item of a connection's page and its cursor.
+#[Object(name_type)]
+impl<T: OutputType> ConnEdge<T> {
+    /// The item.
+    async fn node(&self) -> &T {
+        &self.node
+    }
+
+    /// Opaque cursor of this item: pass it as `after` for the items that follow it, or as
+    /// `before` for the items that precede it.
+    async fn cursor(&self) -> String {
+        self.cursor.encode_cursor()
+    }
+}
+
+impl<T: OutputType> TypeName for ConnEdge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::type_name()).into()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OffsetCursor(pub u64);
@@ -116,18 +188,19 @@ impl PageArgs {
     pub fn connection<T: OutputType>(&self, total: u64, items: Vec<T>) -> Conn<T> {
         let (offset, _) = self.window(total);
         let end = offset + items.len() as u64;
-        let mut conn = Connection::with_additional_fields(
-            offset > 0,
-            end < total,
-            ConnectionFields { total_count: total },
-        );
-        conn.edges.extend(
-            items
+        Conn {
+            edges: items
                 .into_iter()
                 .enumerate()
-                .map(|(i, item)| Edge::new(OffsetCursor(offset + i as u64), item)),
-        );
-        conn
+                .map(|(i, node)| ConnEdge {
+                    cursor: OffsetCursor(offset + i as u64),
+                    node,
+                })
+                .collect(),
+            total_count: total,
+            has_previous_page: offset > 0,
+            has_next_page: end < total,
+        }
     }
 }
 

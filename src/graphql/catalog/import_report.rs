@@ -14,9 +14,11 @@ pub struct ImportReportObject(pub ImportReport);
 /// What an import did.
 #[Object(name = "ImportReport")]
 impl ImportReportObject {
+    /// Slug of the imported roadmap.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The mode the import ran in.
     async fn mode(&self) -> ImportMode {
         self.0.mode.into()
     }
@@ -44,9 +46,11 @@ impl ImportReportObject {
     async fn topics_reordered(&self) -> u64 {
         self.0.topics_reordered
     }
+    /// Resources created.
     async fn resources_added(&self) -> u64 {
         self.0.resources_added
     }
+    /// Resources deleted.
     async fn resources_removed(&self) -> u64 {
         self.0.resources_removed
     }
@@ -54,9 +58,11 @@ impl ImportReportObject {
     async fn added_topic_ids(&self) -> &[String] {
         &self.0.added_topic_ids
     }
+    /// Keys of the changed topics, in document order.
     async fn changed_topic_ids(&self) -> &[String] {
         &self.0.changed_topic_ids
     }
+    /// Keys of the removed topics.
     async fn removed_topic_ids(&self) -> &[String] {
         &self.0.removed_topic_ids
     }
@@ -64,7 +70,8 @@ impl ImportReportObject {
     async fn unresolved_related(&self) -> &[String] {
         &self.0.unresolved_related
     }
-    /// The imported roadmap as it is now.
+    /// The imported roadmap as it is now; null if you cannot see it.
+
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
         let model = by_slug(db(ctx), &self.0.slug).await?;
         let access = catalog_access(ctx);

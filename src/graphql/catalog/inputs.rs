@@ -8,9 +8,12 @@ use crate::catalog::document::{
 use crate::catalog::markdown::RoadmapFile;
 use crate::graphql::enums::{ChangeFrequency, ResourceKind};
 
+/// Size of a roadmap's drawing, in pixels; both must be positive.
 #[derive(InputObject)]
 pub struct DimensionsInput {
+    /// Width in pixels, positive.
     pub width: f64,
+    /// Height in pixels, positive.
     pub height: f64,
 }
 
@@ -23,9 +26,12 @@ impl From<DimensionsInput> for DimensionsDoc {
     }
 }
 
+/// The question a roadmap page opens with.
 #[derive(InputObject)]
 pub struct QuestionInput {
+    /// The question: one line, 1-300 characters.
     pub title: String,
+    /// The answer, markdown.
     pub description: String,
 }
 
@@ -38,10 +44,14 @@ impl From<QuestionInput> for QuestionDoc {
     }
 }
 
+/// What search engines are told about a roadmap page.
 #[derive(InputObject)]
 pub struct SeoInput {
+    /// Page title; null or omitted to use the roadmap's title.
     pub title: Option<String>,
+    /// Meta description; null or omitted for none.
     pub description: Option<String>,
+    /// Meta keywords, in order.
     #[graphql(default)]
     pub keywords: Vec<String>,
 }
@@ -56,9 +66,12 @@ impl From<SeoInput> for SeoDoc {
     }
 }
 
+/// How a roadmap page appears in the sitemap.
 #[derive(InputObject)]
 pub struct SitemapInput {
+    /// Sitemap priority, 0.0 to 1.0.
     pub priority: f64,
+    /// How often the page changes.
     pub change_frequency: ChangeFrequency,
 }
 
@@ -71,12 +84,18 @@ impl From<SitemapInput> for SitemapDoc {
     }
 }
 
+/// A sponsor to show on a roadmap page.
 #[derive(InputObject)]
 pub struct SponsorInput {
+    /// Where the sponsor's link points: an http(s) URL.
     pub url: String,
+    /// The sponsor's name or headline: one line, 1-300 characters.
     pub title: String,
+    /// URL of the sponsor's image (http(s) or a site path); null or omitted for none.
     pub image_url: Option<String>,
+    /// A short text about the sponsor; null or omitted for none.
     pub description: Option<String>,
+    /// When the sponsorship ends (it is hidden from then on); null or omitted for never.
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -92,10 +111,14 @@ impl From<SponsorInput> for SponsorDoc {
     }
 }
 
+/// A learning resource to add to a topic.
 #[derive(InputObject)]
 pub struct ResourceInput {
+    /// What kind of resource the link is.
     pub kind: ResourceKind,
+    /// The link text.
     pub title: String,
+    /// An absolute http(s) URL.
     pub url: String,
 }
 
@@ -113,7 +136,9 @@ impl From<ResourceInput> for ResourceDoc {
 #[derive(SimpleObject, InputObject)]
 #[graphql(name = "RoadmapFile", input_name = "RoadmapFileInput")]
 pub struct RoadmapFileObject {
+    /// Path relative to the folder, `/`-separated, e.g. `content/intro@abc.md`.
     pub path: String,
+    /// The file's text (UTF-8).
     pub content: String,
 }
 

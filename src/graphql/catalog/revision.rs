@@ -11,6 +11,7 @@ use crate::graphql::ids::GlobalId;
 /// One change to a roadmap, a topic or a resource.
 pub struct Revision(pub roadmap_revisions::Model);
 
+/// One admin change to a roadmap, a topic or a resource (admins only, via `Roadmap.revisions`).
 #[Object(name = "RoadmapRevision")]
 impl Revision {
     /// Opaque id.
@@ -42,6 +43,7 @@ impl Revision {
     async fn diff(&self) -> async_graphql::Json<Value> {
         async_graphql::Json(self.0.diff.clone())
     }
+    /// When the change was committed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -32,52 +32,76 @@ pub async fn visible_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadm
     Ok(model.filter(|m| access.can_read(m)).map(Roadmap))
 }
 
+/// Size of the roadmap's drawing, in pixels.
 #[derive(SimpleObject)]
 pub struct Dimensions {
+    /// Width in pixels.
     pub width: f64,
+    /// Height in pixels.
     pub height: f64,
 }
 
 /// The question a roadmap page opens with ("What is backend development?").
 #[derive(SimpleObject)]
 pub struct IntroQuestion {
+    /// The question, plain text.
     pub title: String,
     /// Markdown.
     pub description: String,
 }
 
+/// What search engines are told about the roadmap page.
 #[derive(SimpleObject)]
 pub struct Seo {
+    /// The page title; null to use the roadmap's title.
     pub title: Option<String>,
+    /// The meta description; null when none is set.
     pub description: Option<String>,
+    /// Meta keywords, in order (empty when none).
     pub keywords: Vec<String>,
 }
 
 /// Fields for schema.org structured data on the roadmap page.
 #[derive(SimpleObject)]
 pub struct StructuredData {
+    /// schema.org `headline`; null when not set.
     pub headline: Option<String>,
+    /// schema.org `description`; null when not set.
     pub description: Option<String>,
+    /// schema.org `image` URL; null when not set.
     pub image_url: Option<String>,
+    /// schema.org `datePublished`; null when not set.
     pub date_published: Option<NaiveDate>,
+    /// schema.org `dateModified`, kept by the server; null when never set.
     pub date_modified: Option<DateTime<Utc>>,
 }
 
+/// How the roadmap page appears in the sitemap.
 #[derive(SimpleObject)]
 pub struct Sitemap {
+    /// Sitemap priority, 0.0 to 1.0; null when not set.
     pub priority: Option<f64>,
+    /// How often the page changes; null when not set.
     pub change_frequency: Option<ChangeFrequency>,
 }
 
+/// A sponsor shown on the roadmap page.
 #[derive(SimpleObject)]
 pub struct Sponsor {
+    /// Where the sponsor's link points.
     pub url: String,
+    /// The sponsor's name or headline.
     pub title: String,
+    /// URL of the sponsor's image; null when none.
     pub image_url: Option<String>,
+    /// A short text about the sponsor; null when none.
     pub description: Option<String>,
+    /// When the sponsorship ends; null when it does not.
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A learning roadmap: metadata plus an ordered tree of topics. Drafts are visible to admins
+/// only.
 #[Object]
 impl Roadmap {
     /// Opaque global id.
@@ -88,6 +112,7 @@ impl Roadmap {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// Full title, e.g. "Backend Developer".
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -95,9 +120,11 @@ impl Roadmap {
     async fn brief_title(&self) -> &str {
         &self.0.brief_title
     }
+    /// Long description, markdown.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// One-sentence description for cards, plain text.
     async fn brief_description(&self) -> &str {
         &self.0.brief_description
     }
@@ -105,12 +132,15 @@ impl Roadmap {
     async fn order(&self) -> i32 {
         self.0.sort_order
     }
+    /// What the roadmap is about.
     async fn kind(&self) -> RoadmapKind {
         self.0.kind.into()
     }
+    /// `DRAFT` (admins only) or `PUBLISHED`.
     async fn status(&self) -> RoadmapStatus {
         self.0.status.into()
     }
+    /// Tags, in order (empty when none); `roadmaps(tag:)` filters on them.
     async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
         Ok(loaders(ctx)
             .tags
@@ -118,6 +148,7 @@ impl Roadmap {
             .await?
             .unwrap_or_default())
     }
+    /// Whether the client offers to copy the roadmap as a starting point.
     async fn is_forkable(&self) -> bool {
         self.0.is_forkable
     }
@@ -125,18 +156,21 @@ impl Roadmap {
     async fn has_topics(&self) -> bool {
         self.0.has_topics
     }
+    /// Size of the roadmap's drawing; null when not set.
     async fn dimensions(&self) -> Option<Dimensions> {
         Some(Dimensions {
             width: self.0.width?,
             height: self.0.height?,
         })
     }
+    /// The question the page opens with; null when there is none.
     async fn question(&self) -> Option<IntroQuestion> {
         Some(IntroQuestion {
             title: self.0.question_title.clone()?,
             description: self.0.question_description.clone().unwrap_or_default(),
         })
     }
+    /// Search-engine metadata for the roadmap page.
     async fn seo(&self) -> Seo {
         Seo {
             title: self.0.seo_title.clone(),
@@ -144,6 +178,7 @@ impl Roadmap {
             keywords: json_strings(&self.0.seo_keywords),
         }
     }
+    /// schema.org structured data for the roadmap page.
     async fn structured_data(&self) -> StructuredData {
         StructuredData {
             headline: self.0.schema_headline.clone(),
@@ -153,15 +188,18 @@ impl Roadmap {
             date_modified: self.0.schema_date_modified,
         }
     }
+    /// Sitemap settings for the roadmap page.
     async fn sitemap(&self) -> Sitemap {
         Sitemap {
             priority: self.0.sitemap_priority,
             change_frequency: self.0.sitemap_change_frequency.map(Into::into),
         }
     }
+    /// URL of a PDF of the roadmap; null when there is none.
     async fn pdf_url(&self) -> Option<&str> {
         self.0.pdf_url.as_deref()
     }
+    /// URL of the roadmap's drawing as JSON; null when there is none.
     async fn json_url(&self) -> Option<&str> {
         self.0.json_url.as_deref()
     }
@@ -227,7 +265,8 @@ impl Roadmap {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    /// Every admin change to this roadmap, its topics and resources, newest first. Admins only.
+    /// Every admin change to this roadmap, its topics and resources, newest first. Admins only
+    /// (`FORBIDDEN` otherwise). Page arguments out of range fail with `BAD_USER_INPUT`.
     #[graphql(
         guard = "HasRole(Role::Admin)",
         complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
@@ -236,9 +275,9 @@ impl Roadmap {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page starts after it.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page ends before it.")] before: Option<String>,
         #[graphql(desc = "Only the changes made to this topic itself.")] topic_id: Option<ID>,
     ) -> ApiResult<Conn<Revision>> {
         let page = PageArgs::parse(after, before, first, last)?;
@@ -253,9 +292,11 @@ impl Roadmap {
         let rows = revisions::list(db(ctx), &filter, offset, limit).await?;
         Ok(page.connection(total, rows.into_iter().map(Revision).collect()))
     }
+    /// When the roadmap was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the roadmap's own fields last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -277,7 +318,8 @@ pub struct RoadmapReadQuery;
 
 #[Object]
 impl RoadmapReadQuery {
-    /// The catalogue of roadmaps, ordered by `order`.
+    /// The catalogue of roadmaps, ordered by `order`: published ones, and drafts for admins.
+    /// Anyone may call. Page arguments out of range or a bad cursor fail with `BAD_USER_INPUT`.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn roadmaps(
@@ -286,9 +328,9 @@ impl RoadmapReadQuery {
         #[graphql(desc = "Only roadmaps of this kind.")] kind: Option<RoadmapKind>,
         #[graphql(desc = "Only roadmaps carrying this tag.")] tag: Option<String>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page starts after it.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Cursor of an edge: the page ends before it.")] before: Option<String>,
     ) -> ApiResult<Conn<Roadmap>> {
         let page = PageArgs::parse(after, before, first, last)?;
         let filter = service::ListFilter {
@@ -306,7 +348,11 @@ impl RoadmapReadQuery {
     }
 
     /// One roadmap by slug; null when there is none (or it is a draft and you are not an admin).
-    async fn roadmap(&self, ctx: &Context<'_>, slug: String) -> ApiResult<Option<Roadmap>> {
+    async fn roadmap(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The roadmap's slug, e.g. `backend`.")] slug: String,
+    ) -> ApiResult<Option<Roadmap>> {
         let cache = match &loaders(ctx).cache {
             Some(scope) => scope.version().await.map(|v| (scope, v)),
             None => None,

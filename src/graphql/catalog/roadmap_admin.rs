@@ -31,9 +31,12 @@ pub async fn actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
     Actor::admin(db(ctx), &admin).await
 }
 
+/// What `deleteRoadmap` removed.
 #[derive(SimpleObject)]
 pub struct DeleteRoadmapPayload {
+    /// Global id of the deleted roadmap (remove it from your cache).
     pub deleted_roadmap_id: ID,
+    /// Slug of the deleted roadmap.
     pub slug: String,
     /// Learners' topic statuses archived by `force` (kept, but counted nowhere).
     pub archived_progress: u64,
@@ -44,8 +47,10 @@ pub struct RoadmapExport {
     doc: RoadmapDocument,
 }
 
+/// A roadmap exported as a document, in both import formats (JSON and the markdown folder).
 #[Object]
 impl RoadmapExport {
+    /// Slug of the exported roadmap.
     async fn slug(&self) -> &str {
         &self.doc.roadmap.slug
     }
@@ -100,12 +105,12 @@ pub struct RoadmapAdminQuery;
 #[Object]
 impl RoadmapAdminQuery {
     /// A whole roadmap (metadata, topic tree, resources) in the import format; null when there is
-    /// no roadmap with this slug. Admins only.
+    /// no roadmap with this slug. Admins only (`FORBIDDEN` otherwise).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn export_roadmap(
         &self,
         ctx: &Context<'_>,
-        slug: String,
+        #[graphql(desc = "The roadmap's slug (drafts included).")] slug: String,
     ) -> ApiResult<Option<RoadmapExport>> {
         let Some(model) = service::by_slug(db(ctx), &slug).await? else {
             return Ok(None);
@@ -124,12 +129,13 @@ pub struct RoadmapMutation;
 
 #[Object]
 impl RoadmapMutation {
-    /// Creates a roadmap (a draft unless `status` says otherwise) without topics.
+    /// Creates a roadmap (a draft unless `status` says otherwise) without topics. Admins only.
+    /// Invalid values fail with `BAD_USER_INPUT`, a taken slug with `CONFLICT` (field `slug`).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_roadmap(
         &self,
         ctx: &Context<'_>,
-        input: CreateRoadmapInput,
+        #[graphql(desc = "The new roadmap's fields.")] input: CreateRoadmapInput,
     ) -> ApiResult<Roadmap> {
         let actor = actor(ctx).await?;
         let order = match input.order {
@@ -167,14 +173,16 @@ impl RoadmapMutation {
         ))
     }
 
-    /// Changes only the fields given. With `expectedVersion`, fails with CONFLICT when the roadmap
-    /// has changed since that version was read.
+    /// Changes only the fields given. Admins only. With `expectedVersion`, fails with `CONFLICT`
+    /// (field `expectedVersion`) when the roadmap has changed since that version was read; a taken
+    /// slug fails with `CONFLICT` (field `slug`), a missing roadmap with `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn update_roadmap(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateRoadmapInput,
+        #[graphql(desc = "The roadmap's global id.")] id: ID,
+        #[graphql(desc = "The fields to change.")] input: UpdateRoadmapInput,
+        #[graphql(desc = "The `Roadmap.version` you read; omit to skip the check.")]
         expected_version: Option<i32>,
     ) -> ApiResult<Roadmap> {
         let id = GlobalId::roadmap(&id, "id")?;
@@ -185,13 +193,14 @@ impl RoadmapMutation {
         Ok(roadmap(model))
     }
 
-    /// Soft-deletes a roadmap. Refused while learners have progress on it, unless `force`, which
-    /// archives their progress (kept, counted nowhere).
+    /// Soft-deletes a roadmap. Admins only. Refused with `CONFLICT` (field `force`) while learners
+    /// have progress on it, unless `force`, which archives their progress (kept, counted nowhere).
+    /// A missing roadmap fails with `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn delete_roadmap(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The roadmap's global id.")] id: ID,
         #[graphql(desc = "Delete even though learners have progress on it (default false).")]
         force: Option<bool>,
     ) -> ApiResult<DeleteRoadmapPayload> {
@@ -206,13 +215,18 @@ impl RoadmapMutation {
         })
     }
 
-    /// Replaces the related roadmaps, in order. Every slug must name a roadmap.
+    /// Replaces the related roadmaps, in order. Admins only. Every slug must name another roadmap
+    /// (else `BAD_USER_INPUT` with field `slugs[i]`); a stale `expectedVersion` fails with
+    /// `CONFLICT`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn set_related_roadmaps(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        slugs: Vec<String>,
+        #[graphql(desc = "The roadmap's global id.")] id: ID,
+        #[graphql(desc = "Slugs of the related roadmaps, in order; empty clears them.")] slugs: Vec<
+            String,
+        >,
+        #[graphql(desc = "The `Roadmap.version` you read; omit to skip the check.")]
         expected_version: Option<i32>,
     ) -> ApiResult<Roadmap> {
         let id = GlobalId::roadmap(&id, "id")?;
@@ -224,13 +238,19 @@ impl RoadmapMutation {
 
     /// Imports a roadmap from a JSON `document` (an object, or its text) or from the markdown
     /// folder's `files`. CREATE makes a new roadmap; REPLACE makes the roadmap with the document's
-    /// slug equal to it, keeping topic ids that remain. All or nothing.
+    /// slug equal to it, keeping topic ids that remain. All or nothing. Admins only. Pass exactly
+    /// one of `document` and `files`. A malformed document fails with `BAD_USER_INPUT` naming the
+    /// place; CREATE with a taken slug fails with `CONFLICT`, REPLACE of a missing slug with
+    /// `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn import_roadmap(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A `roadmap-api/roadmap@1` document: a JSON object, or its text.")]
         document: Option<Json<serde_json::Value>>,
+        #[graphql(desc = "The markdown folder (`roadmap.md`, `tree.json`, `content/*.md`).")]
         files: Option<Vec<RoadmapFileObject>>,
+
         #[graphql(desc = "CREATE (the default) or REPLACE.")] mode: Option<ImportMode>,
     ) -> ApiResult<ImportReportObject> {
         let mode = mode.unwrap_or(ImportMode::Create);

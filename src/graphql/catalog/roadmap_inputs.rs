@@ -10,9 +10,13 @@ use crate::graphql::enums::{RoadmapKind, RoadmapStatus};
 /// Structured data an admin sets; the date modified is kept by the server.
 #[derive(InputObject, Default)]
 pub struct StructuredDataInput {
+    /// schema.org `headline`; null or omitted for none.
     pub headline: Option<String>,
+    /// schema.org `description`; null or omitted for none.
     pub description: Option<String>,
+    /// schema.org `image`: an http(s) URL or a site path; null or omitted for none.
     pub image_url: Option<String>,
+    /// schema.org `datePublished`; null or omitted for none.
     pub date_published: Option<NaiveDate>,
 }
 
@@ -28,35 +32,53 @@ impl StructuredDataInput {
     }
 }
 
+/// A new roadmap's fields (`createRoadmap`). Invalid values fail with `BAD_USER_INPUT` naming the
+/// field.
 #[derive(InputObject)]
 pub struct CreateRoadmapInput {
-    /// 1-64 lower-case letters, digits and dashes; unique.
+    /// 1-64 lower-case letters, digits and dashes; unique (else `CONFLICT` with field `slug`).
     pub slug: String,
+    /// Full title: one line, 1-200 characters.
     pub title: String,
+    /// Short title for menus and cards: one line, 1-100 characters.
     pub brief_title: String,
-    /// Markdown.
+    /// Long description: markdown, at most 10,000 characters.
     pub description: String,
+    /// One-sentence description for cards, at most 1,000 characters.
     pub brief_description: String,
     /// Position in the catalogue; by default after the last roadmap.
     pub order: Option<i32>,
+    /// What the roadmap is about.
     pub kind: RoadmapKind,
     /// New roadmaps are drafts (admins only) until published.
     #[graphql(default_with = "RoadmapStatus::Draft")]
     pub status: RoadmapStatus,
+    /// Tags, in order: lower-case letters, digits and dashes each.
     #[graphql(default)]
     pub tags: Vec<String>,
+    /// Whether the client offers to copy the roadmap.
     #[graphql(default)]
     pub is_forkable: bool,
+    /// False for a roadmap listed in the catalogue without a topic tree here.
     #[graphql(default = true)]
     pub has_topics: bool,
+    /// Size of the drawing in pixels (positive numbers); omit for none.
     pub dimensions: Option<DimensionsInput>,
+    /// The question the page opens with; omit for none.
     pub question: Option<QuestionInput>,
+    /// Search-engine metadata; omit for none.
     pub seo: Option<SeoInput>,
+    /// schema.org structured data; omit for none.
     pub structured_data: Option<StructuredDataInput>,
+    /// Sitemap settings; omit for none.
     pub sitemap: Option<SitemapInput>,
+    /// URL of a PDF of the roadmap (http(s) or a site path); omit for none.
     pub pdf_url: Option<String>,
+    /// URL of the drawing as JSON (http(s) or a site path); omit for none.
     pub json_url: Option<String>,
+    /// The sponsor to show; omit for none.
     pub sponsor: Option<SponsorInput>,
+    /// Slugs of related questions (guides) on the client site, in order.
     #[graphql(default)]
     pub related_questions: Vec<String>,
 }
@@ -65,26 +87,46 @@ pub struct CreateRoadmapInput {
 /// `sponsor`, …) are replaced as a whole.
 #[derive(InputObject, Default)]
 pub struct UpdateRoadmapInput {
+    /// New slug: 1-64 lower-case letters, digits and dashes; unique (else `CONFLICT` with field
+    /// `slug`). Cannot be null.
     pub slug: MaybeUndefined<String>,
+    /// New title: one line, 1-200 characters. Cannot be null.
     pub title: MaybeUndefined<String>,
+    /// New short title: one line, 1-100 characters. Cannot be null.
     pub brief_title: MaybeUndefined<String>,
+    /// New description: markdown, at most 10,000 characters. Cannot be null.
     pub description: MaybeUndefined<String>,
+    /// New one-sentence description, at most 1,000 characters. Cannot be null.
     pub brief_description: MaybeUndefined<String>,
+    /// New position in the catalogue. Cannot be null.
     pub order: MaybeUndefined<i32>,
+    /// New kind. Cannot be null.
     pub kind: MaybeUndefined<RoadmapKind>,
     /// `PUBLISHED` publishes a draft; `DRAFT` hides it from everyone but admins.
     pub status: MaybeUndefined<RoadmapStatus>,
+    /// The new tags, replacing all of them. Cannot be null.
     pub tags: MaybeUndefined<Vec<String>>,
+    /// Whether the client offers to copy the roadmap. Cannot be null.
     pub is_forkable: MaybeUndefined<bool>,
+    /// Whether the topic tree is published here. Cannot be null.
     pub has_topics: MaybeUndefined<bool>,
+    /// New drawing size; null clears it.
     pub dimensions: MaybeUndefined<DimensionsInput>,
+    /// New opening question; null clears it.
     pub question: MaybeUndefined<QuestionInput>,
+    /// New search-engine metadata, replacing it as a whole; null clears it.
     pub seo: MaybeUndefined<SeoInput>,
+    /// New structured data, replacing it as a whole (the date modified is kept); null clears it.
     pub structured_data: MaybeUndefined<StructuredDataInput>,
+    /// New sitemap settings; null clears them.
     pub sitemap: MaybeUndefined<SitemapInput>,
+    /// New PDF URL (http(s) or a site path); null clears it.
     pub pdf_url: MaybeUndefined<String>,
+    /// New drawing JSON URL (http(s) or a site path); null clears it.
     pub json_url: MaybeUndefined<String>,
+    /// New sponsor, replacing it as a whole; null clears it.
     pub sponsor: MaybeUndefined<SponsorInput>,
+    /// New related question slugs, replacing all of them; null clears them.
     pub related_questions: MaybeUndefined<Vec<String>>,
 }
 

@@ -83,6 +83,7 @@ pub async fn visible_resource(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Re
         .map(|_| Resource(Arc::new(row))))
 }
 
+/// A node of a roadmap's ordered topic tree; learners set a status and a note on it.
 #[Object]
 impl Topic {
     /// Opaque global id (use it with `topic(id:)`, `node(id:)` and progress mutations).
@@ -93,9 +94,11 @@ impl Topic {
     async fn key(&self) -> &str {
         &self.model().id
     }
+    /// `TOPIC` or `SUBTOPIC`.
     async fn kind(&self) -> TopicKind {
         self.model().kind.into()
     }
+    /// The title, plain text.
     async fn title(&self) -> &str {
         &self.model().title
     }
@@ -115,6 +118,7 @@ impl Topic {
     async fn depth(&self) -> usize {
         self.tree.depth_of(self.idx)
     }
+    /// The topic this one sits under; null for a root topic.
     async fn parent(&self) -> Option<Topic> {
         self.tree.parent_of(self.idx).map(|i| self.at(i))
     }
@@ -145,6 +149,7 @@ impl Topic {
             .map(|rs| rs.iter().cloned().map(Resource).collect())
             .unwrap_or_default())
     }
+    /// The roadmap the topic belongs to. Fails with `NOT_FOUND` if you can no longer see it.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Roadmap> {
         roadmaps::visible_by_id(ctx, self.tree.roadmap_id)
             .await?
@@ -152,12 +157,16 @@ impl Topic {
                 AppError::NotFound("The roadmap of this topic is not available".into()).into()
             })
     }
+    /// Incremented on every edit of the topic (`updateTopic`, `moveTopic`, imports); pass it back
+    /// as `expectedVersion` to detect concurrent edits.
     async fn version(&self) -> i32 {
         self.model().version
     }
+    /// When the topic was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.model().created_at
     }
+    /// When the topic last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model().updated_at
     }
@@ -175,20 +184,26 @@ impl Topic {
 #[derive(Clone)]
 pub struct Resource(pub Arc<resources::Model>);
 
+/// A link to learn a topic from.
 #[Object]
 impl Resource {
+    /// Opaque global id (use it with `updateResource`, `removeResource` and `node(id:)`).
     pub async fn id(&self) -> ID {
         GlobalId::Resource(self.0.id).encode()
     }
+    /// What kind of resource the link is.
     async fn kind(&self) -> ResourceKind {
         self.0.kind.into()
     }
+    /// The link text.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// The absolute URL.
     async fn url(&self) -> &str {
         &self.0.url
     }
+    /// Position among the topic's resources, from 0.
     async fn position(&self) -> i32 {
         self.0.position
     }
@@ -200,7 +215,11 @@ pub struct TopicQuery;
 #[Object]
 impl TopicQuery {
     /// One topic by its global id; null when it does not exist or is not visible.
-    async fn topic(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Topic>> {
+    async fn topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id (`Topic.id`).")] id: ID,
+    ) -> ApiResult<Option<Topic>> {
         let key = GlobalId::topic(&id, "id")?;
         visible_topic(ctx, &key).await
     }

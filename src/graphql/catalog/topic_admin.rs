@@ -19,15 +19,20 @@ use crate::graphql::guards::HasRole;
 use crate::graphql::ids::GlobalId;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 
+/// A new topic's fields (`createTopic`). Invalid values fail with `BAD_USER_INPUT` naming the
+/// field.
 #[derive(InputObject)]
 pub struct CreateTopicInput {
+    /// One line, 1-300 characters.
     pub title: String,
-    /// Markdown.
+    /// Markdown, at most 20,000 characters.
     #[graphql(default)]
     pub description: String,
     /// By default TOPIC at the root and SUBTOPIC below it.
     pub kind: Option<TopicKind>,
+    /// The legend mark to show; omit for none.
     pub legend: Option<LegendMark>,
+    /// Learning resources, in order (at most 100).
     #[graphql(default)]
     pub resources: Vec<ResourceInput>,
 }
@@ -35,16 +40,24 @@ pub struct CreateTopicInput {
 /// Only the fields given change; `legend: null` clears the legend.
 #[derive(InputObject, Default)]
 pub struct UpdateTopicInput {
+    /// New title: one line, 1-300 characters. Cannot be null.
     pub title: MaybeUndefined<String>,
+    /// New description: markdown, at most 20,000 characters. Cannot be null.
     pub description: MaybeUndefined<String>,
+    /// New kind. Cannot be null.
     pub kind: MaybeUndefined<TopicKind>,
+    /// New legend mark; null clears it.
     pub legend: MaybeUndefined<LegendMark>,
 }
 
+/// Only the fields given change; none of them can be null.
 #[derive(InputObject, Default)]
 pub struct UpdateResourceInput {
+    /// New kind.
     pub kind: MaybeUndefined<ResourceKind>,
+    /// New link text.
     pub title: MaybeUndefined<String>,
+    /// New absolute http(s) URL.
     pub url: MaybeUndefined<String>,
 }
 
@@ -59,23 +72,30 @@ fn required<T>(v: MaybeUndefined<T>, field: &str) -> Result<Option<T>, AppError>
     }
 }
 
+/// What `deleteTopic` removed.
 #[derive(SimpleObject)]
 pub struct DeleteTopicPayload {
-    /// The topic and every topic below it.
+    /// Global ids of the topic and every topic below it.
     pub deleted_topic_ids: Vec<ID>,
+    /// The roadmap, with its tree as it is now.
     pub roadmap: Roadmap,
 }
 
+/// The resource added or changed, and its topic.
 #[derive(SimpleObject)]
 pub struct ResourcePayload {
+    /// The resource as it is now.
     pub resource: Resource,
     /// The topic, with its resources in their new order.
     pub topic: Topic,
 }
 
+/// What `removeResource` removed.
 #[derive(SimpleObject)]
 pub struct RemoveResourcePayload {
+    /// Global id of the removed resource (remove it from your cache).
     pub removed_resource_id: ID,
+    /// The topic, with its remaining resources in order.
     pub topic: Topic,
 }
 
@@ -105,14 +125,19 @@ pub struct TopicMutation;
 impl TopicMutation {
     /// Adds a topic under `parentId` (or at the root) at `position` among its siblings (by
     /// default last); later siblings move down one. Its key is a new random 16-character id.
+    /// Admins only. A missing roadmap or parent fails with `NOT_FOUND`; more than 5,000 topics
+    /// in the roadmap, nesting deeper than 8 levels or a position out of range fail with
+    /// `BAD_USER_INPUT` (field named).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn create_topic(
         &self,
         ctx: &Context<'_>,
-        roadmap_id: ID,
+        #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
+        #[graphql(desc = "Global id of the parent topic; null or omitted for the root.")]
         parent_id: Option<ID>,
+        #[graphql(desc = "Index among the siblings, 0 to their count; by default last.")]
         position: Option<i32>,
-        input: CreateTopicInput,
+        #[graphql(desc = "The new topic's fields.")] input: CreateTopicInput,
     ) -> ApiResult<Topic> {
         let roadmap_id = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
         let parent = optional_topic(parent_id, "parentId")?;
@@ -135,14 +160,16 @@ impl TopicMutation {
         load_topic(ctx, roadmap_id, &key).await
     }
 
-    /// Changes only the fields given. With `expectedVersion`, fails with CONFLICT when the topic
-    /// has changed since that version was read.
+    /// Changes only the fields given. Admins only. With `expectedVersion`, fails with `CONFLICT`
+    /// (field `expectedVersion`) when the topic has changed since that version was read; a missing
+    /// topic fails with `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn update_topic(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateTopicInput,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(desc = "The fields to change.")] input: UpdateTopicInput,
+        #[graphql(desc = "The `Topic.version` you read; omit to skip the check.")]
         expected_version: Option<i32>,
     ) -> ApiResult<Topic> {
         let key = GlobalId::topic(&id, "id")?;
@@ -163,14 +190,18 @@ impl TopicMutation {
     }
 
     /// Moves a topic (with its subtree) under `newParentId` (null: the root) at `position` (by
-    /// default last). Refuses cycles and moves to another roadmap; positions stay dense.
+    /// default last). Refuses cycles and moves to another roadmap; positions stay dense. Admins
+    /// only. Refusals fail with `BAD_USER_INPUT` (field named), a stale `expectedVersion` with
+    /// `CONFLICT`, a missing topic with `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn move_topic(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(desc = "Global id of the new parent, in the same roadmap; null for the root.")]
         new_parent_id: Option<ID>,
-        position: Option<i32>,
+        #[graphql(desc = "Index among the new siblings; by default last.")] position: Option<i32>,
+        #[graphql(desc = "The `Topic.version` you read; omit to skip the check.")]
         expected_version: Option<i32>,
     ) -> ApiResult<Topic> {
         let key = GlobalId::topic(&id, "id")?;
@@ -182,9 +213,13 @@ impl TopicMutation {
     }
 
     /// Soft-deletes a topic and its subtree. Learners' progress on them is kept but no longer
-    /// counted.
+    /// counted. Admins only. A missing topic fails with `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
-    async fn delete_topic(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DeleteTopicPayload> {
+    async fn delete_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+    ) -> ApiResult<DeleteTopicPayload> {
         let key = GlobalId::topic(&id, "id")?;
         let actor = actor(ctx).await?;
         let (roadmap_id, gone) = editing::delete_topic(db(ctx), &actor, &key).await?;
@@ -197,13 +232,16 @@ impl TopicMutation {
         })
     }
 
-    /// Adds a resource to a topic at `position` (by default last).
+    /// Adds a resource to a topic at `position` (by default last). Admins only. A missing topic
+    /// fails with `NOT_FOUND`; a topic with 100 resources, an invalid value or a position out of
+    /// range with `BAD_USER_INPUT` (field named).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn add_resource(
         &self,
         ctx: &Context<'_>,
-        topic_id: ID,
-        input: ResourceInput,
+        #[graphql(desc = "The topic's global id.")] topic_id: ID,
+        #[graphql(desc = "The new resource.")] input: ResourceInput,
+        #[graphql(desc = "Index among the topic's resources, 0 to their count; by default last.")]
         position: Option<i32>,
     ) -> ApiResult<ResourcePayload> {
         let key = GlobalId::topic(&topic_id, "topicId")?;
@@ -216,13 +254,14 @@ impl TopicMutation {
         })
     }
 
-    /// Changes only the fields given.
+    /// Changes only the fields given. Admins only. A missing resource fails with `NOT_FOUND`, an
+    /// invalid value with `BAD_USER_INPUT` (field named).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn update_resource(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateResourceInput,
+        #[graphql(desc = "The resource's global id.")] id: ID,
+        #[graphql(desc = "The fields to change.")] input: UpdateResourceInput,
     ) -> ApiResult<ResourcePayload> {
         let rid = GlobalId::resource(&id, "id")?;
         let patch = ResourcePatch {
@@ -240,8 +279,14 @@ impl TopicMutation {
         })
     }
 
+    /// Deletes a resource from its topic. Admins only. A missing
+    /// resource fails with `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
-    async fn remove_resource(&self, ctx: &Context<'_>, id: ID) -> ApiResult<RemoveResourcePayload> {
+    async fn remove_resource(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The resource's global id.")] id: ID,
+    ) -> ApiResult<RemoveResourcePayload> {
         let rid = GlobalId::resource(&id, "id")?;
         let actor = actor(ctx).await?;
         let (roadmap_id, topic_key) =
@@ -252,12 +297,15 @@ impl TopicMutation {
         })
     }
 
-    /// Puts a topic's resources in the order of `resourceIds`, which must list each exactly once.
+    /// Puts a topic's resources in the order of `resourceIds`, which must list each exactly once
+    /// (else `BAD_USER_INPUT` with field `resourceIds`). Admins only. A missing topic fails with
+    /// `NOT_FOUND`.
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn reorder_resources(
         &self,
         ctx: &Context<'_>,
-        topic_id: ID,
+        #[graphql(desc = "The topic's global id.")] topic_id: ID,
+        #[graphql(desc = "Global ids of all the topic's resources, in the new order.")]
         resource_ids: Vec<ID>,
     ) -> ApiResult<Topic> {
         let key = GlobalId::topic(&topic_id, "topicId")?;

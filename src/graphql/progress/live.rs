@@ -16,8 +16,10 @@ use crate::progress::StatusChange;
 /// A change to your progress, pushed by `myProgressChanged`.
 pub struct ProgressChange(pub(super) Arc<Notice>);
 
+/// A change to your progress, pushed by `myProgressChanged`.
 #[Object]
 impl ProgressChange {
+    /// What changed.
     async fn kind(&self) -> ProgressChangeKind {
         self.0.kind.into()
     }
@@ -25,6 +27,7 @@ impl ProgressChange {
     async fn roadmap_id(&self) -> Option<ID> {
         self.0.roadmap_id.map(|id| GlobalId::Roadmap(id).encode())
     }
+    /// The roadmap concerned; null for `RESYNC` or when you can no longer see it.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
         match self.0.roadmap_id {
             Some(id) => roadmaps::visible_by_id(ctx, id).await,
@@ -50,13 +53,14 @@ impl ProgressChange {
             notice: n,
         })
     }
-    /// Your counts on the roadmap after the change.
+    /// Your counts on the roadmap after the change; null for `RESYNC`.
     async fn progress(&self) -> Option<RoadmapProgress> {
         match (self.0.roadmap_id, self.0.counts) {
             (Some(roadmap_id), Some(counts)) => Some(RoadmapProgress { roadmap_id, counts }),
             _ => None,
         }
     }
+    /// When the change was committed.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
@@ -67,8 +71,10 @@ pub struct TopicStatusChange {
     change: StatusChange,
 }
 
+/// One topic's status change inside a `ProgressChange`.
 #[Object]
 impl TopicStatusChange {
+    /// The topic's global id.
     async fn topic_id(&self) -> ID {
         GlobalId::Topic(self.change.topic_id.clone()).encode()
     }
@@ -80,9 +86,11 @@ impl TopicStatusChange {
     async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
         topic_in(ctx, self.roadmap_id, &self.change.topic_id).await
     }
+    /// The status before the change.
     async fn from(&self) -> ProgressStatus {
         self.change.from.into()
     }
+    /// The status after the change.
     async fn to(&self) -> ProgressStatus {
         self.change.to.into()
     }
@@ -93,14 +101,18 @@ pub struct NoteChange {
     notice: NoteNotice,
 }
 
+/// A note change inside a `ProgressChange` of kind `NOTE`.
 #[Object]
 impl NoteChange {
+    /// The topic's global id.
     async fn topic_id(&self) -> ID {
         GlobalId::Topic(self.notice.topic_id.clone()).encode()
     }
+    /// The topic; null when it is no longer part of the tree.
     async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
         topic_in(ctx, self.roadmap_id, &self.notice.topic_id).await
     }
+    /// Your note now; null when it was cleared.
     async fn note(&self) -> Option<&str> {
         self.notice.note.as_deref()
     }

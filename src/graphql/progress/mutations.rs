@@ -23,7 +23,7 @@ pub struct ProgressQuery;
 #[Object]
 impl ProgressQuery {
     /// Your whole progress as a `roadmap-api/progress@1` document (statuses, notes, favourites),
-    /// for `importMyProgress` here or on another server.
+    /// for `importMyProgress` here or on another server. Signed in only.
     #[graphql(guard = "SignedIn")]
     async fn export_my_progress(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
         let learner = learner(ctx)?;
@@ -40,13 +40,14 @@ pub struct ProgressMutation;
 #[Object]
 impl ProgressMutation {
     /// Sets your status on a topic (`PENDING` clears it). Setting the status it already has
-    /// changes nothing and records nothing.
+    /// changes nothing and records nothing. Signed in only. A topic that does not exist or that
+    /// you cannot see fails with `NOT_FOUND`.
     #[graphql(guard = "SignedIn")]
     async fn set_topic_status(
         &self,
         ctx: &Context<'_>,
-        topic_id: ID,
-        status: ProgressStatus,
+        #[graphql(desc = "The topic's global id (`Topic.id`).")] topic_id: ID,
+        #[graphql(desc = "Your new status on it.")] status: ProgressStatus,
     ) -> ApiResult<SetTopicStatusPayload> {
         let learner = learner(ctx)?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
@@ -68,12 +69,15 @@ impl ProgressMutation {
     }
 
     /// Sets several statuses on one roadmap, all or nothing (at most 500). A topic that is not
-    /// part of the roadmap fails the whole call, naming it.
+    /// part of the roadmap fails the whole call, naming it. Signed in only. A missing roadmap
+    /// fails with `NOT_FOUND`; more than 500 changes, a repeated topic or a topic outside the
+    /// roadmap with `BAD_USER_INPUT` (field `changes` or the entry at fault).
     #[graphql(guard = "SignedIn")]
     async fn set_topic_statuses(
         &self,
         ctx: &Context<'_>,
-        roadmap_id: ID,
+        #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
+        #[graphql(desc = "The topics and their new statuses, 0 to 500, each topic at most once.")]
         changes: Vec<TopicStatusInput>,
     ) -> ApiResult<SetTopicStatusesPayload> {
         let learner = learner(ctx)?;
@@ -106,11 +110,12 @@ impl ProgressMutation {
     }
 
     /// Clears all your statuses on a roadmap (your notes stay). The history keeps the old ones.
+    /// Signed in only. A missing roadmap fails with `NOT_FOUND`.
     #[graphql(guard = "SignedIn")]
     async fn reset_roadmap_progress(
         &self,
         ctx: &Context<'_>,
-        roadmap_id: ID,
+        #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
     ) -> ApiResult<ResetRoadmapProgressPayload> {
         let learner = learner(ctx)?;
         let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
@@ -130,12 +135,14 @@ impl ProgressMutation {
     }
 
     /// Sets your private markdown note on a topic (at most 10,000 characters); an empty or null
-    /// note clears it.
+    /// note clears it. Signed in only. A missing topic fails with `NOT_FOUND`, a longer note with
+    /// `BAD_USER_INPUT` (field `note`).
     #[graphql(guard = "SignedIn")]
     async fn set_topic_note(
         &self,
         ctx: &Context<'_>,
-        topic_id: ID,
+        #[graphql(desc = "The topic's global id.")] topic_id: ID,
+        #[graphql(desc = "Markdown, at most 10,000 characters; empty or null clears the note.")]
         note: Option<String>,
     ) -> ApiResult<SetTopicNotePayload> {
         let learner = learner(ctx)?;
@@ -154,33 +161,37 @@ impl ProgressMutation {
         })
     }
 
-    /// Adds a roadmap to your favourites (it then shows in `me.progress`).
+    /// Adds a roadmap to your favourites (it then shows in `me.progress`). Signed in only. A
+    /// missing roadmap fails with `NOT_FOUND`.
     #[graphql(guard = "SignedIn")]
     async fn favorite_roadmap(
         &self,
         ctx: &Context<'_>,
-        roadmap_id: ID,
+        #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
     ) -> ApiResult<FavoriteRoadmapPayload> {
         set_favorite(ctx, roadmap_id, true).await
     }
 
-    /// Removes a roadmap from your favourites.
+    /// Removes a roadmap from your favourites. Signed in only. A missing roadmap fails with
+    /// `NOT_FOUND`.
     #[graphql(guard = "SignedIn")]
     async fn unfavorite_roadmap(
         &self,
         ctx: &Context<'_>,
-        roadmap_id: ID,
+        #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
     ) -> ApiResult<FavoriteRoadmapPayload> {
         set_favorite(ctx, roadmap_id, false).await
     }
 
     /// Imports a `roadmap-api/progress@1` document (from `exportMyProgress`): roadmaps are
     /// matched by slug, topics by key. Listed statuses and notes replace yours; favourites are
-    /// added. All or nothing: the first unknown or malformed entry fails the call, naming it.
+    /// added. All or nothing: the first unknown or malformed entry fails the call with
+    /// `BAD_USER_INPUT`, naming it in `extensions.field`. Signed in only.
     #[graphql(guard = "SignedIn")]
     async fn import_my_progress(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The `roadmap-api/progress@1` document: a JSON object, or its text.")]
         document: Json<serde_json::Value>,
     ) -> ApiResult<ImportMyProgressPayload> {
         let learner = learner(ctx)?;

@@ -31,17 +31,22 @@ fn percent(n: i64, total: i64) -> f64 {
     }
 }
 
+/// Your progress on one roadmap: how many of its current topics you have at each status.
 #[Object]
 impl RoadmapProgress {
+    /// The roadmap counted.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Roadmap> {
         visible_roadmap(ctx, self.roadmap_id).await
     }
+    /// Topics you marked `DONE`.
     async fn done(&self) -> i64 {
         self.counts.done
     }
+    /// Topics you marked `LEARNING`.
     async fn learning(&self) -> i64 {
         self.counts.learning
     }
+    /// Topics you marked `SKIPPED`.
     async fn skipped(&self) -> i64 {
         self.counts.skipped
     }
@@ -74,18 +79,22 @@ impl RoadmapProgress {
 /// One entry of your history.
 pub struct ActivityEntry(pub(super) ActivityRow);
 
+/// One status change in your history (`me.activity`).
 #[Object]
 impl ActivityEntry {
     /// Position in your history (increasing).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// When the change was made.
     async fn at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The status before the change.
     async fn from(&self) -> ProgressStatus {
         self.0.from().into()
     }
+    /// The status after the change.
     async fn to(&self) -> ProgressStatus {
         self.0.to().into()
     }
@@ -97,12 +106,14 @@ impl ActivityEntry {
     async fn topic_title(&self) -> &str {
         self.0.topic_title.as_deref().unwrap_or("(deleted topic)")
     }
+    /// The roadmap's title (`(deleted roadmap)` once it is gone).
     async fn roadmap_title(&self) -> &str {
         self.0
             .roadmap_title
             .as_deref()
             .unwrap_or("(deleted roadmap)")
     }
+    /// The roadmap's slug; null once the roadmap is gone.
     async fn roadmap_slug(&self) -> Option<&str> {
         self.0.roadmap_slug.as_deref()
     }
@@ -110,6 +121,7 @@ impl ActivityEntry {
     async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
         topic_in(ctx, self.0.roadmap_id, &self.0.topic_id).await
     }
+    /// The roadmap, while you can see it; null once deleted.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
         roadmaps::visible_by_id(ctx, self.0.roadmap_id).await
     }
@@ -120,7 +132,9 @@ impl ActivityEntry {
 pub struct Streak {
     /// Days in the run that includes today or yesterday; 0 otherwise.
     pub current: i32,
+    /// Days in the longest run ever.
     pub longest: i32,
+
     /// Your last day with activity, in your time zone.
     pub last_active_on: Option<NaiveDate>,
     /// The IANA time zone the days are counted in.

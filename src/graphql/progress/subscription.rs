@@ -22,7 +22,8 @@ impl ProgressSubscription {
     /// Every change to your progress (statuses, resets, notes, favourites, imports) made from any
     /// of your sessions, as it is committed. Over WebSocket (`graphql-transport-ws`) on
     /// `/graphql`, authenticated by the `connection_init` payload
-    /// `{"Authorization": "Bearer <access token>"}`.
+    /// `{"Authorization": "Bearer <access token>"}`. Signed in only.
+
     #[graphql(guard = "SignedIn")]
     async fn my_progress_changed(
         &self,
