@@ -198,7 +198,8 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
     } = executed;
     let media = ctx.media;
     // The database is away: 503 with `Retry-After`, whatever the media type.
-    let down = any_unavailable(&response.errors);
+    let mutation = operation_type == Some(async_graphql::parser::types::OperationType::Mutation);
+    let down = any_unavailable(&response.errors, mutation);
     if is_request_error {
         let body = serde_json::json!({ "errors": response.errors });
         let mut resp = respond(media.request_error_status(), media, body);

@@ -94,13 +94,16 @@ pub fn mark_unavailable(resp: &mut Response) {
     );
 }
 
-/// Whether any of these errors says the database is away.
-pub fn any_unavailable(errors: &[ServerError]) -> bool {
+/// Whether the response should be 503: one of its errors says the database is away — for a
+/// mutation, only at a root field (the mutation itself failed); a payload field that failed after
+/// the write committed must not make the client think the write was lost.
+pub fn any_unavailable(errors: &[ServerError], mutation: bool) -> bool {
     errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from(code::SERVICE_UNAVAILABLE))
+        (!mutation || e.path.len() <= 1)
+            && e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| *c == async_graphql::Value::from(code::SERVICE_UNAVAILABLE))
     })
 }
 
