@@ -222,7 +222,7 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         && operation_type == Some(async_graphql::parser::types::OperationType::Query)
         && no_errors;
     let bytes = Bytes::from(raw.splice(serde_json::to_vec(&response).unwrap_or_default()));
-    let response = match lookup {
+    let mut response = match lookup {
         Some((key, version)) if store && no_errors && hints.cacheable() => {
             let entry = CachedResponse {
                 version,
@@ -237,7 +237,6 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         }
         _ => body_response(StatusCode::OK, media, bytes),
     };
-    let mut response = response;
     if down {
         mark_unavailable(&mut response);
     }
