@@ -114,6 +114,16 @@ pub struct DbArgs {
         global = true
     )]
     pub database_max_connections: u32,
+    /// Longest a request waits for a database connection, in seconds (opening one included); past
+    /// it the request answers 503 `SERVICE_UNAVAILABLE` instead of hanging while the database is away.
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT_SECS",
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub database_acquire_timeout_secs: u64,
 }
 
 impl DbArgs {

@@ -17,6 +17,9 @@ pub mod code {
     pub const PERSISTED_QUERY_NOT_SUPPORTED: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
     /// The request took longer than `REQUEST_TIMEOUT_SECS` (HTTP 504).
     pub const TIMEOUT: &str = "TIMEOUT";
+    /// The database cannot be reached right now (HTTP 503 with `Retry-After`): try again, and do
+    /// not treat it as a signed-out session.
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
 }
 
@@ -43,8 +46,13 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The database could not be reached (no connection within `DATABASE_ACQUIRE_TIMEOUT_SECS`,
+    /// refused, or dropped): the request may succeed if tried again.
+    #[error("{UNAVAILABLE_MESSAGE}")]
+    Unavailable(DbErr),
+    /// Any other database failure (a query error): internal.
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -76,8 +84,55 @@ impl AppError {
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::RateLimited { .. } => code::RATE_LIMITED,
+            Self::Unavailable(_) => code::SERVICE_UNAVAILABLE,
             Self::Db(_) | Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// What a client is told when the database is away.
+pub const UNAVAILABLE_MESSAGE: &str = "The database is unavailable; try again in a few seconds";
+
+/// Seconds a client is asked to wait (`Retry-After`) when the database is away.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// A database error is `Unavailable` when it is about reaching the database, `Db` otherwise.
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            Self::Unavailable(err)
+        } else {
+            Self::Db(err)
+        }
+    }
+}
+
+/// True when a database error means the database could not be reached (the pool timed out or was
+/// closed, a connection was refused, reset or dropped, the server is shutting down) rather than
+/// that a statement failed: trying again later may succeed.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(RuntimeErr::Internal(_)) => return true,
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Io(_)
+        | Sqlx::Tls(_) => true,
+        // PostgreSQL: class 08 (connection exception), 57P01..57P03 (shutting down, starting up),
+        // 53300 (too many connections).
+        Sqlx::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -87,4 +142,36 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{ConnAcquireErr, RuntimeErr};
+
+    use super::*;
+
+    #[test]
+    fn connection_failures_are_unavailable_and_query_failures_are_not() {
+        let refused = || Sqlx::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        for err in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::SqlxError(refused())),
+            DbErr::Query(RuntimeErr::SqlxError(refused())),
+            DbErr::Exec(RuntimeErr::SqlxError(Sqlx::PoolTimedOut)),
+        ] {
+            assert!(is_unavailable(&err), "{err}");
+            assert_eq!(AppError::from(err).code(), code::SERVICE_UNAVAILABLE);
+        }
+        for err in [
+            DbErr::Query(RuntimeErr::SqlxError(Sqlx::Protocol("bad".into()))),
+            DbErr::Exec(RuntimeErr::Internal("syntax error".into())),
+            DbErr::RecordNotFound("x".into()),
+            DbErr::Custom("x".into()),
+        ] {
+            assert!(!is_unavailable(&err), "{err}");
+            assert_eq!(AppError::from(err).code(), code::INTERNAL_SERVER_ERROR);
+        }
+    }
 }

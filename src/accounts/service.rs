@@ -515,26 +515,27 @@ pub async fn create_admin(
 /// Turns a bearer token into the signed-in user: checks the JWT, then (one indexed lookup) that the
 /// user exists and the token was not revoked by a token_version bump. The role comes from the
 /// database, so a demotion takes effect at once.
+///
+/// A refused token is `AppError::Unauthenticated` (with the reason); a failed lookup is the
+/// database's error (`Unavailable` when it cannot be reached), never a refusal: the token may well
+/// be good, and a client told `UNAUTHENTICATED` would sign its user out.
 pub async fn authenticate(
     db: &DatabaseConnection,
     auth: &Auth,
     token: &str,
-) -> Result<ViewerUser, String> {
-    let claims = auth.keys.decode(token)?;
+) -> Result<ViewerUser, AppError> {
+    let refused = |reason: &str| AppError::Unauthenticated(reason.to_owned());
+    let claims = auth.keys.decode(token).map_err(AppError::Unauthenticated)?;
     let id: i32 = claims
         .sub
         .parse()
-        .map_err(|_| "The access token is invalid".to_owned())?;
+        .map_err(|_| refused("The access token is invalid"))?;
     let user = users::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "user lookup failed while authenticating");
-            "The access token could not be checked; try again".to_owned()
-        })?
-        .ok_or_else(|| "The access token is invalid".to_owned())?;
+        .await?
+        .ok_or_else(|| refused("The access token is invalid"))?;
     if user.token_version != claims.ver {
-        return Err("The access token has been revoked; sign in again".to_owned());
+        return Err(refused("The access token has been revoked; sign in again"));
     }
     Ok(ViewerUser {
         id: user.id,

@@ -63,11 +63,17 @@ pub async fn connect(args: &DbArgs) -> Result<(DatabaseConnection, Arc<DbStats>)
         })?;
     }
     let url = args.url();
+    // A request waits at most this long for a connection, opening a new one included (SeaORM hands
+    // `connect_timeout` to the same pool deadline), so a database that is away answers in seconds
+    // (503) rather than after sqlx's default 30 s. Idle connections are checked before use and
+    // broken ones replaced, so the pool recovers by itself when the database is back.
+    let wait = Duration::from_secs(args.database_acquire_timeout_secs.max(1));
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(args.database_max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(wait)
+        .acquire_timeout(wait)
+        .test_before_acquire(true)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             // WAL lets readers run beside the writer; FULL sync keeps acknowledged writes on disk.

@@ -16,6 +16,10 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let code = err.code();
         let message = match &err {
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                err.to_string()
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 // The details stay in the log (which carries the request id); the client gets none.
                 tracing::error!(error = %err, "internal error while resolving a request");
@@ -31,6 +35,7 @@ impl From<AppError> for ApiError {
             AppError::RateLimited {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            AppError::Unavailable(_) => Some(crate::error::UNAVAILABLE_RETRY_AFTER_SECS),
             _ => None,
         };
         ApiError(async_graphql::Error::new(message).extend_with(|_, e| {
@@ -47,7 +52,7 @@ impl From<AppError> for ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        AppError::Db(err).into()
+        AppError::from(err).into()
     }
 }
 

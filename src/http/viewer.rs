@@ -4,12 +4,18 @@ use axum::http::{header, HeaderMap};
 
 use super::state::AppState;
 use crate::auth::Viewer;
+use crate::error::AppError;
 
 /// The viewer for a request: anonymous without `Authorization`; otherwise the token's user, or
-/// anonymous with the reason the token was refused (guarded fields report it).
-pub async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Viewer {
+/// anonymous with the reason the token was refused (guarded fields report it). When the token
+/// could not be checked (the database is away), the error: the request must fail as a whole
+/// rather than run as anonymous.
+pub async fn viewer_from_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Viewer, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Viewer::default();
+        return Ok(Viewer::default());
     };
     let token = value
         .to_str()
@@ -21,25 +27,27 @@ pub async fn viewer_from_headers(state: &AppState, headers: &HeaderMap) -> Viewe
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let Some(token) = token else {
-        return Viewer {
+        return Ok(Viewer {
             user: None,
             token_error: Some(
                 "The Authorization header must be `Bearer <access token>`".to_owned(),
             ),
-        };
+        });
     };
     viewer_from_token(state, token).await
 }
 
-pub async fn viewer_from_token(state: &AppState, token: &str) -> Viewer {
+/// The viewer a token stands for; `Err` only when it could not be checked.
+pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, AppError> {
     match crate::accounts::service::authenticate(&state.db, &state.auth, token).await {
-        Ok(user) => Viewer {
+        Ok(user) => Ok(Viewer {
             user: Some(user),
             token_error: None,
-        },
-        Err(reason) => Viewer {
+        }),
+        Err(AppError::Unauthenticated(reason)) => Ok(Viewer {
             user: None,
             token_error: Some(reason),
-        },
+        }),
+        Err(err) => Err(err),
     }
 }

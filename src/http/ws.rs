@@ -1,10 +1,11 @@
 //! GraphQL over WebSocket on `/graphql` (`graphql-transport-ws`, and the legacy `graphql-ws`),
 //! for `myProgressChanged`. The `connection_init` payload carries the access token:
-//! `{"Authorization": "Bearer <token>"}`; without a valid one the socket is closed with 4403.
+//! `{"Authorization": "Bearer <token>"}`; without a valid one the socket is closed with 4403 (with
+//! 1013 "try again later" when the token could not be checked because the database is away).
 //! A GET without an upgrade goes on to the GraphQL-over-HTTP handler.
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ use crate::graphql::loaders::Loaders;
 pub const CLOSE_FORBIDDEN: u16 = 4403;
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
+/// RFC 6455 "Try Again Later": the token could not be checked (the database is away).
+pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
+/// RFC 6455 "Internal Error".
+pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -84,19 +89,33 @@ fn token_of(payload: &serde_json::Value) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
+/// The connection's data, or the close code and message to refuse it with.
 async fn authenticate(
     state: &AppState,
     payload: serde_json::Value,
     peer: SocketAddr,
-) -> Result<Data, String> {
+) -> Result<Data, (u16, String)> {
     let token = token_of(&payload).ok_or_else(|| {
-        "connection_init must carry {\"Authorization\": \"Bearer <access token>\"}".to_owned()
+        (
+            CLOSE_FORBIDDEN,
+            "connection_init must carry {\"Authorization\": \"Bearer <access token>\"}".to_owned(),
+        )
     })?;
-    let viewer: Viewer = viewer_from_token(state, &token).await;
+    let viewer: Viewer = viewer_from_token(state, &token).await.map_err(|e| {
+        if e.code() == crate::error::code::SERVICE_UNAVAILABLE {
+            (CLOSE_TRY_AGAIN_LATER, e.to_string())
+        } else {
+            tracing::error!(error = %e, "cannot check a WebSocket's access token");
+            (CLOSE_INTERNAL_ERROR, "Internal server error".to_owned())
+        }
+    })?;
     if viewer.user.is_none() {
-        return Err(viewer
-            .token_error
-            .unwrap_or_else(|| "The access token was refused".to_owned()));
+        return Err((
+            CLOSE_FORBIDDEN,
+            viewer
+                .token_error
+                .unwrap_or_else(|| "The access token was refused".to_owned()),
+        ));
     }
     let mut data = Data::default();
     data.insert(viewer);
@@ -117,16 +136,19 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
                 _ => None,
             })
         });
-    let denied = Arc::new(AtomicBool::new(false));
+    // The close code of a refused `connection_init` (0: not refused).
+    let denied = Arc::new(AtomicU16::new(0));
     let initialised = Arc::new(AtomicBool::new(false));
     let (denied_in, init_in, state_in) = (denied.clone(), initialised.clone(), state.clone());
     let mut out = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
         .on_connection_init(move |payload| async move {
             init_in.store(true, Ordering::SeqCst);
-            authenticate(&state_in, payload, peer).await.map_err(|msg| {
-                denied_in.store(true, Ordering::SeqCst);
-                async_graphql::Error::new(msg)
-            })
+            authenticate(&state_in, payload, peer)
+                .await
+                .map_err(|(code, msg)| {
+                    denied_in.store(code, Ordering::SeqCst);
+                    async_graphql::Error::new(msg)
+                })
         });
 
     let deadline = tokio::time::sleep(INIT_TIMEOUT);
@@ -140,17 +162,28 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
             }
         };
         let Some(msg) = msg else {
-            if denied.load(Ordering::SeqCst) {
+            match denied.load(Ordering::SeqCst) {
+                0 => {}
                 // The legacy protocol reports a refused init as a message; close like the new one.
-                let _ = sink.send(close(CLOSE_FORBIDDEN, "Forbidden")).await;
+                CLOSE_FORBIDDEN => {
+                    let _ = sink.send(close(CLOSE_FORBIDDEN, "Forbidden")).await;
+                }
+                CLOSE_TRY_AGAIN_LATER => {
+                    let reason = crate::error::UNAVAILABLE_MESSAGE;
+                    let _ = sink.send(close(CLOSE_TRY_AGAIN_LATER, reason)).await;
+                }
+                code => {
+                    let _ = sink.send(close(code, "Internal server error")).await;
+                }
             }
             break;
         };
         let frame = match msg {
             WsMessage::Text(text) => Message::Text(text.into()),
             WsMessage::Close(code, reason) => {
-                let code = if denied.load(Ordering::SeqCst) {
-                    CLOSE_FORBIDDEN
+                let refused = denied.load(Ordering::SeqCst);
+                let code = if refused != 0 {
+                    refused
                 } else if code == 1011 && !initialised.load(Ordering::SeqCst) {
                     // A subscribe before connection_init.
                     CLOSE_UNAUTHORIZED

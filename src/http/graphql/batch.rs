@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::respond::{request_error, respond};
+use super::respond::{mark_unavailable, request_error, respond};
 use super::{answer, extract, Ctx};
 use crate::error::code;
 use crate::http::middleware::BatchAnswer;
@@ -40,6 +40,7 @@ pub async fn run(ctx: &Ctx<'_>, items: Vec<serde_json::Value>) -> Response {
         }
     }
     let mut answers = Vec::with_capacity(items.len());
+    let mut down = false;
     for item in items {
         let started = std::time::Instant::now();
         let one = match extract::batch_item(item, media) {
@@ -47,13 +48,18 @@ pub async fn run(ctx: &Ctx<'_>, items: Vec<serde_json::Value>) -> Response {
             Err(resp) => resp.into(),
         };
         state.metrics.record(&one.label, started.elapsed());
+        down |= one.response.status() == StatusCode::SERVICE_UNAVAILABLE;
         let bytes = axum::body::to_bytes(one.response.into_body(), usize::MAX)
             .await
             .unwrap_or_default();
         answers.push(serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null));
     }
-    // Per-operation outcomes are in each answer (and already counted): the batch itself is 200.
+    // Per-operation outcomes are in each answer (and already counted): the batch itself is 200,
+    // or 503 with `Retry-After` when the database was away for any of them.
     let mut resp = respond(StatusCode::OK, media, serde_json::Value::Array(answers));
+    if down {
+        mark_unavailable(&mut resp);
+    }
     resp.extensions_mut().insert(BatchAnswer);
     resp
 }

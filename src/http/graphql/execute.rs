@@ -4,7 +4,7 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Variables};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 
-use super::respond::{graphql_request_error, request_error, Answer};
+use super::respond::{graphql_request_error, request_error, viewer_failed, Answer};
 use super::Ctx;
 use crate::catalog::cache::CacheScope;
 use crate::error::code;
@@ -100,11 +100,23 @@ pub struct Executed {
 
 /// Executes with the viewer, the loaders (through the shared caches unless it is a mutation,
 /// at `version` when the response cache already read it), the client's address and request id.
-pub async fn run(ctx: &Ctx<'_>, prepared: Prepared, version: Option<u64>) -> Executed {
+/// When the viewer's token cannot be checked, nothing runs: the refusal (503 when the database is
+/// away).
+pub async fn run(
+    ctx: &Ctx<'_>,
+    prepared: Prepared,
+    version: Option<u64>,
+) -> Result<Executed, Answer> {
     let state = ctx.state;
     let rid = request_id(ctx);
     let query_text = prepared.request.query.clone();
-    let viewer = viewer_from_headers(state, ctx.headers).await;
+    let viewer = match viewer_from_headers(state, ctx.headers).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            let resp = viewer_failed(ctx.media, &err, &rid);
+            return Err(Answer::refused(resp, prepared.name));
+        }
+    };
     let is_mutation = prepared.operation_type == Some(OperationType::Mutation);
     // A mutation reads what it just wrote (its payload): never through the shared caches, whose
     // version it could only have read before its own commit.
@@ -140,7 +152,7 @@ pub async fn run(ctx: &Ctx<'_>, prepared: Prepared, version: Option<u64>) -> Exe
                 || err.message.starts_with("Expected input type"));
         normalize_error(err, is_request_error, bad_input, &rid, &state.limits);
     }
-    Executed {
+    Ok(Executed {
         response,
         name: prepared.name,
         operation_type: prepared.operation_type,
@@ -148,7 +160,7 @@ pub async fn run(ctx: &Ctx<'_>, prepared: Prepared, version: Option<u64>) -> Exe
         is_request_error,
         hints,
         raw,
-    }
+    })
 }
 
 fn request_id(ctx: &Ctx<'_>) -> String {

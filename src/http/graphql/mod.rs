@@ -27,7 +27,10 @@ use axum::response::Response;
 use self::execute::Executed;
 use self::extract::{Params, Posted};
 use self::media::{negotiate, MediaType};
-use self::respond::{body_response, cached_response, not_acceptable, respond, Answer};
+use self::respond::{
+    any_unavailable, body_response, cached_response, mark_unavailable, not_acceptable, respond,
+    unavailable, Answer,
+};
 use super::metrics::{OperationLabel, Outcome};
 use super::response_cache::{etag_of, CachedResponse, ResponseCache};
 use super::state::AppState;
@@ -135,6 +138,8 @@ pub async fn answer(ctx: &Ctx<'_>, params: Params) -> Answer {
             }
             Lookup::Miss(key, version) => lookup = Some((key, version)),
             Lookup::Unavailable => {}
+            // Every read would wait as long again: answer now.
+            Lookup::DatabaseDown => return Answer::refused(unavailable(ctx.media), None),
         }
     }
     let prepared = match execute::prepare(
@@ -150,8 +155,10 @@ pub async fn answer(ctx: &Ctx<'_>, params: Params) -> Answer {
     if let Some(hash) = doc.register {
         state.apq.put(hash, &prepared.request.query);
     }
-    let executed = execute::run(ctx, prepared, lookup.as_ref().map(|(_, v)| *v)).await;
-    executed_answer(ctx, executed, lookup)
+    match execute::run(ctx, prepared, lookup.as_ref().map(|(_, v)| *v)).await {
+        Ok(executed) => executed_answer(ctx, executed, lookup),
+        Err(refused) => refused,
+    }
 }
 
 enum Lookup {
@@ -159,11 +166,18 @@ enum Lookup {
     Miss(String, u64),
     /// The content version could not be read: the cache is bypassed.
     Unavailable,
+    /// The database cannot be reached.
+    DatabaseDown,
 }
 
 async fn cache_lookup(ctx: &Ctx<'_>, key: String) -> Lookup {
-    let Ok(version) = ctx.state.caches.version.current().await else {
-        return Lookup::Unavailable;
+    let version = match ctx.state.caches.version.current().await {
+        Ok(v) => v,
+        Err(e) if crate::error::is_unavailable(&e) => {
+            tracing::warn!(error = %e, "cannot read the content version: the database is unavailable");
+            return Lookup::DatabaseDown;
+        }
+        Err(_) => return Lookup::Unavailable,
     };
     match ctx.state.responses.get(&key, version) {
         Some(hit) => Lookup::Hit(hit),
@@ -183,9 +197,16 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         raw,
     } = executed;
     let media = ctx.media;
+    // The database is away: 503 with `Retry-After`, whatever the media type.
+    let mutation = operation_type == Some(async_graphql::parser::types::OperationType::Mutation);
+    let down = any_unavailable(&response.errors, mutation);
     if is_request_error {
         let body = serde_json::json!({ "errors": response.errors });
-        return Answer::refused(respond(media.request_error_status(), media, body), name);
+        let mut resp = respond(media.request_error_status(), media, body);
+        if down {
+            mark_unavailable(&mut resp);
+        }
+        return Answer::refused(resp, name);
     }
     let no_errors = response.errors.is_empty();
     let label = OperationLabel {
@@ -201,7 +222,7 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         && operation_type == Some(async_graphql::parser::types::OperationType::Query)
         && no_errors;
     let bytes = Bytes::from(raw.splice(serde_json::to_vec(&response).unwrap_or_default()));
-    let response = match lookup {
+    let mut response = match lookup {
         Some((key, version)) if store && no_errors && hints.cacheable() => {
             let entry = CachedResponse {
                 version,
@@ -216,6 +237,9 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         }
         _ => body_response(StatusCode::OK, media, bytes),
     };
+    if down {
+        mark_unavailable(&mut response);
+    }
     Answer {
         response,
         label,

@@ -72,6 +72,58 @@ pub fn request_error(
     respond(status, media, serde_json::json!({ "errors": [err] }))
 }
 
+/// 503 SERVICE_UNAVAILABLE with `Retry-After`: the database cannot be reached (a request error:
+/// nothing was executed).
+pub fn unavailable(media: MediaType) -> Response {
+    let mut resp = request_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        media,
+        code::SERVICE_UNAVAILABLE,
+        crate::error::UNAVAILABLE_MESSAGE,
+    );
+    mark_unavailable(&mut resp);
+    resp
+}
+
+/// Makes a response 503 with `Retry-After` (some of its errors say the database is away).
+pub fn mark_unavailable(resp: &mut Response) {
+    *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    resp.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER_SECS),
+    );
+}
+
+/// Whether the response should be 503: one of its errors says the database is away — for a
+/// mutation, only at a root field (the mutation itself failed); a payload field that failed after
+/// the write committed must not make the client think the write was lost.
+pub fn any_unavailable(errors: &[ServerError], mutation: bool) -> bool {
+    errors.iter().any(|e| {
+        (!mutation || e.path.len() <= 1)
+            && e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| *c == async_graphql::Value::from(code::SERVICE_UNAVAILABLE))
+    })
+}
+
+/// The request could not run because the viewer's token could not be checked: 503 when the
+/// database is away, 500 otherwise (never anonymous, never `UNAUTHENTICATED`).
+pub fn viewer_failed(media: MediaType, err: &crate::error::AppError, request_id: &str) -> Response {
+    if err.code() == code::SERVICE_UNAVAILABLE {
+        tracing::warn!(error = %err, "cannot check an access token: the database is unavailable");
+        return unavailable(media);
+    }
+    tracing::error!(error = %err, request_id, "cannot check an access token");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        media,
+        code::INTERNAL_SERVER_ERROR,
+        &format!("Internal server error (request id {request_id})"),
+        Some(("requestId", serde_json::Value::from(request_id))),
+    )
+}
+
 /// 400 BAD_USER_INPUT: the request's parameters are malformed.
 pub fn bad_request(media: MediaType, message: &str) -> Response {
     request_error(

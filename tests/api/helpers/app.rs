@@ -115,7 +115,11 @@ pub async fn spawn_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp {
 /// The `roadmap-api serve` binary as a child process on a fresh database. Only for tests of what
 /// the process itself does (its log output); everything else uses `spawn_app`.
 pub async fn spawn_process(env: &[(&str, &str)]) -> TestApp {
-    let db = Arc::new(TestDb::new().await);
+    spawn_process_on(Arc::new(TestDb::new().await), env).await
+}
+
+/// The binary as a child process on an existing test database (e.g. restarted after a crash).
+pub async fn spawn_process_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp {
     let mut cmd = bin_command();
     cmd.arg("serve")
         .env("RUST_LOG", "info,sqlx=warn")
@@ -187,6 +191,17 @@ pub async fn spawn_process(env: &[(&str, &str)]) -> TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Kills the server process with SIGKILL (`spawn_process` only): no shutdown, no flushing.
+    pub fn kill(&mut self) {
+        match &mut self.server {
+            Server::Process { child, .. } => {
+                child.kill().expect("SIGKILL the server");
+                let _ = child.wait();
+            }
+            Server::InProcess { .. } => panic!("kill() needs spawn_process"),
+        }
     }
 
     /// What the server process wrote (`spawn_process` only: an in-process server has no output of
