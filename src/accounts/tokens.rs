@@ -1,5 +1,4 @@
 //! Access tokens (HS256 JWTs) and refresh tokens (opaque random strings, stored hashed).
-use sea_orm::ActiveEnum;
 use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,6 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
+use sea_orm::ActiveEnum;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

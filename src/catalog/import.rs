@@ -1,11 +1,11 @@
 //! Importing a roadmap document: CREATE makes a new roadmap; REPLACE makes an existing one equal to
 //! the document while keeping the topic ids that remain, so learners' progress survives. Both run
 //! in the caller's transaction (all or nothing) and record a revision.
-use sea_orm::ActiveEnum;
 use std::collections::{HashMap, HashSet};
 
 use entity::{resources, roadmaps, topics};
 use sea_orm::sea_query::Expr;
+use sea_orm::ActiveEnum;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };

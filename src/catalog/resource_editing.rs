@@ -1,10 +1,10 @@
 //! Admin edits of a topic's resources: add, update, remove and reorder. Each runs in one
 //! transaction that first touches the roadmap row, as topic edits do (see `topic_editing`).
-use sea_orm::ActiveEnum;
 use std::collections::{HashMap, HashSet};
 
 use entity::{resources, topics};
 use sea_orm::sea_query::Expr;
+use sea_orm::ActiveEnum;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, TransactionTrait,

@@ -2,12 +2,12 @@
 //! transaction whose first statement touches the roadmap row (its `updated_at` and date modified),
 //! which also queues concurrent edits of the same roadmap behind each other, so sibling positions
 //! stay dense. A topic's resources are edited in `resource_editing`.
-use sea_orm::ActiveEnum;
 use std::collections::HashMap;
 
 use entity::{resources, topics};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
+use sea_orm::ActiveEnum;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };

@@ -8,11 +8,11 @@
 //!     "topics": [ { "key": "internet", "title": "Internet", "status": "DONE",
 //!                   "updatedAt": "…", "note": "markdown", "noteUpdatedAt": "…" } ] } ] }
 //! ```
-use sea_orm::ActiveEnum;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::roadmaps;
+use sea_orm::ActiveEnum;
 use serde_json::{json, Map, Value};
 
 use super::export_rows::ExportRow;

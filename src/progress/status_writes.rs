@@ -5,12 +5,12 @@
 //! the latest committed version (`previous_status`), and the history events are written from that.
 //! So nothing is read before the write, and a concurrent writer of the same topic is simply ordered
 //! by the row lock. Batch writes also take the per-user lock of [`super::locks`].
-use sea_orm::ActiveEnum;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{progress_events, roadmaps, topics};
 use sea_orm::sea_query::Condition;
+use sea_orm::ActiveEnum;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, TransactionTrait};
 
