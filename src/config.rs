@@ -255,6 +255,13 @@ pub struct HardeningArgs {
     /// Requests a client may send at once before the per-second rate applies.
     #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200)]
     pub rate_limit_burst: u32,
+    /// Points each signed-in user may spend per window (a query costs its complexity / 100, at
+    /// least 1); 0 turns per-user budgets off.
+    #[arg(long, env = "RATE_LIMIT_USER_POINTS", default_value_t = 5000)]
+    pub rate_limit_user_points: u32,
+    /// Length of a user's budget window in seconds.
+    #[arg(long, env = "RATE_LIMIT_USER_WINDOW_SECS", default_value_t = 3600)]
+    pub rate_limit_user_window_secs: u32,
     /// Take the client address for rate limiting from the last `X-Forwarded-For` entry (set this
     /// only behind a reverse proxy that appends it).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set,
@@ -312,6 +319,9 @@ impl HardeningArgs {
         }
         if self.rate_limit_per_second > 0.0 && self.rate_limit_burst == 0 {
             return Err("RATE_LIMIT_BURST must be at least 1".into());
+        }
+        if self.rate_limit_user_window_secs == 0 {
+            return Err("RATE_LIMIT_USER_WINDOW_SECS must be at least 1".into());
         }
         if self.request_timeout_secs == 0 {
             return Err("REQUEST_TIMEOUT_SECS must be at least 1".into());

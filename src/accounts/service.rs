@@ -11,29 +11,32 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
+use super::fields::{check_display_name, check_time_zone, check_username, normalize_email};
 use super::password;
 use super::rate_limit::FailureLimiter;
+use super::revocations::Revocations;
 use super::tokens::{hash_refresh_token, new_refresh_token, TokenKeys};
 use crate::auth::{Role, ViewerUser};
 use crate::config::AuthArgs;
 use crate::error::{is_unique_violation, AppError};
 
-/// Shared by every request: token keys and the sign-in limiter.
-#[derive(Debug)]
+/// Shared by every request: token keys, the sign-in limiter, and where revocations are announced.
 pub struct Auth {
     pub keys: TokenKeys,
     pub signin_limiter: FailureLimiter,
+    pub revocations: Revocations,
 }
 
-impl std::fmt::Debug for FailureLimiter {
+impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FailureLimiter")
+        f.debug_struct("Auth").field("keys", &self.keys).finish()
     }
 }
 
 impl Auth {
-    pub fn new(secret: &[u8], args: &AuthArgs) -> Arc<Self> {
+    pub fn new(secret: &[u8], args: &AuthArgs, revocations: Revocations) -> Arc<Self> {
         Arc::new(Self {
+            revocations,
             keys: TokenKeys::new(secret, args),
             signin_limiter: FailureLimiter::new(
                 args.signin_max_failures,
@@ -59,63 +62,6 @@ pub fn role_of(user: &users::Model) -> Role {
     user.role
 }
 
-/// Trims and lower-cases an email, and checks it has a plausible shape.
-pub fn normalize_email(field: &str, email: &str) -> Result<String, AppError> {
-    let e = email.trim().to_lowercase();
-    let bad = || AppError::bad_input(field, "Enter a valid email address, like name@example.com");
-    let (local, domain) = e.split_once('@').ok_or_else(bad)?;
-    let ok = !local.is_empty()
-        && e.len() <= 254
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(e)
-    } else {
-        Err(bad())
-    }
-}
-
-pub fn check_username(field: &str, username: &str) -> Result<String, AppError> {
-    let u = username.trim();
-    let ok = (3..=32).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(u.to_owned())
-    } else {
-        Err(AppError::bad_input(
-            field,
-            "The username must be 3-32 letters, digits, `-` or `_`",
-        ))
-    }
-}
-
-pub fn check_display_name(field: &str, name: &str) -> Result<String, AppError> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(AppError::bad_input(
-            field,
-            "The display name must be 1-100 characters",
-        ));
-    }
-    Ok(n.to_owned())
-}
-
-pub fn check_time_zone(field: &str, tz: &str) -> Result<String, AppError> {
-    tz.trim()
-        .parse::<chrono_tz::Tz>()
-        .map(|z| z.name().to_owned())
-        .map_err(|_| {
-            AppError::bad_input(
-                field,
-                format!("`{tz}` is not an IANA time zone name (like Europe/Paris)"),
-            )
-        })
-}
-
 async fn conflict_field(db: &impl ConnectionTrait, email: &str) -> AppError {
     let email_taken = users::Entity::find()
         .filter(users::Column::Email.eq(email))
@@ -138,7 +84,7 @@ pub struct NewUser {
 }
 
 /// Validates and creates a user (not committed: runs in the caller's transaction or connection).
-async fn insert_user(
+pub(super) async fn insert_user(
     db: &impl ConnectionTrait,
     input: NewUser,
     role: Role,
@@ -356,16 +302,25 @@ pub async fn sign_out(db: &DatabaseConnection, user_id: i32, token: &str) -> Res
     }
 }
 
-/// Revokes every access token (by bumping token_version) and every refresh token of the user.
-pub async fn sign_out_everywhere(db: &DatabaseConnection, user_id: i32) -> Result<(), AppError> {
+/// Revokes every access token (by bumping token_version) and every refresh token of the user, and
+/// closes their open sockets.
+pub async fn sign_out_everywhere(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    user_id: i32,
+) -> Result<(), AppError> {
     let txn = db.begin().await?;
     bump_token_version(&txn, user_id).await?;
     revoke_all(&txn, user_id).await?;
     txn.commit().await?;
+    auth.revocations.publish(user_id);
     Ok(())
 }
 
-async fn bump_token_version(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+pub(super) async fn bump_token_version(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<(), AppError> {
     users::Entity::update_many()
         .col_expr(
             users::Column::TokenVersion,
@@ -417,6 +372,7 @@ pub async fn change_password(
     let user = find_user(&txn, user_id).await?;
     let session = issue_session(&txn, auth, user, None).await?;
     txn.commit().await?;
+    auth.revocations.publish(user_id);
     Ok(session)
 }
 
@@ -453,63 +409,6 @@ pub async fn update_profile(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Changes a user's role. Refuses to demote the last admin (checked inside the transaction).
-pub async fn set_role(
-    db: &DatabaseConnection,
-    target_id: i32,
-    role: Role,
-) -> Result<users::Model, AppError> {
-    let txn = db.begin().await?;
-    if crate::db::is_postgres(&txn) {
-        // Serialise role changes so two admins cannot demote each other at the same moment.
-        txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
-            .await?;
-    }
-    let user = find_user(&txn, target_id).await?;
-    if role_of(&user) == Role::Admin && role != Role::Admin {
-        let admins = users::Entity::find()
-            .filter(users::Column::Role.eq(Role::Admin))
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(AppError::conflict(
-                "role",
-                "This is the last admin; promote someone else first",
-            ));
-        }
-    }
-    let mut active: users::ActiveModel = user.into();
-    active.role = Set(role);
-    active.updated_at = Set(Utc::now());
-    let user = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(user)
-}
-
-/// Creates an admin, or promotes the user with that email (their password is left unchanged).
-pub async fn create_admin(
-    db: &DatabaseConnection,
-    input: NewUser,
-) -> Result<(users::Model, bool), AppError> {
-    let email = normalize_email("email", &input.email)?;
-    let txn = db.begin().await?;
-    if let Some(user) = users::Entity::find()
-        .filter(users::Column::Email.eq(email))
-        .one(&txn)
-        .await?
-    {
-        let mut active: users::ActiveModel = user.into();
-        active.role = Set(Role::Admin);
-        active.updated_at = Set(Utc::now());
-        let user = active.update(&txn).await?;
-        txn.commit().await?;
-        return Ok((user, false));
-    }
-    let user = insert_user(&txn, input, Role::Admin, "email").await?;
-    txn.commit().await?;
-    Ok((user, true))
 }
 
 /// Turns a bearer token into the signed-in user: checks the JWT, then (one indexed lookup) that the

@@ -2,7 +2,8 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
-use crate::accounts::service::{self, NewUser};
+use crate::accounts::roles;
+use crate::accounts::service::NewUser;
 use crate::config::{CreateAdminArgs, DbArgs};
 
 pub async fn create_admin(db_args: &DbArgs, args: &CreateAdminArgs) -> ExitCode {
@@ -31,7 +32,7 @@ pub async fn create_admin(db_args: &DbArgs, args: &CreateAdminArgs) -> ExitCode 
         password,
         display_name: args.display_name.clone(),
     };
-    match service::create_admin(&db, input).await {
+    match roles::create_admin(&db, input).await {
         Ok((user, true)) => {
             println!("created admin {} <{}>", user.username, user.email);
             ExitCode::SUCCESS

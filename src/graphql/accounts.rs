@@ -7,8 +7,8 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::users;
 
-use crate::accounts::service;
 use crate::accounts::Auth;
+use crate::accounts::{roles, service};
 use crate::auth::Role;
 use crate::graphql::context::{db, viewer, ClientIp};
 use crate::graphql::error::ApiResult;
@@ -174,6 +174,13 @@ pub struct ChangePasswordInput {
     pub new_password: String,
 }
 
+/// Confirms that the person deleting the account is its owner.
+#[derive(InputObject)]
+pub struct DeleteAccountInput {
+    /// The account's password (`BAD_USER_INPUT` with field `password` when wrong).
+    pub password: String,
+}
+
 /// Profile changes; fields left out (or null) stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
@@ -265,11 +272,12 @@ impl AccountMutation {
         Ok(true)
     }
 
-    /// Ends every session of the signed-in user, on every device; returns true. Signed in only.
+    /// Ends every session of the signed-in user, on every device, and closes their open sockets
+    /// (close code 4403); returns true. Signed in only.
     #[graphql(guard = "SignedIn")]
     async fn sign_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let id = viewer(ctx).user_id().unwrap_or_default();
-        service::sign_out_everywhere(db(ctx), id).await?;
+        service::sign_out_everywhere(db(ctx), auth(ctx), id).await?;
         Ok(true)
     }
 
@@ -294,6 +302,21 @@ impl AccountMutation {
         Ok(session.into())
     }
 
+    /// Deletes the signed-in user's account for good, with their progress, history, notes,
+    /// favourites and sessions; their open sockets close (4403). Returns true. Signed in only. A
+    /// wrong password fails with `BAD_USER_INPUT` (field `password`); the last admin cannot
+    /// delete their account (`CONFLICT`).
+    #[graphql(guard = "SignedIn")]
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The password, to confirm.")] input: DeleteAccountInput,
+    ) -> ApiResult<bool> {
+        let id = viewer(ctx).user_id().unwrap_or_default();
+        roles::delete_account(db(ctx), auth(ctx), id, input.password).await?;
+        Ok(true)
+    }
+
     /// Updates the signed-in user's profile; only the fields given change. Signed in only.
     /// Invalid values fail with `BAD_USER_INPUT`, a taken username with `CONFLICT` (field named).
     #[graphql(guard = "SignedIn")]
@@ -313,7 +336,8 @@ impl AccountMutation {
         )))
     }
 
-    /// Grants or removes the admin role. Admins only. An unknown user fails with `NOT_FOUND`;
+    /// Grants or removes the admin role. Admins only. A changed role revokes the user's access
+    /// tokens (they refresh to get new ones) and closes their open sockets. An unknown user fails with `NOT_FOUND`;
     /// demoting the last admin fails with `CONFLICT` (field `role`).
     #[graphql(guard = "HasRole(Role::Admin)")]
     async fn set_user_role(
@@ -324,7 +348,7 @@ impl AccountMutation {
     ) -> ApiResult<User> {
         let target = GlobalId::user(&user_id, "userId")?;
         Ok(User(Arc::new(
-            service::set_role(db(ctx), target, role.into()).await?,
+            roles::set_role(db(ctx), auth(ctx), target, role.into()).await?,
         )))
     }
 }

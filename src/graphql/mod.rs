@@ -3,6 +3,7 @@
 //! `User.progress`, live here). Resolvers decode ids and inputs, take capabilities from the viewer
 //! and call the domain services.
 pub mod accounts;
+pub mod budget;
 pub mod cache_hints;
 pub mod catalog;
 pub mod context;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
+use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::progress::ProgressBus;
 use accounts::{AccountMutation, AccountQuery};
@@ -40,6 +42,7 @@ pub struct Query(
     AccountQuery,
     node::NodeQuery,
     ProgressQuery,
+    budget::RateLimitQuery,
 );
 
 /// Writes: accounts and sessions, your progress (signed in), and the catalogue (admins only).
@@ -66,6 +69,8 @@ pub struct SchemaData {
     pub auth: Arc<Auth>,
     /// The `roadmap_active_subscriptions` gauge, moved by the subscriptions themselves.
     pub active_subscriptions: Arc<AtomicI64>,
+    /// Per-user request budgets, charged by an extension after validation.
+    pub budget: BudgetPolicy,
 }
 
 /// Schema-level protections (the rest of the limits are checked by the HTTP handler).
@@ -104,6 +109,10 @@ pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppS
     );
     if let Some(data) = data {
         let bus = ProgressBus::for_database(&data.db, data.active_subscriptions);
+        builder = builder.extension(budget::BudgetCharge {
+            db: data.db.clone(),
+            policy: data.budget,
+        });
         builder = builder.data(data.db).data(data.auth).data(bus);
     }
     builder = builder

@@ -177,10 +177,25 @@ pub fn too_many_requests(media: MediaType, wait: Duration) -> Response {
     resp
 }
 
-/// Middleware: one request of the client's allowance per HTTP request (a batch takes the rest).
+/// Whether the per-address bucket leaves this request to its user's budget: it carries a bearer
+/// token and budgets are on. (If the token turns out not to sign anyone in, the GraphQL handler
+/// applies the bucket after all.)
+pub fn left_to_budget(state: &AppState, headers: &HeaderMap) -> bool {
+    state.budget.enabled()
+        && headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+}
+
+/// Middleware: one request of the client's allowance per anonymous HTTP request (a batch takes
+/// the rest); signed-in requests spend their user's budget instead.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let hardening = &state.config.serve.hardening;
-    if req.method() == Method::OPTIONS || !state.rate_limiter.enabled() {
+    if req.method() == Method::OPTIONS
+        || !state.rate_limiter.enabled()
+        || left_to_budget(&state, req.headers())
+    {
         return next.run(req).await;
     }
     let peer = req

@@ -10,6 +10,7 @@ use super::graphql::persisted::ApqCache;
 use super::metrics::Metrics;
 use super::rate_limit::RateLimiter;
 use super::response_cache::ResponseCache;
+use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::catalog::cache::Caches;
 use crate::config::Config;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Serialised answers to anonymous queries (see `response_cache`).
     pub responses: Arc<ResponseCache>,
+    /// Per-user budgets of signed-in requests (charged in `graphql::budget`).
+    pub budget: BudgetPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,8 +71,9 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         .map_err(StartError::Config)?;
     let (db, stats) = db::connect(&config.db).await?;
     let secret = crate::accounts::tokens::load_secret(&config.serve.auth, &config.db.data_dir)?;
-    let auth = Auth::new(&secret, &config.serve.auth);
     db::migrate(&db).await?;
+    let revocations = crate::accounts::revocations::Revocations::for_database(&db);
+    let auth = Auth::new(&secret, &config.serve.auth, revocations);
     if !config.serve.no_seed {
         let report = crate::catalog::seed::seed_defaults(&db)
             .await
@@ -81,11 +85,16 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let hardening = &config.serve.hardening;
     let limits = Limits::from(hardening);
     let active_subscriptions = Arc::new(AtomicI64::new(0));
+    let budget = BudgetPolicy {
+        limit: hardening.rate_limit_user_points,
+        window_secs: hardening.rate_limit_user_window_secs,
+    };
     let schema = graphql::build_schema_with(
         Some(graphql::SchemaData {
             db: db.clone(),
             auth: auth.clone(),
             active_subscriptions: active_subscriptions.clone(),
+            budget,
         }),
         &graphql::SchemaOptions {
             introspection: hardening.introspection,
@@ -122,6 +131,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         active_subscriptions,
         caches,
         responses,
+        budget,
     })
 }
 

@@ -3,6 +3,9 @@
 //! `{"Authorization": "Bearer <token>"}`; without a valid one the socket is closed with 4403 (with
 //! 1013 "try again later" when the token could not be checked because the database is away).
 //! A GET without an upgrade goes on to the GraphQL-over-HTTP handler.
+//!
+//! An open socket lives no longer than its token: it is closed with 4403 when the token expires,
+//! and as soon as the user's tokens are revoked (see `accounts::revocations`).
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
@@ -17,9 +20,12 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{future, SinkExt, StreamExt};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::state::AppState;
 use super::viewer::viewer_from_token;
+use crate::accounts::revocations::{Signal, Watch};
 use crate::auth::Viewer;
 use crate::graphql::context::{ClientIp, RequestId};
 use crate::graphql::loaders::Loaders;
@@ -34,6 +40,10 @@ pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A timer that does not fire (reset once the token's expiry is known).
+const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+const TOKEN_EXPIRED: &str = "The access token expired; connect again with a fresh one";
+const TOKEN_REVOKED: &str = "The access token was revoked; sign in again";
 
 /// `GET /graphql`: a WebSocket upgrade goes to the subscription transport, anything else to the
 /// GraphQL-over-HTTP handler.
@@ -89,12 +99,22 @@ fn token_of(payload: &serde_json::Value) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
-/// The connection's data, or the close code and message to refuse it with.
+/// What a socket learned at `connection_init`: its token, until when it holds, and the revocations
+/// that concern its user.
+struct Session {
+    token: String,
+    expires_at: Instant,
+    watch: Watch,
+}
+
+/// The connection's data and session, or the close code and message to refuse it with.
 async fn authenticate(
     state: &AppState,
     payload: serde_json::Value,
     peer: SocketAddr,
-) -> Result<Data, (u16, String)> {
+) -> Result<(Data, Session), (u16, String)> {
+    // Listen before the check, so a revocation between the check and the watch is not missed.
+    let listener = state.auth.revocations.listen();
     let token = token_of(&payload).ok_or_else(|| {
         (
             CLOSE_FORBIDDEN,
@@ -109,20 +129,42 @@ async fn authenticate(
             (CLOSE_INTERNAL_ERROR, "Internal server error".to_owned())
         }
     })?;
-    if viewer.user.is_none() {
+    let (Some(user), Ok(claims)) = (&viewer.user, state.auth.keys.decode(&token)) else {
         return Err((
             CLOSE_FORBIDDEN,
             viewer
                 .token_error
                 .unwrap_or_else(|| "The access token was refused".to_owned()),
         ));
-    }
+    };
+    let lifetime = u64::try_from(claims.exp - chrono::Utc::now().timestamp()).unwrap_or(0);
+    let session = Session {
+        token,
+        expires_at: Instant::now() + Duration::from_secs(lifetime),
+        watch: listener.for_user(user.id),
+    };
     let mut data = Data::default();
     data.insert(viewer);
     data.insert(Loaders::new(&state.db));
     data.insert(ClientIp(peer.ip().to_string()));
     data.insert(RequestId(format!("ws-{}", uuid::Uuid::new_v4().simple())));
-    Ok(data)
+    Ok((data, session))
+}
+
+/// Whether a socket may stay open after `signal`: its token is checked again. When the database
+/// cannot say, a revocation of its own user closes it and a general re-check keeps it.
+async fn still_valid(state: &AppState, token: &str, signal: Signal) -> bool {
+    match viewer_from_token(state, token).await {
+        Ok(viewer) => viewer.user.is_some(),
+        Err(_) => signal == Signal::Recheck,
+    }
+}
+
+async fn next_signal(watch: &mut Option<Watch>) -> Signal {
+    match watch {
+        Some(w) => w.next().await,
+        None => future::pending().await,
+    }
 }
 
 async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, peer: SocketAddr) {
@@ -140,24 +182,54 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     let denied = Arc::new(AtomicU16::new(0));
     let initialised = Arc::new(AtomicBool::new(false));
     let (denied_in, init_in, state_in) = (denied.clone(), initialised.clone(), state.clone());
+    let (session_tx, mut session_rx) = oneshot::channel::<Session>();
     let mut out = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
         .on_connection_init(move |payload| async move {
             init_in.store(true, Ordering::SeqCst);
-            authenticate(&state_in, payload, peer)
-                .await
-                .map_err(|(code, msg)| {
+            match authenticate(&state_in, payload, peer).await {
+                Ok((data, session)) => {
+                    let _ = session_tx.send(session);
+                    Ok(data)
+                }
+                Err((code, msg)) => {
                     denied_in.store(code, Ordering::SeqCst);
-                    async_graphql::Error::new(msg)
-                })
+                    Err(async_graphql::Error::new(msg))
+                }
+            }
         });
 
     let deadline = tokio::time::sleep(INIT_TIMEOUT);
     tokio::pin!(deadline);
+    // Until `connection_init` is accepted there is no token to expire or revoke.
+    let (mut token, mut watch, mut waiting_for_session) = (None::<String>, None::<Watch>, true);
+    let expiry = tokio::time::sleep_until(Instant::now() + NEVER);
+    tokio::pin!(expiry);
     loop {
         let msg = tokio::select! {
             m = out.next() => m,
             _ = &mut deadline, if !initialised.load(Ordering::SeqCst) => {
                 let _ = sink.send(close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")).await;
+                break;
+            }
+            session = &mut session_rx, if waiting_for_session => {
+                waiting_for_session = false;
+                if let Ok(session) = session {
+                    expiry.as_mut().reset(session.expires_at);
+                    token = Some(session.token);
+                    watch = Some(session.watch);
+                }
+                continue;
+            }
+            _ = &mut expiry, if token.is_some() => {
+                let _ = sink.send(close(CLOSE_FORBIDDEN, TOKEN_EXPIRED)).await;
+                break;
+            }
+            signal = next_signal(&mut watch) => {
+                let token = token.as_deref().unwrap_or_default();
+                if still_valid(&state, token, signal).await {
+                    continue;
+                }
+                let _ = sink.send(close(CLOSE_FORBIDDEN, TOKEN_REVOKED)).await;
                 break;
             }
         };

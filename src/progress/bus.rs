@@ -5,10 +5,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 use super::types::ProgressChangeKind;
 use super::types::{Counts, StatusChange};
+use crate::db::notify::{self, Channel, Relay};
 
 /// Notifications a slow subscriber may fall behind by before it is told to resync.
 const CAPACITY: usize = 4096;
@@ -35,8 +36,8 @@ pub struct NoteNotice {
 pub struct ProgressBus {
     tx: broadcast::Sender<Arc<Notice>>,
     active: Arc<AtomicI64>,
-    /// On PostgreSQL: notices to send to the other processes (see `relay`).
-    relay: Option<mpsc::UnboundedSender<Arc<Notice>>>,
+    /// On PostgreSQL: notices to send to the other processes.
+    relay: Option<Relay<Notice>>,
 }
 
 impl Default for ProgressBus {
@@ -62,11 +63,7 @@ impl ProgressBus {
         };
         if crate::db::is_postgres(db) {
             let pool = db.get_postgres_connection_pool().clone();
-            let origin: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(super::relay::send_loop(pool.clone(), origin.clone(), rx));
-            tokio::spawn(super::relay::listen_loop(pool, origin, bus.tx.clone()));
-            bus.relay = Some(tx);
+            bus.relay = Some(notify::start(pool, relay_channel(), bus.tx.clone()));
         }
         bus
     }
@@ -74,7 +71,7 @@ impl ProgressBus {
     pub fn publish(&self, notice: Notice) {
         let notice = Arc::new(notice);
         if let Some(relay) = &self.relay {
-            let _ = relay.send(notice.clone());
+            relay.send(notice.clone());
         }
         // No receiver is not an error: nobody is listening right now.
         let _ = self.tx.send(notice);
@@ -93,6 +90,21 @@ impl ProgressBus {
     /// Open `myProgressChanged` subscriptions.
     pub fn active(&self) -> i64 {
         self.active.load(Ordering::Relaxed)
+    }
+}
+
+/// Progress notices cross processes on `roadmap_progress`. One too big for NOTIFY (a large batch
+/// or note) goes as a `RESYNC` telling the other processes' subscribers to refetch.
+fn relay_channel() -> Channel<Notice> {
+    Channel {
+        name: "roadmap_progress",
+        shrink: |notice| Notice {
+            kind: ProgressChangeKind::Resync,
+            changes: Vec::new(),
+            note: None,
+            ..notice.clone()
+        },
+        after_gap: None,
     }
 }
 

@@ -15,7 +15,6 @@ mod locks;
 mod lookups;
 pub mod notes;
 pub mod reads;
-mod relay;
 pub mod service;
 mod status_writes;
 pub mod streak;

@@ -393,7 +393,7 @@ async fn admin_bootstrap_and_roles() {
         )
         .await;
     assert_eq!(code(&body), "CONFLICT", "{body}");
-    // The role comes from the database: a demoted admin's token loses admin rights at once.
+    // A demoted admin's access token is revoked at once; a refreshed one carries no admin rights.
     let body = app
         .gql_as(
             &kim.access_token,
@@ -401,7 +401,21 @@ async fn admin_bootstrap_and_roles() {
             json!({ "id": kim.user_id, "r": "ADMIN" }),
         )
         .await;
-    assert_eq!(code(&body), "FORBIDDEN");
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+    let refreshed = app
+        .gql(ops::REFRESH_SESSION, json!({ "t": kim.refresh_token }))
+        .await;
+    let kim_token = refreshed["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{refreshed}"));
+    let body = app
+        .gql_as(
+            kim_token,
+            SET_ROLE,
+            json!({ "id": kim.user_id, "r": "ADMIN" }),
+        )
+        .await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
     let body = app
         .gql_as(
             &admin.access_token,

@@ -24,6 +24,7 @@ async fn authorization_matrix_covers_every_mutation() {
         ("signOut", Who::SignedIn, r#"mutation { signOut(refreshToken: "x") }"#.into()),
         ("signOutEverywhere", Who::SignedIn, "mutation { signOutEverywhere }".into()),
         ("changePassword", Who::SignedIn, r#"mutation { changePassword(input: {currentPassword: "a", newPassword: "b"}) { accessToken } }"#.into()),
+        ("deleteAccount", Who::SignedIn, r#"mutation { deleteAccount(input: {password: "wrong"}) }"#.into()),
         ("updateProfile", Who::SignedIn, r#"mutation { updateProfile(input: {displayName: "X"}) { username } }"#.into()),
         ("setUserRole", Who::Admin, format!(r#"mutation {{ setUserRole(userId: "{fake_id}", role: USER) {{ username }} }}"#)),
         // Progress: every mutation acts on the caller's own progress only.

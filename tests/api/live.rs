@@ -3,81 +3,13 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::progress::*;
+use crate::helpers::ws::*;
 use crate::helpers::*;
-
-// ---------------------------------------------------------------------------------------------
-// WebSocket
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn ws_connect(app: &TestApp) -> Ws {
-    let url = app.url("/graphql").replacen("http://", "ws://", 1);
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (ws, resp) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("websocket connect");
-    assert_eq!(
-        resp.headers()
-            .get("sec-websocket-protocol")
-            .and_then(|v| v.to_str().ok()),
-        Some("graphql-transport-ws")
-    );
-    ws
-}
-
-/// The next text message as JSON (pings answered), or `None` at the deadline or on close.
-async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()??;
-        match msg.ok()? {
-            Message::Text(t) => {
-                let v: Value = serde_json::from_str(&t).unwrap();
-                if v["type"] == "ping" {
-                    ws.send(Message::text(r#"{"type":"pong"}"#)).await.ok()?;
-                    continue;
-                }
-                return Some(v);
-            }
-            Message::Close(_) => return None,
-            _ => continue,
-        }
-    }
-}
-
-/// The close code the server ends the connection with.
-async fn close_code(ws: &mut Ws) -> Option<u16> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()??;
-        if let Ok(Message::Close(frame)) = msg {
-            return frame.map(|f| u16::from(f.code));
-        }
-    }
-}
-
-async fn ws_init(ws: &mut Ws, token: &str) -> Value {
-    ws.send(Message::text(
-        json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
-    next_json(ws, Duration::from_secs(10))
-        .await
-        .unwrap_or(Value::Null)
-}
 
 #[tokio::test]
 async fn subscription_pushes_changes_from_other_sessions_only_to_their_user() {

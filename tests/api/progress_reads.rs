@@ -428,6 +428,6 @@ async fn whole_tree_with_my_status_costs_a_fixed_number_of_statements() {
     }
     println!("statements per whole-tree query with progress: {costs:?}");
     assert_eq!(costs[0].2, costs[1].2, "SQL grows with the tree: {costs:?}");
-    // Viewer, roadmap, topicCount, tree, counts, statuses, notes.
-    assert!(costs[0].2 <= 7, "too many statements: {costs:?}");
+    // Viewer, the budget charge, roadmap, topicCount, tree, counts, statuses, notes.
+    assert!(costs[0].2 <= 8, "too many statements: {costs:?}");
 }

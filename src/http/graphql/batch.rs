@@ -30,9 +30,10 @@ pub async fn run(ctx: &Ctx<'_>, items: Vec<serde_json::Value>) -> Response {
             format!("A batch must hold between 1 and {max} operations"),
         );
     }
-    // The rate-limit middleware took one request for the HTTP request; the rest are due here.
+    // The rate-limit middleware took one request for the HTTP request; the rest are due here
+    // (signed-in operations spend their user's budget, each on its own).
     let extra = u32::try_from(items.len() - 1).unwrap_or(u32::MAX);
-    if extra > 0 {
+    if extra > 0 && !crate::http::rate_limit::left_to_budget(state, ctx.headers) {
         let trust = state.config.serve.hardening.trust_forwarded_for;
         let ip = client_ip(ctx.headers, Some(ctx.peer), trust).unwrap_or(ctx.peer.ip());
         if let Err(wait) = state.rate_limiter.check(ip, extra) {

@@ -6,13 +6,17 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 
 use super::respond::{graphql_request_error, request_error, viewer_failed, Answer};
 use super::Ctx;
+use crate::accounts::budget::BudgetStatus;
+use crate::auth::Viewer;
 use crate::catalog::cache::CacheScope;
 use crate::error::code;
+use crate::graphql::budget::BudgetSlot;
 use crate::graphql::cache_hints::CacheHints;
 use crate::graphql::catalog::topic_list::RawJson;
 use crate::graphql::context::{ClientIp, RequestId};
 use crate::graphql::limits::{self, Limits};
 use crate::graphql::loaders::Loaders;
+use crate::http::rate_limit;
 use crate::http::response_cache::cacheable_operation;
 use crate::http::viewer::viewer_from_headers;
 
@@ -96,6 +100,8 @@ pub struct Executed {
     pub is_request_error: bool,
     pub hints: CacheHints,
     pub raw: RawJson,
+    /// The user's budget after this request (signed in, budgets on, document valid).
+    pub budget: Option<BudgetStatus>,
 }
 
 /// Executes with the viewer, the loaders (through the shared caches unless it is a mutation,
@@ -117,14 +123,23 @@ pub async fn run(
             return Err(Answer::refused(resp, prepared.name));
         }
     };
+    if let Err(refused) = limit_anonymous(ctx, &viewer) {
+        return Err(Answer::refused(refused, prepared.name));
+    }
+    // Signed-in requests spend from their user's budget (charged after validation, see
+    // `graphql::budget`); the slot tells what it came to.
+    let budget = viewer.user.is_some().then(BudgetSlot::default);
     let is_mutation = prepared.operation_type == Some(OperationType::Mutation);
     // A mutation reads what it just wrote (its payload): never through the shared caches, whose
     // version it could only have read before its own commit.
     let scope = (!is_mutation).then(|| CacheScope::new(state.caches.clone(), version));
     let hints = CacheHints::default();
     let raw = RawJson::default();
-    let request = prepared
-        .request
+    let mut request = prepared.request;
+    if let Some(slot) = &budget {
+        request = request.data(slot.clone());
+    }
+    let request = request
         .data(Loaders::with_cache(&state.db, scope))
         .data(viewer)
         .data(ClientIp(ctx.peer.ip().to_string()))
@@ -160,6 +175,24 @@ pub async fn run(
         is_request_error,
         hints,
         raw,
+        budget: budget.and_then(|slot| slot.status()),
+    })
+}
+
+/// The per-address bucket for a request whose `Authorization` did not make it signed in (the
+/// rate-limit middleware leaves requests with a bearer token to the user's budget).
+fn limit_anonymous(ctx: &Ctx<'_>, viewer: &Viewer) -> Result<(), axum::response::Response> {
+    let state = ctx.state;
+    if viewer.user.is_some() || !rate_limit::left_to_budget(state, ctx.headers) {
+        return Ok(());
+    }
+    let trust = state.config.serve.hardening.trust_forwarded_for;
+    let Some(ip) = rate_limit::client_ip(ctx.headers, Some(ctx.peer), trust) else {
+        return Ok(());
+    };
+    state.rate_limiter.check(ip, 1).map_err(|wait| {
+        state.metrics.rate_limited();
+        rate_limit::too_many_requests(ctx.media, wait)
     })
 }
 

@@ -11,6 +11,7 @@
 // cold path, so the response is not boxed.
 #![allow(clippy::result_large_err)]
 pub mod batch;
+pub mod budget_headers;
 pub mod execute;
 pub mod extract;
 pub mod media;
@@ -195,6 +196,7 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         is_request_error,
         hints,
         raw,
+        budget,
     } = executed;
     let media = ctx.media;
     // The database is away: 503 with `Retry-After`, whatever the media type.
@@ -205,6 +207,9 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         let mut resp = respond(media.request_error_status(), media, body);
         if down {
             mark_unavailable(&mut resp);
+        }
+        if let Some(budget) = budget {
+            budget_headers::apply(&mut resp, &budget);
         }
         return Answer::refused(resp, name);
     }
@@ -239,6 +244,9 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
     };
     if down {
         mark_unavailable(&mut response);
+    }
+    if let Some(budget) = budget {
+        budget_headers::apply(&mut response, &budget);
     }
     Answer {
         response,

@@ -22,6 +22,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     // its own values) should meet the limit.
     ("RATE_LIMIT_PER_SECOND", "100000"),
     ("RATE_LIMIT_BURST", "100000"),
+    // Likewise for signed-in users' budgets (still charged on every request): the budget tests
+    // pass their own.
+    ("RATE_LIMIT_USER_POINTS", "1000000"),
 ];
 
 /// A command for the binary that sees none of the developer's settings: every variable any of its

@@ -8,6 +8,7 @@ pub mod catalog;
 mod db;
 pub mod ops;
 pub mod progress;
+pub mod ws;
 
 use std::time::{Duration, Instant};
 

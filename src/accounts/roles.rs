@@ -1,0 +1,120 @@
+//! Roles and the end of an account: promoting and demoting (never the last admin), the operator's
+//! `create-admin`, and deleting one's own account. Each revokes what it must and closes the user's
+//! sockets after it committed.
+use chrono::Utc;
+use entity::users;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+
+use super::fields::normalize_email;
+use super::password;
+use super::service::{bump_token_version, find_user, insert_user, role_of, Auth, NewUser};
+use crate::auth::Role;
+use crate::error::AppError;
+
+/// Changes a user's role. Refuses to demote the last admin (checked inside the transaction). A
+/// changed role revokes the user's access tokens (their sessions go on: a refresh gives tokens
+/// with the new role) and closes their sockets.
+pub async fn set_role(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    target_id: i32,
+    role: Role,
+) -> Result<users::Model, AppError> {
+    let txn = db.begin().await?;
+    if crate::db::is_postgres(&txn) {
+        // Serialise role changes so two admins cannot demote each other at the same moment.
+        txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    let user = find_user(&txn, target_id).await?;
+    if role_of(&user) == Role::Admin && role != Role::Admin {
+        let admins = users::Entity::find()
+            .filter(users::Column::Role.eq(Role::Admin))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(AppError::conflict(
+                "role",
+                "This is the last admin; promote someone else first",
+            ));
+        }
+    }
+    if role_of(&user) == role {
+        return Ok(user);
+    }
+    let mut active: users::ActiveModel = user.into();
+    active.role = Set(role);
+    active.updated_at = Set(Utc::now());
+    let user = active.update(&txn).await?;
+    bump_token_version(&txn, target_id).await?;
+    let user = find_user(&txn, user.id).await?;
+    txn.commit().await?;
+    auth.revocations.publish(target_id);
+    Ok(user)
+}
+
+/// Deletes the signed-in user's account and everything that is theirs (progress, history, notes,
+/// favourites, sessions cascade in the database); closes their sockets. The password confirms it
+/// is them; the last admin cannot leave.
+pub async fn delete_account(
+    db: &DatabaseConnection,
+    auth: &Auth,
+    user_id: i32,
+    password: String,
+) -> Result<(), AppError> {
+    let user = find_user(db, user_id).await?;
+    if !password::verify(password, Some(user.password_hash.clone())).await? {
+        return Err(AppError::bad_input("password", "The password is incorrect"));
+    }
+    let txn = db.begin().await?;
+    if crate::db::is_postgres(&txn) {
+        // The same lock as role changes: the last two admins cannot both leave at once.
+        txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    let user = find_user(&txn, user_id).await?;
+    if role_of(&user) == Role::Admin {
+        let admins = users::Entity::find()
+            .filter(users::Column::Role.eq(Role::Admin))
+            .count(&txn)
+            .await?;
+        if admins <= 1 {
+            return Err(AppError::conflict(
+                "password",
+                "You are the last admin; promote someone else before deleting your account",
+            ));
+        }
+    }
+    users::Entity::delete_by_id(user_id).exec(&txn).await?;
+    txn.commit().await?;
+    auth.revocations.publish(user_id);
+    Ok(())
+}
+
+/// Creates an admin, or promotes the user with that email (their password is left unchanged).
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    input: NewUser,
+) -> Result<(users::Model, bool), AppError> {
+    let email = normalize_email("email", &input.email)?;
+    let txn = db.begin().await?;
+    if let Some(user) = users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(&txn)
+        .await?
+    {
+        let mut active: users::ActiveModel = user.into();
+        active.role = Set(Role::Admin);
+        active.updated_at = Set(Utc::now());
+        let user = active.update(&txn).await?;
+        txn.commit().await?;
+        return Ok((user, false));
+    }
+    let user = insert_user(&txn, input, Role::Admin, "email").await?;
+    txn.commit().await?;
+    Ok((user, true))
+}

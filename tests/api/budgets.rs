@@ -1,0 +1,201 @@
+//! Per-user budgets: signed-in requests spend points (complexity / 100, at least 1) from their
+//! user's budget, shown by `rateLimit` and the `X-RateLimit-*` headers; past it, 429
+//! `RATE_LIMITED` until the window resets. The per-address bucket governs anonymous requests only
+//! (and requests whose token signs no one in). Servers on one database share a user's budget.
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const RATE_LIMIT: &str = "{ rateLimit { limit cost remaining resetAt } }";
+/// A connection of 100 roadmaps with a few fields each: complexity well over 100.
+const EXPENSIVE: &str = "{ roadmaps(first: 100) { totalCount edges { cursor node { id slug title \
+    description tags } } } rateLimit { cost remaining } }";
+
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<i64> {
+        self.headers.get(name)?.to_str().ok()?.parse().ok()
+    }
+}
+
+async fn post(app: &TestApp, token: Option<&str>, query: &str) -> Reply {
+    let mut req = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": query }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.json().await.expect("json body");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[tokio::test]
+async fn signed_in_requests_spend_points_shown_by_the_field_and_the_headers() {
+    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "500")]).await;
+    let s = app.signup("spender").await;
+
+    let first = post(&app, Some(&s.access_token), RATE_LIMIT).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let rl = &first.body["data"]["rateLimit"];
+    assert_eq!(rl["limit"], 500, "{}", first.body);
+    assert_eq!(rl["cost"], 1);
+    assert_eq!(rl["remaining"], 499);
+    let reset = chrono::DateTime::parse_from_rfc3339(rl["resetAt"].as_str().unwrap()).unwrap();
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert!(
+        (reset.timestamp() - in_an_hour.timestamp()).abs() <= 5,
+        "{reset}"
+    );
+    assert_eq!(first.header("x-ratelimit-limit"), Some(500));
+    assert_eq!(first.header("x-ratelimit-remaining"), Some(499));
+    assert_eq!(first.header("x-ratelimit-used"), Some(1));
+    assert_eq!(first.header("x-ratelimit-reset"), Some(reset.timestamp()));
+
+    // A bigger query costs more, rounded up from its complexity.
+    let big = post(&app, Some(&s.access_token), EXPENSIVE).await;
+    let cost = big.body["data"]["rateLimit"]["cost"].as_i64().unwrap();
+    println!("a page of 100 roadmaps with five fields each costs {cost} points");
+    assert!(cost > 1, "{}", big.body);
+    assert_eq!(big.body["data"]["rateLimit"]["remaining"], 499 - cost);
+    assert_eq!(big.header("x-ratelimit-remaining"), Some(499 - cost));
+
+    // Anonymous requests have no budget: null and no headers.
+    let anon = post(&app, None, RATE_LIMIT).await;
+    assert_eq!(anon.body["data"]["rateLimit"], Value::Null, "{}", anon.body);
+    assert!(anon.headers.get("x-ratelimit-limit").is_none());
+}
+
+#[tokio::test]
+async fn past_the_budget_requests_are_refused_until_the_window_resets() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_USER_POINTS", "3"),
+        ("RATE_LIMIT_USER_WINDOW_SECS", "2"),
+    ])
+    .await;
+    let s = app.signup("thrifty").await;
+    let other = app.signup("untouched").await;
+    for _ in 0..3 {
+        let r = post(&app, Some(&s.access_token), "{ me { id } }").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let refused = post(&app, Some(&s.access_token), "{ me { id } }").await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(error_code(&refused.body), Some("RATE_LIMITED"));
+    assert!(refused.body.get("data").is_none(), "{}", refused.body);
+    let retry = refused.body["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_i64()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "{}", refused.body);
+    assert_eq!(refused.header("retry-after"), Some(retry));
+    assert_eq!(refused.header("x-ratelimit-remaining"), Some(0));
+    // A mutation past the budget writes nothing.
+    let update = "mutation { updateProfile(input: {displayName: \"Spent\"}) { displayName } }";
+    let blocked = post(&app, Some(&s.access_token), update).await;
+    assert_eq!(blocked.status, 429, "{}", blocked.body);
+    // Another user on the same address is not affected.
+    let theirs = post(&app, Some(&other.access_token), "{ me { id } }").await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    // The window ends and the budget is whole again.
+    let back = eventually(Duration::from_secs(10), || async {
+        post(&app, Some(&s.access_token), RATE_LIMIT).await.status == 200
+    })
+    .await;
+    assert!(back, "the budget never reset");
+    let me = post(&app, Some(&s.access_token), "{ me { displayName } }").await;
+    assert_ne!(me.body["data"]["me"]["displayName"], "Spent", "{}", me.body);
+}
+
+#[tokio::test]
+async fn a_query_costing_more_than_the_whole_budget_is_refused_and_spends_nothing() {
+    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "2")]).await;
+    let s = app.signup("bigspender").await;
+    let refused = post(&app, Some(&s.access_token), EXPENSIVE).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(error_code(&refused.body), Some("RATE_LIMITED"));
+    let cheap = post(&app, Some(&s.access_token), RATE_LIMIT).await;
+    assert_eq!(
+        cheap.body["data"]["rateLimit"]["remaining"], 1,
+        "{}",
+        cheap.body
+    );
+}
+
+/// Thirty learners behind one office address: the per-address bucket no longer stands in their
+/// way (it is for anonymous requests), and a request whose token signs no one in is anonymous.
+#[tokio::test]
+async fn one_address_many_learners_and_bogus_tokens_meet_the_address_bucket() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_PER_SECOND", "0.01"),
+        ("RATE_LIMIT_BURST", "40"),
+    ])
+    .await;
+    // Sign-ups are anonymous requests: they take 30 of the address's 40.
+    let mut learners = Vec::new();
+    for i in 0..30 {
+        learners.push(app.signup(&format!("office{i}")).await);
+    }
+    for learner in &learners {
+        for _ in 0..12 {
+            let r = post(&app, Some(&learner.access_token), "{ me { id } }").await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    }
+    // A made-up token buys nothing: those requests spend the address's bucket.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(
+            post(&app, Some("not-a-token"), "{ __typename }")
+                .await
+                .status,
+        );
+    }
+    assert!(
+        statuses.contains(&429),
+        "bogus tokens dodged the address bucket: {statuses:?}"
+    );
+    let anon = post(&app, None, "{ __typename }").await;
+    assert_eq!(anon.status, 429, "{}", anon.body);
+    // Signed-in learners go on.
+    let r = post(&app, Some(&learners[0].access_token), "{ me { id } }").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Two servers on one PostgreSQL database share each user's budget (it is a row, charged with
+/// one conditional upsert).
+#[tokio::test]
+async fn servers_on_one_database_share_a_users_budget() {
+    if backend() != Backend::Postgres {
+        println!("several processes on one database need PostgreSQL; skipped on SQLite");
+        return;
+    }
+    let env = [("RATE_LIMIT_USER_POINTS", "4")];
+    let a = spawn_app_with(&env).await;
+    let b = spawn_on(a.db.clone(), &env).await;
+    let s = a.signup("shared").await;
+    for app in [&a, &b, &a, &b] {
+        let r = post(app, Some(&s.access_token), "{ me { id } }").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    for app in [&a, &b] {
+        let r = post(app, Some(&s.access_token), "{ me { id } }").await;
+        assert_eq!(r.status, 429, "{}", r.body);
+        assert_eq!(r.header("x-ratelimit-remaining"), Some(0));
+    }
+}
