@@ -130,10 +130,19 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         // PostgreSQL: class 08 (connection exception), 57P01..57P03 (shutting down, starting up),
         // 53300 (too many connections).
         Sqlx::Database(db) => db.code().is_some_and(|c| {
-            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+            c.starts_with("08")
+                || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                || sqlite_busy(&c)
         }),
         _ => false,
     }
+}
+
+/// SQLite's BUSY (5) and LOCKED (6), extended codes included (the primary code is the low byte):
+/// another connection held the database past the busy timeout, so trying again may succeed.
+/// SQLite codes are decimal numbers; PostgreSQL's are five characters, so they cannot be mistaken.
+fn sqlite_busy(code: &str) -> bool {
+    code.len() < 5 && code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
 }
 
 /// True when a database error is a unique-constraint violation (both backends).
@@ -172,6 +181,16 @@ mod tests {
         ] {
             assert!(!is_unavailable(&err), "{err}");
             assert_eq!(AppError::from(err).code(), code::INTERNAL_SERVER_ERROR);
+        }
+    }
+
+    #[test]
+    fn sqlite_busy_and_locked_are_transient_and_postgres_codes_are_not_mistaken_for_them() {
+        for busy in ["5", "6", "261", "517", "262"] {
+            assert!(sqlite_busy(busy), "{busy}");
+        }
+        for other in ["19", "2067", "1", "40001", "23505", "08006"] {
+            assert!(!sqlite_busy(other), "{other}");
         }
     }
 }

@@ -207,6 +207,12 @@ async fn database_outage_answers_503_then_recovers_with_every_acknowledged_write
     assert!(retry.is_some(), "Retry-After on the mutation");
     assert_eq!(error_code(&body), Some("SERVICE_UNAVAILABLE"), "{body}");
     assert_eq!(readyz(&client, &app).await, 503);
+    let down = client.get(app.url("/readyz")).send().await.unwrap();
+    assert!(
+        down.headers().contains_key("retry-after"),
+        "{:?}",
+        down.headers()
+    );
 
     proxy.restore().await;
     let back = eventually(Duration::from_secs(60), || async {
