@@ -10,6 +10,7 @@ mod admin_roadmaps;
 mod admin_topics;
 mod authorization_matrix;
 mod cache;
+mod graphiql;
 mod http;
 mod import_export;
 mod live;
