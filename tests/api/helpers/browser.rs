@@ -4,7 +4,7 @@
 //! that needs the internet fails the test.
 //!
 //! Without the two programs a test skips (a notice on stderr), unless `CI=true`: then it fails.
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -56,7 +56,8 @@ pub fn chromium_or_skip(test: &str) -> Option<(PathBuf, PathBuf)> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("{test}: CI=true, and the browser test must run there: {message}");
     }
-    eprintln!("skipping browser test {test}: {message}");
+    // Straight to stderr, not eprintln!: the test harness would swallow that for a passing test.
+    let _ = writeln!(std::io::stderr(), "skipping browser test {test}: {message}");
     None
 }
 
