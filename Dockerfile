@@ -17,6 +17,8 @@ COPY src ./src
 # resolves even though the release build does not compile it.
 COPY tests ./tests
 COPY data ./data
+# GraphiQL's files, embedded in the binary (src/http/graphiql/assets.rs).
+COPY assets ./assets
 
 RUN cargo build --release --locked --bin roadmap-api \
  && strip target/release/roadmap-api

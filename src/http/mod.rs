@@ -1,6 +1,8 @@
 //! The HTTP layer: router and state, the GraphQL-over-HTTP pipeline, the WebSocket transport,
-//! middleware, health checks, metrics, the per-client rate limit and the response cache. Nothing
-//! below this layer (GraphQL, domains, foundation) imports from it.
+//! the self-contained GraphiQL page and its files, middleware, health checks, metrics, the
+//! per-client rate limit and the response cache. Nothing below this layer (GraphQL, domains,
+//! foundation) imports from it.
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;

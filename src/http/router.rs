@@ -7,7 +7,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use super::state::AppState;
-use super::{graphql, health, metrics, middleware, rate_limit, ws};
+use super::{graphiql, graphql, health, metrics, middleware, rate_limit, ws};
 
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
@@ -32,6 +32,11 @@ pub fn router(state: AppState) -> Router {
         ));
     let mut router = Router::new()
         .merge(graphql_routes)
+        // GraphiQL's files (the page itself is the HTML answer of GET /graphql).
+        .route(
+            "/graphiql/{version}/{file}",
+            get(graphiql::asset).layer(CompressionLayer::new()),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route(

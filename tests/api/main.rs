@@ -11,6 +11,7 @@ mod admin_topics;
 mod authorization_matrix;
 mod budgets;
 mod cache;
+mod graphiql;
 mod http;
 mod import_export;
 mod live;

@@ -1,4 +1,4 @@
-//! Process-level behaviour: health checks, GraphiQL, start-up failures, HTTP basics.
+//! Process-level behaviour: health checks, start-up failures, HTTP basics. (GraphiQL: `graphiql`.)
 use serde_json::json;
 
 use crate::helpers::*;
@@ -11,21 +11,6 @@ async fn health_and_readiness() {
     let r = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers().contains_key("x-request-id"));
-}
-
-#[tokio::test]
-async fn graphiql_for_browsers() {
-    let app = spawn_app().await;
-    let r = app
-        .client
-        .get(app.url("/graphql"))
-        .header("accept", "text/html,application/xhtml+xml")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let body = r.text().await.unwrap();
-    assert!(body.contains("graphiql"), "not a GraphiQL page");
 }
 
 #[tokio::test]

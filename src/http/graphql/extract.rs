@@ -3,7 +3,7 @@
 use async_graphql::Variables;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::media::MediaType;
@@ -31,22 +31,14 @@ const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-oper
 /// the limit: a client still sending gets its 413 instead of a reset connection.
 const DRAIN_FACTOR: usize = 16;
 
-/// GraphiQL, for a browser asking for HTML without GraphQL parameters.
+/// GraphiQL (`http::graphiql`), for a browser asking for HTML without GraphQL parameters.
 pub fn graphiql(headers: &HeaderMap, raw: &str) -> Option<Response> {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    (wants_html && !raw.contains("query=") && !raw.contains("extensions=")).then(|| {
-        Html(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .title("roadmap-api")
-                .finish(),
-        )
-        .into_response()
-    })
+    (wants_html && !raw.contains("query=") && !raw.contains("extensions="))
+        .then(|| super::super::graphiql::page(headers))
 }
 
 /// The parameters of a GET request, from its query string.

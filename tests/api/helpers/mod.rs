@@ -1,9 +1,11 @@
 //! Test support. `spawn_app` starts the server in this process on port 0 with a database of its
 //! own and returns its address; `ops` holds the GraphQL documents the tests share, by name;
-//! `catalog` and `progress` hold what the admin and the progress tests have in common.
+//! `catalog` and `progress` hold what the admin and the progress tests have in common; `browser`
+//! drives headless Chromium for the browser tests.
 #![allow(dead_code)]
 
 mod app;
+pub mod browser;
 pub mod catalog;
 mod db;
 pub mod ops;

@@ -1,0 +1,8 @@
+//! GraphiQL, self-contained: the page a browser gets at `GET /graphql` (`page`) and the files it
+//! loads, embedded in the binary and served from `/graphiql/<version>/<file>` (`assets`). Nothing
+//! comes from a CDN, so GraphiQL works on a machine without internet access.
+mod assets;
+mod page;
+
+pub use assets::serve as asset;
+pub use page::page;
