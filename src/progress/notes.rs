@@ -44,6 +44,7 @@ pub(super) async fn set_note(
                 roadmap_id: Set(topic.roadmap_id),
                 note: Set(note.to_owned()),
                 updated_at: Set(at),
+                changed_at: Set(Some(at)),
             })
             .on_conflict(
                 OnConflict::columns([topic_notes::Column::UserId, topic_notes::Column::TopicId])
@@ -51,6 +52,7 @@ pub(super) async fn set_note(
                         topic_notes::Column::RoadmapId,
                         topic_notes::Column::Note,
                         topic_notes::Column::UpdatedAt,
+                        topic_notes::Column::ChangedAt,
                     ])
                     .to_owned(),
             )

@@ -114,7 +114,10 @@ fn push_upsert<'a>(
     roadmap_id: i32,
     rows: impl IntoIterator<Item = (&'a str, ProgressStatus, DateTime<Utc>)>,
 ) {
-    q.push("INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at) VALUES ");
+    q.push(
+        "INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at, changed_at) \
+         VALUES ",
+    );
     for (i, (topic_id, status, at)) in rows.into_iter().enumerate() {
         if i > 0 {
             q.push(", ");
@@ -129,12 +132,15 @@ fn push_upsert<'a>(
             .bind(status.to_value())
             .push(", ")
             .bind(at)
+            .push(", ")
+            .bind(at)
             .push(")");
     }
     q.push(
         " ON CONFLICT (user_id, topic_id) DO UPDATE SET \
          previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
          status = excluded.status, updated_at = excluded.updated_at, \
+         changed_at = excluded.changed_at, \
          roadmap_id = excluded.roadmap_id, archived_at = NULL \
          WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
          RETURNING topic_id, COALESCE(previous_status, 'PENDING') AS from_status",
