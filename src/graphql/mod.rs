@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod cache_hints;
 pub mod catalog;
 pub mod context;
+pub mod device_time;
 pub mod enums;
 pub mod error;
 pub mod guards;

@@ -14,10 +14,10 @@ use crate::helpers::*;
 // ---------------------------------------------------------------------------------------------
 // WebSocket
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn ws_connect(app: &TestApp) -> Ws {
+pub(crate) async fn ws_connect(app: &TestApp) -> Ws {
     let url = app.url("/graphql").replacen("http://", "ws://", 1);
     let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert(
@@ -37,7 +37,7 @@ async fn ws_connect(app: &TestApp) -> Ws {
 }
 
 /// The next text message as JSON (pings answered), or `None` at the deadline or on close.
-async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
+pub(crate) async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let msg = tokio::time::timeout_at(deadline, ws.next()).await.ok()??;
@@ -67,7 +67,7 @@ async fn close_code(ws: &mut Ws) -> Option<u16> {
     }
 }
 
-async fn ws_init(ws: &mut Ws, token: &str) -> Value {
+pub(crate) async fn ws_init(ws: &mut Ws, token: &str) -> Value {
     ws.send(Message::text(
         json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
             .to_string(),
