@@ -12,7 +12,12 @@ pub struct Model {
     pub topic_id: String,
     pub roadmap_id: i32,
     pub status: ProgressStatus,
+    /// Server time of the last write of the row.
     pub updated_at: DateTimeUtc,
+    /// When the learner made the stored change, by their device's clock (offline merge: an older
+    /// change is not applied). Null only on rows written before it existed: read
+    /// `COALESCE(changed_at, updated_at)`.
+    pub changed_at: Option<DateTimeUtc>,
     /// Set when the roadmap was deleted with `force`: the row is kept but counts nowhere.
     pub archived_at: Option<DateTimeUtc>,
 }

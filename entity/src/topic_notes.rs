@@ -11,7 +11,12 @@ pub struct Model {
     pub roadmap_id: i32,
     #[sea_orm(column_type = "Text")]
     pub note: String,
+    /// Server time of the last write of the note.
     pub updated_at: DateTimeUtc,
+    /// When the learner wrote the stored note, by their device's clock (offline merge: an older
+    /// edit is not applied). Null only on rows written before it existed: read
+    /// `COALESCE(changed_at, updated_at)`.
+    pub changed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -115,6 +115,15 @@ pub enum ProgressStatus {
     Skipped,
 }
 
+/// Why a progress change was not applied (offline merge).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::progress::SkipReason")]
+pub enum SkipReason {
+    /// What is stored was set by a change made later than this one (by the devices' clocks,
+    /// the changes' `at`): the newest change wins whatever order devices sync in.
+    NewerChangeStored,
+}
+
 /// How `importRoadmap` treats a document whose slug already exists.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::catalog::ImportMode")]

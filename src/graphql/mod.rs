@@ -7,6 +7,7 @@ pub mod budget;
 pub mod cache_hints;
 pub mod catalog;
 pub mod context;
+pub mod device_time;
 pub mod enums;
 pub mod error;
 pub mod guards;

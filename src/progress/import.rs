@@ -11,8 +11,9 @@ use super::export::DocRoadmap;
 use super::favorites;
 use super::locks::{lock_user, write_turn};
 use super::lookups::{live_topics, roadmaps_by_slug};
+use super::merge::micros;
 use super::notes::set_note;
-use super::status_writes::{apply_in, Wanted};
+use super::status_writes::{apply_in, Timing, Wanted};
 use super::types::{Counts, WriteOutcome};
 use crate::auth::CatalogAccess;
 use crate::error::AppError;
@@ -117,19 +118,30 @@ async fn write(
     user_id: i32,
     parts: &[ImportPart<'_>],
 ) -> Result<ImportOutcome, AppError> {
-    let now = Utc::now();
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
+    let now = micros(Utc::now());
     let mut writes = Vec::new();
     let mut notes_changed = 0;
     let mut favorites_added = 0;
     let mut touched = HashSet::new();
     for part in parts {
-        let changes = apply_in(&txn, user_id, part.roadmap, &part.statuses, now).await?;
+        // An import replaces what is stored, as a change made now (offline merge does not apply:
+        // the document's times only set `updated_at`, as they always did).
+        let changes = apply_in(
+            &txn,
+            user_id,
+            part.roadmap,
+            &part.statuses,
+            now,
+            Timing::Replace,
+        )
+        .await?
+        .changes;
         for n in &part.notes {
             let at = n.at.unwrap_or(now).min(now);
-            if set_note(&txn, user_id, n.topic, n.note.as_deref(), at).await? {
+            if set_note(&txn, user_id, n.topic, n.note.as_deref(), at, now).await? {
                 notes_changed += 1;
                 touched.insert(part.roadmap.id);
             }
@@ -147,6 +159,7 @@ async fn write(
         writes.push(WriteOutcome {
             roadmap_id: part.roadmap.id,
             changes,
+            skipped: Vec::new(),
             counts: Counts::default(),
             at: now,
         });

@@ -13,6 +13,7 @@ mod favorites;
 mod import;
 mod locks;
 mod lookups;
+pub mod merge;
 pub mod notes;
 pub mod reads;
 pub mod service;
@@ -22,8 +23,10 @@ pub mod types;
 
 pub use bus::ProgressBus;
 pub use import::ImportOutcome;
-pub use service::{FavoriteWrite, NoteWrite, Progress, RoadmapWrite, MAX_BATCH};
-pub use types::{Counts, ProgressChangeKind, ProgressStatus, StatusChange, WriteOutcome};
+pub use service::{FavoriteWrite, NoteWrite, Progress, RoadmapWrite, StatusInput, MAX_BATCH};
+pub use types::{
+    Counts, ProgressChangeKind, ProgressStatus, SkipReason, Skipped, StatusChange, WriteOutcome,
+};
 
 /// Rows per multi-row statement or `IN` list: well under SQLite's bound-parameter limit.
 const CHUNK: usize = 500;

@@ -1,12 +1,17 @@
-//! Private notes on topics: the check of a note, the write, and the per-roadmap read.
+//! Private notes on topics: the check of a note, the write (newest wins), and the per-roadmap read.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{topic_notes, topics};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 
+use super::locks::{lock_user, write_turn};
+use super::merge;
+use super::types::Skipped;
 use crate::error::AppError;
 
 /// Longest private note, in characters.
@@ -28,13 +33,57 @@ pub fn check_note(note: Option<String>, field: &str) -> Result<Option<String>, A
     Ok(Some(note))
 }
 
-/// Sets or clears a note (one statement). Returns whether anything changed.
+/// What [`merge_note`] did.
+pub(super) enum NoteMerge {
+    /// The note was set or cleared; `changed` is false when clearing a note there was not.
+    Written { changed: bool },
+    /// A newer note is stored (its text): nothing was written.
+    Skipped { stored: String, skipped: Skipped },
+}
+
+/// Sets or clears a learner's note unless a note written later is stored (offline merge, see
+/// [`super::merge`]): one transaction under the user's lock, so the comparison and the write
+/// cannot be split by another device's write. `at` is when the learner made the change (their
+/// device's clock); `None` is the time the write got the lock.
+pub(super) async fn merge_note(
+    db: &DatabaseConnection,
+    user_id: i32,
+    topic: &topics::Model,
+    note: Option<&str>,
+    at: Option<DateTime<Utc>>,
+) -> Result<NoteMerge, AppError> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    lock_user(&txn, user_id).await?;
+    let now = merge::micros(Utc::now());
+    let at = at.unwrap_or(now);
+    let stored = topic_notes::Entity::find_by_id((user_id, topic.id.clone()))
+        .one(&txn)
+        .await?;
+    if let Some(row) = stored {
+        let stored_at = row.changed_at.unwrap_or(row.updated_at);
+        if let Some(skipped) = merge::skip(&topic.id, at, stored_at, None) {
+            txn.commit().await?;
+            return Ok(NoteMerge::Skipped {
+                stored: row.note,
+                skipped,
+            });
+        }
+    }
+    let changed = set_note(&txn, user_id, topic, note, now, at).await?;
+    txn.commit().await?;
+    Ok(NoteMerge::Written { changed })
+}
+
+/// Sets or clears a note (one statement), with the server time of the write (`updated_at`) and
+/// the time of the change (`changed_at`). Returns whether anything changed.
 pub(super) async fn set_note(
     db: &impl ConnectionTrait,
     user_id: i32,
     topic: &topics::Model,
     note: Option<&str>,
-    at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    changed_at: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let affected = match note {
         Some(note) => {
@@ -43,7 +92,8 @@ pub(super) async fn set_note(
                 topic_id: Set(topic.id.clone()),
                 roadmap_id: Set(topic.roadmap_id),
                 note: Set(note.to_owned()),
-                updated_at: Set(at),
+                updated_at: Set(updated_at),
+                changed_at: Set(Some(changed_at)),
             })
             .on_conflict(
                 OnConflict::columns([topic_notes::Column::UserId, topic_notes::Column::TopicId])
@@ -51,6 +101,7 @@ pub(super) async fn set_note(
                         topic_notes::Column::RoadmapId,
                         topic_notes::Column::Note,
                         topic_notes::Column::UpdatedAt,
+                        topic_notes::Column::ChangedAt,
                     ])
                     .to_owned(),
             )
@@ -68,6 +119,7 @@ pub(super) async fn set_note(
     };
     Ok(affected > 0)
 }
+
 /// Notes of one user on each roadmap, in one statement.
 pub async fn notes(
     db: &impl ConnectionTrait,

@@ -5,7 +5,7 @@
 //!
 //! "Not found" (a topic or roadmap missing, deleted, or a draft the caller may not see) is `None`:
 //! the caller names what it was asked for in its own terms.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::roadmaps;
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
@@ -13,9 +13,10 @@ use serde_json::Value;
 use super::bus::{NoteNotice, Notice, ProgressBus};
 use super::import::ImportOutcome;
 use super::lookups::{live_topic, live_topics, roadmap};
-use super::notes::check_note;
+use super::merge::check_at;
+use super::notes::{check_note, NoteMerge};
 use super::status_writes::{self, Wanted};
-use super::types::{Counts, ProgressChangeKind, ProgressStatus, WriteOutcome};
+use super::types::{Counts, ProgressChangeKind, ProgressStatus, Skipped, WriteOutcome};
 use super::{export, export_rows, favorites, import, notes};
 use crate::auth::{CatalogAccess, Learner};
 use crate::error::AppError;
@@ -38,12 +39,23 @@ pub struct RoadmapWrite {
     pub outcome: WriteOutcome,
 }
 
+/// One change of `set_statuses`, as the caller decoded it.
+pub struct StatusInput {
+    pub topic_key: String,
+    pub status: ProgressStatus,
+    /// When the learner made the change, by their device's clock; `None` means now.
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// What `set_note` did.
 pub struct NoteWrite {
     pub roadmap_id: i32,
-    /// The note now stored; `None` when cleared.
+    /// The note now stored; `None` when there is none (the caller's note, or, when it was
+    /// skipped, the newer note that won).
     pub note: Option<String>,
     pub changed: bool,
+    /// Set when the change was not applied because a newer note is stored.
+    pub skipped: Option<Skipped>,
 }
 
 /// What `set_favorite` did.
@@ -81,19 +93,28 @@ impl<'a> Progress<'a> {
     }
 
     /// Sets the learner's status on a topic (`PENDING` clears it); `None` when there is no such
-    /// topic for the caller.
+    /// topic for the caller. `at` is when the learner made the change (their device's clock,
+    /// input field `at`; `None` means now): more than [`super::merge::MAX_CLOCK_AHEAD`] ahead
+    /// fails, and older than the stored change it is skipped (in `outcome.skipped`).
     pub async fn set_status(
         &self,
         learner: &Learner,
         access: &CatalogAccess,
         topic_key: &str,
         status: ProgressStatus,
+        at: Option<DateTime<Utc>>,
     ) -> Result<Option<RoadmapWrite>, AppError> {
+        let at = check_at(at, Utc::now(), "at")?;
         let Some((topic, roadmap)) = live_topic(self.db, access, topic_key).await? else {
             return Ok(None);
         };
+        let wanted = [Wanted {
+            topic: &topic,
+            status,
+            at,
+        }];
         let out =
-            status_writes::set_status(self.db, learner.user_id(), &roadmap, &topic, status).await?;
+            status_writes::set_statuses(self.db, learner.user_id(), &roadmap, &wanted).await?;
         self.announce_write(learner, ProgressChangeKind::Status, &out);
         Ok(Some(RoadmapWrite {
             roadmap,
@@ -105,9 +126,11 @@ impl<'a> Progress<'a> {
     /// Sets several statuses on one roadmap, all or nothing; `None` when there is no such roadmap
     /// for the caller.
     ///
-    /// `changes` yields each change's topic key (or the error of decoding it, named after its
-    /// input field `changes[i].topicId`) and status, in input order. It is read lazily, so the
-    /// first fault in input order is the one reported, after the roadmap and the batch size.
+    /// `changes` yields each change (or the error of decoding it, named after its input field,
+    /// e.g. `changes[i].topicId` or `changes[i].at`), in input order. It is read lazily, so the
+    /// first fault in input order is the one reported, after the roadmap and the batch size. An
+    /// `at` more than [`super::merge::MAX_CLOCK_AHEAD`] ahead fails as `changes[i].at`; a change
+    /// older than the stored one is skipped (in `outcome.skipped`), the others applied.
     pub async fn set_statuses<I>(
         &self,
         learner: &Learner,
@@ -116,7 +139,7 @@ impl<'a> Progress<'a> {
         changes: I,
     ) -> Result<Option<RoadmapWrite>, AppError>
     where
-        I: ExactSizeIterator<Item = Result<(String, ProgressStatus), AppError>>,
+        I: ExactSizeIterator<Item = Result<StatusInput, AppError>>,
     {
         let Some(roadmap) = roadmap(self.db, access, roadmap_id).await? else {
             return Ok(None);
@@ -130,11 +153,16 @@ impl<'a> Progress<'a> {
                 ),
             ));
         }
+        let now = Utc::now();
         let mut keys = Vec::with_capacity(changes.len());
         let mut statuses = Vec::with_capacity(changes.len());
         let mut seen = std::collections::HashSet::new();
         for (i, change) in changes.enumerate() {
-            let (key, status) = change?;
+            let StatusInput {
+                topic_key: key,
+                status,
+                at,
+            } = change?;
             if !seen.insert(key.clone()) {
                 let field = topic_field(i);
                 return Err(AppError::bad_input(
@@ -142,12 +170,13 @@ impl<'a> Progress<'a> {
                     format!("{field}: topic `{key}` appears twice"),
                 ));
             }
+            let at = check_at(at, now, &format!("changes[{i}].at"))?;
             keys.push(key);
-            statuses.push(status);
+            statuses.push((status, at));
         }
         let found = live_topics(self.db, Some(roadmap.id), &keys).await?;
         let mut wanted = Vec::with_capacity(keys.len());
-        for (i, (key, status)) in keys.iter().zip(statuses).enumerate() {
+        for (i, (key, (status, at))) in keys.iter().zip(statuses).enumerate() {
             let Some(topic) = found.get(key) else {
                 let field = topic_field(i);
                 return Err(AppError::bad_input(
@@ -158,11 +187,7 @@ impl<'a> Progress<'a> {
                     ),
                 ));
             };
-            wanted.push(Wanted {
-                topic,
-                status,
-                at: None,
-            });
+            wanted.push(Wanted { topic, status, at });
         }
         let out =
             status_writes::set_statuses(self.db, learner.user_id(), &roadmap, &wanted).await?;
@@ -195,21 +220,35 @@ impl<'a> Progress<'a> {
     }
 
     /// Sets or clears (null, empty or blank) the learner's note on a topic; `None` when there is
-    /// no such topic for the caller. The note is checked first, as input field `note`.
+    /// no such topic for the caller. The note is checked first, as input field `note`, then `at`
+    /// (as for [`Self::set_status`]); a change older than the stored note is skipped.
     pub async fn set_note(
         &self,
         learner: &Learner,
         access: &CatalogAccess,
         topic_key: &str,
         note: Option<String>,
+        at: Option<DateTime<Utc>>,
     ) -> Result<Option<NoteWrite>, AppError> {
         let note = check_note(note, "note")?;
+        let at = check_at(at, Utc::now(), "at")?;
         let Some((topic, roadmap)) = live_topic(self.db, access, topic_key).await? else {
             return Ok(None);
         };
-        let now = Utc::now();
-        let changed =
-            notes::set_note(self.db, learner.user_id(), &topic, note.as_deref(), now).await?;
+        let merged =
+            notes::merge_note(self.db, learner.user_id(), &topic, note.as_deref(), at).await?;
+        let changed = match merged {
+            NoteMerge::Written { changed } => changed,
+            NoteMerge::Skipped { stored, skipped } => {
+                // Nothing written: nothing to announce.
+                return Ok(Some(NoteWrite {
+                    roadmap_id: roadmap.id,
+                    note: Some(stored),
+                    changed: false,
+                    skipped: Some(skipped),
+                }));
+            }
+        };
         if changed {
             self.announce(Notice {
                 user_id: learner.user_id(),
@@ -221,13 +260,14 @@ impl<'a> Progress<'a> {
                     note: note.clone(),
                 }),
                 counts: None,
-                at: now,
+                at: Utc::now(),
             });
         }
         Ok(Some(NoteWrite {
             roadmap_id: roadmap.id,
             note,
             changed,
+            skipped: None,
         }))
     }
 

@@ -1,10 +1,11 @@
 //! Status writes: one status, several on one roadmap, a roadmap reset; each with its history.
 //!
-//! Status writes rely on the progress row's own lock: the upsert (or the delete, for `PENDING`)
-//! returns each row it changed with the status it had just before, read inside `DO UPDATE` from
-//! the latest committed version (`previous_status`), and the history events are written from that.
-//! So nothing is read before the write, and a concurrent writer of the same topic is simply ordered
-//! by the row lock. Batch writes also take the per-user lock of [`super::locks`].
+//! Every status write is one transaction under the per-user lock of [`super::locks`]: a learner's
+//! changes first read the stored times of their topics and skip the changes older than them
+//! ([`super::merge`]), which needs the user's writes ordered. The upsert (or the delete, for
+//! `PENDING`) returns each row it changed with the status it had just before, read inside
+//! `DO UPDATE` from the latest committed version (`previous_status`), and the history events are
+//! written from that, at the change's own time.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -12,12 +13,13 @@ use entity::{progress_events, roadmaps, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveEnum;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 
 use super::counts::counts_of;
 use super::locks::{lock_user, write_turn};
 use super::lookups::find_in;
-use super::types::{stored_status, ProgressStatus, StatusChange, WriteOutcome};
+use super::merge;
+use super::types::{stored_status, ProgressStatus, Skipped, StatusChange, WriteOutcome};
 use super::CHUNK;
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -26,27 +28,102 @@ use crate::error::AppError;
 pub(super) struct Wanted<'a> {
     pub topic: &'a topics::Model,
     pub status: ProgressStatus,
-    /// When the status was set (imports keep the document's time); `None` means now.
+    /// When the change was made ([`Timing`] says how it is used); `None` means now.
     pub at: Option<DateTime<Utc>>,
 }
 
-/// Applies the changes inside `txn`. Returns the changes made, in the order wanted.
+/// How a status write is timed, and whether older changes lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Timing {
+    /// A learner's changes (`setTopicStatus`, `setTopicStatuses`): each `at` (the device's
+    /// clock, default now) is the change's time in the row (`changed_at`) and in the history, and
+    /// a change older than the stored one is skipped (see [`super::merge`]).
+    NewestWins,
+    /// An import: replaces what is stored, as a change made now; `at` (the document's time,
+    /// never later than now) only sets `updated_at`, as before offline merge.
+    Replace,
+}
+
+/// What [`apply_in`] did.
+pub(super) struct Applied {
+    /// The changes made, in the order wanted.
+    pub changes: Vec<StatusChange>,
+    /// The changes not applied (a newer one is stored), in the order wanted.
+    pub skipped: Vec<Skipped>,
+}
+
+/// One row to write: the change, the row's `updated_at` (server) and `changed_at` (the change's
+/// time, also the history event's).
+struct Timed<'w, 'a> {
+    wanted: &'w Wanted<'a>,
+    updated_at: DateTime<Utc>,
+    changed_at: DateTime<Utc>,
+}
+
+/// Applies the changes inside `txn`, under the user's lock (so the stored times read for
+/// [`Timing::NewestWins`] cannot change before the write).
 ///
 /// The writes report what they changed and the status each row had just before (for an upsert,
 /// `previous_status` as set inside `DO UPDATE`, from the latest committed row), so the history is
-/// exact without reading first, even beside a concurrent `setTopicStatus`, which takes no
-/// per-user lock. A status a topic already has matches nothing: no write, no event.
+/// exact without reading first. A status a topic already has matches nothing: no write, no event.
 pub(super) async fn apply_in(
     txn: &impl ConnectionTrait,
     user_id: i32,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
     now: DateTime<Utc>,
-) -> Result<Vec<StatusChange>, AppError> {
+    timing: Timing,
+) -> Result<Applied, AppError> {
     let backend = txn.get_database_backend();
-    let (clears, upserts): (Vec<&Wanted>, Vec<&Wanted>) = wanted
+    let mut skipped = Vec::new();
+    let timed: Vec<Timed> = match timing {
+        Timing::Replace => wanted
+            .iter()
+            .map(|w| Timed {
+                wanted: w,
+                updated_at: w.at.unwrap_or(now).min(now),
+                changed_at: now,
+            })
+            .collect(),
+        Timing::NewestWins => {
+            let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
+            let stored = merge::stored_statuses(txn, user_id, &ids).await?;
+            let mut timed = Vec::with_capacity(wanted.len());
+            let mut restated = Vec::new();
+            for w in wanted {
+                let at = w.at.unwrap_or(now);
+                let Some(&(status, stored_at)) = stored.get(&w.topic.id) else {
+                    timed.push(Timed {
+                        wanted: w,
+                        updated_at: now,
+                        changed_at: at,
+                    });
+                    continue;
+                };
+                if let Some(s) = merge::skip(&w.topic.id, at, stored_at, Some(status)) {
+                    skipped.push(s);
+                } else if status == w.status {
+                    // The status it has, stated again later: nothing changes, but the row
+                    // remembers the later time, so that a change made between the two (synced
+                    // after) loses, as it would have had the devices synced in order.
+                    if status != ProgressStatus::Pending && at > stored_at {
+                        restated.push((w.topic.id.as_str(), at));
+                    }
+                } else {
+                    timed.push(Timed {
+                        wanted: w,
+                        updated_at: now,
+                        changed_at: at,
+                    });
+                }
+            }
+            restate(txn, user_id, &restated).await?;
+            timed
+        }
+    };
+    let (clears, upserts): (Vec<&Timed>, Vec<&Timed>) = timed
         .iter()
-        .partition(|w| w.status == ProgressStatus::Pending);
+        .partition(|t| t.wanted.status == ProgressStatus::Pending);
     let mut from: HashMap<String, ProgressStatus> = HashMap::new();
     for chunk in upserts.chunks(CHUNK) {
         let mut q = Sql::new(backend);
@@ -54,21 +131,31 @@ pub(super) async fn apply_in(
             &mut q,
             user_id,
             roadmap.id,
-            chunk
-                .iter()
-                .map(|w| (w.topic.id.as_str(), w.status, w.at.unwrap_or(now).min(now))),
+            chunk.iter().map(|t| {
+                (
+                    t.wanted.topic.id.as_str(),
+                    t.wanted.status,
+                    t.updated_at,
+                    t.changed_at,
+                )
+            }),
         );
         read_changed(txn, q, &mut from).await?;
     }
     for chunk in clears.chunks(CHUNK) {
         let mut q = Sql::new(backend);
-        push_clear(&mut q, user_id, chunk.iter().map(|w| w.topic.id.as_str()));
+        push_clear(
+            &mut q,
+            user_id,
+            chunk.iter().map(|t| t.wanted.topic.id.as_str()),
+        );
         read_changed(txn, q, &mut from).await?;
     }
 
     let mut changes = Vec::new();
     let mut events = Vec::new();
-    for w in wanted {
+    for t in &timed {
+        let w = t.wanted;
         let Some(&was) = from.get(&w.topic.id) else {
             continue;
         };
@@ -82,12 +169,34 @@ pub(super) async fn apply_in(
             roadmap,
             &change,
             Some(w.topic.title.clone()),
-            now,
+            t.changed_at,
         ));
         changes.push(change);
     }
     insert_events(txn, events).await?;
-    Ok(changes)
+    Ok(Applied { changes, skipped })
+}
+
+/// Moves the `changed_at` of live rows of the user forward without changing their status (no
+/// event, `updated_at` kept: nothing a count or the history shows changed).
+async fn restate(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    rows: &[(&str, DateTime<Utc>)],
+) -> Result<(), AppError> {
+    for chunk in rows.chunks(CHUNK / 2) {
+        let mut q = Sql::new(txn.get_database_backend());
+        q.push("UPDATE progress SET changed_at = CASE topic_id");
+        for (topic_id, at) in chunk {
+            q.push(" WHEN ").bind(*topic_id).push(" THEN ").bind(*at);
+        }
+        q.push(" END WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND archived_at IS NULL AND topic_id IN ")
+            .bind_list(chunk.iter().map(|(t, _)| *t));
+        txn.execute(q.build()).await?;
+    }
+    Ok(())
 }
 
 /// Runs a write built by [`push_upsert`] or [`push_clear`] and records, per topic it changed, the
@@ -105,17 +214,20 @@ async fn read_changed(
     Ok(())
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, returning
-/// `topic_id` and `from_status` for every row it changed. An archived row is overwritten and was
-/// no status (`PENDING`).
+/// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, each with its
+/// `updated_at` and `changed_at`, returning `topic_id` and `from_status` for every row it changed.
+/// An archived row is overwritten and was no status (`PENDING`).
 fn push_upsert<'a>(
     q: &mut Sql,
     user_id: i32,
     roadmap_id: i32,
-    rows: impl IntoIterator<Item = (&'a str, ProgressStatus, DateTime<Utc>)>,
+    rows: impl IntoIterator<Item = (&'a str, ProgressStatus, DateTime<Utc>, DateTime<Utc>)>,
 ) {
-    q.push("INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at) VALUES ");
-    for (i, (topic_id, status, at)) in rows.into_iter().enumerate() {
+    q.push(
+        "INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at, changed_at) \
+         VALUES ",
+    );
+    for (i, (topic_id, status, updated_at, changed_at)) in rows.into_iter().enumerate() {
         if i > 0 {
             q.push(", ");
         }
@@ -128,13 +240,16 @@ fn push_upsert<'a>(
             .push(", ")
             .bind(status.to_value())
             .push(", ")
-            .bind(at)
+            .bind(updated_at)
+            .push(", ")
+            .bind(changed_at)
             .push(")");
     }
     q.push(
         " ON CONFLICT (user_id, topic_id) DO UPDATE SET \
          previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
          status = excluded.status, updated_at = excluded.updated_at, \
+         changed_at = excluded.changed_at, \
          roadmap_id = excluded.roadmap_id, archived_at = NULL \
          WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
          RETURNING topic_id, COALESCE(previous_status, 'PENDING') AS from_status",
@@ -163,105 +278,27 @@ async fn insert_events(
     Ok(())
 }
 
-/// Sets statuses of live topics of one roadmap, all or nothing, in one transaction.
+/// Sets statuses of live topics of one roadmap, all or nothing, in one transaction under the
+/// user's lock; a change older than the stored one is skipped ([`Timing::NewestWins`]). Changes
+/// without `at` take the time at which the write got the lock, so they never lose to an earlier
+/// write of this server. `setTopicStatus` is this with one change.
 pub(super) async fn set_statuses(
     db: &DatabaseConnection,
     user_id: i32,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
 ) -> Result<WriteOutcome, AppError> {
-    let now = Utc::now();
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
-    let changes = apply_in(&txn, user_id, roadmap, wanted, now).await?;
+    let now = merge::micros(Utc::now());
+    let applied = apply_in(&txn, user_id, roadmap, wanted, now, Timing::NewestWins).await?;
     let counts = counts_of(&txn, user_id, roadmap.id).await?;
     txn.commit().await?;
     Ok(WriteOutcome {
         roadmap_id: roadmap.id,
-        changes,
-        counts,
-        at: now,
-    })
-}
-
-/// Sets one status: the fast path of `setTopicStatus`. The upsert (or, for `PENDING`, the delete)
-/// and the history event are one statement on PostgreSQL, so one round trip and one implicit
-/// transaction; the row lock the upsert takes orders concurrent writers of the same topic, and
-/// `previous_status` (set from the latest committed row inside `DO UPDATE`) gives the event its
-/// exact `from`. Setting the status a topic already has matches no row: no write, no event.
-/// SQLite cannot write in a CTE: there the same two statements run in one transaction, behind
-/// this process's writer queue. Counts are read after the commit.
-pub(super) async fn set_status(
-    db: &DatabaseConnection,
-    user_id: i32,
-    roadmap: &roadmaps::Model,
-    topic: &topics::Model,
-    status: ProgressStatus,
-) -> Result<WriteOutcome, AppError> {
-    let now = Utc::now();
-    let backend = db.get_database_backend();
-    let changes = match backend {
-        DbBackend::Postgres => {
-            // The write as a CTE; the event row is inserted from what it returned.
-            let mut q = Sql::new(backend);
-            q.push("WITH w AS (");
-            if status == ProgressStatus::Pending {
-                push_clear(&mut q, user_id, [topic.id.as_str()]);
-            } else {
-                push_upsert(
-                    &mut q,
-                    user_id,
-                    roadmap.id,
-                    [(topic.id.as_str(), status, now)],
-                );
-            }
-            q.push(
-                ") INSERT INTO progress_events (user_id, roadmap_id, topic_id, from_status, \
-                 to_status, created_at, topic_title, roadmap_title) SELECT ",
-            )
-            .bind(user_id)
-            .push(", ")
-            .bind(roadmap.id)
-            .push(", ")
-            .bind(topic.id.clone())
-            .push(", w.from_status, ")
-            .bind(status.to_value())
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(topic.title.clone())
-            .push(", ")
-            .bind(roadmap.title.clone())
-            .push(" FROM w RETURNING from_status");
-            match db.query_one(q.build()).await? {
-                Some(row) => vec![StatusChange {
-                    topic_id: topic.id.clone(),
-                    from: stored_status(&row.try_get::<String>("", "from_status")?),
-                    to: status,
-                }],
-                None => Vec::new(),
-            }
-        }
-        _ => {
-            // The batch path with one change: its first statement is the write, so SQLite takes
-            // its write lock before anything is read.
-            let _turn = write_turn(db).await;
-            let txn = db.begin().await?;
-            let wanted = [Wanted {
-                topic,
-                status,
-                at: None,
-            }];
-            let changes = apply_in(&txn, user_id, roadmap, &wanted, now).await?;
-            txn.commit().await?;
-            changes
-        }
-    };
-    let counts = counts_of(db, user_id, roadmap.id).await?;
-    Ok(WriteOutcome {
-        roadmap_id: roadmap.id,
-        changes,
+        changes: applied.changes,
+        skipped: applied.skipped,
         counts,
         at: now,
     })
@@ -295,10 +332,10 @@ pub(super) async fn reset_roadmap(
     user_id: i32,
     roadmap: &roadmaps::Model,
 ) -> Result<WriteOutcome, AppError> {
-    let now = Utc::now();
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
+    let now = merge::micros(Utc::now());
     // The delete reports what it removed (a concurrent setTopicStatus takes no user lock, so
     // anything read before it could be stale), then the titles are looked up for the history.
     let mut q = Sql::new(txn.get_database_backend());
@@ -342,6 +379,7 @@ pub(super) async fn reset_roadmap(
     Ok(WriteOutcome {
         roadmap_id: roadmap.id,
         changes,
+        skipped: Vec::new(),
         counts,
         at: now,
     })

@@ -53,11 +53,33 @@ pub struct StatusChange {
     pub to: ProgressStatus,
 }
 
+/// Why a change was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// What is stored was set by a change made later (by the devices' clocks) than this one.
+    NewerChangeStored,
+}
+
+/// A change that was not applied (offline merge), and the stored change that won.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub topic_id: String,
+    /// When the refused change was made: its `at`, or the server time when it had none.
+    pub at: DateTime<Utc>,
+    /// When the stored change was made: the time that won.
+    pub stored_at: DateTime<Utc>,
+    pub reason: SkipReason,
+    /// The status stored (for a status change; `None` for a note).
+    pub stored_status: Option<ProgressStatus>,
+}
+
 /// What a write did on one roadmap.
 #[derive(Debug, Clone)]
 pub struct WriteOutcome {
     pub roadmap_id: i32,
     pub changes: Vec<StatusChange>,
+    /// Changes not applied because a newer one is stored, in the order wanted.
+    pub skipped: Vec<Skipped>,
     pub counts: Counts,
     pub at: DateTime<Utc>,
 }

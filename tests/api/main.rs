@@ -16,6 +16,7 @@ mod http;
 mod import_export;
 mod live;
 mod notes_favorites;
+mod offline_merge;
 mod outage;
 mod progress_export_import;
 mod progress_reads;

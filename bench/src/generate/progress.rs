@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::progress;
 use rand::rngs::StdRng;
 use rand::Rng;
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, TransactionTrait};
 
 use super::shape::GenRoadmap;
@@ -193,6 +193,8 @@ async fn insert_progress_rows(db: &DatabaseConnection, rows: &[ProgressRow]) -> 
             roadmap_id: Set(r.roadmap_id),
             status: Set(super::load::stored(r.status)),
             updated_at: Set(r.updated_at),
+            // Left out (NULL): read as `COALESCE(changed_at, updated_at)`.
+            changed_at: NotSet,
             archived_at: Set(None),
         });
         progress::Entity::insert_many(models)

@@ -9,10 +9,12 @@ use super::*;
 use crate::graphql::catalog::roadmap::Roadmap;
 use crate::graphql::catalog::topic::{tree_of, TreeTopics};
 use crate::graphql::context::{catalog_access, learner, loaders};
+use crate::graphql::device_time::DeviceTime;
 use crate::graphql::enums::ProgressStatus;
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
+use crate::progress::StatusInput;
 
 // ---------------------------------------------------------------------------------------------
 // Queries
@@ -40,27 +42,40 @@ pub struct ProgressMutation;
 #[Object]
 impl ProgressMutation {
     /// Sets your status on a topic (`PENDING` clears it). Setting the status it already has
-    /// changes nothing and records nothing. Signed in only. A topic that does not exist or that
-    /// you cannot see fails with `NOT_FOUND`.
+    /// changes nothing and records nothing. A change older (by `at`) than the stored status's is
+    /// not applied and is returned in `skipped`. Signed in only. A topic that does not exist or
+    /// that you cannot see fails with `NOT_FOUND`; a malformed `at`, or one more than 5 minutes
+    /// ahead of the server's clock, with `BAD_USER_INPUT` (field `at`).
     #[graphql(guard = "SignedIn")]
     async fn set_topic_status(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's global id (`Topic.id`).")] topic_id: ID,
         #[graphql(desc = "Your new status on it.")] status: ProgressStatus,
+        #[graphql(
+            desc = "When you made the change, by your device's clock (RFC 3339); default now. \
+                    Send it when replaying changes queued offline."
+        )]
+        at: Option<DeviceTime>,
     ) -> ApiResult<SetTopicStatusPayload> {
         let learner = learner(ctx)?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
+        let at = at.map(|a| a.parse("at")).transpose()?;
         let write = progress(ctx)
-            .set_status(&learner, &catalog_access(ctx), &key, status.into())
+            .set_status(&learner, &catalog_access(ctx), &key, status.into(), at)
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
         clear_cache(loaders(ctx));
+        let skipped = &write.outcome.skipped;
         Ok(SetTopicStatusPayload {
             roadmap_id: write.roadmap.id,
             topic_key: key,
-            status,
+            status: skipped
+                .first()
+                .and_then(|s| s.stored_status)
+                .map_or(status, Into::into),
             changed: !write.outcome.changes.is_empty(),
+            skipped: skipped.iter().map(SkippedChange::from).collect(),
             progress: RoadmapProgress {
                 roadmap_id: write.roadmap.id,
                 counts: write.outcome.counts,
@@ -69,9 +84,12 @@ impl ProgressMutation {
     }
 
     /// Sets several statuses on one roadmap, all or nothing (at most 500). A topic that is not
-    /// part of the roadmap fails the whole call, naming it. Signed in only. A missing roadmap
-    /// fails with `NOT_FOUND`; more than 500 changes, a repeated topic or a topic outside the
-    /// roadmap with `BAD_USER_INPUT` (field `changes` or the entry at fault).
+    /// part of the roadmap fails the whole call, naming it. A change older (by `at`) than the
+    /// stored status's is not applied and is returned in `skipped`; the others are. Signed in
+    /// only. A missing roadmap fails with `NOT_FOUND`; more than 500 changes, a repeated topic, a
+    /// topic outside the roadmap, a malformed `at` or one more than 5 minutes ahead of the
+    /// server's clock with `BAD_USER_INPUT` (field `changes` or the entry at fault, e.g.
+    /// `changes[3].at`).
     #[graphql(guard = "SignedIn")]
     async fn set_topic_statuses(
         &self,
@@ -82,10 +100,19 @@ impl ProgressMutation {
     ) -> ApiResult<SetTopicStatusesPayload> {
         let learner = learner(ctx)?;
         let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
-        // Decoded as the domain reads them, so a bad id fails in its place among the checks.
+        // Decoded as the domain reads them, so a bad id or time fails in its place among the
+        // checks.
         let decoded = changes.iter().enumerate().map(|(i, c)| {
-            GlobalId::topic(&c.topic_id, &format!("changes[{i}].topicId"))
-                .map(|k| (k, c.status.into()))
+            let topic_key = GlobalId::topic(&c.topic_id, &format!("changes[{i}].topicId"))?;
+            let at =
+                c.at.as_ref()
+                    .map(|a| a.parse(&format!("changes[{i}].at")))
+                    .transpose()?;
+            Ok(StatusInput {
+                topic_key,
+                status: c.status.into(),
+                at,
+            })
         });
         let write = progress(ctx)
             .set_statuses(&learner, &catalog_access(ctx), rid, decoded)
@@ -102,6 +129,12 @@ impl ProgressMutation {
             roadmap: Roadmap(Arc::new(write.roadmap)),
             topics,
             changed_count: write.outcome.changes.len() as i32,
+            skipped: write
+                .outcome
+                .skipped
+                .iter()
+                .map(SkippedChange::from)
+                .collect(),
             progress: RoadmapProgress {
                 roadmap_id: rid,
                 counts: write.outcome.counts,
@@ -135,8 +168,10 @@ impl ProgressMutation {
     }
 
     /// Sets your private markdown note on a topic (at most 10,000 characters); an empty or null
-    /// note clears it. Signed in only. A missing topic fails with `NOT_FOUND`, a longer note with
-    /// `BAD_USER_INPUT` (field `note`).
+    /// note clears it. A change older (by `at`) than the stored note is not applied and is
+    /// returned in `skipped`. Signed in only. A missing topic fails with `NOT_FOUND`, a longer
+    /// note with `BAD_USER_INPUT` (field `note`), a malformed `at` or one more than 5 minutes
+    /// ahead of the server's clock with `BAD_USER_INPUT` (field `at`).
     #[graphql(guard = "SignedIn")]
     async fn set_topic_note(
         &self,
@@ -144,11 +179,17 @@ impl ProgressMutation {
         #[graphql(desc = "The topic's global id.")] topic_id: ID,
         #[graphql(desc = "Markdown, at most 10,000 characters; empty or null clears the note.")]
         note: Option<String>,
+        #[graphql(
+            desc = "When you wrote the note, by your device's clock (RFC 3339); default now. \
+                    Send it when replaying changes queued offline."
+        )]
+        at: Option<DeviceTime>,
     ) -> ApiResult<SetTopicNotePayload> {
         let learner = learner(ctx)?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
+        let at = at.map(|a| a.parse("at")).transpose()?;
         let write = progress(ctx)
-            .set_note(&learner, &catalog_access(ctx), &key, note)
+            .set_note(&learner, &catalog_access(ctx), &key, note, at)
             .await?
             .ok_or_else(|| not_found_topic(&topic_id))?;
         clear_cache(loaders(ctx));
@@ -158,6 +199,7 @@ impl ProgressMutation {
         Ok(SetTopicNotePayload {
             topic,
             note: write.note,
+            skipped: write.skipped.iter().map(SkippedChange::from).collect(),
         })
     }
 

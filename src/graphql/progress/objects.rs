@@ -82,11 +82,12 @@ pub struct ActivityEntry(pub(super) ActivityRow);
 /// One status change in your history (`me.activity`).
 #[Object]
 impl ActivityEntry {
-    /// Position in your history (increasing).
+    /// Position in your history (increasing in the order the server recorded the changes).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// When the change was made.
+    /// When the change was made: its `at` (by the clock of the device it was made on), or the
+    /// server's time when it had none. A change synced late is recorded with its earlier `at`.
     async fn at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -1,20 +1,50 @@
 //! Inputs and payloads of the progress mutations.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
 
 use super::objects::RoadmapProgress;
 use super::*;
 use crate::graphql::catalog::roadmap::Roadmap;
 use crate::graphql::catalog::topic::Topic;
-use crate::graphql::enums::ProgressStatus;
+use crate::graphql::device_time::DeviceTime;
+use crate::graphql::enums::{ProgressStatus, SkipReason};
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::GlobalId;
+use crate::progress::Skipped;
+
+/// A change that was not applied because what is stored was set by a change made later (offline
+/// merge: the newest change wins, by the changes' `at`). Nothing was written for it, nothing was
+/// added to your history, and no `myProgressChanged` notification was sent.
+#[derive(SimpleObject, Clone)]
+pub struct SkippedChange {
+    /// The topic's global id (`Topic.id`).
+    pub topic_id: ID,
+    /// When the change was made: its `at`, or the server's time when it had none.
+    pub at: DateTime<Utc>,
+    /// When the stored change that won was made (the `at` of that change).
+    pub stored_at: DateTime<Utc>,
+    /// Why the change was not applied.
+    pub reason: SkipReason,
+}
+
+impl From<&Skipped> for SkippedChange {
+    fn from(s: &Skipped) -> Self {
+        Self {
+            topic_id: GlobalId::Topic(s.topic_id.clone()).encode(),
+            at: s.at,
+            stored_at: s.stored_at,
+            reason: s.reason.into(),
+        }
+    }
+}
 
 pub struct SetTopicStatusPayload {
     pub(super) roadmap_id: i32,
     pub(super) topic_key: String,
     pub(super) status: ProgressStatus,
     pub(super) changed: bool,
+    pub(super) skipped: Vec<SkippedChange>,
     pub(super) progress: RoadmapProgress,
 }
 
@@ -29,13 +59,19 @@ impl SetTopicStatusPayload {
             .await?
             .ok_or_else(|| not_found_topic(&GlobalId::Topic(self.topic_key.clone()).encode()))
     }
-    /// Your status on the topic now.
+    /// Your status on the topic now (the stored one when your change was skipped).
     async fn status(&self) -> ProgressStatus {
         self.status
     }
-    /// False when the topic already had this status (nothing was written).
+    /// False when nothing was written: the topic already had this status, or your change was
+    /// older than the stored one (then it is in `skipped`).
     async fn changed(&self) -> bool {
         self.changed
+    }
+    /// Your change, when it was not applied because the stored status was set by a change made
+    /// later (by its `at`); empty otherwise.
+    async fn skipped(&self) -> Vec<SkippedChange> {
+        self.skipped.clone()
     }
     /// Your counts on the topic's roadmap after the change.
     async fn progress(&self) -> RoadmapProgress {
@@ -50,6 +86,10 @@ pub struct TopicStatusInput {
     pub topic_id: ID,
     /// Your new status on it (`PENDING` clears it).
     pub status: ProgressStatus,
+    /// When you made the change, by your device's clock (RFC 3339); default now. A change older
+    /// than the stored status's is not applied and is listed in `skipped`; more than 5 minutes
+    /// ahead of the server's clock fails with `BAD_USER_INPUT` (field `changes[i].at`).
+    pub at: Option<DeviceTime>,
 }
 
 /// The result of `setTopicStatuses`.
@@ -57,10 +97,13 @@ pub struct TopicStatusInput {
 pub struct SetTopicStatusesPayload {
     /// The roadmap the statuses were set on.
     pub roadmap: Roadmap,
-    /// The topics named in the call, in order, with their new `myStatus`.
+    /// The topics named in the call, in order, with their `myStatus` now.
     pub topics: Vec<Topic>,
     /// How many statuses actually changed.
     pub changed_count: i32,
+    /// The changes not applied because the stored status was set by a change made later (by
+    /// their `at`), in input order; the others were applied.
+    pub skipped: Vec<SkippedChange>,
     /// Your counts on the roadmap after the change.
     pub progress: RoadmapProgress,
 }
@@ -81,8 +124,12 @@ pub struct ResetRoadmapProgressPayload {
 pub struct SetTopicNotePayload {
     /// The topic; its `myNote` is the new note.
     pub topic: Topic,
-    /// The note now stored; null when cleared.
+    /// The note now stored; null when there is none. When your change was skipped, the stored
+    /// note that won.
     pub note: Option<String>,
+    /// Your change, when it was not applied because the stored note was written later (by its
+    /// `at`); empty otherwise.
+    pub skipped: Vec<SkippedChange>,
 }
 
 /// The result of `favoriteRoadmap` and `unfavoriteRoadmap`.

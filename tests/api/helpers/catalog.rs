@@ -144,6 +144,7 @@ pub async fn record_progress(app: &TestApp, user_id: i32, roadmap_id: i32, keys:
             roadmap_id: Set(roadmap_id),
             status: Set(entity::enums::ProgressStatus::Done),
             updated_at: Set(now),
+            changed_at: Set(Some(now)),
             archived_at: Set(None),
         })
         .collect();

@@ -104,6 +104,17 @@ pub const MY_PROGRESS_CHANGED: &str = "subscription MyProgressChanged { myProgre
     progress { done learning total } } }";
 pub const SET_TOPIC_NOTE: &str =
     "mutation SetTopicNote($id: ID!, $n: String) { setTopicNote(topicId: $id, note: $n) { note } }";
+// Offline merge: changes with the device time they were made at (`at`).
+
+pub const SET_TOPIC_STATUS_AT: &str = r#"mutation SetTopicStatusAt($id: ID!, $s: ProgressStatus!, $at: DeviceTime) {
+    setTopicStatus(topicId: $id, status: $s, at: $at) { changed status topic { key myStatus }
+    skipped { topicId at storedAt reason } } }"#;
+pub const SET_TOPIC_STATUSES_AT: &str = r#"mutation SetTopicStatusesAt($r: ID!, $c: [TopicStatusInput!]!) {
+    setTopicStatuses(roadmapId: $r, changes: $c) { changedCount topics { key myStatus }
+    skipped { topicId at storedAt reason } progress { done learning skipped } } }"#;
+pub const SET_TOPIC_NOTE_AT: &str = r#"mutation SetTopicNoteAt($id: ID!, $n: String, $at: DeviceTime) {
+    setTopicNote(topicId: $id, note: $n, at: $at) { note topic { key myNote }
+    skipped { topicId at storedAt reason } } }"#;
 pub const FAVORITE_ROADMAP: &str =
     "mutation FavoriteRoadmap($r: ID!) { favoriteRoadmap(roadmapId: $r) { favorite } }";
 pub const RESET_ROADMAP_PROGRESS: &str =

@@ -1,0 +1,169 @@
+//! Offline merge: the newest change wins, whatever order a learner's devices sync in.
+//!
+//! A change carries `at`, when the learner made it by their device's clock (none: the server time
+//! when the write takes its turn). What is stored remembers the `at` of the change that set it
+//! (`changed_at` of the progress or note row; moved forward when a later change states the status
+//! a topic already has, so that the outcome does not depend on the order of syncing); a change
+//! older than that is not applied but reported as [`Skipped`]. Equal times: the later-arriving
+//! change wins (it is applied), so a device that sends the same change twice is never refused.
+//!
+//! A cleared status leaves no row: the time of the clear is then the topic's latest history event
+//! (a reset or a `PENDING` change records one), so an older change queued on another device does
+//! not bring the status back. Notes have no history: a cleared note leaves no time behind.
+//!
+//! The comparison runs inside the write's transaction, after the user's lock (see `locks`), so
+//! two devices writing at once are ordered and cannot both win.
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::types::{stored_status, ProgressStatus, SkipReason, Skipped};
+use super::CHUNK;
+use crate::db::sql::Sql;
+use crate::error::AppError;
+
+/// How far ahead of the server's clock a device's `at` may be (clocks drift; more is refused).
+pub const MAX_CLOCK_AHEAD: TimeDelta = TimeDelta::minutes(5);
+
+/// A time as the databases keep it: whole microseconds (PostgreSQL's precision), so a time sent
+/// again compares equal to the stored one.
+pub(super) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
+/// Checks a change's `at` against the server clock `now`: more than [`MAX_CLOCK_AHEAD`] ahead
+/// fails with `BAD_USER_INPUT` naming `field`.
+pub(super) fn check_at(
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    field: &str,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let Some(at) = at else { return Ok(None) };
+    if at > now + MAX_CLOCK_AHEAD {
+        return Err(AppError::bad_input(
+            field,
+            format!(
+                "{field}: {} is more than {} minutes ahead of the server's clock ({}); check the \
+                 device's clock",
+                at.to_rfc3339(),
+                MAX_CLOCK_AHEAD.num_minutes(),
+                now.to_rfc3339()
+            ),
+        ));
+    }
+    Ok(Some(micros(at)))
+}
+
+/// The skip of a change made at `at` over a stored change made at `stored_at`, if it loses
+/// (strictly older: on a tie the later-arriving change wins).
+pub(super) fn skip(
+    topic_id: &str,
+    at: DateTime<Utc>,
+    stored_at: DateTime<Utc>,
+    stored_status: Option<ProgressStatus>,
+) -> Option<Skipped> {
+    (at < stored_at).then(|| Skipped {
+        topic_id: topic_id.to_owned(),
+        at,
+        stored_at,
+        reason: SkipReason::NewerChangeStored,
+        stored_status,
+    })
+}
+
+#[derive(FromQueryResult)]
+struct StoredRow {
+    topic_id: String,
+    status: String,
+    at: DateTime<Utc>,
+}
+
+#[derive(FromQueryResult)]
+struct ClearedRow {
+    topic_id: String,
+    at: Option<DateTime<Utc>>,
+}
+
+/// The stored status of each topic with its time: a live row's `changed_at`; for a topic without
+/// one, `PENDING` at its latest history event (the clear or reset that removed it). Topics never
+/// set are absent. Run it under the user's lock.
+pub(super) async fn stored_statuses(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    topic_ids: &[&str],
+) -> Result<HashMap<String, (ProgressStatus, DateTime<Utc>)>, AppError> {
+    let backend = txn.get_database_backend();
+    let mut out = HashMap::new();
+    for chunk in topic_ids.chunks(CHUNK) {
+        let mut q = Sql::new(backend);
+        q.push(
+            "SELECT topic_id, status, COALESCE(changed_at, updated_at) AS at FROM progress \
+             WHERE user_id = ",
+        )
+        .bind(user_id)
+        .push(" AND archived_at IS NULL AND topic_id IN ")
+        .bind_list(chunk.iter().copied());
+        for r in StoredRow::find_by_statement(q.build()).all(txn).await? {
+            out.insert(r.topic_id, (stored_status(&r.status), r.at));
+        }
+    }
+    let missing: Vec<&str> = topic_ids
+        .iter()
+        .copied()
+        .filter(|t| !out.contains_key(*t))
+        .collect();
+    for chunk in missing.chunks(CHUNK) {
+        let mut q = Sql::new(backend);
+        q.push("SELECT topic_id, MAX(created_at) AS at FROM progress_events WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND topic_id IN ")
+            .bind_list(chunk.iter().copied())
+            .push(" GROUP BY topic_id");
+        for r in ClearedRow::find_by_statement(q.build()).all(txn).await? {
+            if let Some(at) = r.at {
+                out.insert(r.topic_id, (ProgressStatus::Pending, at));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ties_go_to_the_later_arrival_and_the_future_is_bounded() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+        assert!(skip("k", t, t, None).is_none());
+        assert!(skip("k", t + TimeDelta::seconds(1), t, None).is_none());
+        let s = skip(
+            "k",
+            t,
+            t + TimeDelta::seconds(1),
+            Some(ProgressStatus::Done),
+        )
+        .unwrap();
+        assert_eq!(s.reason, SkipReason::NewerChangeStored);
+        assert_eq!(s.stored_at, t + TimeDelta::seconds(1));
+
+        assert!(check_at(Some(t + MAX_CLOCK_AHEAD), t, "at").is_ok());
+        let err = check_at(
+            Some(t + MAX_CLOCK_AHEAD + TimeDelta::seconds(1)),
+            t,
+            "changes[3].at",
+        );
+        assert!(
+            matches!(err, Err(AppError::BadInput { field: Some(f), .. }) if f == "changes[3].at")
+        );
+        assert_eq!(check_at(None, t, "at").unwrap(), None);
+        let fine = t + TimeDelta::nanoseconds(1_234_567);
+        assert_eq!(
+            check_at(Some(fine), t, "at").unwrap(),
+            Some(t + TimeDelta::microseconds(1_234))
+        );
+    }
+}
