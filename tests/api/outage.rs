@@ -310,3 +310,87 @@ async fn a_killed_server_keeps_every_acknowledged_write() {
         );
     }
 }
+
+/// How many connections of the test database `LISTEN` on `channel` (both servers' relays).
+async fn listeners(app: &TestApp, channel: &str) -> i64 {
+    count_rows(
+        app,
+        &format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND query ILIKE '%LISTEN%{channel}%'"
+        ),
+    )
+    .await
+}
+
+/// After an outage the relays reconnect by themselves: a socket held by a server that lost its
+/// database hears changes and revocations made through another server again, without a restart.
+#[tokio::test]
+async fn live_sync_and_revocations_resume_after_an_outage() {
+    use crate::helpers::ws::*;
+    if backend() != Backend::Postgres {
+        eprintln!("skipped: the relay outage test needs TEST_DB=postgres");
+        return;
+    }
+    let db = Arc::new(TestDb::new().await);
+    let direct = db.url.clone().expect("a PostgreSQL URL");
+    let (upstream, _) = through_proxy(&direct, 0);
+    let proxy = Proxy::start(&upstream).await;
+    let (_, proxied) = through_proxy(&direct, proxy.port);
+    let cut_off = spawn_on(db.clone(), &[("DATABASE_URL", &proxied)]).await;
+    let steady = spawn_on(db, &[]).await;
+    let client = impatient_client();
+    let relays_listen = || async {
+        listeners(&steady, "roadmap_progress").await >= 2
+            && listeners(&steady, "roadmap_revocations").await >= 2
+    };
+    assert!(eventually(Duration::from_secs(15), relays_listen).await);
+
+    let s = steady.signup("throughoutage").await;
+    let (_, topics) = topics_of(&steady, "backend").await;
+    let mut ws = live_socket(&cut_off, &s.access_token).await;
+
+    proxy.cut();
+    let down = eventually(Duration::from_secs(20), || async {
+        readyz(&client, &cut_off).await == 503
+    })
+    .await;
+    assert!(down, "/readyz never noticed the outage");
+    proxy.restore().await;
+    let back = eventually(Duration::from_secs(60), || async {
+        readyz(&client, &cut_off).await == 200
+    })
+    .await;
+    assert!(back, "/readyz never came back");
+    assert!(
+        eventually(Duration::from_secs(30), relays_listen).await,
+        "the relays did not LISTEN again after the outage"
+    );
+
+    // Changes made through the other server reach the socket again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut heard = None;
+    for status in ["DONE", "LEARNING"].iter().cycle() {
+        if tokio::time::Instant::now() > deadline {
+            break;
+        }
+        steady
+            .set_topic_status(&s.access_token, &topics[3].0, status)
+            .await;
+        if let Some(msg) = next_json(&mut ws, Duration::from_millis(500)).await {
+            heard = Some(msg);
+            break;
+        }
+    }
+    let msg = heard.expect("no change crossed to the server that had lost its database");
+    assert_eq!(
+        msg["payload"]["data"]["myProgressChanged"]["kind"], "STATUS",
+        "{msg}"
+    );
+    // And so do revocations.
+    let out = steady
+        .gql_as(&s.access_token, "mutation { signOutEverywhere }", json!({}))
+        .await;
+    assert_eq!(out["data"]["signOutEverywhere"], true, "{out}");
+    assert_eq!(close_code(&mut ws).await, Some(4403));
+}
