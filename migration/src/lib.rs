@@ -9,6 +9,7 @@ mod m20261121_000060_progress_event_titles;
 mod m20261121_000070_content_version;
 mod m20261121_000080_progress_read_indexes;
 mod m20261121_000090_progress_previous_status;
+mod m20261130_000030_idempotency_keys;
 mod m20261130_000040_user_budgets;
 
 pub struct Migrator;
@@ -26,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000080_progress_read_indexes::Migration),
             Box::new(m20261121_000090_progress_previous_status::Migration),
             Box::new(m20261130_000040_user_budgets::Migration),
+            // Registered after 000040, which landed first: every database applies them in this order.
+            Box::new(m20261130_000030_idempotency_keys::Migration),
         ]
     }
 }
