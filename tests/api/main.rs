@@ -12,6 +12,7 @@ mod authorization_matrix;
 mod budgets;
 mod cache;
 mod http;
+mod idempotency;
 mod import_export;
 mod live;
 mod notes_favorites;
