@@ -10,6 +10,7 @@ mod m20261121_000070_content_version;
 mod m20261121_000080_progress_read_indexes;
 mod m20261121_000090_progress_previous_status;
 mod m20261130_000010_offline_merge;
+mod m20261130_000030_idempotency_keys;
 mod m20261130_000040_user_budgets;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000080_progress_read_indexes::Migration),
             Box::new(m20261121_000090_progress_previous_status::Migration),
             Box::new(m20261130_000010_offline_merge::Migration),
+            Box::new(m20261130_000030_idempotency_keys::Migration),
             Box::new(m20261130_000040_user_budgets::Migration),
         ]
     }

@@ -1,5 +1,6 @@
 //! Database connection: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
 pub mod content_version;
+pub mod idempotency;
 pub mod notify;
 pub mod sql;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -214,11 +214,13 @@ pub fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 HeaderName::from_static("apollo-require-preflight"),
                 HeaderName::from_static("x-apollo-operation-name"),
                 HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("idempotency-key"),
             ])
             .expose_headers([
                 HeaderName::from_static("x-request-id"),
                 header::ETAG,
                 header::RETRY_AFTER,
+                HeaderName::from_static("idempotent-replayed"),
             ])
             .max_age(Duration::from_secs(600)),
     )

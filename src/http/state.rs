@@ -14,6 +14,7 @@ use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::catalog::cache::Caches;
 use crate::config::Config;
+use crate::db::idempotency::{self, IdempotencyKeys};
 use crate::db::{self, DbStats};
 use crate::graphql::limits::Limits;
 use crate::graphql::{self, AppSchema};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub responses: Arc<ResponseCache>,
     /// Per-user budgets of signed-in requests (charged in `graphql::budget`).
     pub budget: BudgetPolicy,
+    /// `Idempotency-Key`s of signed-in mutations and their answers (see `graphql::idempotency`).
+    pub idempotency: Arc<IdempotencyKeys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +121,12 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             .saturating_mul(1024 * 1024),
     ));
     spawn_housekeeping(&metrics, &rate_limiter);
+    // A reservation older than the request timeout belongs to no running request.
+    let keys = Arc::new(IdempotencyKeys::new(
+        db.clone(),
+        hardening.request_timeout_secs,
+    ));
+    idempotency::spawn_purge(&keys);
     Ok(AppState {
         schema,
         db,
@@ -132,6 +141,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         caches,
         responses,
         budget,
+        idempotency: keys,
     })
 }
 

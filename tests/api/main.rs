@@ -13,6 +13,7 @@ mod budgets;
 mod cache;
 mod graphiql;
 mod http;
+mod idempotency;
 mod import_export;
 mod live;
 mod notes_favorites;

@@ -104,28 +104,35 @@ pub struct Executed {
     pub budget: Option<BudgetStatus>,
 }
 
-/// Executes with the viewer, the loaders (through the shared caches unless it is a mutation,
-/// at `version` when the response cache already read it), the client's address and request id.
-/// When the viewer's token cannot be checked, nothing runs: the refusal (503 when the database is
-/// away).
-pub async fn run(
-    ctx: &Ctx<'_>,
-    prepared: Prepared,
-    version: Option<u64>,
-) -> Result<Executed, Answer> {
-    let state = ctx.state;
-    let rid = request_id(ctx);
-    let query_text = prepared.request.query.clone();
-    let viewer = match viewer_from_headers(state, ctx.headers).await {
+/// Who asks (from `Authorization`), and for a request that signs no one in, the per-address
+/// bucket. When the token cannot be checked, nothing may run: the refusal (503 when the database
+/// is away).
+pub async fn viewer(ctx: &Ctx<'_>, name: &Option<String>) -> Result<Viewer, Answer> {
+    let viewer = match viewer_from_headers(ctx.state, ctx.headers).await {
         Ok(viewer) => viewer,
         Err(err) => {
-            let resp = viewer_failed(ctx.media, &err, &rid);
-            return Err(Answer::refused(resp, prepared.name));
+            let resp = viewer_failed(ctx.media, &err, &request_id(ctx));
+            return Err(Answer::refused(resp, name.clone()));
         }
     };
     if let Err(refused) = limit_anonymous(ctx, &viewer) {
-        return Err(Answer::refused(refused, prepared.name));
+        return Err(Answer::refused(refused, name.clone()));
     }
+    Ok(viewer)
+}
+
+/// Executes as `viewer` (see [`viewer`]) with the loaders (through the shared caches unless it is
+/// a mutation, at `version` when the response cache already read it), the client's address and
+/// request id.
+pub async fn run(
+    ctx: &Ctx<'_>,
+    prepared: Prepared,
+    viewer: Viewer,
+    version: Option<u64>,
+) -> Executed {
+    let state = ctx.state;
+    let rid = request_id(ctx);
+    let query_text = prepared.request.query.clone();
     // Signed-in requests spend from their user's budget (charged after validation, see
     // `graphql::budget`); the slot tells what it came to.
     let budget = viewer.user.is_some().then(BudgetSlot::default);
@@ -167,7 +174,7 @@ pub async fn run(
                 || err.message.starts_with("Expected input type"));
         normalize_error(err, is_request_error, bad_input, &rid, &state.limits);
     }
-    Ok(Executed {
+    Executed {
         response,
         name: prepared.name,
         operation_type: prepared.operation_type,
@@ -176,7 +183,7 @@ pub async fn run(
         hints,
         raw,
         budget: budget.and_then(|slot| slot.status()),
-    })
+    }
 }
 
 /// The per-address bucket for a request whose `Authorization` did not make it signed in (the
@@ -196,7 +203,8 @@ fn limit_anonymous(ctx: &Ctx<'_>, viewer: &Viewer) -> Result<(), axum::response:
     })
 }
 
-fn request_id(ctx: &Ctx<'_>) -> String {
+/// The request's `x-request-id` (set by the router's layer), `-` without one.
+pub fn request_id(ctx: &Ctx<'_>) -> String {
     ctx.headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())

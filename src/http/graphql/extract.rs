@@ -73,13 +73,14 @@ pub enum Posted {
     Batch(Vec<serde_json::Value>),
 }
 
-/// Checks a POST's content type (CSRF included), reads its body within `limit` and parses it.
+/// Checks a POST's content type (CSRF included), reads its body within `limit` and parses it;
+/// the body as read comes too (an `Idempotency-Key` is bound to its hash).
 pub async fn from_post(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
     media: MediaType,
-) -> Result<Posted, Response> {
+) -> Result<(Posted, Bytes), Response> {
     check_content_type(headers, media)?;
     let body = read_body(headers, body, limit).await.map_err(|e| match e {
         BodyError::TooLarge => request_error(
@@ -95,10 +96,10 @@ pub async fn from_post(
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| bad_request(media, &format!("The request body is not valid JSON: {e}")))?;
     if let serde_json::Value::Array(items) = value {
-        return Ok(Posted::Batch(items));
+        return Ok((Posted::Batch(items), body));
     }
     serde_json::from_value(value)
-        .map(|p| Posted::One(Box::new(p)))
+        .map(|p| (Posted::One(Box::new(p)), body))
         .map_err(|_| {
             bad_request(
                 media,

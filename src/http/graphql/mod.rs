@@ -4,8 +4,9 @@
 //! Each operation goes through a pipeline of steps, one file per concern: extract (CSRF and
 //! content type, body limit, JSON shape, parameter types) → persisted query → response cache →
 //! limits (size and tokens, parse, depth/aliases/root fields/directives, GET-is-read-only) →
-//! execute (async-graphql's validation, with the complexity limit) → respond. A batch runs each
-//! of its operations through the same steps.
+//! viewer → idempotency key (a signed-in mutation that ran before is replayed here) → execute
+//! (async-graphql's validation, with the complexity limit) → respond (→ the answer is stored
+//! under its idempotency key). A batch runs each of its operations through the same steps.
 
 // A step ends the pipeline early by returning the finished refusal (`Err(Response)`); that is the
 // cold path, so the response is not boxed.
@@ -14,6 +15,7 @@ pub mod batch;
 pub mod budget_headers;
 pub mod execute;
 pub mod extract;
+pub mod idempotency;
 pub mod media;
 pub mod persisted;
 pub mod respond;
@@ -43,6 +45,8 @@ pub struct Ctx<'a> {
     pub headers: &'a HeaderMap,
     pub method: Method,
     pub media: MediaType,
+    /// A POST's `Idempotency-Key`, bound to its body (used by signed-in mutations only).
+    pub idempotency: Option<idempotency::Keyed>,
 }
 
 impl Ctx<'_> {
@@ -75,6 +79,7 @@ pub async fn get(
         headers: &headers,
         method: Method::GET,
         media,
+        idempotency: None,
     };
     answer(&ctx, params).await.finish(&state)
 }
@@ -89,8 +94,12 @@ pub async fn post(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let key = match idempotency::from_headers(&headers, media) {
+        Ok(key) => key,
+        Err(resp) => return resp,
+    };
     let limit = state.config.serve.hardening.max_body_bytes;
-    let posted = match extract::from_post(&headers, body, limit, media).await {
+    let (posted, raw) = match extract::from_post(&headers, body, limit, media).await {
         Ok(p) => p,
         Err(resp) => return resp,
     };
@@ -100,9 +109,11 @@ pub async fn post(
         headers: &headers,
         method: Method::POST,
         media,
+        idempotency: key.map(|key| idempotency::keyed(key, &raw)),
     };
     match posted {
         Posted::One(params) => answer(&ctx, *params).await.finish(&state),
+        Posted::Batch(_) if ctx.idempotency.is_some() => idempotency::refuse_batch(media),
         Posted::Batch(items) => batch::run(&ctx, items).await,
     }
 }
@@ -156,10 +167,21 @@ pub async fn answer(ctx: &Ctx<'_>, params: Params) -> Answer {
     if let Some(hash) = doc.register {
         state.apq.put(hash, &prepared.request.query);
     }
-    match execute::run(ctx, prepared, lookup.as_ref().map(|(_, v)| *v)).await {
-        Ok(executed) => executed_answer(ctx, executed, lookup),
-        Err(refused) => refused,
-    }
+    let viewer = match execute::viewer(ctx, &prepared.name).await {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused,
+    };
+    // A signed-in mutation with an `Idempotency-Key` that ran before is answered here, before
+    // anything executes; one that runs now stores its answer once it is built.
+    let claim =
+        match idempotency::begin(ctx, prepared.operation_type, &viewer, &prepared.name).await {
+            Ok(claim) => claim,
+            Err(answered) => return answered,
+        };
+    let version = lookup.as_ref().map(|(_, v)| *v);
+    let executed = execute::run(ctx, prepared, viewer, version).await;
+    let failed = idempotency::failed_inside(&executed);
+    idempotency::finish(claim, executed_answer(ctx, executed, lookup), failed).await
 }
 
 enum Lookup {

@@ -110,11 +110,22 @@ pub fn any_unavailable(errors: &[ServerError], mutation: bool) -> bool {
 /// The request could not run because the viewer's token could not be checked: 503 when the
 /// database is away, 500 otherwise (never anonymous, never `UNAUTHENTICATED`).
 pub fn viewer_failed(media: MediaType, err: &crate::error::AppError, request_id: &str) -> Response {
+    database_failed(media, err, request_id, "cannot check an access token")
+}
+
+/// A request that cannot go on because the database failed `doing` something: 503 when the
+/// database is away, 500 otherwise.
+pub fn database_failed(
+    media: MediaType,
+    err: &crate::error::AppError,
+    request_id: &str,
+    doing: &str,
+) -> Response {
     if err.code() == code::SERVICE_UNAVAILABLE {
-        tracing::warn!(error = %err, "cannot check an access token: the database is unavailable");
+        tracing::warn!(error = %err, "{doing}: the database is unavailable");
         return unavailable(media);
     }
-    tracing::error!(error = %err, request_id, "cannot check an access token");
+    tracing::error!(error = %err, request_id, "{doing}");
     error_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         media,
