@@ -12,8 +12,8 @@
 //! The pipeline calls [`begin`] once the operation type and the viewer are known, before anything
 //! executes, and [`finish`] with the answer it built. An answer that says nothing ran or that the
 //! server failed (5xx, 429, an internal error at the mutation's root field) drops the reservation
-//! so that the client's retry really runs; any other answer is stored. A request that ends without an answer (timed out, panicked) drops it
-//! too. The storage is `db::idempotency`.
+//! so that the client's retry really runs; any other answer is stored. A request that ends
+//! without an answer (timed out, panicked) drops it too. The storage is `db::idempotency`.
 use std::sync::Arc;
 
 use async_graphql::parser::types::OperationType;
