@@ -23,22 +23,8 @@ async fn subscription_pushes_changes_from_other_sessions_only_to_their_user() {
         .to_owned();
     let stranger = app.signup("stranger").await;
 
-    let mut ws = ws_connect(&app).await;
-    let ack = ws_init(&mut ws, &s.access_token).await;
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    ws.send(Message::text(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": ops::MY_PROGRESS_CHANGED } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
-
-    // The subscription starts asynchronously: wait until the gauge shows it open.
-    let open = eventually(Duration::from_secs(10), || async {
-        app.metric("roadmap_active_subscriptions").await >= 1.0
-    })
-    .await;
-    assert!(open, "the subscription never opened");
+    let mut ws = live_socket(&app, &s.access_token).await;
+    wait_for_subscriptions(&app, 1.0).await;
     // Another user's write never reaches this socket (made first: if it leaked, it would arrive
     // before ours).
     app.set_topic_status(&stranger.access_token, &topics[0].0, "SKIPPED")
@@ -148,15 +134,7 @@ async fn subscription_hears_changes_made_through_another_server() {
     let b = spawn_on(a.db.clone(), &[]).await;
     let (_, topics) = topics_of(&a, "backend").await;
     let s = a.signup("twoservers").await;
-    let mut ws = ws_connect(&a).await;
-    let ack = ws_init(&mut ws, &s.access_token).await;
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    ws.send(Message::text(
-        json!({ "id": "x", "type": "subscribe", "payload": { "query": ops::MY_PROGRESS_CHANGED } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = live_socket(&a, &s.access_token).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let mut got = None;
     for status in ["DONE", "LEARNING"].iter().cycle() {

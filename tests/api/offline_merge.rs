@@ -6,12 +6,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use futures_util::SinkExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::progress::*;
-use crate::helpers::ws::{next_json, ws_connect, ws_init};
+use crate::helpers::ws::{live_socket, next_json, wait_for_subscriptions};
 use crate::helpers::*;
 
 /// A time two hours ago, in whole seconds: the changes of a test are made at offsets from it.
@@ -47,14 +45,18 @@ fn change(topic: &str, status: &str, at: Option<DateTime<Utc>>) -> Value {
 }
 
 impl TestApp {
+    /// `setTopicStatuses` with `changes`: the whole answer, errors included.
+    async fn statuses_body(&self, token: &str, roadmap: &str, changes: Value) -> Value {
+        self.gql_as(
+            token,
+            ops::SET_TOPIC_STATUSES_AT,
+            json!({ "r": roadmap, "c": changes }),
+        )
+        .await
+    }
+
     async fn statuses_at(&self, token: &str, roadmap: &str, changes: Value) -> Value {
-        let body = self
-            .gql_as(
-                token,
-                ops::SET_TOPIC_STATUSES_AT,
-                json!({ "r": roadmap, "c": changes }),
-            )
-            .await;
+        let body = self.statuses_body(token, roadmap, changes).await;
         ok(&body)["setTopicStatuses"].clone()
     }
 
@@ -354,13 +356,7 @@ async fn an_at_more_than_five_minutes_ahead_is_refused_naming_the_change() {
         .map(|(id, _)| change(id, "DONE", Some(now - min(1))))
         .collect();
     changes[3] = change(&topics[3].0, "DONE", Some(now + min(10)));
-    let body = app
-        .gql_as(
-            tk,
-            ops::SET_TOPIC_STATUSES_AT,
-            json!({ "r": roadmap, "c": changes }),
-        )
-        .await;
+    let body = app.statuses_body(tk, &roadmap, json!(changes)).await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     assert_eq!(field(&body), Some("changes[3].at"), "{body}");
     assert_eq!(count_rows(&app, "SELECT COUNT(*) FROM progress").await, 0);
@@ -416,13 +412,7 @@ async fn a_malformed_at_is_refused_naming_the_field() {
             { "topicId": topics[0].0, "status": "DONE", "at": good },
             { "topicId": topics[1].0, "status": "DONE", "at": bad }
         ]);
-        let body = app
-            .gql_as(
-                tk,
-                ops::SET_TOPIC_STATUSES_AT,
-                json!({ "r": roadmap, "c": changes }),
-            )
-            .await;
+        let body = app.statuses_body(tk, &roadmap, json!(changes)).await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{bad}: {body}");
         assert_eq!(field(&body), Some("changes[1].at"), "{bad}: {body}");
         for (query, vars) in [
@@ -594,20 +584,8 @@ async fn a_skipped_change_publishes_no_notification() {
     app.set_topic_status(&s.access_token, a, "DONE").await;
     app.note_at(&s.access_token, a, json!("kept"), None).await;
 
-    let mut ws = ws_connect(&app).await;
-    let ack = ws_init(&mut ws, &s.access_token).await;
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    ws.send(Message::text(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": ops::MY_PROGRESS_CHANGED } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
-    let open = eventually(Duration::from_secs(10), || async {
-        app.metric("roadmap_active_subscriptions").await >= 1.0
-    })
-    .await;
-    assert!(open, "the subscription never opened");
+    let mut ws = live_socket(&app, &s.access_token).await;
+    wait_for_subscriptions(&app, 1.0).await;
 
     // Skipped (older than what is stored), then applied: the first notification is the applied
     // one, with only its change.

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::execute::Executed;
 use super::media::MediaType;
-use super::respond::{database_failed, request_error, Answer};
+use super::respond::{any_error_with_code, database_failed, request_error, Answer};
 use super::Ctx;
 use crate::auth::Viewer;
 use crate::db::idempotency::{IdempotencyKeys, KeyUse, Reservation, StoredResponse, Ticket};
@@ -269,14 +269,7 @@ fn replay(stored: StoredResponse, name: Option<String>) -> Answer {
 /// with 200 and `INTERNAL_SERVER_ERROR`): like a 5xx, such an answer is not kept, so the retry
 /// runs. An internal error below a root field (in the payload, after the write) is kept.
 pub fn failed_inside(executed: &Executed) -> bool {
-    let internal = async_graphql::Value::from(code::INTERNAL_SERVER_ERROR);
-    executed.response.errors.iter().any(|e| {
-        e.path.len() <= 1
-            && e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_some_and(|c| *c == internal)
-    })
+    any_error_with_code(&executed.response.errors, code::INTERNAL_SERVER_ERROR, true)
 }
 
 /// After execution: stores the answer under the claimed key, or drops the reservation when the

@@ -98,12 +98,19 @@ pub fn mark_unavailable(resp: &mut Response) {
 /// mutation, only at a root field (the mutation itself failed); a payload field that failed after
 /// the write committed must not make the client think the write was lost.
 pub fn any_unavailable(errors: &[ServerError], mutation: bool) -> bool {
+    any_error_with_code(errors, code::SERVICE_UNAVAILABLE, mutation)
+}
+
+/// Whether an error carries `extensions.code == error_code`; with `root_only`, only errors at a
+/// root field (or without a path) count.
+pub fn any_error_with_code(errors: &[ServerError], error_code: &str, root_only: bool) -> bool {
+    let wanted = async_graphql::Value::from(error_code);
     errors.iter().any(|e| {
-        (!mutation || e.path.len() <= 1)
+        (!root_only || e.path.len() <= 1)
             && e.extensions
                 .as_ref()
                 .and_then(|x| x.get("code"))
-                .is_some_and(|c| *c == async_graphql::Value::from(code::SERVICE_UNAVAILABLE))
+                .is_some_and(|c| *c == wanted)
     })
 }
 

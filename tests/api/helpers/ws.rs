@@ -89,8 +89,17 @@ pub async fn live_socket(app: &TestApp, token: &str) -> Ws {
     let mut ws = ws_connect(app).await;
     let ack = ws_init(&mut ws, token).await;
     assert_eq!(ack["type"], "connection_ack", "{ack}");
-    subscribe_progress(&mut ws, "live").await;
+    subscribe_progress(&mut ws, "1").await;
     ws
+}
+
+/// Waits until the server counts at least `n` open subscriptions (they start asynchronously).
+pub async fn wait_for_subscriptions(app: &TestApp, n: f64) {
+    let open = super::eventually(Duration::from_secs(10), || async {
+        app.metric("roadmap_active_subscriptions").await >= n
+    })
+    .await;
+    assert!(open, "the subscription never opened");
 }
 
 /// Whether the socket still answers: a `ping` gets its `pong`.
