@@ -160,6 +160,9 @@ pub struct ServeArgs {
     pub auth: AuthArgs,
     #[command(flatten)]
     pub cache: CacheArgs,
+    /// Live roadmaps one learner may own (official roadmaps do not count).
+    #[arg(long, env = "MAX_ROADMAPS_PER_USER", default_value_t = 50)]
+    pub max_roadmaps_per_user: u64,
 }
 
 #[derive(Debug, Clone, Args)]

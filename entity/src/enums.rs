@@ -169,3 +169,23 @@ pub enum ProgressStatus {
     #[serde(rename = "SKIPPED")]
     Skipped,
 }
+
+/// Who may read a roadmap besides its owner and admins.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Visibility {
+    /// Nobody else: for anyone else the roadmap does not exist.
+    #[sea_orm(string_value = "PRIVATE")]
+    #[serde(rename = "PRIVATE")]
+    Private,
+    /// Whoever has its share link (slug and share token); listed nowhere.
+    #[sea_orm(string_value = "UNLISTED")]
+    #[serde(rename = "UNLISTED")]
+    Unlisted,
+    /// Everyone; user-owned public roadmaps are listed in the community catalogue.
+    #[sea_orm(string_value = "PUBLIC")]
+    #[serde(rename = "PUBLIC")]
+    Public,
+}

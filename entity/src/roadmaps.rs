@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus};
+use crate::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus, Visibility};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "roadmaps")]
@@ -52,6 +52,15 @@ pub struct Model {
     /// Soft delete: a deleted roadmap is hidden from every read but its rows (and learners'
     /// archived progress) are kept.
     pub deleted_at: Option<DateTimeUtc>,
+    /// The learner who owns the roadmap; null for official roadmaps (curated by admins).
+    pub owner_id: Option<i32>,
+    pub visibility: Visibility,
+    /// The secret in an UNLISTED roadmap's share link; regenerating it invalidates old links.
+    pub share_token: Option<String>,
+    /// The roadmap this one was forked from (null when not a fork, or the source is gone).
+    pub forked_from_id: Option<i32>,
+    /// The source's last revision id when the fork was made (`upstreamChanges` starts after it).
+    pub forked_at_revision: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

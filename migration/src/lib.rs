@@ -12,6 +12,7 @@ mod m20261121_000090_progress_previous_status;
 mod m20261130_000010_offline_merge;
 mod m20261130_000030_idempotency_keys;
 mod m20261130_000040_user_budgets;
+mod m20261130_000050_authoring;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_offline_merge::Migration),
             Box::new(m20261130_000030_idempotency_keys::Migration),
             Box::new(m20261130_000040_user_budgets::Migration),
+            Box::new(m20261130_000050_authoring::Migration),
         ]
     }
 }

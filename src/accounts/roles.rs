@@ -3,6 +3,7 @@
 //! sockets after it committed.
 use chrono::Utc;
 use entity::users;
+use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -58,7 +59,8 @@ pub async fn set_role(
 }
 
 /// Deletes the signed-in user's account and everything that is theirs (progress, history, notes,
-/// favourites, sessions cascade in the database); closes their sockets. The password confirms it
+/// favourites, sessions, ratings cascade in the database; their roadmaps are deleted); closes
+/// their sockets. The password confirms it
 /// is them; the last admin cannot leave.
 pub async fn delete_account(
     db: &DatabaseConnection,
@@ -89,6 +91,16 @@ pub async fn delete_account(
             ));
         }
     }
+    // Their roadmaps go with them (soft-deleted: other learners' progress on them is kept, and
+    // counted nowhere, as after any deletion).
+    let now = chrono::Utc::now();
+    entity::roadmaps::Entity::update_many()
+        .col_expr(entity::roadmaps::Column::DeletedAt, Expr::value(Some(now)))
+        .col_expr(entity::roadmaps::Column::UpdatedAt, Expr::value(now))
+        .filter(entity::roadmaps::Column::OwnerId.eq(user_id))
+        .filter(entity::roadmaps::Column::DeletedAt.is_null())
+        .exec(&txn)
+        .await?;
     users::Entity::delete_by_id(user_id).exec(&txn).await?;
     txn.commit().await?;
     auth.revocations.publish(user_id);

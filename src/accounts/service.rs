@@ -441,3 +441,19 @@ pub async fn authenticate(
         role: role_of(&user),
     })
 }
+
+/// Users by id, in one statement (for the request loaders; absent ids are missing).
+pub async fn users_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, std::sync::Arc<users::Model>>, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows = users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| (u.id, std::sync::Arc::new(u)))
+        .collect())
+}

@@ -1,62 +1,185 @@
 //! Capabilities: values that can only be had from a [`Viewer`](super::Viewer) (or, for the CLI and
 //! seeding, from the explicit constructors), and that services take as arguments. A service that
-//! takes a `CatalogAccess` applies "deleted roadmaps are hidden, drafts are for admins" itself; one
-//! that takes a `Learner` works on that learner's own data only.
+//! takes a `CatalogAccess` applies "who may read this roadmap" itself; one that takes an `Editor`
+//! applies "who may edit it"; one that takes a `Learner` works on that learner's own data only.
+//! These are the only places the rules are written.
 use entity::roadmaps;
-use sea_orm::sea_query::{Condition, IntoCondition};
+use sea_orm::sea_query::{Condition, Expr, IntoCondition};
 use sea_orm::ColumnTrait;
 
-use entity::enums::RoadmapStatus;
+use entity::enums::{RoadmapStatus, Visibility};
 use sea_orm::ActiveEnum;
 
-/// What of the catalogue a caller may read: never deleted roadmaps; drafts only for admins.
+/// What of the catalogue a caller may read. Never deleted roadmaps. Admins read everything;
+/// owners read their own roadmaps in any state; everyone reads published PUBLIC ones. UNLISTED
+/// roadmaps are read through their share link ([`CatalogAccess::can_read_shared`]); a learner
+/// may record progress on one ([`CatalogAccess::tracking`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CatalogAccess {
-    drafts: bool,
+    viewer: Option<i32>,
+    admin: bool,
+    /// Published UNLISTED roadmaps count as readable (progress on a roadmap reached by its link).
+    unlisted: bool,
 }
 
 impl CatalogAccess {
-    pub(super) fn new(drafts: bool) -> Self {
-        Self { drafts }
+    pub(super) fn new(viewer: Option<i32>, admin: bool) -> Self {
+        Self {
+            viewer,
+            admin,
+            unlisted: false,
+        }
     }
 
     /// Everything that is not deleted: for the CLI, seeding and other trusted local callers.
     pub fn trusted() -> Self {
-        Self { drafts: true }
+        Self::new(None, true)
     }
 
-    /// Published roadmaps only, as anonymous readers see them.
+    /// What anonymous readers see: published PUBLIC roadmaps.
     pub fn public() -> Self {
-        Self { drafts: false }
+        Self::new(None, false)
     }
 
-    pub fn sees_drafts(&self) -> bool {
-        self.drafts
+    /// The same reader, who may also record progress on published UNLISTED roadmaps: their topics'
+    /// ids come only with the share link, and a learner who followed one keeps it on their
+    /// dashboard. PRIVATE roadmaps stay hidden.
+    pub fn tracking(self) -> Self {
+        Self {
+            unlisted: true,
+            ..self
+        }
+    }
+
+    pub fn viewer_id(&self) -> Option<i32> {
+        self.viewer
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.admin
+    }
+
+    /// Whether the caller owns this roadmap.
+    pub fn owns(&self, roadmap: &roadmaps::Model) -> bool {
+        self.viewer.is_some() && roadmap.owner_id == self.viewer
     }
 
     /// Whether this roadmap exists for the caller.
     pub fn can_read(&self, roadmap: &roadmaps::Model) -> bool {
-        roadmap.deleted_at.is_none() && (self.drafts || roadmap.status == RoadmapStatus::Published)
+        roadmap.deleted_at.is_none()
+            && (self.admin
+                || self.owns(roadmap)
+                || (roadmap.status == RoadmapStatus::Published
+                    && (roadmap.visibility == Visibility::Public
+                        || (self.unlisted && roadmap.visibility == Visibility::Unlisted))))
     }
 
-    /// The same rule as a SQL condition on the roadmaps table, for queries that list or count.
+    /// Whether this roadmap exists for a caller who presents `share_token` with its slug: as
+    /// [`can_read`](Self::can_read), plus published UNLISTED roadmaps whose token matches.
+    pub fn can_read_shared(&self, roadmap: &roadmaps::Model, share_token: Option<&str>) -> bool {
+        if self.can_read(roadmap) {
+            return true;
+        }
+        let (Some(given), Some(stored)) = (share_token, roadmap.share_token.as_deref()) else {
+            return false;
+        };
+        roadmap.deleted_at.is_none()
+            && roadmap.status == RoadmapStatus::Published
+            && roadmap.visibility == Visibility::Unlisted
+            && constant_time_eq(given.trim().as_bytes(), stored.as_bytes())
+    }
+
+    /// The same rule as [`can_read`](Self::can_read), as a SQL condition on the roadmaps table.
     pub fn condition(&self) -> Condition {
         let live = roadmaps::Column::DeletedAt.is_null().into_condition();
-        if self.drafts {
-            live
-        } else {
-            live.add(roadmaps::Column::Status.eq(RoadmapStatus::Published))
+        if self.admin {
+            return live;
         }
+        let mut shown = vec![Visibility::Public];
+        if self.unlisted {
+            shown.push(Visibility::Unlisted);
+        }
+        let mut who = Condition::any().add(
+            Condition::all()
+                .add(roadmaps::Column::Status.eq(RoadmapStatus::Published))
+                .add(roadmaps::Column::Visibility.is_in(shown)),
+        );
+        if let Some(id) = self.viewer {
+            who = who.add(roadmaps::Column::OwnerId.eq(id));
+        }
+        live.add(who)
     }
 
     /// The same rule as SQL text over the roadmaps table aliased `alias`, for hand-written
-    /// statements.
+    /// statements. Only constants and the viewer's integer id are written into it.
     pub fn sql_filter(&self, alias: &str) -> String {
-        if self.drafts {
-            format!("{alias}.deleted_at IS NULL")
+        let live = format!("{alias}.deleted_at IS NULL");
+        if self.admin {
+            return live;
+        }
+        let published = RoadmapStatus::Published.to_value();
+        let public = Visibility::Public.to_value();
+        let shown = if self.unlisted {
+            format!("('{public}', '{}')", Visibility::Unlisted.to_value())
         } else {
-            let published = RoadmapStatus::Published.to_value();
-            format!("{alias}.deleted_at IS NULL AND {alias}.status = '{published}'")
+            format!("('{public}')")
+        };
+        let mut who = format!("({alias}.status = '{published}' AND {alias}.visibility IN {shown})");
+        if let Some(id) = self.viewer {
+            who = format!("({who} OR {alias}.owner_id = {id})");
+        }
+        format!("{live} AND {who}")
+    }
+}
+
+/// Compares secrets without stopping at the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A signed-in user who may author roadmaps: create their own, edit the ones they own; admins
+/// edit any (moderation) and curate official ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Editor {
+    user_id: i32,
+    admin: bool,
+}
+
+impl Editor {
+    pub(super) fn new(user_id: i32, admin: bool) -> Self {
+        Self { user_id, admin }
+    }
+
+    pub fn user_id(&self) -> i32 {
+        self.user_id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.admin
+    }
+
+    /// What this user may read: an edit of a roadmap they cannot read is "not found", of one they
+    /// can read but not edit "forbidden".
+    pub fn catalog(&self) -> CatalogAccess {
+        CatalogAccess::new(Some(self.user_id), self.admin)
+    }
+
+    /// Whether this user may change this roadmap (its fields, topics, resources, links).
+    pub fn may_edit(&self, roadmap: &roadmaps::Model) -> bool {
+        self.admin || roadmap.owner_id == Some(self.user_id)
+    }
+
+    /// Only admins create or mark official roadmaps.
+    pub fn may_curate(&self) -> bool {
+        self.admin
+    }
+
+    /// [`may_edit`](Self::may_edit) as a SQL condition on the roadmaps table.
+    pub fn condition(&self) -> Condition {
+        if self.admin {
+            Expr::value(true).into_condition()
+        } else {
+            roadmaps::Column::OwnerId.eq(self.user_id).into_condition()
         }
     }
 }
@@ -77,7 +200,7 @@ impl Learner {
     }
 }
 
-/// A signed-in admin: may edit the catalogue and users.
+/// A signed-in admin: may manage users and read the whole catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Admin {
     user_id: i32,
@@ -92,8 +215,124 @@ impl Admin {
         self.user_id
     }
 
-    /// Admins read the whole catalogue, drafts included.
+    /// Admins read the whole catalogue, drafts and private roadmaps included.
     pub fn catalog(&self) -> CatalogAccess {
         CatalogAccess::trusted()
+    }
+
+    /// Admins edit any roadmap.
+    pub fn editor(&self) -> Editor {
+        Editor::new(self.user_id, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roadmap(
+        owner: Option<i32>,
+        visibility: Visibility,
+        status: RoadmapStatus,
+    ) -> roadmaps::Model {
+        roadmaps::Model {
+            id: 1,
+            slug: "r".into(),
+            title: "R".into(),
+            brief_title: "R".into(),
+            description: String::new(),
+            brief_description: String::new(),
+            sort_order: 1,
+            kind: entity::enums::RoadmapKind::Skill,
+            status,
+            is_forkable: true,
+            has_topics: true,
+            width: None,
+            height: None,
+            question_title: None,
+            question_description: None,
+            seo_title: None,
+            seo_description: None,
+            seo_keywords: serde_json::json!([]),
+            schema_headline: None,
+            schema_description: None,
+            schema_image_url: None,
+            schema_date_published: None,
+            schema_date_modified: None,
+            sitemap_priority: None,
+            sitemap_change_frequency: None,
+            pdf_url: None,
+            json_url: None,
+            sponsor_url: None,
+            sponsor_title: None,
+            sponsor_image_url: None,
+            sponsor_description: None,
+            sponsor_expires_at: None,
+            related_questions: serde_json::json!([]),
+            version: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            deleted_at: None,
+            owner_id: owner,
+            visibility,
+            share_token: Some("secret".into()),
+            forked_from_id: None,
+            forked_at_revision: None,
+        }
+    }
+
+    const PUBLISHED: RoadmapStatus = RoadmapStatus::Published;
+
+    #[test]
+    fn private_roadmaps_exist_for_owner_and_admins_only() {
+        let r = roadmap(Some(7), Visibility::Private, PUBLISHED);
+        assert!(CatalogAccess::new(Some(7), false).can_read(&r));
+        assert!(CatalogAccess::new(Some(1), true).can_read(&r));
+        assert!(!CatalogAccess::new(Some(8), false).can_read(&r));
+        assert!(!CatalogAccess::public().can_read(&r));
+        assert!(!CatalogAccess::new(Some(8), false).tracking().can_read(&r));
+        assert!(!CatalogAccess::public().can_read_shared(&r, Some("secret")));
+    }
+
+    #[test]
+    fn unlisted_roadmaps_need_their_token() {
+        let r = roadmap(Some(7), Visibility::Unlisted, PUBLISHED);
+        let other = CatalogAccess::new(Some(8), false);
+        assert!(!other.can_read(&r));
+        assert!(other.can_read_shared(&r, Some("secret")));
+        assert!(!other.can_read_shared(&r, Some("secreT")));
+        assert!(!other.can_read_shared(&r, None));
+        assert!(other.tracking().can_read(&r));
+        let draft = roadmap(Some(7), Visibility::Unlisted, RoadmapStatus::Draft);
+        assert!(!other.can_read_shared(&draft, Some("secret")));
+    }
+
+    #[test]
+    fn public_drafts_stay_with_their_owner() {
+        let r = roadmap(Some(7), Visibility::Public, RoadmapStatus::Draft);
+        assert!(CatalogAccess::new(Some(7), false).can_read(&r));
+        assert!(!CatalogAccess::new(Some(8), false).can_read(&r));
+        let published = roadmap(None, Visibility::Public, PUBLISHED);
+        assert!(CatalogAccess::public().can_read(&published));
+    }
+
+    #[test]
+    fn editors_edit_their_own_and_admins_any() {
+        let r = roadmap(Some(7), Visibility::Public, PUBLISHED);
+        assert!(Editor::new(7, false).may_edit(&r));
+        assert!(!Editor::new(8, false).may_edit(&r));
+        assert!(Editor::new(8, true).may_edit(&r));
+        let official = roadmap(None, Visibility::Public, PUBLISHED);
+        assert!(!Editor::new(7, false).may_edit(&official));
+    }
+
+    #[test]
+    fn sql_filter_names_only_constants_and_the_viewer() {
+        let f = CatalogAccess::new(Some(42), false).sql_filter("r");
+        assert_eq!(
+            f,
+            "r.deleted_at IS NULL AND ((r.status = 'PUBLISHED' AND r.visibility IN ('PUBLIC')) \
+             OR r.owner_id = 42)"
+        );
     }
 }

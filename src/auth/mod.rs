@@ -1,10 +1,10 @@
 //! Who is asking, and what they may do. The transport turns a request into a [`Viewer`] once; the
 //! GraphQL layer then hands services the capabilities they need ([`CatalogAccess`], [`Learner`],
-//! [`Admin`]), so a visibility or ownership rule is written here once and cannot be forgotten at a
-//! call site.
+//! [`Editor`], [`Admin`]), so a visibility or ownership rule is written here once and cannot be
+//! forgotten at a call site.
 mod capabilities;
 
-pub use capabilities::{Admin, CatalogAccess, Learner};
+pub use capabilities::{Admin, CatalogAccess, Editor, Learner};
 pub use entity::enums::Role;
 
 /// Who is asking. Anonymous unless a valid access token came with the request.
@@ -38,7 +38,14 @@ impl Viewer {
 
     /// What this viewer may read of the catalogue.
     pub fn catalog(&self) -> CatalogAccess {
-        CatalogAccess::new(self.is_admin())
+        CatalogAccess::new(self.user_id(), self.is_admin())
+    }
+
+    /// The authoring capability: present when signed in (what it may edit depends on ownership).
+    pub fn editor(&self) -> Option<Editor> {
+        self.user
+            .as_ref()
+            .map(|u| Editor::new(u.id, u.role == Role::Admin))
     }
 
     /// The learner capability: present when signed in.

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::document::{self, ResourceDoc, RoadmapDocument, RoadmapMeta};
 use super::export::{self, date_modified_now, now};
+use super::ownership::{check_roadmap_quota, check_topic_count, Ownership};
 use super::revisions::{self, Actor, Entity};
 use super::roadmap_editing::slug_error;
 use super::roadmaps::{self as service, ImportReport};
@@ -92,9 +93,14 @@ async fn create(
         meta.structured_data.date_modified = Some(date_modified_now());
     }
     let now = now();
-    // The insert is the first statement (it takes the write lock); the unique index of live slugs
-    // decides whether the slug is free.
-    let roadmap = roadmap_row(&meta, now)
+    let ownership = Ownership::for_new(actor, None, None)?;
+    check_topic_count(ownership.owner_id, doc.flatten().len(), "topics")?;
+    check_roadmap_quota(txn, ownership.owner_id, actor.max_owned_roadmaps).await?;
+    // The insert takes the write lock; the unique index of live slugs decides whether the slug is
+    // free.
+    let mut row = roadmap_row(&meta, now);
+    ownership.apply(&mut row);
+    let roadmap = row
         .insert(txn)
         .await
         .map_err(|e| slug_error(e, &meta.slug))?;
@@ -119,7 +125,7 @@ async fn create(
     insert_topics(txn, topic_rows).await?;
     insert_resources(txn, resource_rows).await?;
     report.unresolved_related =
-        service::set_related(txn, roadmap.id, &meta.related_roadmaps).await?;
+        service::set_related(txn, &actor.catalog(), roadmap.id, &meta.related_roadmaps).await?;
     revisions::record(
         txn,
         roadmap.id,
@@ -173,16 +179,22 @@ async fn replace(
         )
         .filter(roadmaps::Column::Slug.eq(slug.as_str()))
         .filter(roadmaps::Column::DeletedAt.is_null())
+        .filter(actor.edit_condition())
         .exec(txn)
         .await?;
-    if locked.rows_affected != 1 {
-        return Err(AppError::NotFound(format!(
+    let missing = || {
+        AppError::NotFound(format!(
             "no roadmap has the slug `{slug}` (import it with mode CREATE)"
-        )));
+        ))
+    };
+    if locked.rows_affected != 1 {
+        return Err(match service::by_slug(txn, slug).await? {
+            Some(current) if actor.catalog().can_read(&current) => actor.refusal(&current),
+            _ => missing(),
+        });
     }
-    let model = service::by_slug(txn, slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no roadmap has the slug `{slug}`")))?;
+    let model = service::by_slug(txn, slug).await?.ok_or_else(missing)?;
+    check_topic_count(model.owner_id, doc.flatten().len(), "topics")?;
     let roadmap_id = model.id;
     let before_meta = export::full_meta(txn, &model).await?;
     let stored: HashMap<String, topics::Model> = export::all_topics(txn, roadmap_id)
@@ -329,14 +341,14 @@ async fn replace(
         active.update(txn).await?;
         service::set_tags(txn, roadmap_id, &meta.tags).await?;
         report.unresolved_related =
-            service::set_related(txn, roadmap_id, &meta.related_roadmaps).await?;
+            service::set_related(txn, &actor.catalog(), roadmap_id, &meta.related_roadmaps).await?;
         let b =
             serde_json::to_value(meta_without_date(&before_meta)).map_err(AppError::internal)?;
         let a = serde_json::to_value(meta_without_date(&meta)).map_err(AppError::internal)?;
         roadmap_diff = revisions::diff(&b, &a).unwrap_or(Value::Null);
     }
     if !report.is_noop() {
-        super::roadmap_editing::touch(txn, roadmap_id, meta_changed, None).await?;
+        super::roadmap_editing::touch(txn, actor, roadmap_id, meta_changed, None).await?;
     }
     let removed_info: Vec<Value> = removed
         .iter()

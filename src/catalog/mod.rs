@@ -9,6 +9,7 @@ pub mod export;
 pub mod import;
 mod jsonpos;
 pub mod markdown;
+pub mod ownership;
 mod positions;
 pub mod resource_editing;
 pub mod revisions;

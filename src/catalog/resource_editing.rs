@@ -68,7 +68,7 @@ pub async fn add_resource(
     document::check_resource("", &input)?;
     let roadmap_id = require_live(db, topic_id).await?.roadmap_id;
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     require_live(&txn, topic_id).await?;
     let list = topic_resources(&txn, topic_id).await?;
     if list.len() >= 100 {
@@ -113,7 +113,7 @@ pub async fn update_resource(
     let (_, topic) = live_resource(db, id).await?;
     let roadmap_id = topic.roadmap_id;
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     let (before, _) = live_resource(&txn, id).await?;
     let after_doc = ResourceDoc {
         kind: match patch.kind {
@@ -169,7 +169,7 @@ pub async fn remove_resource(
     let (_, topic) = live_resource(db, id).await?;
     let roadmap_id = topic.roadmap_id;
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     let (before, topic) = live_resource(&txn, id).await?;
     resources::Entity::delete_by_id(id).exec(&txn).await?;
     let rest: Vec<(i32, i32)> = topic_resources(&txn, &topic.id)
@@ -201,7 +201,7 @@ pub async fn reorder_resources(
 ) -> Result<i32, AppError> {
     let roadmap_id = require_live(db, topic_id).await?.roadmap_id;
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     require_live(&txn, topic_id).await?;
     let list = topic_resources(&txn, topic_id).await?;
     let have: HashSet<i32> = list.iter().map(|r| r.id).collect();

@@ -7,14 +7,22 @@ use sea_orm::{
 };
 use serde_json::{Map, Value};
 
-use crate::auth::Admin;
+use sea_orm::sea_query::{Condition, Expr, IntoCondition};
+
+use crate::auth::{CatalogAccess, Editor};
 use crate::error::AppError;
 
-/// Who makes a change: a signed-in admin, or the CLI / the seeding at start.
+/// Who makes a change: a signed-in author (owner or admin), or the CLI / the seeding at start.
+/// It carries the author's [`Editor`] capability: the first statement of every edit
+/// (`roadmap_editing::touch`) writes the roadmap row only when the actor may edit it.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub user_id: Option<i32>,
     pub name: String,
+    /// None for trusted local callers (CLI, seeding), who may edit anything.
+    editor: Option<Editor>,
+    /// How many live roadmaps the actor may own (`MAX_ROADMAPS_PER_USER`).
+    pub max_owned_roadmaps: u64,
 }
 
 impl Actor {
@@ -22,6 +30,8 @@ impl Actor {
         Self {
             user_id: None,
             name: "cli".into(),
+            editor: None,
+            max_owned_roadmaps: 0,
         }
     }
 
@@ -29,12 +39,18 @@ impl Actor {
         Self {
             user_id: None,
             name: "seed".into(),
+            editor: None,
+            max_owned_roadmaps: 0,
         }
     }
 
-    /// The signed-in admin, named as they are now (the name is kept with each revision).
-    pub async fn admin(db: &impl ConnectionTrait, admin: &Admin) -> Result<Self, AppError> {
-        let user_id = admin.user_id();
+    /// The signed-in author, named as they are now (the name is kept with each revision).
+    pub async fn editor(
+        db: &impl ConnectionTrait,
+        editor: &Editor,
+        max_owned_roadmaps: u64,
+    ) -> Result<Self, AppError> {
+        let user_id = editor.user_id();
         let name = users::Entity::find_by_id(user_id)
             .one(db)
             .await?
@@ -43,7 +59,47 @@ impl Actor {
         Ok(Self {
             user_id: Some(user_id),
             name,
+            editor: Some(*editor),
+            max_owned_roadmaps,
         })
+    }
+
+    /// The author's capability; None for trusted local callers.
+    pub fn author(&self) -> Option<&Editor> {
+        self.editor.as_ref()
+    }
+
+    /// What the actor may read of the catalogue.
+    pub fn catalog(&self) -> CatalogAccess {
+        self.editor
+            .map(|e| e.catalog())
+            .unwrap_or_else(CatalogAccess::trusted)
+    }
+
+    /// Whether the actor may edit this roadmap.
+    pub fn may_edit(&self, roadmap: &entity::roadmaps::Model) -> bool {
+        self.editor.is_none_or(|e| e.may_edit(roadmap))
+    }
+
+    /// [`may_edit`](Self::may_edit) as a SQL condition on the roadmaps table.
+    pub fn edit_condition(&self) -> Condition {
+        match &self.editor {
+            Some(e) => e.condition(),
+            None => Expr::value(true).into_condition(),
+        }
+    }
+
+    /// Why an edit of `roadmap` (live) was refused: "not found" when the actor cannot read it,
+    /// so a private roadmap does not reveal that it exists.
+    pub fn refusal(&self, roadmap: &entity::roadmaps::Model) -> AppError {
+        if self.catalog().can_read(roadmap) {
+            AppError::Forbidden(format!(
+                "you may edit only roadmaps you own; `{}` is not yours",
+                roadmap.slug
+            ))
+        } else {
+            AppError::NotFound(format!("roadmap {} not found", roadmap.id))
+        }
     }
 }
 

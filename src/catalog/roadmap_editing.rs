@@ -3,8 +3,10 @@
 //! or the write lock (SQLite) before anything is read, so concurrent edits of one roadmap queue up
 //! instead of reading stale rows, and `expectedVersion` is checked atomically in that statement.
 use chrono::{DateTime, Utc};
+use entity::enums::Visibility;
 use entity::{progress, roadmaps, topics};
 use sea_orm::sea_query::Expr;
+use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
@@ -14,6 +16,7 @@ use serde_json::json;
 
 use super::document::{self, RoadmapMeta};
 use super::export::{self, date_modified_now, now};
+use super::ownership::{check_roadmap_quota, Ownership};
 use super::revisions::{self, Actor, Entity};
 use super::roadmaps as service;
 use super::rows::roadmap_row;
@@ -41,9 +44,11 @@ pub(super) fn slug_error(err: sea_orm::DbErr, slug: &str) -> AppError {
 
 /// Marks a live roadmap as modified now (`updated_at` and the structured-data date modified);
 /// with `expected`, also bumps its version, refusing a stale one. This is the first statement of
-/// every edit: it is what serialises concurrent edits of one roadmap.
+/// every edit: it is what serialises concurrent edits of one roadmap, and where "may the actor
+/// edit this roadmap" is decided (in the same statement, so it cannot be skipped).
 pub async fn touch(
     txn: &impl ConnectionTrait,
+    actor: &Actor,
     roadmap_id: i32,
     bump_version: bool,
     expected: Option<i32>,
@@ -55,7 +60,8 @@ pub async fn touch(
             Expr::value(Some(date_modified_now())),
         )
         .filter(roadmaps::Column::Id.eq(roadmap_id))
-        .filter(roadmaps::Column::DeletedAt.is_null());
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .filter(actor.edit_condition());
     if bump_version {
         q = q.col_expr(
             roadmaps::Column::Version,
@@ -69,6 +75,7 @@ pub async fn touch(
         return Ok(());
     }
     match live_by_id(txn, roadmap_id).await? {
+        Some(current) if !actor.may_edit(&current) => Err(actor.refusal(&current)),
         Some(current) => Err(stale("roadmap", current.version)),
         None => Err(not_found(roadmap_id)),
     }
@@ -104,6 +111,7 @@ pub async fn create_roadmap(
     db: &DatabaseConnection,
     actor: &Actor,
     meta: RoadmapMeta,
+    ownership: Ownership,
 ) -> Result<roadmaps::Model, AppError> {
     let mut doc = document::RoadmapDocument {
         format: document::FORMAT.to_owned(),
@@ -116,13 +124,23 @@ pub async fn create_roadmap(
     document::validate_meta(&meta, "")?;
 
     let txn = db.begin().await?;
-    // The insert comes first (see the module comment); the unique index decides on the slug.
-    let model = roadmap_row(&meta, now())
+    check_roadmap_quota(&txn, ownership.owner_id, actor.max_owned_roadmaps).await?;
+    // The insert comes next (see the module comment); the unique index decides on the slug.
+    let mut row = roadmap_row(&meta, now());
+    ownership.apply(&mut row);
+    let model = row
         .insert(&txn)
         .await
         .map_err(|e| slug_error(e, &meta.slug))?;
     service::set_tags(&txn, model.id, &meta.tags).await?;
-    set_related_checked(&txn, model.id, &meta.related_roadmaps, "relatedRoadmaps").await?;
+    set_related_checked(
+        &txn,
+        actor,
+        model.id,
+        &meta.related_roadmaps,
+        "relatedRoadmaps",
+    )
+    .await?;
     revisions::record(
         &txn,
         model.id,
@@ -143,11 +161,13 @@ pub async fn update_roadmap(
     actor: &Actor,
     id: i32,
     expected_version: Option<i32>,
+    visibility: Option<Visibility>,
     patch: impl FnOnce(&mut RoadmapMeta) -> Result<(), AppError>,
 ) -> Result<roadmaps::Model, AppError> {
     let txn = db.begin().await?;
-    touch(&txn, id, true, expected_version).await?;
+    touch(&txn, actor, id, true, expected_version).await?;
     let model = require_live(&txn, id).await?;
+    let before_visibility = model.visibility;
     let before = export::full_meta(&txn, &model).await?;
     let mut after = before.clone();
     patch(&mut after)?;
@@ -166,6 +186,9 @@ pub async fn update_roadmap(
     }
     let mut active = model.clone().into_active_model();
     export::apply_meta(&mut active, &after);
+    if let Some(v) = visibility {
+        active.visibility = Set(v);
+    }
     let model = active
         .update(&txn)
         .await
@@ -180,6 +203,10 @@ pub async fn update_roadmap(
         if let Some(sd) = v.get_mut("structuredData").and_then(|s| s.as_object_mut()) {
             sd.remove("dateModified");
         }
+    }
+    if let Some(v) = visibility.filter(|v| *v != before_visibility) {
+        b["visibility"] = json!(before_visibility);
+        a["visibility"] = json!(v);
     }
     let diff = revisions::diff(&b, &a).unwrap_or_else(|| json!({}));
     revisions::record(
@@ -196,6 +223,32 @@ pub async fn update_roadmap(
     Ok(model)
 }
 
+/// Gives the roadmap a new share token: links with the old one stop working.
+pub async fn regenerate_share_token(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<roadmaps::Model, AppError> {
+    let txn = db.begin().await?;
+    touch(&txn, actor, id, false, None).await?;
+    let mut active = require_live(&txn, id).await?.into_active_model();
+    active.share_token = Set(Some(super::ownership::new_share_token()));
+    let model = active.update(&txn).await?;
+    // The token itself stays out of the history: revisions are read by every editor.
+    revisions::record(
+        &txn,
+        id,
+        actor,
+        "regenerateShareToken",
+        Entity::Roadmap,
+        &id.to_string(),
+        json!({ "after": { "shareToken": "(new)" } }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
 /// Replaces the related roadmaps by slug (in order). Unknown slugs are refused.
 pub async fn set_related_roadmaps(
     db: &DatabaseConnection,
@@ -206,7 +259,7 @@ pub async fn set_related_roadmaps(
 ) -> Result<roadmaps::Model, AppError> {
     let slugs: Vec<String> = slugs.iter().map(|s| s.trim().to_owned()).collect();
     let txn = db.begin().await?;
-    touch(&txn, id, true, expected_version).await?;
+    touch(&txn, actor, id, true, expected_version).await?;
     let model = require_live(&txn, id).await?;
     for (i, s) in slugs.iter().enumerate() {
         if !document::is_valid_slug(s) || s == &model.slug {
@@ -217,7 +270,7 @@ pub async fn set_related_roadmaps(
         }
     }
     let before = export::related_of(&txn, id).await?;
-    set_related_checked(&txn, id, &slugs, "slugs").await?;
+    set_related_checked(&txn, actor, id, &slugs, "slugs").await?;
     let after = export::related_of(&txn, id).await?;
     revisions::record(
         &txn,
@@ -236,11 +289,12 @@ pub async fn set_related_roadmaps(
 
 async fn set_related_checked(
     txn: &impl ConnectionTrait,
+    actor: &Actor,
     id: i32,
     slugs: &[String],
     field: &str,
 ) -> Result<(), AppError> {
-    let unresolved = service::set_related(txn, id, slugs).await?;
+    let unresolved = service::set_related(txn, &actor.catalog(), id, slugs).await?;
     if let Some(first) = unresolved.first() {
         let i = slugs.iter().position(|s| s == first).unwrap_or(0);
         return Err(AppError::bad_input(
@@ -276,10 +330,14 @@ pub async fn delete_roadmap(
         )
         .filter(roadmaps::Column::Id.eq(id))
         .filter(roadmaps::Column::DeletedAt.is_null())
+        .filter(actor.edit_condition())
         .exec(&txn)
         .await?;
     if done.rows_affected != 1 {
-        return Err(not_found(id));
+        return Err(match live_by_id(&txn, id).await? {
+            Some(current) => actor.refusal(&current),
+            None => not_found(id),
+        });
     }
     // Progress on topics already deleted counts nowhere, so it does not block the delete.
     let live_progress = progress::Entity::find()

@@ -13,10 +13,15 @@ use crate::error::AppError;
 pub struct ListFilter {
     pub kind: Option<RoadmapKind>,
     pub tag: Option<String>,
+    /// Only official roadmaps (no owner).
+    pub official_only: bool,
 }
 
 fn filtered(access: &CatalogAccess, filter: &ListFilter) -> Select<roadmaps::Entity> {
     let mut q = roadmaps::Entity::find().filter(access.condition());
+    if filter.official_only {
+        q = q.filter(roadmaps::Column::OwnerId.is_null());
+    }
     if let Some(kind) = filter.kind {
         q = q.filter(roadmaps::Column::Kind.eq(kind));
     }
@@ -221,13 +226,16 @@ pub async fn set_related_now(
 ) -> Result<Vec<String>, AppError> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
-    let left = set_related(&txn, roadmap_id, slugs).await?;
+    let left = set_related(&txn, &CatalogAccess::trusted(), roadmap_id, slugs).await?;
     txn.commit().await?;
     Ok(left)
 }
 
+/// Only roadmaps the author may read can be named: another learner's PRIVATE roadmap is as
+/// unknown here as everywhere else.
 pub async fn set_related(
     txn: &impl ConnectionTrait,
+    access: &CatalogAccess,
     roadmap_id: i32,
     slugs: &[String],
 ) -> Result<Vec<String>, AppError> {
@@ -239,7 +247,7 @@ pub async fn set_related(
         .await?;
     let found = roadmaps::Entity::find()
         .filter(roadmaps::Column::Slug.is_in(slugs.iter().cloned()))
-        .filter(roadmaps::Column::DeletedAt.is_null())
+        .filter(access.condition())
         .all(txn)
         .await?;
     let mut rows = Vec::new();

@@ -15,6 +15,7 @@ pub(crate) fn roadmap_row(meta: &RoadmapMeta, now: DateTime<Utc>) -> roadmaps::A
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
+        share_token: Set(Some(super::ownership::new_share_token())),
         ..Default::default()
     };
     apply_meta(&mut row, meta);
@@ -43,6 +44,7 @@ pub(crate) fn topic_row(
         deleted_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        forked_from_id: Set(None),
     }
 }
 

@@ -79,7 +79,13 @@ pub async fn seed_defaults(db: &DatabaseConnection) -> Result<SeedReport, AppErr
     // Relations may point at roadmaps later in the list: resolve them once all exist.
     for doc in created {
         if let Some(r) = service::by_slug(&txn, &doc.roadmap.slug).await? {
-            service::set_related(&txn, r.id, &doc.roadmap.related_roadmaps).await?;
+            service::set_related(
+                &txn,
+                &crate::auth::CatalogAccess::trusted(),
+                r.id,
+                &doc.roadmap.related_roadmaps,
+            )
+            .await?;
         }
     }
     txn.commit().await?;

@@ -14,8 +14,9 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 use super::{LegendMark, TopicKind};
-use crate::catalog::document::{self, ResourceDoc, TopicNode, MAX_DEPTH, MAX_TOPICS};
+use crate::catalog::document::{self, ResourceDoc, TopicNode, MAX_DEPTH};
 use crate::catalog::export::now;
+use crate::catalog::ownership::topic_limit;
 use crate::catalog::positions::{check_position, open_gap, renumber};
 use crate::catalog::revisions::{self, Actor, Entity};
 use crate::catalog::roadmap_editing::{stale, touch};
@@ -142,7 +143,7 @@ pub async fn create_topic(
     }
 
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     let live = Live::load(&txn, roadmap_id).await?;
     if let Some(p) = &parent {
         if !live.by_id.contains_key(p) {
@@ -155,10 +156,14 @@ pub async fn create_topic(
             ));
         }
     }
-    if live.by_id.len() >= MAX_TOPICS {
+    let owner_id = crate::catalog::roadmap_editing::require_live(&txn, roadmap_id)
+        .await?
+        .owner_id;
+    let limit = topic_limit(owner_id);
+    if live.by_id.len() >= limit {
         return Err(AppError::bad_input(
             "roadmapId",
-            format!("a roadmap may hold at most {MAX_TOPICS} topics"),
+            format!("this roadmap may hold at most {limit} topics"),
         ));
     }
     let siblings = live.siblings(parent.as_deref());
@@ -286,7 +291,7 @@ pub async fn update_topic(
         document::check_topic_description("description", d)?;
     }
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     let before = require_live(&txn, id).await?;
     bump_topic(&txn, id, expected).await?;
     let mut q = topics::Entity::update_many().filter(topics::Column::Id.eq(id));
@@ -329,7 +334,7 @@ pub async fn move_topic(
 ) -> Result<i32, AppError> {
     let roadmap_id = require_live(db, id).await?.roadmap_id;
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     let live = Live::load(&txn, roadmap_id).await?;
     let before = live.by_id.get(id).cloned().ok_or_else(|| not_found(id))?;
     if let Some(p) = &new_parent {
@@ -403,7 +408,7 @@ pub async fn delete_topic(
 ) -> Result<(i32, Vec<String>), AppError> {
     let roadmap_id = require_live(db, id).await?.roadmap_id;
     let txn = db.begin().await?;
-    touch(&txn, roadmap_id, false, None).await?;
+    touch(&txn, actor, roadmap_id, false, None).await?;
     let live = Live::load(&txn, roadmap_id).await?;
     let before = live.by_id.get(id).cloned().ok_or_else(|| not_found(id))?;
     let gone = live.subtree(id);

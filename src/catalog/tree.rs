@@ -113,6 +113,7 @@ mod tests {
             deleted_at: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            forked_from_id: None,
         }
     }
 

@@ -25,14 +25,26 @@ pub enum RoadmapKind {
     BestPractice,
 }
 
-/// Drafts are visible to admins only.
+/// Drafts are visible to their owner and admins only.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::RoadmapStatus")]
 pub enum RoadmapStatus {
-    /// Visible to admins only.
+    /// Visible to the owner and admins only.
     Draft,
-    /// Visible to everyone.
+    /// Visible to whoever the roadmap's `visibility` allows.
     Published,
+}
+
+/// Who may read a roadmap besides its owner and admins.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Visibility")]
+pub enum Visibility {
+    /// Nobody else: for anyone else the roadmap does not exist.
+    Private,
+    /// Whoever has its share link (`roadmap(slug:, shareToken:)`); listed nowhere.
+    Unlisted,
+    /// Everyone; learners' public roadmaps are listed in `communityRoadmaps`.
+    Public,
 }
 
 /// How often a page changes, as sitemaps say it.

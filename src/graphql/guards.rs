@@ -1,4 +1,4 @@
-//! The two guards every protected field uses: "signed in" and "has role".
+//! The guards protected fields use: "signed in", "has role" and "may edit this roadmap".
 use async_graphql::{Context, Guard};
 
 use crate::auth::Role;
@@ -40,6 +40,23 @@ impl Guard for HasRole {
                 self.0.to_value()
             )))
             .into())
+        }
+    }
+}
+
+/// Passes when the signed-in user may edit the roadmap (its owner, or an admin): the `Editor`
+/// capability decides.
+pub struct CanEdit<'a>(pub &'a entity::roadmaps::Model);
+
+impl Guard for CanEdit<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        SignedIn.check(ctx).await?;
+        match viewer(ctx).editor() {
+            Some(editor) if editor.may_edit(self.0) => Ok(()),
+            _ => Err(ApiError::from(AppError::Forbidden(
+                "only the roadmap's owner and admins may see this".to_owned(),
+            ))
+            .into()),
         }
     }
 }

@@ -72,6 +72,14 @@ pub struct SchemaData {
     pub active_subscriptions: Arc<AtomicI64>,
     /// Per-user request budgets, charged by an extension after validation.
     pub budget: BudgetPolicy,
+    /// What one learner may author.
+    pub authoring: AuthoringLimits,
+}
+
+/// What one learner may author (`MAX_ROADMAPS_PER_USER`).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthoringLimits {
+    pub max_roadmaps_per_user: u64,
 }
 
 /// Schema-level protections (the rest of the limits are checked by the HTTP handler).
@@ -114,7 +122,11 @@ pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppS
             db: data.db.clone(),
             policy: data.budget,
         });
-        builder = builder.data(data.db).data(data.auth).data(bus);
+        builder = builder
+            .data(data.db)
+            .data(data.auth)
+            .data(bus)
+            .data(data.authoring);
     }
     builder = builder
         .limit_complexity(opts.max_complexity)

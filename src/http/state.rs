@@ -98,6 +98,9 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             auth: auth.clone(),
             active_subscriptions: active_subscriptions.clone(),
             budget,
+            authoring: graphql::AuthoringLimits {
+                max_roadmaps_per_user: config.serve.max_roadmaps_per_user,
+            },
         }),
         &graphql::SchemaOptions {
             introspection: hardening.introspection,

@@ -1,5 +1,6 @@
 //! Lookups of the catalogue a progress write needs: live topics and the roadmaps the caller may
-//! read (through its `CatalogAccess`).
+//! track (through its `CatalogAccess`, widened by `tracking()`: a learner records progress on an
+//! UNLISTED roadmap reached by its link).
 use std::collections::HashMap;
 
 use entity::{roadmaps, topics};
@@ -47,7 +48,7 @@ pub async fn live_topic(
         .one(db)
         .await?;
     Ok(match row {
-        Some((t, Some(r))) if access.can_read(&r) => Some((t, r)),
+        Some((t, Some(r))) if access.tracking().can_read(&r) => Some((t, r)),
         _ => None,
     })
 }
@@ -61,7 +62,7 @@ pub async fn roadmap(
     Ok(roadmaps::Entity::find_by_id(id)
         .one(db)
         .await?
-        .filter(|r| access.can_read(r)))
+        .filter(|r| access.tracking().can_read(r)))
 }
 
 /// Roadmaps the caller may read, by slug.
@@ -70,9 +71,13 @@ pub async fn roadmaps_by_slug(
     access: &CatalogAccess,
     slugs: &[String],
 ) -> Result<HashMap<String, roadmaps::Model>, AppError> {
-    let rows =
-        find_in::<roadmaps::Entity, _>(db, roadmaps::Column::Slug, slugs, access.condition())
-            .await?;
+    let rows = find_in::<roadmaps::Entity, _>(
+        db,
+        roadmaps::Column::Slug,
+        slugs,
+        access.tracking().condition(),
+    )
+    .await?;
     Ok(rows.into_iter().map(|r| (r.slug.clone(), r)).collect())
 }
 

@@ -1,5 +1,6 @@
 //! Every guarded operation refuses the callers it must: the schema's whole mutation table as
-//! anonymous, user and admin, and every admin operation as anonymous and user.
+//! anonymous, user and admin, and every editing operation on an official roadmap as anonymous and
+//! user (owners' rights: tests/api/authoring.rs).
 
 use serde_json::{json, Value};
 
@@ -37,6 +38,8 @@ async fn authorization_matrix_covers_every_mutation() {
         ("importMyProgress", Who::SignedIn, r#"mutation { importMyProgress(document: {format: "roadmap-api/progress@1", roadmaps: []}) { roadmapCount } }"#.into()),
     ];
     // Roadmap editing (tests/api/admin_*.rs cover each in depth): ids of objects that do not exist.
+    // Any signed-in user may author; what they may edit (their own roadmaps) is the subject of
+    // the owner / other user / admin matrix in tests/api/authoring.rs.
     let (rm, tp, rs) = (
         "Um9hZG1hcDo5OTk5OTk",
         "VG9waWM6bm9wZW5vcGVub3Bl",
@@ -44,19 +47,20 @@ async fn authorization_matrix_covers_every_mutation() {
     );
     let mut matrix = matrix;
     matrix.extend([
-        ("createRoadmap", Who::Admin, r#"mutation { createRoadmap(input: {slug: "mtx", title: "M", briefTitle: "M", description: "d", briefDescription: "b", kind: SKILL}) { id } }"#.to_owned()),
-        ("updateRoadmap", Who::Admin, format!(r#"mutation {{ updateRoadmap(id: "{rm}", input: {{title: "X"}}) {{ id }} }}"#)),
-        ("deleteRoadmap", Who::Admin, format!(r#"mutation {{ deleteRoadmap(id: "{rm}") {{ slug }} }}"#)),
-        ("setRelatedRoadmaps", Who::Admin, format!(r#"mutation {{ setRelatedRoadmaps(id: "{rm}", slugs: []) {{ id }} }}"#)),
-        ("importRoadmap", Who::Admin, r#"mutation { importRoadmap(document: "{}") { slug } }"#.to_owned()),
-        ("createTopic", Who::Admin, format!(r#"mutation {{ createTopic(roadmapId: "{rm}", input: {{title: "T"}}) {{ id }} }}"#)),
-        ("updateTopic", Who::Admin, format!(r#"mutation {{ updateTopic(id: "{tp}", input: {{title: "T"}}) {{ id }} }}"#)),
-        ("moveTopic", Who::Admin, format!(r#"mutation {{ moveTopic(id: "{tp}", position: 0) {{ id }} }}"#)),
-        ("deleteTopic", Who::Admin, format!(r#"mutation {{ deleteTopic(id: "{tp}") {{ deletedTopicIds }} }}"#)),
-        ("addResource", Who::Admin, format!(r#"mutation {{ addResource(topicId: "{tp}", input: {{kind: VIDEO, title: "V", url: "https://x.org"}}) {{ resource {{ id }} }} }}"#)),
-        ("updateResource", Who::Admin, format!(r#"mutation {{ updateResource(id: "{rs}", input: {{title: "V"}}) {{ resource {{ id }} }} }}"#)),
-        ("removeResource", Who::Admin, format!(r#"mutation {{ removeResource(id: "{rs}") {{ removedResourceId }} }}"#)),
-        ("reorderResources", Who::Admin, format!(r#"mutation {{ reorderResources(topicId: "{tp}", resourceIds: []) {{ id }} }}"#)),
+        ("createRoadmap", Who::SignedIn, r#"mutation { createRoadmap(input: {slug: "mtx", title: "M", briefTitle: "M", description: "d", briefDescription: "b", kind: SKILL}) { id } }"#.to_owned()),
+        ("regenerateShareToken", Who::SignedIn, format!(r#"mutation {{ regenerateShareToken(roadmapId: "{rm}") {{ id }} }}"#)),
+        ("updateRoadmap", Who::SignedIn, format!(r#"mutation {{ updateRoadmap(id: "{rm}", input: {{title: "X"}}) {{ id }} }}"#)),
+        ("deleteRoadmap", Who::SignedIn, format!(r#"mutation {{ deleteRoadmap(id: "{rm}") {{ slug }} }}"#)),
+        ("setRelatedRoadmaps", Who::SignedIn, format!(r#"mutation {{ setRelatedRoadmaps(id: "{rm}", slugs: []) {{ id }} }}"#)),
+        ("importRoadmap", Who::SignedIn, r#"mutation { importRoadmap(document: "{}") { slug } }"#.to_owned()),
+        ("createTopic", Who::SignedIn, format!(r#"mutation {{ createTopic(roadmapId: "{rm}", input: {{title: "T"}}) {{ id }} }}"#)),
+        ("updateTopic", Who::SignedIn, format!(r#"mutation {{ updateTopic(id: "{tp}", input: {{title: "T"}}) {{ id }} }}"#)),
+        ("moveTopic", Who::SignedIn, format!(r#"mutation {{ moveTopic(id: "{tp}", position: 0) {{ id }} }}"#)),
+        ("deleteTopic", Who::SignedIn, format!(r#"mutation {{ deleteTopic(id: "{tp}") {{ deletedTopicIds }} }}"#)),
+        ("addResource", Who::SignedIn, format!(r#"mutation {{ addResource(topicId: "{tp}", input: {{kind: VIDEO, title: "V", url: "https://x.org"}}) {{ resource {{ id }} }} }}"#)),
+        ("updateResource", Who::SignedIn, format!(r#"mutation {{ updateResource(id: "{rs}", input: {{title: "V"}}) {{ resource {{ id }} }} }}"#)),
+        ("removeResource", Who::SignedIn, format!(r#"mutation {{ removeResource(id: "{rs}") {{ removedResourceId }} }}"#)),
+        ("reorderResources", Who::SignedIn, format!(r#"mutation {{ reorderResources(topicId: "{tp}", resourceIds: []) {{ id }} }}"#)),
     ]);
 
     let app = spawn_app().await;
@@ -118,22 +122,37 @@ async fn authorization_matrix_covers_every_mutation() {
     }
 }
 
-/// Every admin mutation and field added here refuses anonymous callers and plain users.
+/// Every editing operation on an official roadmap (which learners can read) refuses anonymous
+/// callers and plain users; so does making a roadmap official.
 #[tokio::test]
-async fn admin_operations_refuse_anonymous_and_users() {
+async fn official_roadmaps_refuse_anonymous_and_users() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let user = app.signup("plainuser").await.access_token;
-    let r = create_roadmap(&app, &admin, "guarded").await;
+    let mut input = new_roadmap("guarded");
+    input["status"] = json!("PUBLISHED");
+    let r =
+        ok(&app, &admin, ops::CREATE_ROADMAP, json!({ "i": input })).await["createRoadmap"].clone();
     let t = create_topic(&app, &admin, &r, None, None, "T").await;
     let res = ok(&app, &admin, "mutation($t: ID!) { addResource(topicId: $t, input: { kind: VIDEO, title: \"V\", url: \"https://x.org\" }) { resource { id } } }",
         json!({ "t": t["id"] })).await["addResource"]["resource"]["id"].clone();
+    let mut official = new_roadmap("nope");
+    official["official"] = json!(true);
+    let export = ok(
+        &app,
+        &admin,
+        "{ exportRoadmap(slug: \"guarded\") { json } }",
+        json!({}),
+    )
+    .await["exportRoadmap"]["json"]
+        .clone();
     let ops: Vec<(&str, Value)> = vec![
-        ("mutation($i: CreateRoadmapInput!) { createRoadmap(input: $i) { id } }", json!({ "i": new_roadmap("nope") })),
+        ("mutation($i: CreateRoadmapInput!) { createRoadmap(input: $i) { id } }", json!({ "i": official })),
+        ("mutation($id: ID!) { regenerateShareToken(roadmapId: $id) { id } }", json!({ "id": r["id"] })),
         ("mutation($id: ID!) { updateRoadmap(id: $id, input: { title: \"X\" }) { id } }", json!({ "id": r["id"] })),
         ("mutation($id: ID!) { deleteRoadmap(id: $id) { slug } }", json!({ "id": r["id"] })),
         ("mutation($id: ID!) { setRelatedRoadmaps(id: $id, slugs: [\"backend\"]) { id } }", json!({ "id": r["id"] })),
-        ("mutation($d: JSON) { importRoadmap(document: $d) { slug } }", json!({ "d": "{}" })),
+        ("mutation($d: JSON) { importRoadmap(document: $d, mode: REPLACE) { slug } }", json!({ "d": export })),
         ("mutation($r: ID!) { createTopic(roadmapId: $r, input: { title: \"X\" }) { id } }", json!({ "r": r["id"] })),
         ("mutation($id: ID!) { updateTopic(id: $id, input: { title: \"X\" }) { id } }", json!({ "id": t["id"] })),
         ("mutation($id: ID!) { moveTopic(id: $id, position: 0) { id } }", json!({ "id": t["id"] })),
@@ -143,7 +162,7 @@ async fn admin_operations_refuse_anonymous_and_users() {
         ("mutation($id: ID!) { removeResource(id: $id) { removedResourceId } }", json!({ "id": res })),
         ("mutation($id: ID!, $r: ID!) { reorderResources(topicId: $id, resourceIds: [$r]) { id } }", json!({ "id": t["id"], "r": res })),
         ("query { exportRoadmap(slug: \"guarded\") { json } }", json!({})),
-        ("query { roadmap(slug: \"backend\") { revisions { totalCount } } }", json!({})),
+        ("query { roadmap(slug: \"guarded\") { revisions { totalCount } } }", json!({})),
     ];
     for (q, vars) in &ops {
         for (token, want) in [

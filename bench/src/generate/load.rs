@@ -108,10 +108,11 @@ pub async fn insert_catalogue(
                 deleted_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
+                forked_from_id: Set(None),
             })
             .collect();
         // Parents come before children in `rows`, so chunks in order satisfy the parent key.
-        for chunk in rows.chunks(MAX_PARAMS / 12) {
+        for chunk in rows.chunks(MAX_PARAMS / 13) {
             topics::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(&txn)
                 .await?;

@@ -10,14 +10,15 @@ use super::revision::Revision;
 use super::roadmap_admin::RoadmapAdminQuery;
 use super::topic::tree_of;
 use super::topic_list::TopicList;
-use crate::auth::{CatalogAccess, Role};
+use crate::auth::CatalogAccess;
 use crate::catalog::export::json_strings;
 use crate::catalog::{revisions, roadmaps as service};
+use crate::graphql::accounts::User;
 use crate::graphql::cache_hints::CacheHints;
 use crate::graphql::context::{catalog_access, db, loaders};
-use crate::graphql::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus};
+use crate::graphql::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus, Visibility};
 use crate::graphql::error::ApiResult;
-use crate::graphql::guards::HasRole;
+use crate::graphql::guards::CanEdit;
 use crate::graphql::ids::GlobalId;
 use crate::graphql::pagination::{Conn, PageArgs};
 
@@ -25,11 +26,29 @@ use crate::graphql::pagination::{Conn, PageArgs};
 #[derive(Clone)]
 pub struct Roadmap(pub Arc<roadmaps::Model>);
 
-/// Loads a roadmap by id through the request's loader; `None` when missing or not visible.
+/// Loads a roadmap by id through the request's loader; `None` when missing or not visible (an
+/// UNLISTED roadmap is visible once this request has opened it by its share link or its
+/// progress).
 pub async fn visible_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
     let model = loaders(ctx).roadmap_by_id.load_one(id).await?;
     let access = catalog_access(ctx);
-    Ok(model.filter(|m| access.can_read(m)).map(Roadmap))
+    let unlocked = loaders(ctx).is_unlocked(id);
+    Ok(model
+        .filter(|m| access.can_read(m) || (unlocked && access.tracking().can_read(m)))
+        .map(Roadmap))
+}
+
+/// A roadmap the viewer may record progress on (see `CatalogAccess::tracking`): for the
+/// progress payloads, history and live events of the viewer's own progress. Opens it for the
+/// rest of the request.
+pub async fn trackable_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
+    let model = loaders(ctx).roadmap_by_id.load_one(id).await?;
+    let access = catalog_access(ctx).tracking();
+    let found = model.filter(|m| access.can_read(m)).map(Roadmap);
+    if found.is_some() {
+        loaders(ctx).unlock(id);
+    }
+    Ok(found)
 }
 
 /// Size of the roadmap's drawing, in pixels.
@@ -136,9 +155,32 @@ impl Roadmap {
     async fn kind(&self) -> RoadmapKind {
         self.0.kind.into()
     }
-    /// `DRAFT` (admins only) or `PUBLISHED`.
+    /// `DRAFT` (the owner and admins only) or `PUBLISHED`.
     async fn status(&self) -> RoadmapStatus {
         self.0.status.into()
+    }
+    /// True for a roadmap of the official catalogue (curated by admins; no owner).
+    async fn official(&self) -> bool {
+        self.0.owner_id.is_none()
+    }
+    /// Who owns the roadmap; null for official roadmaps.
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        let Some(id) = self.0.owner_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx).user_by_id.load_one(id).await?.map(User))
+    }
+    /// Who may read it besides its owner and admins.
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+    /// The secret of the roadmap's share link (`roadmap(slug:, shareToken:)`); for UNLISTED
+    /// roadmaps anyone with it can read. Only the owner sees it (null for everyone else).
+    async fn share_token(&self, ctx: &Context<'_>) -> Option<&str> {
+        catalog_access(ctx)
+            .owns(&self.0)
+            .then_some(self.0.share_token.as_deref())
+            .flatten()
     }
     /// Tags, in order (empty when none); `roadmaps(tag:)` filters on them.
     async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
@@ -265,10 +307,11 @@ impl Roadmap {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    /// Every admin change to this roadmap, its topics and resources, newest first. Admins only
-    /// (`FORBIDDEN` otherwise). Page arguments out of range fail with `BAD_USER_INPUT`.
+    /// Every change to this roadmap, its topics and resources, newest first. For those who may
+    /// edit it: its owner and admins (`FORBIDDEN` otherwise). Page arguments out of range fail
+    /// with `BAD_USER_INPUT`.
     #[graphql(
-        guard = "HasRole(Role::Admin)",
+        guard = "CanEdit(&self.0)",
         complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)"
     )]
     async fn revisions(
@@ -318,8 +361,9 @@ pub struct RoadmapReadQuery;
 
 #[Object]
 impl RoadmapReadQuery {
-    /// The catalogue of roadmaps, ordered by `order`: published ones, and drafts for admins.
-    /// Anyone may call. Page arguments out of range or a bad cursor fail with `BAD_USER_INPUT`.
+    /// The official catalogue, ordered by `order`: published roadmaps, and drafts for admins.
+    /// Learners' own roadmaps are in `communityRoadmaps`. Anyone may call. Page arguments out of
+    /// range or a bad cursor fail with `BAD_USER_INPUT`.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn roadmaps(
@@ -336,6 +380,7 @@ impl RoadmapReadQuery {
         let filter = service::ListFilter {
             kind: kind.map(Into::into),
             tag,
+            official_only: true,
         };
         let access = catalog_access(ctx);
         let total = service::count(db(ctx), &access, &filter).await?;
@@ -347,11 +392,15 @@ impl RoadmapReadQuery {
         ))
     }
 
-    /// One roadmap by slug; null when there is none (or it is a draft and you are not an admin).
+    /// One roadmap by slug; null when there is none you may read: a draft or PRIVATE roadmap of
+    /// someone else, or an UNLISTED one without its share token (or with an old one).
     async fn roadmap(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The roadmap's slug, e.g. `backend`.")] slug: String,
+        #[graphql(desc = "The share token of an UNLISTED roadmap's link.")] share_token: Option<
+            String,
+        >,
     ) -> ApiResult<Option<Roadmap>> {
         let cache = match &loaders(ctx).cache {
             Some(scope) => scope.version().await.map(|v| (scope, v)),
@@ -369,6 +418,11 @@ impl RoadmapReadQuery {
             }
         };
         let access: CatalogAccess = catalog_access(ctx);
-        Ok(model.filter(|m| access.can_read(m)).map(Roadmap))
+        let found = model.filter(|m| access.can_read_shared(m, share_token.as_deref()));
+        if let Some(m) = &found {
+            // Its topics and payloads resolve their roadmap again: the link opened it for them.
+            loaders(ctx).unlock(m.id);
+        }
+        Ok(found.map(Roadmap))
     }
 }

@@ -1,17 +1,19 @@
-//! Admin-only GraphQL: roadmap mutations, `exportRoadmap`, `importRoadmap`. Resolvers stay thin:
-//! they decode ids and inputs and call `editing`, `import` and `export`.
+//! Authoring GraphQL: roadmap mutations, `exportRoadmap`, `importRoadmap`. Open to every signed-in
+//! user; what each may change (their own roadmaps; admins any) is decided by the catalogue from
+//! the [`Actor`]'s capability. Resolvers stay thin: they decode ids and inputs and call `editing`,
+//! `import` and `export`.
 use std::sync::Arc;
 
-use async_graphql::{Context, Json, Object, SimpleObject, ID};
+use async_graphql::{Context, Json, MaybeUndefined, Object, SimpleObject, ID};
 use entity::roadmaps;
 
 use super::import_report::ImportReportObject;
 use super::inputs::RoadmapFileObject;
 use super::roadmap::Roadmap;
 use super::roadmap_inputs::{CreateRoadmapInput, StructuredDataInput, UpdateRoadmapInput};
-use crate::auth::Role;
 use crate::catalog::document::{self, RoadmapDocument, RoadmapMeta};
 use crate::catalog::markdown::{self, RoadmapFile};
+use crate::catalog::ownership::Ownership;
 use crate::catalog::revisions::Actor;
 use crate::catalog::roadmaps as service;
 use crate::catalog::{export, roadmap_editing as editing};
@@ -19,16 +21,20 @@ use crate::error::AppError;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::enums::ImportMode;
 use crate::graphql::error::ApiResult;
-use crate::graphql::guards::HasRole;
+use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
+use crate::graphql::AuthoringLimits;
 
-/// The signed-in admin making a change (the guard has already checked the role; this only
-/// refuses the impossible).
+/// The signed-in author making a change (the `SignedIn` guard has already run; this only refuses
+/// the impossible).
 pub async fn actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
-    let admin = viewer(ctx)
-        .admin()
-        .ok_or_else(|| AppError::Forbidden("This needs the ADMIN role".into()))?;
-    Actor::admin(db(ctx), &admin).await
+    let editor = viewer(ctx)
+        .editor()
+        .ok_or_else(|| AppError::Unauthenticated("You must be signed in to do this".into()))?;
+    let max = ctx
+        .data_opt::<AuthoringLimits>()
+        .map_or(50, |l| l.max_roadmaps_per_user);
+    Actor::editor(db(ctx), &editor, max).await
 }
 
 /// What `deleteRoadmap` removed.
@@ -105,16 +111,24 @@ pub struct RoadmapAdminQuery;
 #[Object]
 impl RoadmapAdminQuery {
     /// A whole roadmap (metadata, topic tree, resources) in the import format; null when there is
-    /// no roadmap with this slug. Admins only (`FORBIDDEN` otherwise).
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// no roadmap with this slug that you can read. For its owner and admins (`FORBIDDEN` for a
+    /// roadmap you can read but not edit).
+    #[graphql(guard = "SignedIn")]
     async fn export_roadmap(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The roadmap's slug (drafts included).")] slug: String,
     ) -> ApiResult<Option<RoadmapExport>> {
-        let Some(model) = service::by_slug(db(ctx), &slug).await? else {
+        let actor = actor(ctx).await?;
+        let Some(model) = service::by_slug(db(ctx), &slug)
+            .await?
+            .filter(|m| actor.catalog().can_read(m))
+        else {
             return Ok(None);
         };
+        if !actor.may_edit(&model) {
+            return Err(actor.refusal(&model).into());
+        }
         let doc = export::document_of(db(ctx), &model).await?;
         Ok(Some(RoadmapExport { doc }))
     }
@@ -129,15 +143,28 @@ pub struct RoadmapMutation;
 
 #[Object]
 impl RoadmapMutation {
-    /// Creates a roadmap (a draft unless `status` says otherwise) without topics. Admins only.
-    /// Invalid values fail with `BAD_USER_INPUT`, a taken slug with `CONFLICT` (field `slug`).
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Creates a roadmap without topics. Signed-in users create roadmaps of their own (`owner`
+    /// is you; PRIVATE unless `visibility` says otherwise); admins create official ones unless
+    /// they pass `official: false`. Invalid values fail with `BAD_USER_INPUT`, a taken slug with
+    /// `CONFLICT` (field `slug`), `official` from a non-admin with `FORBIDDEN`, and owning
+    /// `MAX_ROADMAPS_PER_USER` roadmaps already with `BAD_USER_INPUT`.
+    #[graphql(guard = "SignedIn")]
     async fn create_roadmap(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The new roadmap's fields.")] input: CreateRoadmapInput,
     ) -> ApiResult<Roadmap> {
         let actor = actor(ctx).await?;
+        let ownership =
+            Ownership::for_new(&actor, input.official, input.visibility.map(Into::into))?;
+        let status = input
+            .status
+            .map(Into::into)
+            .unwrap_or(if ownership.owner_id.is_some() {
+                crate::catalog::RoadmapStatus::Published
+            } else {
+                crate::catalog::RoadmapStatus::Draft
+            });
         let order = match input.order {
             Some(o) => o,
             None => service::next_sort_order(db(ctx)).await?,
@@ -150,7 +177,7 @@ impl RoadmapMutation {
             brief_description: input.brief_description,
             order,
             kind: input.kind.into(),
-            status: input.status.into(),
+            status,
             tags: input.tags,
             is_forkable: input.is_forkable,
             has_topics: input.has_topics,
@@ -169,34 +196,59 @@ impl RoadmapMutation {
             related_questions: input.related_questions,
         };
         Ok(roadmap(
-            editing::create_roadmap(db(ctx), &actor, meta).await?,
+            editing::create_roadmap(db(ctx), &actor, meta, ownership).await?,
         ))
     }
 
-    /// Changes only the fields given. Admins only. With `expectedVersion`, fails with `CONFLICT`
-    /// (field `expectedVersion`) when the roadmap has changed since that version was read; a taken
-    /// slug fails with `CONFLICT` (field `slug`), a missing roadmap with `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Changes only the fields given. Owners and admins (`FORBIDDEN` for a roadmap you can read
+    /// but not edit, `NOT_FOUND` for one you cannot read). With `expectedVersion`, fails with
+    /// `CONFLICT` (field `expectedVersion`) when the roadmap has changed since that version was
+    /// read; a taken slug fails with `CONFLICT` (field `slug`).
+    #[graphql(guard = "SignedIn")]
     async fn update_roadmap(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The roadmap's global id.")] id: ID,
-        #[graphql(desc = "The fields to change.")] input: UpdateRoadmapInput,
+        #[graphql(desc = "The fields to change.")] mut input: UpdateRoadmapInput,
         #[graphql(desc = "The `Roadmap.version` you read; omit to skip the check.")]
         expected_version: Option<i32>,
     ) -> ApiResult<Roadmap> {
         let id = GlobalId::roadmap(&id, "id")?;
+        let visibility = match std::mem::take(&mut input.visibility) {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => {
+                return Err(AppError::bad_input("visibility", "`visibility` cannot be null").into())
+            }
+            MaybeUndefined::Value(v) => Some(v.into()),
+        };
         let actor = actor(ctx).await?;
         let model =
-            editing::update_roadmap(db(ctx), &actor, id, expected_version, |m| input.apply(m))
-                .await?;
+            editing::update_roadmap(db(ctx), &actor, id, expected_version, visibility, |m| {
+                input.apply(m)
+            })
+            .await?;
         Ok(roadmap(model))
     }
 
-    /// Soft-deletes a roadmap. Admins only. Refused with `CONFLICT` (field `force`) while learners
-    /// have progress on it, unless `force`, which archives their progress (kept, counted nowhere).
-    /// A missing roadmap fails with `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Replaces the roadmap's share token, so links made with the old one stop working (they
+    /// read as "no such roadmap"). Owners and admins; the new token is in `shareToken`.
+    #[graphql(guard = "SignedIn")]
+    async fn regenerate_share_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
+    ) -> ApiResult<Roadmap> {
+        let id = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
+        let actor = actor(ctx).await?;
+        Ok(roadmap(
+            editing::regenerate_share_token(db(ctx), &actor, id).await?,
+        ))
+    }
+
+    /// Soft-deletes a roadmap. Owners and admins. Refused with `CONFLICT` (field `force`) while
+    /// learners have progress on it, unless `force`, which archives their progress (kept, counted
+    /// nowhere). A missing roadmap fails with `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
     async fn delete_roadmap(
         &self,
         ctx: &Context<'_>,
@@ -215,10 +267,10 @@ impl RoadmapMutation {
         })
     }
 
-    /// Replaces the related roadmaps, in order. Admins only. Every slug must name another roadmap
-    /// (else `BAD_USER_INPUT` with field `slugs[i]`); a stale `expectedVersion` fails with
+    /// Replaces the related roadmaps, in order. Owners and admins. Every slug must name another
+    /// roadmap (else `BAD_USER_INPUT` with field `slugs[i]`); a stale `expectedVersion` fails with
     /// `CONFLICT`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    #[graphql(guard = "SignedIn")]
     async fn set_related_roadmaps(
         &self,
         ctx: &Context<'_>,
@@ -238,11 +290,13 @@ impl RoadmapMutation {
 
     /// Imports a roadmap from a JSON `document` (an object, or its text) or from the markdown
     /// folder's `files`. CREATE makes a new roadmap; REPLACE makes the roadmap with the document's
-    /// slug equal to it, keeping topic ids that remain. All or nothing. Admins only. Pass exactly
+    /// slug equal to it, keeping topic ids that remain. All or nothing. CREATE makes an official
+    /// roadmap for admins and a PRIVATE one of your own for everyone else (at most 2,000
+    /// topics); REPLACE needs the right to edit the roadmap. Pass exactly
     /// one of `document` and `files`. A malformed document fails with `BAD_USER_INPUT` naming the
     /// place; CREATE with a taken slug fails with `CONFLICT`, REPLACE of a missing slug with
     /// `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    #[graphql(guard = "SignedIn")]
     async fn import_roadmap(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::inputs::{DimensionsInput, QuestionInput, SeoInput, SitemapInput, SponsorInput};
 use crate::catalog::document::{RoadmapMeta, SeoDoc, StructuredDataDoc};
 use crate::error::AppError;
-use crate::graphql::enums::{RoadmapKind, RoadmapStatus};
+use crate::graphql::enums::{RoadmapKind, RoadmapStatus, Visibility};
 
 /// Structured data an admin sets; the date modified is kept by the server.
 #[derive(InputObject, Default)]
@@ -50,9 +50,17 @@ pub struct CreateRoadmapInput {
     pub order: Option<i32>,
     /// What the roadmap is about.
     pub kind: RoadmapKind,
-    /// New roadmaps are drafts (admins only) until published.
-    #[graphql(default_with = "RoadmapStatus::Draft")]
-    pub status: RoadmapStatus,
+    /// `DRAFT` (seen only by the owner and admins) or `PUBLISHED`. By default official roadmaps
+    /// start as drafts and your own roadmaps as published (their `visibility` decides who sees
+    /// them).
+    pub status: Option<RoadmapStatus>,
+    /// Who may read it: `PRIVATE` (you and admins; the default for your own roadmaps),
+    /// `UNLISTED` (whoever has its share link) or `PUBLIC` (everyone, listed in
+    /// `communityRoadmaps`; the default for official roadmaps).
+    pub visibility: Option<Visibility>,
+    /// True for a roadmap of the official catalogue (no owner). Admins only (`FORBIDDEN`
+    /// otherwise); the default for admins is true, for everyone else false.
+    pub official: Option<bool>,
     /// Tags, in order: lower-case letters, digits and dashes each.
     #[graphql(default)]
     pub tags: Vec<String>,
@@ -104,6 +112,8 @@ pub struct UpdateRoadmapInput {
     pub kind: MaybeUndefined<RoadmapKind>,
     /// `PUBLISHED` publishes a draft; `DRAFT` hides it from everyone but admins.
     pub status: MaybeUndefined<RoadmapStatus>,
+    /// New visibility: `PRIVATE`, `UNLISTED` or `PUBLIC`. Cannot be null.
+    pub visibility: MaybeUndefined<Visibility>,
     /// The new tags, replacing all of them. Cannot be null.
     pub tags: MaybeUndefined<Vec<String>>,
     /// Whether the client offers to copy the roadmap. Cannot be null.

@@ -1,13 +1,12 @@
-//! Admin-only GraphQL mutations of topics and resources. Thin: ids and inputs in, the catalogue's
-//! `topic_editing` and `resource_editing` do the work, the changed objects come back (read fresh,
-//! after the commit).
+//! GraphQL mutations of topics and resources, for each roadmap's owner and for admins. Thin: ids
+//! and inputs in, the catalogue's `topic_editing` and `resource_editing` do the work, the changed
+//! objects come back (read fresh, after the commit).
 use std::sync::Arc;
 
 use super::inputs::ResourceInput;
 use super::roadmap::Roadmap;
 use super::roadmap_admin::actor;
 use super::topic::{tree_of, Resource, Topic, TreeTopics};
-use crate::auth::Role;
 use crate::catalog::resource_editing::{self, ResourcePatch};
 use crate::catalog::roadmaps;
 use crate::catalog::topic_editing::{self as editing, NewTopic, TopicPatch};
@@ -15,7 +14,7 @@ use crate::error::AppError;
 use crate::graphql::context::db;
 use crate::graphql::enums::{LegendMark, ResourceKind, TopicKind};
 use crate::graphql::error::ApiResult;
-use crate::graphql::guards::HasRole;
+use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 
@@ -123,12 +122,13 @@ pub struct TopicMutation;
 
 #[Object]
 impl TopicMutation {
-    /// Adds a topic under `parentId` (or at the root) at `position` among its siblings (by
-    /// default last); later siblings move down one. Its key is a new random 16-character id.
-    /// Admins only. A missing roadmap or parent fails with `NOT_FOUND`; more than 5,000 topics
-    /// in the roadmap, nesting deeper than 8 levels or a position out of range fail with
-    /// `BAD_USER_INPUT` (field named).
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Adds a topic under `parentId` (or at the root) at `position` among its siblings (by default
+    /// last); later siblings move down one. Its key is a new random 16-character id. Owners and
+    /// admins (`FORBIDDEN` on a roadmap you can read but not edit). A missing roadmap or parent
+    /// fails with `NOT_FOUND`; more topics than the roadmap may hold (5,000; 2,000 on a learner's
+    /// own roadmap), nesting deeper than 8 levels
+    /// or a position out of range fail with `BAD_USER_INPUT` (field named).
+    #[graphql(guard = "SignedIn")]
     async fn create_topic(
         &self,
         ctx: &Context<'_>,
@@ -160,10 +160,10 @@ impl TopicMutation {
         load_topic(ctx, roadmap_id, &key).await
     }
 
-    /// Changes only the fields given. Admins only. With `expectedVersion`, fails with `CONFLICT`
-    /// (field `expectedVersion`) when the topic has changed since that version was read; a missing
-    /// topic fails with `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Changes only the fields given. Owners and admins (`FORBIDDEN` on a roadmap you can read but
+    /// not edit). With `expectedVersion`, fails with `CONFLICT` (field `expectedVersion`) when the
+    /// topic has changed since that version was read; a missing topic fails with `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
     async fn update_topic(
         &self,
         ctx: &Context<'_>,
@@ -193,7 +193,7 @@ impl TopicMutation {
     /// default last). Refuses cycles and moves to another roadmap; positions stay dense. Admins
     /// only. Refusals fail with `BAD_USER_INPUT` (field named), a stale `expectedVersion` with
     /// `CONFLICT`, a missing topic with `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    #[graphql(guard = "SignedIn")]
     async fn move_topic(
         &self,
         ctx: &Context<'_>,
@@ -213,8 +213,9 @@ impl TopicMutation {
     }
 
     /// Soft-deletes a topic and its subtree. Learners' progress on them is kept but no longer
-    /// counted. Admins only. A missing topic fails with `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// counted. Owners and admins (`FORBIDDEN` on a roadmap you can read but not edit). A missing
+    /// topic fails with `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
     async fn delete_topic(
         &self,
         ctx: &Context<'_>,
@@ -232,10 +233,11 @@ impl TopicMutation {
         })
     }
 
-    /// Adds a resource to a topic at `position` (by default last). Admins only. A missing topic
-    /// fails with `NOT_FOUND`; a topic with 100 resources, an invalid value or a position out of
-    /// range with `BAD_USER_INPUT` (field named).
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Adds a resource to a topic at `position` (by default last). Owners and admins (`FORBIDDEN`
+    /// on a roadmap you can read but not edit). A missing topic fails with `NOT_FOUND`; a topic
+    /// with 100 resources, an invalid value or a position out of range with `BAD_USER_INPUT` (field
+    /// named).
+    #[graphql(guard = "SignedIn")]
     async fn add_resource(
         &self,
         ctx: &Context<'_>,
@@ -254,9 +256,10 @@ impl TopicMutation {
         })
     }
 
-    /// Changes only the fields given. Admins only. A missing resource fails with `NOT_FOUND`, an
-    /// invalid value with `BAD_USER_INPUT` (field named).
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Changes only the fields given. Owners and admins (`FORBIDDEN` on a roadmap you can read but
+    /// not edit). A missing resource fails with `NOT_FOUND`, an invalid value with `BAD_USER_INPUT`
+    /// (field named).
+    #[graphql(guard = "SignedIn")]
     async fn update_resource(
         &self,
         ctx: &Context<'_>,
@@ -279,9 +282,9 @@ impl TopicMutation {
         })
     }
 
-    /// Deletes a resource from its topic. Admins only. A missing
-    /// resource fails with `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// Deletes a resource from its topic. Owners and admins (`FORBIDDEN` on a roadmap you can read
+    /// but not edit). A missing resource fails with `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
     async fn remove_resource(
         &self,
         ctx: &Context<'_>,
@@ -298,9 +301,9 @@ impl TopicMutation {
     }
 
     /// Puts a topic's resources in the order of `resourceIds`, which must list each exactly once
-    /// (else `BAD_USER_INPUT` with field `resourceIds`). Admins only. A missing topic fails with
-    /// `NOT_FOUND`.
-    #[graphql(guard = "HasRole(Role::Admin)")]
+    /// (else `BAD_USER_INPUT` with field `resourceIds`). Owners and admins (`FORBIDDEN` on a
+    /// roadmap you can read but not edit). A missing topic fails with `NOT_FOUND`.
+    #[graphql(guard = "SignedIn")]
     async fn reorder_resources(
         &self,
         ctx: &Context<'_>,

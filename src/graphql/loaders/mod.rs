@@ -2,6 +2,7 @@
 pub mod progress;
 pub mod roadmaps;
 pub mod topics;
+pub mod users;
 
 use async_graphql::dataloader::DataLoader;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::graphql::error::ApiResult;
 use progress::ProgressLoaders;
 use roadmaps::{RelatedLoader, RoadmapByIdLoader, TagsLoader, TopicCountLoader};
 use topics::{ResourcesLoader, TreeLoader};
+use users::UserByIdLoader;
 
 pub struct Loaders {
     pub roadmap_by_id: DataLoader<RoadmapByIdLoader>,
@@ -23,10 +25,13 @@ pub struct Loaders {
     pub topic_count: DataLoader<TopicCountLoader>,
     pub tree: DataLoader<TreeLoader>,
     pub resources: DataLoader<ResourcesLoader>,
+    pub user_by_id: DataLoader<UserByIdLoader>,
     /// The viewer's progress (cached for the request; shared so a subscription can clear it).
     pub progress: Arc<ProgressLoaders>,
     /// Set when trees come from the shared cache (then counting a tree's topics is free).
     pub cache: Option<CacheScope>,
+    /// UNLISTED roadmaps this request opened by their share link or the viewer's progress.
+    unlocked: std::sync::Mutex<std::collections::HashSet<i32>>,
 }
 
 impl Loaders {
@@ -53,6 +58,19 @@ impl Loaders {
             }
         }
         self.resources.load_one(roadmap_id).await
+    }
+
+    /// Lets the rest of the request see an UNLISTED roadmap it opened legitimately.
+    pub fn unlock(&self, roadmap_id: i32) {
+        if let Ok(mut set) = self.unlocked.lock() {
+            set.insert(roadmap_id);
+        }
+    }
+
+    pub fn is_unlocked(&self, roadmap_id: i32) -> bool {
+        self.unlocked
+            .lock()
+            .is_ok_and(|set| set.contains(&roadmap_id))
     }
 
     /// Loaders that always read the database.
@@ -86,8 +104,10 @@ impl Loaders {
                 },
                 spawn.clone(),
             ),
+            user_by_id: DataLoader::new(UserByIdLoader(db()), spawn.clone()),
             progress: Arc::new(ProgressLoaders::new(db(), spawn)),
             cache: cache.filter(|c| c.caches().trees.enabled()),
+            unlocked: Default::default(),
         }
     }
 }

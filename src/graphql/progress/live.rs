@@ -30,7 +30,7 @@ impl ProgressChange {
     /// The roadmap concerned; null for `RESYNC` or when you can no longer see it.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
         match self.0.roadmap_id {
-            Some(id) => roadmaps::visible_by_id(ctx, id).await,
+            Some(id) => roadmaps::trackable_by_id(ctx, id).await,
             None => Ok(None),
         }
     }

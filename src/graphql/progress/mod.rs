@@ -50,7 +50,7 @@ fn not_found_roadmap(id: &str) -> ApiError {
 
 /// A live topic of a roadmap the viewer may see, as a GraphQL object (through the tree loader).
 async fn topic_in(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Option<Topic>> {
-    if roadmaps::visible_by_id(ctx, roadmap_id).await?.is_none() {
+    if roadmaps::trackable_by_id(ctx, roadmap_id).await?.is_none() {
         return Ok(None);
     }
     let tree = tree_of(ctx, roadmap_id).await?;
@@ -58,7 +58,7 @@ async fn topic_in(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Op
 }
 
 async fn visible_roadmap(ctx: &Context<'_>, id: i32) -> ApiResult<Roadmap> {
-    roadmaps::visible_by_id(ctx, id)
+    roadmaps::trackable_by_id(ctx, id)
         .await?
         .ok_or_else(|| not_found_roadmap(&GlobalId::Roadmap(id).encode()))
 }
@@ -120,7 +120,8 @@ pub async fn my_progress(
     before: Option<String>,
 ) -> ApiResult<Conn<RoadmapProgress>> {
     let page = PageArgs::parse(after, before, first, last)?;
-    let access = catalog_access(ctx);
+    // A learner's dashboard keeps the UNLISTED roadmaps they follow.
+    let access = catalog_access(ctx).tracking();
     let total = reads::my_roadmaps_count(db(ctx), user_id, &access).await?;
     let (offset, limit) = page.window(total);
     let items = reads::my_roadmaps_page(db(ctx), user_id, &access, offset, limit)

@@ -124,7 +124,7 @@ impl ActivityEntry {
     }
     /// The roadmap, while you can see it; null once deleted.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
-        roadmaps::visible_by_id(ctx, self.0.roadmap_id).await
+        roadmaps::trackable_by_id(ctx, self.0.roadmap_id).await
     }
 }
 
