@@ -59,7 +59,7 @@ async fn check_ids_free(
     Ok(())
 }
 
-async fn insert_topics(
+pub(super) async fn insert_topics(
     txn: &impl ConnectionTrait,
     rows: Vec<topics::ActiveModel>,
 ) -> Result<(), AppError> {
@@ -71,7 +71,7 @@ async fn insert_topics(
     Ok(())
 }
 
-async fn insert_resources(
+pub(super) async fn insert_resources(
     txn: &impl ConnectionTrait,
     rows: Vec<resources::ActiveModel>,
 ) -> Result<(), AppError> {

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod cache;
 pub mod document;
 pub mod export;
+pub mod forks;
 pub mod import;
 mod jsonpos;
 pub mod markdown;
@@ -22,6 +23,7 @@ pub mod topic_editing;
 mod topic_types;
 pub mod topics;
 pub mod tree;
+pub mod upstream;
 
 pub use roadmap_types::{ChangeFrequency, ImportMode, RoadmapKind, RoadmapStatus};
 pub use topic_types::{LegendMark, ResourceKind, TopicKind};

@@ -28,6 +28,7 @@ use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::progress::ProgressBus;
 use accounts::{AccountMutation, AccountQuery};
+use catalog::forks::ForkMutation;
 use catalog::roadmap::RoadmapQuery;
 use catalog::roadmap_admin::RoadmapMutation;
 use catalog::topic::TopicQuery;
@@ -53,6 +54,7 @@ pub struct Query(
 pub struct Mutation(
     AccountMutation,
     RoadmapMutation,
+    ForkMutation,
     TopicMutation,
     ProgressMutation,
 );

@@ -48,6 +48,7 @@ async fn authorization_matrix_covers_every_mutation() {
     let mut matrix = matrix;
     matrix.extend([
         ("createRoadmap", Who::SignedIn, r#"mutation { createRoadmap(input: {slug: "mtx", title: "M", briefTitle: "M", description: "d", briefDescription: "b", kind: SKILL}) { id } }"#.to_owned()),
+        ("forkRoadmap", Who::SignedIn, format!(r#"mutation {{ forkRoadmap(roadmapId: "{rm}") {{ id }} }}"#)),
         ("regenerateShareToken", Who::SignedIn, format!(r#"mutation {{ regenerateShareToken(roadmapId: "{rm}") {{ id }} }}"#)),
         ("updateRoadmap", Who::SignedIn, format!(r#"mutation {{ updateRoadmap(id: "{rm}", input: {{title: "X"}}) {{ id }} }}"#)),
         ("deleteRoadmap", Who::SignedIn, format!(r#"mutation {{ deleteRoadmap(id: "{rm}") {{ slug }} }}"#)),

@@ -1,5 +1,6 @@
 //! GraphQL objects of the catalogue: roadmaps, topics, resources and revisions, their read
 //! queries, and the admins' editing mutations.
+pub mod forks;
 pub mod import_report;
 pub mod inputs;
 pub mod revision;

@@ -6,6 +6,7 @@ use async_graphql::{Context, MergedObject, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::roadmaps;
 
+use super::forks::UpstreamChange;
 use super::revision::Revision;
 use super::roadmap_admin::RoadmapAdminQuery;
 use super::topic::tree_of;
@@ -173,6 +174,17 @@ impl Roadmap {
     /// Who may read it besides its owner and admins.
     async fn visibility(&self) -> Visibility {
         self.0.visibility.into()
+    }
+    /// The roadmap this one was forked from; null when it is not a fork, or when you cannot
+    /// read the source (any more).
+    async fn forked_from(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
+        super::forks::forked_from(ctx, &self.0).await
+    }
+    /// For a fork: the source's topics added, changed and removed since the fork was made,
+    /// newest first, so you can see what you are missing. Empty when it is not a fork or you
+    /// cannot read the source.
+    async fn upstream_changes(&self, ctx: &Context<'_>) -> ApiResult<Vec<UpstreamChange>> {
+        super::forks::upstream_changes(ctx, &self.0).await
     }
     /// The secret of the roadmap's share link (`roadmap(slug:, shareToken:)`); for UNLISTED
     /// roadmaps anyone with it can read. Only the owner sees it (null for everyone else).

@@ -122,6 +122,16 @@ impl Topic {
     async fn parent(&self) -> Option<Topic> {
         self.tree.parent_of(self.idx).map(|i| self.at(i))
     }
+    /// The topic of the source roadmap this one was copied from by a fork; null when it is not
+    /// a copy, or the source topic is gone or not readable to you.
+    async fn forked_from(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
+        super::forks::topic_forked_from(
+            ctx,
+            self.tree.roadmap_id,
+            self.model().forked_from_id.as_deref(),
+        )
+        .await
+    }
     /// Child topics, in order.
     async fn children(&self) -> TopicList {
         TopicList {

@@ -1,0 +1,150 @@
+//! Forking: a copy of a roadmap (metadata, topic tree in order, legend marks, resources) that the
+//! forking learner owns, PRIVATE until they share it. Each copied topic remembers its source
+//! (`topics.forked_from_id`) and the fork remembers the source's last revision, so the changes made
+//! upstream since then can be listed (`upstream`). Linking the copies with their sources, so
+//! progress carries over, is the progress domain's part: [`ForkedRoadmap::pairs`] says what to
+//! link.
+use std::collections::HashMap;
+
+use entity::enums::{RoadmapStatus, Visibility};
+use entity::{roadmap_revisions, roadmaps};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+
+use super::document;
+use super::export::{self, now};
+use super::import::{insert_resources, insert_topics};
+use super::ownership::{check_roadmap_quota, check_topic_count, Ownership};
+use super::revisions::{self, Actor, Entity};
+use super::roadmap_editing::slug_error;
+use super::roadmaps as service;
+use super::rows::{resource_rows, roadmap_row, topic_row};
+use super::topic_editing::new_topic_key;
+use crate::error::AppError;
+
+/// What a fork made.
+pub struct ForkedRoadmap {
+    pub roadmap: roadmaps::Model,
+    /// (copy, source) topic keys, in tree order.
+    pub pairs: Vec<(String, String)>,
+}
+
+/// The slug a fork gets when none is asked for: `<source slug>-<username>`, cut to the 64
+/// characters a slug may have and lower-cased like every slug.
+pub fn default_slug(source_slug: &str, username: &str) -> String {
+    let name: String = username
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let mut slug = format!("{source_slug}-{name}");
+    slug.truncate(64);
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// The id of the source's newest revision (0 when it has none): the fork's starting point.
+async fn last_revision(txn: &impl ConnectionTrait, roadmap_id: i32) -> Result<i64, AppError> {
+    Ok(roadmap_revisions::Entity::find()
+        .filter(roadmap_revisions::Column::RoadmapId.eq(roadmap_id))
+        .order_by_desc(roadmap_revisions::Column::Id)
+        .one(txn)
+        .await?
+        .map_or(0, |r| r.id))
+}
+
+/// Copies `source` (which the caller has checked the actor may read) into a new roadmap the
+/// actor owns, in the caller's transaction.
+pub async fn fork(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    source: &roadmaps::Model,
+    slug: String,
+) -> Result<ForkedRoadmap, AppError> {
+    let owner_id = actor
+        .user_id
+        .ok_or_else(|| AppError::Unauthenticated("You must be signed in to fork".into()))?;
+    check_roadmap_quota(txn, Some(owner_id), actor.max_owned_roadmaps).await?;
+    let mut doc = export::document_of(txn, source).await?;
+    doc.roadmap.slug = slug.trim().to_owned();
+    doc.roadmap.order = service::next_sort_order(txn).await?;
+    doc.roadmap.status = RoadmapStatus::Published;
+    doc.roadmap.structured_data.date_modified = Some(export::date_modified_now());
+    document::validate_meta(&doc.roadmap, "")?;
+    let flat = doc.flatten();
+    check_topic_count(Some(owner_id), flat.len(), "roadmapId")?;
+
+    let when = now();
+    let mut row = roadmap_row(&doc.roadmap, when);
+    Ownership {
+        owner_id: Some(owner_id),
+        visibility: Visibility::Private,
+    }
+    .apply(&mut row);
+    row.forked_from_id = Set(Some(source.id));
+    row.forked_at_revision = Set(Some(last_revision(txn, source.id).await?));
+    let fork = row
+        .insert(txn)
+        .await
+        .map_err(|e| slug_error(e, &doc.roadmap.slug))?;
+    service::set_tags(txn, fork.id, &doc.roadmap.tags).await?;
+    service::set_related(
+        txn,
+        &actor.catalog(),
+        fork.id,
+        &doc.roadmap.related_roadmaps,
+    )
+    .await?;
+
+    // Fresh keys (topic ids are global); parents come before children in `flat`, so the parent
+    // of every row is inserted in an earlier statement or earlier in the same one.
+    let keys: HashMap<&str, String> = flat
+        .iter()
+        .map(|(_, _, n)| (n.id.as_str(), new_topic_key()))
+        .collect();
+    let mut topic_rows = Vec::with_capacity(flat.len());
+    let mut resources = Vec::new();
+    let mut pairs = Vec::with_capacity(flat.len());
+    for (parent, position, node) in &flat {
+        let key = keys[node.id.as_str()].clone();
+        let parent = parent.map(|p| keys[p].as_str());
+        let mut t = topic_row(fork.id, parent, *position, node, when);
+        t.id = Set(key.clone());
+        t.forked_from_id = Set(Some(node.id.clone()));
+        topic_rows.push(t);
+        resources.extend(resource_rows(&key, &node.resources, when));
+        pairs.push((key, node.id.clone()));
+    }
+    insert_topics(txn, topic_rows).await?;
+    insert_resources(txn, resources).await?;
+    revisions::record(
+        txn,
+        fork.id,
+        actor,
+        "forkRoadmap",
+        Entity::Roadmap,
+        &fork.id.to_string(),
+        json!({ "after": { "slug": fork.slug, "forkedFrom": source.slug,
+                "topicsCopied": pairs.len() } }),
+    )
+    .await?;
+    Ok(ForkedRoadmap {
+        roadmap: fork,
+        pairs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_slug;
+
+    #[test]
+    fn default_slugs_are_valid_slugs() {
+        assert_eq!(default_slug("backend", "Ada_L"), "backend-ada-l");
+        let long = default_slug(&"a".repeat(60), "someone");
+        assert_eq!(long.len(), 64);
+        assert!(!default_slug(&"a".repeat(63), "x-").ends_with('-'));
+    }
+}
