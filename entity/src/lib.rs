@@ -9,6 +9,7 @@ pub mod resources;
 pub mod roadmap_ratings;
 pub mod roadmap_relations;
 pub mod roadmap_revisions;
+pub mod roadmap_shares;
 pub mod roadmap_tags;
 pub mod roadmaps;
 pub mod topic_links;

@@ -3,8 +3,8 @@
 //! takes a `CatalogAccess` applies "who may read this roadmap" itself; one that takes an `Editor`
 //! applies "who may edit it"; one that takes a `Learner` works on that learner's own data only.
 //! These are the only places the rules are written.
-use entity::roadmaps;
-use sea_orm::sea_query::{Condition, Expr, IntoCondition};
+use entity::{roadmap_shares, roadmaps};
+use sea_orm::sea_query::{Condition, Expr, IntoCondition, Query};
 use sea_orm::ColumnTrait;
 
 use entity::enums::{RoadmapStatus, Visibility};
@@ -13,12 +13,13 @@ use sea_orm::ActiveEnum;
 /// What of the catalogue a caller may read. Never deleted roadmaps. Admins read everything;
 /// owners read their own roadmaps in any state; everyone reads published PUBLIC ones. UNLISTED
 /// roadmaps are read through their share link ([`CatalogAccess::can_read_shared`]); a learner
-/// may record progress on one ([`CatalogAccess::tracking`]).
+/// who opened that link signed in follows the roadmap and may record progress on it
+/// ([`CatalogAccess::can_track`], [`CatalogAccess::tracking`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CatalogAccess {
     viewer: Option<i32>,
     admin: bool,
-    /// Published UNLISTED roadmaps count as readable (progress on a roadmap reached by its link).
+    /// The SQL forms also admit the published UNLISTED roadmaps the viewer follows.
     unlisted: bool,
 }
 
@@ -41,9 +42,11 @@ impl CatalogAccess {
         Self::new(None, false)
     }
 
-    /// The same reader, who may also record progress on published UNLISTED roadmaps: their topics'
-    /// ids come only with the share link, and a learner who followed one keeps it on their
-    /// dashboard. PRIVATE roadmaps stay hidden.
+    /// The same reader, whose SQL [`condition`](Self::condition) and
+    /// [`sql_filter`](Self::sql_filter) also admit the published UNLISTED roadmaps they follow
+    /// (opened by their link while signed in): what their progress may be recorded on and their
+    /// dashboard shows. PRIVATE roadmaps stay hidden. In memory, use
+    /// [`can_track`](Self::can_track).
     pub fn tracking(self) -> Self {
         Self {
             unlisted: true,
@@ -70,8 +73,25 @@ impl CatalogAccess {
             && (self.admin
                 || self.owns(roadmap)
                 || (roadmap.status == RoadmapStatus::Published
-                    && (roadmap.visibility == Visibility::Public
-                        || (self.unlisted && roadmap.visibility == Visibility::Unlisted))))
+                    && roadmap.visibility == Visibility::Public))
+    }
+
+    /// Whether a share link opens this roadmap: live, published and UNLISTED.
+    pub fn link_opens(roadmap: &roadmaps::Model) -> bool {
+        roadmap.deleted_at.is_none()
+            && roadmap.status == RoadmapStatus::Published
+            && roadmap.visibility == Visibility::Unlisted
+    }
+
+    /// Whether only following it (having opened its link) would let the caller track it: a
+    /// roadmap a link opens that they cannot otherwise read, and a signed-in caller.
+    pub fn needs_follow(&self, roadmap: &roadmaps::Model) -> bool {
+        self.viewer.is_some() && !self.can_read(roadmap) && Self::link_opens(roadmap)
+    }
+
+    /// Whether the caller may record progress on this roadmap, given whether they follow it.
+    pub fn can_track(&self, roadmap: &roadmaps::Model, follows: bool) -> bool {
+        self.can_read(roadmap) || (follows && self.needs_follow(roadmap))
     }
 
     /// Whether this roadmap exists for a caller who presents `share_token` with its slug: as
@@ -83,10 +103,7 @@ impl CatalogAccess {
         let (Some(given), Some(stored)) = (share_token, roadmap.share_token.as_deref()) else {
             return false;
         };
-        roadmap.deleted_at.is_none()
-            && roadmap.status == RoadmapStatus::Published
-            && roadmap.visibility == Visibility::Unlisted
-            && constant_time_eq(given.trim().as_bytes(), stored.as_bytes())
+        Self::link_opens(roadmap) && constant_time_eq(given.trim().as_bytes(), stored.as_bytes())
     }
 
     /// The same rule as [`can_read`](Self::can_read), as a SQL condition on the roadmaps table.
@@ -95,17 +112,27 @@ impl CatalogAccess {
         if self.admin {
             return live;
         }
-        let mut shown = vec![Visibility::Public];
-        if self.unlisted {
-            shown.push(Visibility::Unlisted);
-        }
+        let published = || roadmaps::Column::Status.eq(RoadmapStatus::Published);
         let mut who = Condition::any().add(
             Condition::all()
-                .add(roadmaps::Column::Status.eq(RoadmapStatus::Published))
-                .add(roadmaps::Column::Visibility.is_in(shown)),
+                .add(published())
+                .add(roadmaps::Column::Visibility.eq(Visibility::Public)),
         );
         if let Some(id) = self.viewer {
             who = who.add(roadmaps::Column::OwnerId.eq(id));
+            if self.unlisted {
+                let followed = Query::select()
+                    .column(roadmap_shares::Column::RoadmapId)
+                    .from(roadmap_shares::Entity)
+                    .and_where(roadmap_shares::Column::UserId.eq(id))
+                    .to_owned();
+                who = who.add(
+                    Condition::all()
+                        .add(published())
+                        .add(roadmaps::Column::Visibility.eq(Visibility::Unlisted))
+                        .add(roadmaps::Column::Id.in_subquery(followed)),
+                );
+            }
         }
         live.add(who)
     }
@@ -119,16 +146,19 @@ impl CatalogAccess {
         }
         let published = RoadmapStatus::Published.to_value();
         let public = Visibility::Public.to_value();
-        let shown = if self.unlisted {
-            format!("('{public}', '{}')", Visibility::Unlisted.to_value())
-        } else {
-            format!("('{public}')")
-        };
-        let mut who = format!("({alias}.status = '{published}' AND {alias}.visibility IN {shown})");
+        let mut who =
+            format!("({alias}.status = '{published}' AND {alias}.visibility = '{public}')");
         if let Some(id) = self.viewer {
-            who = format!("({who} OR {alias}.owner_id = {id})");
+            who = format!("{who} OR {alias}.owner_id = {id}");
+            if self.unlisted {
+                let unlisted = Visibility::Unlisted.to_value();
+                who = format!(
+                    "{who} OR ({alias}.status = '{published}' AND {alias}.visibility = '{unlisted}' \
+                     AND {alias}.id IN (SELECT roadmap_id FROM roadmap_shares WHERE user_id = {id}))"
+                );
+            }
         }
-        format!("{live} AND {who}")
+        format!("{live} AND ({who})")
     }
 }
 
@@ -290,7 +320,7 @@ mod tests {
         assert!(CatalogAccess::new(Some(1), true).can_read(&r));
         assert!(!CatalogAccess::new(Some(8), false).can_read(&r));
         assert!(!CatalogAccess::public().can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false).tracking().can_read(&r));
+        assert!(!CatalogAccess::new(Some(8), false).can_track(&r, true));
         assert!(!CatalogAccess::public().can_read_shared(&r, Some("secret")));
     }
 
@@ -302,7 +332,12 @@ mod tests {
         assert!(other.can_read_shared(&r, Some("secret")));
         assert!(!other.can_read_shared(&r, Some("secreT")));
         assert!(!other.can_read_shared(&r, None));
-        assert!(other.tracking().can_read(&r));
+        assert!(other.can_track(&r, true));
+        assert!(!other.can_track(&r, false));
+        assert!(
+            !CatalogAccess::public().can_track(&r, true),
+            "anonymous callers follow nothing"
+        );
         let draft = roadmap(Some(7), Visibility::Unlisted, RoadmapStatus::Draft);
         assert!(!other.can_read_shared(&draft, Some("secret")));
     }
@@ -331,8 +366,15 @@ mod tests {
         let f = CatalogAccess::new(Some(42), false).sql_filter("r");
         assert_eq!(
             f,
-            "r.deleted_at IS NULL AND ((r.status = 'PUBLISHED' AND r.visibility IN ('PUBLIC')) \
+            "r.deleted_at IS NULL AND ((r.status = 'PUBLISHED' AND r.visibility = 'PUBLIC') \
              OR r.owner_id = 42)"
+        );
+        let t = CatalogAccess::new(Some(42), false)
+            .tracking()
+            .sql_filter("r");
+        assert!(
+            t.ends_with("(SELECT roadmap_id FROM roadmap_shares WHERE user_id = 42)))"),
+            "{t}"
         );
     }
 }

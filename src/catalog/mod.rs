@@ -19,6 +19,7 @@ mod roadmap_types;
 pub mod roadmaps;
 mod rows;
 pub mod seed;
+pub mod shares;
 pub mod topic_editing;
 mod topic_types;
 pub mod topics;

@@ -223,7 +223,8 @@ pub async fn update_roadmap(
     Ok(model)
 }
 
-/// Gives the roadmap a new share token: links with the old one stop working.
+/// Gives the roadmap a new share token: links with the old one stop working, and whoever
+/// followed the roadmap by its link needs the new one.
 pub async fn regenerate_share_token(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -234,6 +235,7 @@ pub async fn regenerate_share_token(
     let mut active = require_live(&txn, id).await?.into_active_model();
     active.share_token = Set(Some(super::ownership::new_share_token()));
     let model = active.update(&txn).await?;
+    super::shares::clear(&txn, id).await?;
     // The token itself stays out of the history: revisions are read by every editor.
     revisions::record(
         &txn,

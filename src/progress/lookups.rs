@@ -1,6 +1,6 @@
 //! Lookups of the catalogue a progress write needs: live topics and the roadmaps the caller may
 //! track (through its `CatalogAccess`, widened by `tracking()`: a learner records progress on an
-//! UNLISTED roadmap reached by its link).
+//! UNLISTED roadmap whose link they opened). Filtered in SQL, where "follows" can be read.
 use std::collections::HashMap;
 
 use entity::{roadmaps, topics};
@@ -45,10 +45,11 @@ pub async fn live_topic(
     let row = topics::Entity::find_by_id(key.to_owned())
         .filter(topics::Column::DeletedAt.is_null())
         .find_also_related(roadmaps::Entity)
+        .filter(access.tracking().condition())
         .one(db)
         .await?;
     Ok(match row {
-        Some((t, Some(r))) if access.tracking().can_read(&r) => Some((t, r)),
+        Some((t, Some(r))) => Some((t, r)),
         _ => None,
     })
 }
@@ -60,9 +61,9 @@ pub async fn roadmap(
     id: i32,
 ) -> Result<Option<roadmaps::Model>, AppError> {
     Ok(roadmaps::Entity::find_by_id(id)
+        .filter(access.tracking().condition())
         .one(db)
-        .await?
-        .filter(|r| access.tracking().can_read(r)))
+        .await?)
 }
 
 /// Roadmaps the caller may read, by slug.

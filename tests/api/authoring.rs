@@ -179,22 +179,28 @@ async fn regenerating_the_share_token_closes_old_links() {
     let app = spawn_app().await;
     let owner = app.signup("sharer").await.access_token;
     let friend = app.signup("friend").await.access_token;
+    let stranger = app.signup("stranger").await.access_token;
     let (r, t) = own_roadmap(&app, &owner, "shared-notes", "UNLISTED").await;
     let old = r["shareToken"].as_str().unwrap().to_owned();
     assert!(read(&app, None, "shared-notes", Some(&old))
         .await
         .is_object());
 
-    // A learner with the link follows it: progress, then the dashboard keeps it.
-    let mark = "mutation($t: ID!) { setTopicStatus(topicId: $t, status: DONE) { changed } }";
-    ok(&app, &friend, mark, json!({ "t": t["id"] })).await;
-    let me = ok(
-        &app,
-        &friend,
-        "{ me { progress { nodes { roadmap { slug } done total } } } }",
-        json!({}),
-    )
-    .await;
+    // Knowing a topic's id is not enough to record progress; opening the link signed in is.
+    let mark = "mutation($t: ID!) { setTopicStatus(topicId: $t, status: DONE) {
+        changed progress { roadmap { slug } done } } }";
+    let (code, _, _) = fails(&app, &stranger, mark, json!({ "t": t["id"] })).await;
+    assert_eq!(code, "NOT_FOUND");
+    assert!(read(&app, Some(&friend), "shared-notes", Some(&old))
+        .await
+        .is_object());
+    let marked = ok(&app, &friend, mark, json!({ "t": t["id"] })).await;
+    assert_eq!(
+        marked["setTopicStatus"]["progress"]["roadmap"]["slug"],
+        "shared-notes"
+    );
+    let dashboard = "{ me { progress { nodes { roadmap { slug } done total } } } }";
+    let me = ok(&app, &friend, dashboard, json!({})).await;
     assert_eq!(
         me["me"]["progress"]["nodes"][0]["roadmap"]["slug"],
         "shared-notes"
@@ -220,6 +226,15 @@ async fn regenerating_the_share_token_closes_old_links() {
     assert!(read(&app, None, "shared-notes", Some(&new))
         .await
         .is_object());
+    // The old link no longer lets the friend in: their progress is kept, but hidden…
+    let (code, _, _) = fails(&app, &friend, mark, json!({ "t": t["id"] })).await;
+    assert_eq!(code, "NOT_FOUND");
+    let me = ok(&app, &friend, dashboard, json!({})).await;
+    assert_eq!(me["me"]["progress"]["nodes"], json!([]));
+    // …until they open the new one.
+    read(&app, Some(&friend), "shared-notes", Some(&new)).await;
+    let me = ok(&app, &friend, dashboard, json!({})).await;
+    assert_eq!(me["me"]["progress"]["nodes"][0]["done"], 1);
     // The revision says a token was made, never which.
     let revs = ok(
         &app,

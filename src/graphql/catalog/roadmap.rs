@@ -35,21 +35,29 @@ pub async fn visible_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadm
     let access = catalog_access(ctx);
     let unlocked = loaders(ctx).is_unlocked(id);
     Ok(model
-        .filter(|m| access.can_read(m) || (unlocked && access.tracking().can_read(m)))
+        .filter(|m| access.can_read(m) || (unlocked && CatalogAccess::link_opens(m)))
         .map(Roadmap))
 }
 
-/// A roadmap the viewer may record progress on (see `CatalogAccess::tracking`): for the
+/// A roadmap the viewer may record progress on (see `CatalogAccess::can_track`): for the
 /// progress payloads, history and live events of the viewer's own progress. Opens it for the
 /// rest of the request.
 pub async fn trackable_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
-    let model = loaders(ctx).roadmap_by_id.load_one(id).await?;
-    let access = catalog_access(ctx).tracking();
-    let found = model.filter(|m| access.can_read(m)).map(Roadmap);
-    if found.is_some() {
-        loaders(ctx).unlock(id);
+    let Some(model) = loaders(ctx).roadmap_by_id.load_one(id).await? else {
+        return Ok(None);
+    };
+    let access = catalog_access(ctx);
+    let follows = match access.viewer_id() {
+        Some(user) if access.needs_follow(&model) => {
+            loaders(ctx).follows(db(ctx), user, id).await?
+        }
+        _ => false,
+    };
+    if !access.can_track(&model, follows) {
+        return Ok(None);
     }
-    Ok(found)
+    loaders(ctx).unlock(id);
+    Ok(Some(Roadmap(model)))
 }
 
 /// Size of the roadmap's drawing, in pixels.
@@ -434,6 +442,10 @@ impl RoadmapReadQuery {
         if let Some(m) = &found {
             // Its topics and payloads resolve their roadmap again: the link opened it for them.
             loaders(ctx).unlock(m.id);
+            if let (Some(user), true) = (access.viewer_id(), access.needs_follow(m)) {
+                // Opened by its link while signed in: the learner follows it from now on.
+                crate::catalog::shares::follow(db(ctx), m.id, user).await?;
+            }
         }
         Ok(found.map(Roadmap))
     }

@@ -32,6 +32,8 @@ pub struct Loaders {
     pub cache: Option<CacheScope>,
     /// UNLISTED roadmaps this request opened by their share link or the viewer's progress.
     unlocked: std::sync::Mutex<std::collections::HashSet<i32>>,
+    /// The UNLISTED roadmaps the viewer follows, read once per request when first needed.
+    followed: tokio::sync::OnceCell<std::collections::HashSet<i32>>,
 }
 
 impl Loaders {
@@ -65,6 +67,20 @@ impl Loaders {
         if let Ok(mut set) = self.unlocked.lock() {
             set.insert(roadmap_id);
         }
+    }
+
+    /// Whether the viewer follows the roadmap (one statement per request, on first use).
+    pub async fn follows(
+        &self,
+        db: &DatabaseConnection,
+        user_id: i32,
+        roadmap_id: i32,
+    ) -> ApiResult<bool> {
+        let set = self
+            .followed
+            .get_or_try_init(|| crate::catalog::shares::followed_by(db, user_id))
+            .await?;
+        Ok(set.contains(&roadmap_id))
     }
 
     pub fn is_unlocked(&self, roadmap_id: i32) -> bool {
@@ -108,6 +124,7 @@ impl Loaders {
             progress: Arc::new(ProgressLoaders::new(db(), spawn)),
             cache: cache.filter(|c| c.caches().trees.enabled()),
             unlocked: Default::default(),
+            followed: Default::default(),
         }
     }
 }
