@@ -28,6 +28,8 @@ use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::progress::ProgressBus;
 use accounts::{AccountMutation, AccountQuery};
+use catalog::community::CommunityQuery;
+use catalog::rating::RatingMutation;
 use catalog::roadmap::RoadmapQuery;
 use catalog::roadmap_admin::RoadmapMutation;
 use catalog::topic::TopicQuery;
@@ -39,6 +41,7 @@ use progress::{ProgressMutation, ProgressQuery, ProgressSubscription};
 #[derive(MergedObject, Default)]
 pub struct Query(
     RoadmapQuery,
+    CommunityQuery,
     TopicQuery,
     AccountQuery,
     node::NodeQuery,
@@ -53,6 +56,7 @@ pub struct Query(
 pub struct Mutation(
     AccountMutation,
     RoadmapMutation,
+    RatingMutation,
     TopicMutation,
     ProgressMutation,
 );
