@@ -13,6 +13,7 @@ mod m20261130_000010_offline_merge;
 mod m20261130_000030_idempotency_keys;
 mod m20261130_000040_user_budgets;
 mod m20261130_000050_authoring;
+mod m20261130_000070_progress_learners;
 mod m20261130_000080_roadmap_shares;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_idempotency_keys::Migration),
             Box::new(m20261130_000040_user_budgets::Migration),
             Box::new(m20261130_000050_authoring::Migration),
+            Box::new(m20261130_000070_progress_learners::Migration),
             Box::new(m20261130_000080_roadmap_shares::Migration),
         ]
     }

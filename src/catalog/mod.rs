@@ -4,6 +4,7 @@
 //! export. Plain Rust over SeaORM: no GraphQL or HTTP types.
 pub mod batch;
 pub mod cache;
+pub mod community;
 pub mod document;
 pub mod export;
 pub mod forks;
@@ -12,6 +13,7 @@ mod jsonpos;
 pub mod markdown;
 pub mod ownership;
 mod positions;
+pub mod ratings;
 pub mod resource_editing;
 pub mod revisions;
 pub mod roadmap_editing;

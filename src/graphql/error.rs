@@ -12,6 +12,14 @@ pub struct ApiError(pub async_graphql::Error);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl ApiError {
+    /// Names the argument at fault in `extensions.field` (for errors whose kind carries no
+    /// field, such as `NOT_FOUND` on a mutation's id argument).
+    pub fn with_field(self, field: &str) -> Self {
+        ApiError(self.0.extend_with(|_, e| e.set("field", field)))
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let code = err.code();

@@ -28,7 +28,9 @@ use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::progress::ProgressBus;
 use accounts::{AccountMutation, AccountQuery};
+use catalog::community::CommunityQuery;
 use catalog::forks::ForkMutation;
+use catalog::rating::RatingMutation;
 use catalog::roadmap::RoadmapQuery;
 use catalog::roadmap_admin::RoadmapMutation;
 use catalog::topic::TopicQuery;
@@ -40,6 +42,7 @@ use progress::{ProgressMutation, ProgressQuery, ProgressSubscription};
 #[derive(MergedObject, Default)]
 pub struct Query(
     RoadmapQuery,
+    CommunityQuery,
     TopicQuery,
     AccountQuery,
     node::NodeQuery,
@@ -55,6 +58,7 @@ pub struct Mutation(
     AccountMutation,
     RoadmapMutation,
     ForkMutation,
+    RatingMutation,
     TopicMutation,
     ProgressMutation,
 );

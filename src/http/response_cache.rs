@@ -160,9 +160,12 @@ pub fn etag_of(body: &[u8]) -> Arc<str> {
 
 /// Root fields whose answers depend only on the catalogue (plus the clock, see `CacheHints`) when
 /// asked anonymously. Anything else (`node`, which can be a user; `me`; future roots) is not cached.
-const CACHEABLE_ROOTS: [&str; 6] = [
+/// `communityRoadmaps` ordered by MOST_LEARNERS reads progress, which the content version does not
+/// cover: it marks its answer `no_store`.
+const CACHEABLE_ROOTS: [&str; 7] = [
     "roadmap",
     "roadmaps",
+    "communityRoadmaps",
     "topic",
     "__typename",
     "__schema",
@@ -277,6 +280,7 @@ mod tests {
             "query A { roadmaps { totalCount } } query B { me { id } }",
             None
         ));
+        assert!(ok("{ communityRoadmaps { totalCount } }", None));
         assert!(!ok("{ me { id } }", None));
         assert!(!ok("{ node(id: \"x\") { id } }", None));
         assert!(!ok("{ ...F } fragment F on Query { me { id } }", None));

@@ -35,6 +35,10 @@ async fn authorization_matrix_covers_every_mutation() {
         ("setTopicNote", Who::SignedIn, r#"mutation { setTopicNote(topicId: "VG9waWM6bm9wZQ", note: "x") { note } }"#.into()),
         ("favoriteRoadmap", Who::SignedIn, r#"mutation { favoriteRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk") { favorite } }"#.into()),
         ("unfavoriteRoadmap", Who::SignedIn, r#"mutation { unfavoriteRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk") { favorite } }"#.into()),
+        // Ratings: any signed-in learner rates community roadmaps (owner / other user / admin
+        // rules: tests/api/ratings.rs).
+        ("rateRoadmap", Who::SignedIn, r#"mutation { rateRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk", rating: 4) { id } }"#.into()),
+        ("deleteRoadmapRating", Who::SignedIn, r#"mutation { deleteRoadmapRating(roadmapId: "Um9hZG1hcDo5OTk5OTk") { id } }"#.into()),
         ("importMyProgress", Who::SignedIn, r#"mutation { importMyProgress(document: {format: "roadmap-api/progress@1", roadmaps: []}) { roadmapCount } }"#.into()),
     ];
     // Roadmap editing (tests/api/admin_*.rs cover each in depth): ids of objects that do not exist.

@@ -1,8 +1,11 @@
 //! GraphQL objects of the catalogue: roadmaps, topics, resources and revisions, their read
-//! queries, and the admins' editing mutations.
+//! queries (the official catalogue and community roadmaps), the editing mutations, forks and
+//! ratings.
+pub mod community;
 pub mod forks;
 pub mod import_report;
 pub mod inputs;
+pub mod rating;
 pub mod revision;
 pub mod roadmap;
 pub mod roadmap_admin;

@@ -7,12 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::roadmaps;
 
 use super::forks::UpstreamChange;
+use super::rating::RoadmapRating;
 use super::revision::Revision;
 use super::roadmap_admin::RoadmapAdminQuery;
 use super::topic::tree_of;
 use super::topic_list::TopicList;
 use crate::auth::CatalogAccess;
 use crate::catalog::export::json_strings;
+use crate::catalog::ratings::RatingSummary;
 use crate::catalog::{revisions, roadmaps as service};
 use crate::graphql::accounts::User;
 use crate::graphql::cache_hints::CacheHints;
@@ -369,6 +371,25 @@ impl Roadmap {
         ctx: &Context<'_>,
     ) -> ApiResult<Option<crate::graphql::progress::RoadmapProgress>> {
         crate::graphql::progress::roadmap_progress(ctx, self.0.id).await
+    }
+    /// What learners think of this roadmap (`rateRoadmap`). Official roadmaps are not rated:
+    /// their count is always 0.
+    async fn rating(&self, ctx: &Context<'_>) -> ApiResult<RoadmapRating> {
+        if self.0.owner_id.is_none() {
+            return Ok(RatingSummary::default().into());
+        }
+        let summary = loaders(ctx).rating.load_one(self.0.id).await?;
+        Ok(summary.unwrap_or_default().into())
+    }
+    /// The stars you gave this roadmap, 1 to 5; null when signed out or not rated.
+    async fn my_rating(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        let Some(user) = catalog_access(ctx).viewer_id() else {
+            return Ok(None);
+        };
+        if self.0.owner_id.is_none() {
+            return Ok(None);
+        }
+        Ok(loaders(ctx).my_rating.load_one((user, self.0.id)).await?)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Per-request DataLoaders. Created fresh for every request so no cache or batch crosses users.
 pub mod progress;
+pub mod ratings;
 pub mod roadmaps;
 pub mod topics;
 pub mod users;
@@ -14,6 +15,7 @@ use crate::catalog::cache::CacheScope;
 use crate::catalog::RoadmapTree;
 use crate::graphql::error::ApiResult;
 use progress::ProgressLoaders;
+use ratings::{MyRatingLoader, RatingSummaryLoader};
 use roadmaps::{RelatedLoader, RoadmapByIdLoader, TagsLoader, TopicCountLoader};
 use topics::{ResourcesLoader, TreeLoader};
 use users::UserByIdLoader;
@@ -26,6 +28,8 @@ pub struct Loaders {
     pub tree: DataLoader<TreeLoader>,
     pub resources: DataLoader<ResourcesLoader>,
     pub user_by_id: DataLoader<UserByIdLoader>,
+    pub rating: DataLoader<RatingSummaryLoader>,
+    pub my_rating: DataLoader<MyRatingLoader>,
     /// The viewer's progress (cached for the request; shared so a subscription can clear it).
     pub progress: Arc<ProgressLoaders>,
     /// Set when trees come from the shared cache (then counting a tree's topics is free).
@@ -121,6 +125,8 @@ impl Loaders {
                 spawn.clone(),
             ),
             user_by_id: DataLoader::new(UserByIdLoader(db()), spawn.clone()),
+            rating: DataLoader::new(RatingSummaryLoader(db()), spawn.clone()),
+            my_rating: DataLoader::new(MyRatingLoader(db()), spawn.clone()),
             progress: Arc::new(ProgressLoaders::new(db(), spawn)),
             cache: cache.filter(|c| c.caches().trees.enabled()),
             unlocked: Default::default(),
