@@ -8,6 +8,7 @@ pub mod document;
 pub mod export;
 pub mod import;
 mod jsonpos;
+pub mod links;
 pub mod markdown;
 pub mod ownership;
 mod positions;

@@ -28,6 +28,7 @@ use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::Auth;
 use crate::progress::ProgressBus;
 use accounts::{AccountMutation, AccountQuery};
+use catalog::links::LinkMutation;
 use catalog::roadmap::RoadmapQuery;
 use catalog::roadmap_admin::RoadmapMutation;
 use catalog::topic::TopicQuery;
@@ -54,6 +55,7 @@ pub struct Mutation(
     AccountMutation,
     RoadmapMutation,
     TopicMutation,
+    LinkMutation,
     ProgressMutation,
 );
 

@@ -2,6 +2,7 @@
 //! queries, and the admins' editing mutations.
 pub mod import_report;
 pub mod inputs;
+pub mod links;
 pub mod revision;
 pub mod roadmap;
 pub mod roadmap_admin;
