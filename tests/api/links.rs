@@ -454,3 +454,41 @@ async fn bad_link_requests_name_the_input_at_fault() {
         4
     );
 }
+
+/// `link_pairs`, the forks' entry point, puts a new topic into its source's group (creating the
+/// group) and copies every learner's status of the group onto it.
+#[tokio::test]
+async fn link_pairs_joins_new_topics_to_their_sources_groups() {
+    use sea_orm::TransactionTrait;
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let [(_, a), (_, b), (_, c)] = three_gits(&app, &admin).await;
+    let s = app.signup("forklearner").await.access_token;
+    app.set_topic_status(&s, &a[0], "DONE").await;
+    app.set_topic_status(&s, &a[1], "LEARNING").await;
+    let db = app.db.connect().await;
+    let txn = db.begin().await.unwrap();
+    roadmap_api::progress::links::link_pairs(
+        &txn,
+        &[
+            (key_of(&b[0]), key_of(&a[0])),
+            (key_of(&c[0]), key_of(&a[0])),
+            (key_of(&b[1]), key_of(&a[1])),
+        ],
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    db.close().await.ok();
+    assert_eq!(status(&app, &s, &b[0]).await, "DONE");
+    assert_eq!(status(&app, &s, &c[0]).await, "DONE");
+    assert_eq!(status(&app, &s, &b[1]).await, "LEARNING");
+    let body = app.gql_as(&s, STATUS, json!({ "id": a[0] })).await;
+    assert_eq!(
+        ok(&body)["topic"]["linkedTopics"].as_array().unwrap().len(),
+        2
+    );
+    app.set_topic_status(&s, &c[0], "SKIPPED").await;
+    assert_eq!(status(&app, &s, &a[0]).await, "SKIPPED");
+    assert_eq!(counts(&app, &s, "links-b").await, (0, 1, 1, 2, 0.0));
+}

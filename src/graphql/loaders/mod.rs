@@ -29,8 +29,9 @@ pub struct Loaders {
     pub tree: DataLoader<TreeLoader>,
     pub resources: DataLoader<ResourcesLoader>,
     pub user_by_id: DataLoader<UserByIdLoader>,
-    /// Linked topics by roadmap (cached for the request: see `links`).
-    pub links: DataLoader<LinksLoader, HashMapCache>,
+    /// Linked topics by roadmap (cached for the request: see `links`; shared so a subscription
+    /// can clear it).
+    pub links: Arc<DataLoader<LinksLoader, HashMapCache>>,
     /// The viewer's progress (cached for the request; shared so a subscription can clear it).
     pub progress: Arc<ProgressLoaders>,
     /// Set when trees come from the shared cache (then counting a tree's topics is free).
@@ -133,11 +134,11 @@ impl Loaders {
                 spawn.clone(),
             ),
             user_by_id: DataLoader::new(UserByIdLoader(db()), spawn.clone()),
-            links: DataLoader::with_cache(
+            links: Arc::new(DataLoader::with_cache(
                 LinksLoader(db()),
                 spawn.clone(),
                 HashMapCache::default(),
-            ),
+            )),
             progress: Arc::new(ProgressLoaders::new(db(), spawn)),
             cache: cache.filter(|c| c.caches().trees.enabled()),
             unlocked: Default::default(),
