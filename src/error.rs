@@ -27,6 +27,9 @@ pub mod code {
 pub enum AppError {
     #[error("{0}")]
     NotFound(String),
+    /// Not found, naming the input that named it (`extensions.field`).
+    #[error("{message}")]
+    NotFoundIn { message: String, field: String },
     #[error("{message}")]
     BadInput {
         message: String,
@@ -65,6 +68,13 @@ impl AppError {
         }
     }
 
+    pub fn not_found_in(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::NotFoundIn {
+            message: message.into(),
+            field: field.into(),
+        }
+    }
+
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Conflict {
             message: message.into(),
@@ -78,7 +88,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound(_) => code::NOT_FOUND,
+            Self::NotFound(_) | Self::NotFoundIn { .. } => code::NOT_FOUND,
             Self::BadInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict { .. } => code::CONFLICT,
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,

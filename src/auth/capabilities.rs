@@ -199,6 +199,14 @@ impl Editor {
         self.admin || roadmap.owner_id == Some(self.user_id)
     }
 
+    /// Whether this user may link topics on these roadmaps together (each readable to them:
+    /// the caller checks that first). Admins link any topics; an owner links topics of roadmaps
+    /// they own to any topic they can read, so at least one of the topics must be on a roadmap
+    /// they own.
+    pub fn may_link<'a>(&self, roadmaps: impl IntoIterator<Item = &'a roadmaps::Model>) -> bool {
+        self.admin || roadmaps.into_iter().any(|r| self.may_edit(r))
+    }
+
     /// Only admins create or mark official roadmaps.
     pub fn may_curate(&self) -> bool {
         self.admin
@@ -359,6 +367,18 @@ mod tests {
         assert!(Editor::new(8, true).may_edit(&r));
         let official = roadmap(None, Visibility::Public, PUBLISHED);
         assert!(!Editor::new(7, false).may_edit(&official));
+    }
+
+    #[test]
+    fn owners_link_their_topics_to_any_and_admins_link_all() {
+        let mine = roadmap(Some(7), Visibility::Private, PUBLISHED);
+        let official = roadmap(None, Visibility::Public, PUBLISHED);
+        let theirs = roadmap(Some(8), Visibility::Public, PUBLISHED);
+        assert!(Editor::new(7, false).may_link([&mine, &official]));
+        assert!(Editor::new(7, false).may_link([&official, &theirs, &mine]));
+        assert!(!Editor::new(7, false).may_link([&official, &theirs]));
+        assert!(!Editor::new(9, false).may_link([&mine, &official]));
+        assert!(Editor::new(9, true).may_link([&official, &theirs]));
     }
 
     #[test]

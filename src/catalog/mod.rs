@@ -10,6 +10,7 @@ pub mod export;
 pub mod forks;
 pub mod import;
 mod jsonpos;
+pub mod links;
 pub mod markdown;
 pub mod ownership;
 mod positions;

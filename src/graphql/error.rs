@@ -37,6 +37,7 @@ impl From<AppError> for ApiError {
         };
         let field = match &err {
             AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => field.clone(),
+            AppError::NotFoundIn { field, .. } => Some(field.clone()),
             _ => None,
         };
         let retry = match &err {

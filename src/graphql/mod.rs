@@ -30,6 +30,7 @@ use crate::progress::ProgressBus;
 use accounts::{AccountMutation, AccountQuery};
 use catalog::community::CommunityQuery;
 use catalog::forks::ForkMutation;
+use catalog::links::LinkMutation;
 use catalog::rating::RatingMutation;
 use catalog::roadmap::RoadmapQuery;
 use catalog::roadmap_admin::RoadmapMutation;
@@ -60,6 +61,7 @@ pub struct Mutation(
     ForkMutation,
     RatingMutation,
     TopicMutation,
+    LinkMutation,
     ProgressMutation,
 );
 

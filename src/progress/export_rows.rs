@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::{favorite_roadmaps, roadmaps};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
+use crate::auth::CatalogAccess;
 use crate::db::sql::Sql;
 use crate::error::AppError;
 
@@ -19,11 +20,16 @@ pub struct ExportRow {
     pub note_updated_at: Option<DateTime<Utc>>,
 }
 
-/// Everything to export: every live topic with a status or a note, plus favourites without any.
+/// Everything to export: every live topic with a status or a note, plus favourites without any,
+/// on the roadmaps `access` may track (a status fanned out to a topic linked on a roadmap the
+/// learner cannot see stays out: its slug and titles are not theirs to read, and an import of
+/// the document would refuse the unknown roadmap).
 pub async fn export_rows(
     db: &impl ConnectionTrait,
     user_id: i32,
+    access: &CatalogAccess,
 ) -> Result<(Vec<ExportRow>, Vec<roadmaps::Model>), AppError> {
+    let access = access.tracking();
     let backend = db.get_database_backend();
     // Statuses and notes in one pass: the union of their (user, topic) keys, joined back to both.
     let mut q = Sql::new(backend);
@@ -31,9 +37,10 @@ pub async fn export_rows(
         "SELECT r.id AS roadmap_id, r.slug AS slug, r.title AS roadmap_title, \
          t.id AS topic_id, t.title AS topic_title, p.status AS status, p.updated_at AS updated_at, \
          n.note AS note, n.updated_at AS note_updated_at \
-         FROM topics t JOIN roadmaps r ON r.id = t.roadmap_id AND r.deleted_at IS NULL \
-         LEFT JOIN progress p ON p.topic_id = t.id AND p.user_id = ",
+         FROM topics t JOIN roadmaps r ON r.id = t.roadmap_id AND ",
     )
+    .push(&access.sql_filter("r"))
+    .push(" LEFT JOIN progress p ON p.topic_id = t.id AND p.user_id = ")
     .bind(user_id)
     .push(
         " AND p.archived_at IS NULL LEFT JOIN topic_notes n ON n.topic_id = t.id AND n.user_id = ",
@@ -54,7 +61,7 @@ pub async fn export_rows(
     } else {
         roadmaps::Entity::find()
             .filter(roadmaps::Column::Id.is_in(fav_ids))
-            .filter(roadmaps::Column::DeletedAt.is_null())
+            .filter(access.condition())
             .all(db)
             .await?
     };

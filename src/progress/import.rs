@@ -14,7 +14,7 @@ use super::lookups::{live_topics, roadmaps_by_slug};
 use super::merge::micros;
 use super::notes::set_note;
 use super::status_writes::{apply_in, Timing, Wanted};
-use super::types::{Counts, WriteOutcome};
+use super::types::{Counts, LinkedWrite, WriteOutcome};
 use crate::auth::CatalogAccess;
 use crate::error::AppError;
 
@@ -129,7 +129,7 @@ async fn write(
     for part in parts {
         // An import replaces what is stored, as a change made now (offline merge does not apply:
         // the document's times only set `updated_at`, as they always did).
-        let changes = apply_in(
+        let applied = apply_in(
             &txn,
             user_id,
             part.roadmap,
@@ -137,8 +137,17 @@ async fn write(
             now,
             Timing::Replace,
         )
-        .await?
-        .changes;
+        .await?;
+        let changes = applied.changes;
+        let linked: Vec<LinkedWrite> = applied
+            .linked
+            .into_iter()
+            .map(|(roadmap_id, changes)| LinkedWrite {
+                roadmap_id,
+                changes,
+                counts: Counts::default(),
+            })
+            .collect();
         for n in &part.notes {
             let at = n.at.unwrap_or(now).min(now);
             if set_note(&txn, user_id, n.topic, n.note.as_deref(), at, now).await? {
@@ -162,12 +171,25 @@ async fn write(
             skipped: Vec::new(),
             counts: Counts::default(),
             at: now,
+            linked,
         });
     }
-    let ids: Vec<i32> = writes.iter().map(|w| w.roadmap_id).collect();
-    let mut all = counts(&txn, user_id, &ids).await?;
+    // The counts after the whole import, of the document's roadmaps and of those changed
+    // through links.
+    let mut ids: Vec<i32> = writes.iter().map(|w| w.roadmap_id).collect();
+    ids.extend(
+        writes
+            .iter()
+            .flat_map(|w| w.linked.iter().map(|l| l.roadmap_id)),
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    let all = counts(&txn, user_id, &ids).await?;
     for w in &mut writes {
-        w.counts = all.remove(&w.roadmap_id).unwrap_or_default();
+        w.counts = all.get(&w.roadmap_id).copied().unwrap_or_default();
+        for l in &mut w.linked {
+            l.counts = all.get(&l.roadmap_id).copied().unwrap_or_default();
+        }
     }
     txn.commit().await?;
     Ok(ImportOutcome {

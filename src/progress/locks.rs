@@ -29,7 +29,12 @@ pub(super) async fn write_turn(
     }
 }
 
-/// Takes the per-user write lock for the rest of the transaction (see the module docs).
+/// Namespace of the link lock (PostgreSQL): status writers hold it shared, linking exclusively.
+const LINK_NAMESPACE: i32 = 0x4c49_4e4b; // "LINK"
+
+/// Takes the per-user write lock for the rest of the transaction (see the module docs). On
+/// PostgreSQL it also takes the link lock shared, so the link groups a write fans out to cannot
+/// change under it (see [`lock_links`]); on SQLite writers are one at a time anyway.
 pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
     let backend = txn.get_database_backend();
     let mut q = Sql::new(backend);
@@ -39,7 +44,9 @@ pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Resul
                 .bind(LOCK_NAMESPACE)
                 .push(", ")
                 .bind(user_id)
-                .push(")");
+                .push("), pg_advisory_xact_lock_shared(")
+                .bind(LINK_NAMESPACE)
+                .push(", 0)");
         }
         _ => {
             // Matches no row (topic ids are never empty) but is a write, so SQLite takes its
@@ -47,6 +54,27 @@ pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Resul
             q.push("UPDATE progress SET status = status WHERE user_id = ")
                 .bind(user_id)
                 .push(" AND topic_id = ''");
+        }
+    }
+    txn.execute(q.build()).await?;
+    Ok(())
+}
+
+/// Takes the link lock for the rest of the transaction: linking and unlinking wait for the status
+/// writes under way (which read the groups they fan out to) and hold back new ones until they
+/// commit, so no write fans out to a group that is being merged. On SQLite, a first statement
+/// that is a write (see [`lock_user`]).
+pub(super) async fn lock_links(txn: &impl ConnectionTrait) -> Result<(), AppError> {
+    let backend = txn.get_database_backend();
+    let mut q = Sql::new(backend);
+    match backend {
+        DbBackend::Postgres => {
+            q.push("SELECT pg_advisory_xact_lock(")
+                .bind(LINK_NAMESPACE)
+                .push(", 0)");
+        }
+        _ => {
+            q.push("UPDATE topic_links SET group_id = group_id WHERE topic_id = ''");
         }
     }
     txn.execute(q.build()).await?;

@@ -95,3 +95,19 @@ pub async fn live_topics(
     let rows = find_in::<topics::Entity, _>(db, topics::Column::Id, keys, also).await?;
     Ok(rows.into_iter().map(|t| (t.id.clone(), t)).collect())
 }
+
+/// Which of these roadmaps the caller may track (see [`CatalogAccess::tracking`]).
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    access: &CatalogAccess,
+    ids: &[i32],
+) -> Result<std::collections::HashSet<i32>, AppError> {
+    let rows = find_in::<roadmaps::Entity, _>(
+        db,
+        roadmaps::Column::Id,
+        ids,
+        access.tracking().condition(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

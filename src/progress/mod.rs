@@ -11,6 +11,7 @@ pub mod export;
 pub mod export_rows;
 mod favorites;
 mod import;
+pub mod links;
 mod locks;
 mod lookups;
 pub mod merge;
@@ -25,7 +26,8 @@ pub use bus::ProgressBus;
 pub use import::ImportOutcome;
 pub use service::{FavoriteWrite, NoteWrite, Progress, RoadmapWrite, StatusInput, MAX_BATCH};
 pub use types::{
-    Counts, ProgressChangeKind, ProgressStatus, SkipReason, Skipped, StatusChange, WriteOutcome,
+    Counts, LinkedWrite, ProgressChangeKind, ProgressStatus, SkipReason, Skipped, StatusChange,
+    WriteOutcome,
 };
 
 /// Rows per multi-row statement or `IN` list: well under SQLite's bound-parameter limit.

@@ -12,11 +12,13 @@ use serde_json::Value;
 
 use super::bus::{NoteNotice, Notice, ProgressBus};
 use super::import::ImportOutcome;
-use super::lookups::{live_topic, live_topics, roadmap};
+use super::lookups::{live_topic, live_topics, readable, roadmap};
 use super::merge::check_at;
 use super::notes::{check_note, NoteMerge};
 use super::status_writes::{self, Wanted};
-use super::types::{Counts, ProgressChangeKind, ProgressStatus, Skipped, WriteOutcome};
+use super::types::{
+    Counts, LinkedWrite, ProgressChangeKind, ProgressStatus, Skipped, WriteOutcome,
+};
 use super::{export, export_rows, favorites, import, notes};
 use crate::auth::{CatalogAccess, Learner};
 use crate::error::AppError;
@@ -77,8 +79,15 @@ impl<'a> Progress<'a> {
         }
     }
 
-    /// Announces the statuses a write changed, if any.
-    fn announce_write(&self, learner: &Learner, kind: ProgressChangeKind, out: &WriteOutcome) {
+    /// Announces the statuses a write changed, if any: on its roadmap, and on each roadmap it
+    /// changed through linked topics that the learner may see.
+    async fn announce_write(
+        &self,
+        learner: &Learner,
+        access: &CatalogAccess,
+        kind: ProgressChangeKind,
+        out: &WriteOutcome,
+    ) {
         if !out.changes.is_empty() {
             self.announce(Notice {
                 user_id: learner.user_id(),
@@ -88,6 +97,46 @@ impl<'a> Progress<'a> {
                 note: None,
                 counts: Some(out.counts),
                 at: out.at,
+            });
+        }
+        self.announce_linked(learner, access, kind, &out.linked, out.at)
+            .await;
+    }
+
+    /// Announces what a write changed on other roadmaps through links: one notice per roadmap,
+    /// for those the learner may see (the others stay unnamed). The write has committed: a
+    /// failure to look the roadmaps up only loses the notices (subscribers refetch on the next).
+    async fn announce_linked(
+        &self,
+        learner: &Learner,
+        access: &CatalogAccess,
+        kind: ProgressChangeKind,
+        linked: &[LinkedWrite],
+        at: DateTime<Utc>,
+    ) {
+        if self.bus.is_none() || linked.iter().all(|l| l.changes.is_empty()) {
+            return;
+        }
+        let ids: Vec<i32> = linked.iter().map(|l| l.roadmap_id).collect();
+        let shown = match readable(self.db, access, &ids).await {
+            Ok(shown) => shown,
+            Err(e) => {
+                tracing::warn!(error = %e, "linked roadmaps not announced");
+                return;
+            }
+        };
+        for l in linked
+            .iter()
+            .filter(|l| !l.changes.is_empty() && shown.contains(&l.roadmap_id))
+        {
+            self.announce(Notice {
+                user_id: learner.user_id(),
+                kind,
+                roadmap_id: Some(l.roadmap_id),
+                changes: l.changes.clone(),
+                note: None,
+                counts: Some(l.counts),
+                at,
             });
         }
     }
@@ -115,7 +164,8 @@ impl<'a> Progress<'a> {
         }];
         let out =
             status_writes::set_statuses(self.db, learner.user_id(), &roadmap, &wanted).await?;
-        self.announce_write(learner, ProgressChangeKind::Status, &out);
+        self.announce_write(learner, access, ProgressChangeKind::Status, &out)
+            .await;
         Ok(Some(RoadmapWrite {
             roadmap,
             topic_keys: vec![topic.id],
@@ -191,7 +241,8 @@ impl<'a> Progress<'a> {
         }
         let out =
             status_writes::set_statuses(self.db, learner.user_id(), &roadmap, &wanted).await?;
-        self.announce_write(learner, ProgressChangeKind::Status, &out);
+        self.announce_write(learner, access, ProgressChangeKind::Status, &out)
+            .await;
         Ok(Some(RoadmapWrite {
             roadmap,
             topic_keys: keys,
@@ -211,7 +262,8 @@ impl<'a> Progress<'a> {
             return Ok(None);
         };
         let out = status_writes::reset_roadmap(self.db, learner.user_id(), &roadmap).await?;
-        self.announce_write(learner, ProgressChangeKind::Reset, &out);
+        self.announce_write(learner, access, ProgressChangeKind::Reset, &out)
+            .await;
         Ok(Some(RoadmapWrite {
             roadmap,
             topic_keys: Vec::new(),
@@ -328,12 +380,22 @@ impl<'a> Progress<'a> {
                 at: w.at,
             });
         }
+        for w in &out.writes {
+            self.announce_linked(learner, access, ProgressChangeKind::Import, &w.linked, w.at)
+                .await;
+        }
         Ok(out)
     }
 
-    /// The learner's whole progress as a `roadmap-api/progress@1` document.
-    pub async fn export(&self, learner: &Learner) -> Result<Value, AppError> {
-        let (rows, favorites) = export_rows::export_rows(self.db, learner.user_id()).await?;
+    /// The learner's whole progress as a `roadmap-api/progress@1` document, on the roadmaps
+    /// `access` may track.
+    pub async fn export(
+        &self,
+        learner: &Learner,
+        access: &CatalogAccess,
+    ) -> Result<Value, AppError> {
+        let (rows, favorites) =
+            export_rows::export_rows(self.db, learner.user_id(), access).await?;
         Ok(export::build(&rows, &favorites, Utc::now()))
     }
 }

@@ -6,7 +6,7 @@
 //! `PENDING`) returns each row it changed with the status it had just before, read inside
 //! `DO UPDATE` from the latest committed version (`previous_status`), and the history events are
 //! written from that, at the change's own time.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{progress_events, roadmaps, topics};
@@ -15,12 +15,15 @@ use sea_orm::ActiveEnum;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 
-use super::counts::counts_of;
+use super::counts::counts;
 use super::locks::{lock_user, write_turn};
 use super::lookups::find_in;
 use super::merge;
-use super::types::{stored_status, ProgressStatus, Skipped, StatusChange, WriteOutcome};
+use super::types::{
+    stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
+};
 use super::CHUNK;
+use crate::catalog::links::linked_members;
 use crate::db::sql::Sql;
 use crate::error::AppError;
 
@@ -50,6 +53,8 @@ pub(super) struct Applied {
     pub changes: Vec<StatusChange>,
     /// The changes not applied (a newer one is stored), in the order wanted.
     pub skipped: Vec<Skipped>,
+    /// The statuses set on linked topics of other roadmaps, by roadmap (no history events).
+    pub linked: BTreeMap<i32, Vec<StatusChange>>,
 }
 
 /// One row to write: the change, the row's `updated_at` (server) and `changed_at` (the change's
@@ -60,8 +65,22 @@ struct Timed<'w, 'a> {
     changed_at: DateTime<Utc>,
 }
 
+/// One progress row to write: a wanted topic or one linked to it.
+struct Row<'a> {
+    topic_id: &'a str,
+    roadmap_id: i32,
+    status: ProgressStatus,
+    updated_at: DateTime<Utc>,
+    changed_at: DateTime<Utc>,
+}
+
 /// Applies the changes inside `txn`, under the user's lock (so the stored times read for
 /// [`Timing::NewestWins`] cannot change before the write).
+///
+/// A change to a linked topic is written to every live topic of its group (see
+/// `catalog::links`), with one history event, for the topic named. Under
+/// [`Timing::NewestWins`] the stored time is the newest of the group's, so a change older than
+/// any of them is skipped.
 ///
 /// The writes report what they changed and the status each row had just before (for an upsert,
 /// `previous_status` as set inside `DO UPDATE`, from the latest committed row), so the history is
@@ -75,6 +94,9 @@ pub(super) async fn apply_in(
     timing: Timing,
 ) -> Result<Applied, AppError> {
     let backend = txn.get_database_backend();
+    let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
+    let groups = linked_members(txn, &ids).await?;
+    let linked_of = |id: &str| groups.get(id).map(Vec::as_slice).unwrap_or(&[]);
     let mut skipped = Vec::new();
     let timed: Vec<Timed> = match timing {
         Timing::Replace => wanted
@@ -86,28 +108,40 @@ pub(super) async fn apply_in(
             })
             .collect(),
         Timing::NewestWins => {
-            let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
-            let stored = merge::stored_statuses(txn, user_id, &ids).await?;
+            let mut all = ids.clone();
+            all.extend(groups.values().flatten().map(|m| m.topic_id.as_str()));
+            all.sort_unstable();
+            all.dedup();
+            let stored = merge::stored_statuses(txn, user_id, &all).await?;
+            let shown = |t: &str| stored.get(t).map_or(ProgressStatus::Pending, |s| s.0);
             let mut timed = Vec::with_capacity(wanted.len());
             let mut restated = Vec::new();
             for w in wanted {
                 let at = w.at.unwrap_or(now);
-                let Some(&(status, stored_at)) = stored.get(&w.topic.id) else {
-                    timed.push(Timed {
-                        wanted: w,
-                        updated_at: now,
-                        changed_at: at,
-                    });
-                    continue;
-                };
-                if let Some(s) = merge::skip(&w.topic.id, at, stored_at, Some(status)) {
-                    skipped.push(s);
-                } else if status == w.status {
-                    // The status it has, stated again later: nothing changes, but the row
-                    // remembers the later time, so that a change made between the two (synced
+                let group: Vec<&str> = std::iter::once(w.topic.id.as_str())
+                    .chain(linked_of(&w.topic.id).iter().map(|m| m.topic_id.as_str()))
+                    .collect();
+                let newest = group
+                    .iter()
+                    .filter_map(|t| stored.get(*t))
+                    .max_by_key(|s| s.1);
+                if let Some(&(status, stored_at)) = newest {
+                    if let Some(s) = merge::skip(&w.topic.id, at, stored_at, Some(status)) {
+                        skipped.push(s);
+                        continue;
+                    }
+                }
+                if group.iter().all(|t| shown(t) == w.status) {
+                    // The status it has, stated again later: nothing changes, but the rows
+                    // remember the later time, so that a change made between the two (synced
                     // after) loses, as it would have had the devices synced in order.
-                    if status != ProgressStatus::Pending && at > stored_at {
-                        restated.push((w.topic.id.as_str(), at));
+                    for t in group {
+                        match stored.get(t) {
+                            Some(&(s, t_at)) if s != ProgressStatus::Pending && at > t_at => {
+                                restated.push((t, at));
+                            }
+                            _ => {}
+                        }
                     }
                 } else {
                     timed.push(Timed {
@@ -121,44 +155,60 @@ pub(super) async fn apply_in(
             timed
         }
     };
-    let (clears, upserts): (Vec<&Timed>, Vec<&Timed>) = timed
+    // Every row to write, once (a topic named twice through its group: the later change wins).
+    let mut rows: Vec<Row> = Vec::new();
+    let mut at_row: HashMap<&str, usize> = HashMap::new();
+    for t in &timed {
+        let w = t.wanted;
+        let own = LinkedTopicRef {
+            topic_id: w.topic.id.as_str(),
+            roadmap_id: roadmap.id,
+        };
+        let members = linked_of(&w.topic.id).iter().map(|m| LinkedTopicRef {
+            topic_id: m.topic_id.as_str(),
+            roadmap_id: m.roadmap_id,
+        });
+        for m in std::iter::once(own).chain(members) {
+            let row = Row {
+                topic_id: m.topic_id,
+                roadmap_id: m.roadmap_id,
+                status: w.status,
+                updated_at: t.updated_at,
+                changed_at: t.changed_at,
+            };
+            match at_row.get(m.topic_id) {
+                Some(&i) => rows[i] = row,
+                None => {
+                    at_row.insert(m.topic_id, rows.len());
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    let (clears, upserts): (Vec<&Row>, Vec<&Row>) = rows
         .iter()
-        .partition(|t| t.wanted.status == ProgressStatus::Pending);
+        .partition(|r| r.status == ProgressStatus::Pending);
     let mut from: HashMap<String, ProgressStatus> = HashMap::new();
     for chunk in upserts.chunks(CHUNK) {
         let mut q = Sql::new(backend);
-        push_upsert(
-            &mut q,
-            user_id,
-            roadmap.id,
-            chunk.iter().map(|t| {
-                (
-                    t.wanted.topic.id.as_str(),
-                    t.wanted.status,
-                    t.updated_at,
-                    t.changed_at,
-                )
-            }),
-        );
+        push_upsert(&mut q, user_id, chunk);
         read_changed(txn, q, &mut from).await?;
     }
     for chunk in clears.chunks(CHUNK) {
         let mut q = Sql::new(backend);
-        push_clear(
-            &mut q,
-            user_id,
-            chunk.iter().map(|t| t.wanted.topic.id.as_str()),
-        );
+        push_clear(&mut q, user_id, chunk.iter().map(|r| r.topic_id));
         read_changed(txn, q, &mut from).await?;
     }
 
     let mut changes = Vec::new();
     let mut events = Vec::new();
+    let mut reported: HashSet<&str> = HashSet::new();
     for t in &timed {
         let w = t.wanted;
         let Some(&was) = from.get(&w.topic.id) else {
             continue;
         };
+        reported.insert(&w.topic.id);
         let change = StatusChange {
             topic_id: w.topic.id.clone(),
             from: was,
@@ -173,8 +223,37 @@ pub(super) async fn apply_in(
         ));
         changes.push(change);
     }
+    let mut linked: BTreeMap<i32, Vec<StatusChange>> = BTreeMap::new();
+    for r in &rows {
+        let Some(&was) = from.get(r.topic_id) else {
+            continue;
+        };
+        if !reported.insert(r.topic_id) {
+            continue;
+        }
+        let change = StatusChange {
+            topic_id: r.topic_id.to_owned(),
+            from: was,
+            to: r.status,
+        };
+        if r.roadmap_id == roadmap.id {
+            changes.push(change);
+        } else {
+            linked.entry(r.roadmap_id).or_default().push(change);
+        }
+    }
     insert_events(txn, events).await?;
-    Ok(Applied { changes, skipped })
+    Ok(Applied {
+        changes,
+        skipped,
+        linked,
+    })
+}
+
+/// A topic to write, borrowed from a wanted change or its group.
+struct LinkedTopicRef<'a> {
+    topic_id: &'a str,
+    roadmap_id: i32,
 }
 
 /// Moves the `changed_at` of live rows of the user forward without changing their status (no
@@ -214,35 +293,30 @@ async fn read_changed(
     Ok(())
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, each with its
-/// `updated_at` and `changed_at`, returning `topic_id` and `from_status` for every row it changed.
-/// An archived row is overwritten and was no status (`PENDING`).
-fn push_upsert<'a>(
-    q: &mut Sql,
-    user_id: i32,
-    roadmap_id: i32,
-    rows: impl IntoIterator<Item = (&'a str, ProgressStatus, DateTime<Utc>, DateTime<Utc>)>,
-) {
+/// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, each row with its
+/// roadmap, `updated_at` and `changed_at`, returning `topic_id` and `from_status` for every row it
+/// changed. An archived row is overwritten and was no status (`PENDING`).
+fn push_upsert(q: &mut Sql, user_id: i32, rows: &[&Row<'_>]) {
     q.push(
         "INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at, changed_at) \
          VALUES ",
     );
-    for (i, (topic_id, status, updated_at, changed_at)) in rows.into_iter().enumerate() {
+    for (i, r) in rows.iter().enumerate() {
         if i > 0 {
             q.push(", ");
         }
         q.push("(")
             .bind(user_id)
             .push(", ")
-            .bind(topic_id)
+            .bind(r.topic_id)
             .push(", ")
-            .bind(roadmap_id)
+            .bind(r.roadmap_id)
             .push(", ")
-            .bind(status.to_value())
+            .bind(r.status.to_value())
             .push(", ")
-            .bind(updated_at)
+            .bind(r.updated_at)
             .push(", ")
-            .bind(changed_at)
+            .bind(r.changed_at)
             .push(")");
     }
     q.push(
@@ -293,7 +367,7 @@ pub(super) async fn set_statuses(
     lock_user(&txn, user_id).await?;
     let now = merge::micros(Utc::now());
     let applied = apply_in(&txn, user_id, roadmap, wanted, now, Timing::NewestWins).await?;
-    let counts = counts_of(&txn, user_id, roadmap.id).await?;
+    let (counts, linked) = counts_after(&txn, user_id, roadmap.id, applied.linked).await?;
     txn.commit().await?;
     Ok(WriteOutcome {
         roadmap_id: roadmap.id,
@@ -301,7 +375,30 @@ pub(super) async fn set_statuses(
         skipped: applied.skipped,
         counts,
         at: now,
+        linked,
     })
+}
+
+/// The user's counts on a roadmap and on each roadmap a write changed through links, in one
+/// statement.
+pub(super) async fn counts_after(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap_id: i32,
+    linked: BTreeMap<i32, Vec<StatusChange>>,
+) -> Result<(Counts, Vec<LinkedWrite>), AppError> {
+    let mut ids = vec![roadmap_id];
+    ids.extend(linked.keys().copied());
+    let mut all = counts(txn, user_id, &ids).await?;
+    let linked = linked
+        .into_iter()
+        .map(|(roadmap_id, changes)| LinkedWrite {
+            roadmap_id,
+            changes,
+            counts: all.get(&roadmap_id).copied().unwrap_or_default(),
+        })
+        .collect();
+    Ok((all.remove(&roadmap_id).unwrap_or_default(), linked))
 }
 
 /// A history row for one change; `topic_title` is `None` only for a topic that no longer exists.
@@ -374,7 +471,8 @@ pub(super) async fn reset_roadmap(
         changes.push(change);
     }
     insert_events(&txn, events).await?;
-    let counts = counts_of(&txn, user_id, roadmap.id).await?;
+    let linked = clear_linked(&txn, user_id, roadmap.id).await?;
+    let (counts, linked) = counts_after(&txn, user_id, roadmap.id, linked).await?;
     txn.commit().await?;
     Ok(WriteOutcome {
         roadmap_id: roadmap.id,
@@ -382,5 +480,49 @@ pub(super) async fn reset_roadmap(
         skipped: Vec::new(),
         counts,
         at: now,
+        linked,
     })
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct ClearedRow {
+    topic_id: String,
+    roadmap_id: i32,
+    from_status: String,
+}
+
+/// After a reset: clears the user's statuses on the topics of other roadmaps linked to the
+/// roadmap's live topics (no history events), in one statement; what it cleared, by roadmap.
+async fn clear_linked(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    roadmap_id: i32,
+) -> Result<BTreeMap<i32, Vec<StatusChange>>, AppError> {
+    use sea_orm::FromQueryResult;
+    let mut q = Sql::new(txn.get_database_backend());
+    q.push("DELETE FROM progress WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND archived_at IS NULL AND roadmap_id <> ")
+        .bind(roadmap_id)
+        .push(
+            " AND topic_id IN (SELECT m.topic_id FROM topics s \
+             JOIN topic_links l ON l.topic_id = s.id \
+             JOIN topic_links m ON m.group_id = l.group_id AND m.topic_id <> l.topic_id \
+             JOIN topics t ON t.id = m.topic_id AND t.deleted_at IS NULL \
+             WHERE s.deleted_at IS NULL AND s.roadmap_id = ",
+        )
+        .bind(roadmap_id)
+        .push(") RETURNING topic_id, roadmap_id, status AS from_status");
+    let mut out: BTreeMap<i32, Vec<StatusChange>> = BTreeMap::new();
+    for r in ClearedRow::find_by_statement(q.build()).all(txn).await? {
+        out.entry(r.roadmap_id).or_default().push(StatusChange {
+            topic_id: r.topic_id,
+            from: stored_status(&r.from_status),
+            to: ProgressStatus::Pending,
+        });
+    }
+    for changes in out.values_mut() {
+        changes.sort_by(|a, b| a.topic_id.cmp(&b.topic_id));
+    }
+    Ok(out)
 }

@@ -82,4 +82,14 @@ pub struct WriteOutcome {
     pub skipped: Vec<Skipped>,
     pub counts: Counts,
     pub at: DateTime<Utc>,
+    /// What the write changed on other roadmaps through linked topics (see `links`), by roadmap.
+    pub linked: Vec<LinkedWrite>,
+}
+
+/// The statuses a write set on linked topics of one other roadmap, and the counts after.
+#[derive(Debug, Clone)]
+pub struct LinkedWrite {
+    pub roadmap_id: i32,
+    pub changes: Vec<StatusChange>,
+    pub counts: Counts,
 }

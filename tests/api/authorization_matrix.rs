@@ -65,6 +65,8 @@ async fn authorization_matrix_covers_every_mutation() {
         ("addResource", Who::SignedIn, format!(r#"mutation {{ addResource(topicId: "{tp}", input: {{kind: VIDEO, title: "V", url: "https://x.org"}}) {{ resource {{ id }} }} }}"#)),
         ("updateResource", Who::SignedIn, format!(r#"mutation {{ updateResource(id: "{rs}", input: {{title: "V"}}) {{ resource {{ id }} }} }}"#)),
         ("removeResource", Who::SignedIn, format!(r#"mutation {{ removeResource(id: "{rs}") {{ removedResourceId }} }}"#)),
+        ("linkTopics", Who::SignedIn, format!(r#"mutation {{ linkTopics(topicIds: ["{tp}", "VG9waWM6b3RoZXI"]) {{ id }} }}"#)),
+        ("unlinkTopic", Who::SignedIn, format!(r#"mutation {{ unlinkTopic(topicId: "{tp}") {{ id }} }}"#)),
         ("reorderResources", Who::SignedIn, format!(r#"mutation {{ reorderResources(topicId: "{tp}", resourceIds: []) {{ id }} }}"#)),
     ]);
 

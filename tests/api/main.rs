@@ -18,6 +18,8 @@ mod graphiql;
 mod http;
 mod idempotency;
 mod import_export;
+mod links;
+mod links_migration;
 mod live;
 mod notes_favorites;
 mod offline_merge;

@@ -431,3 +431,60 @@ async fn whole_tree_with_my_status_costs_a_fixed_number_of_statements() {
     // Viewer, the budget charge, roadmap, topicCount, tree, counts, statuses, notes.
     assert!(costs[0].2 <= 8, "too many statements: {costs:?}");
 }
+
+/// The same whole tree with `linkedTopics` and their `myStatus` on every topic, on roadmaps whose
+/// topics are linked to each other and to a third roadmap: the same number of statements for a
+/// roadmap five times the size.
+#[tokio::test]
+async fn whole_tree_with_linked_topics_costs_a_fixed_number_of_statements() {
+    const LINKED_TREE: &str = r#"query LinkedTree($slug: String!) { roadmap(slug: $slug) { id
+    myProgress { done learning skipped pending total percentDone }
+    topics { ...T children { ...T children { ...T children { ...T } } } } } }
+fragment T on Topic { id key myStatus linkedTopics { key myStatus } }"#;
+    let app = spawn_app().await;
+    let (_, backend) = topics_of(&app, "backend").await;
+    import_generated(&app, "bigtree", backend.len() * 5).await;
+    let (_, big) = topics_of(&app, "bigtree").await;
+    let admin = app.admin_token().await;
+    let (_, third) =
+        crate::links::roadmap_of(&app, &admin, "third", None, &["One", "Two", "Three"]).await;
+    for i in 0..3 {
+        let body = app
+            .gql_as(
+                &admin,
+                crate::links::LINK,
+                json!({ "ids": [backend[i].0, big[i].0, third[i]] }),
+            )
+            .await;
+        ok(&body);
+    }
+    let s = app.signup("linkcounter").await;
+    for (id, _) in backend.iter().take(2).chain(big.iter().skip(5).take(4)) {
+        app.set_topic_status(&s.access_token, id, "DONE").await;
+    }
+    for slug in ["backend", "bigtree", "third"] {
+        app.gql_as(&s.access_token, LINKED_TREE, json!({ "slug": slug }))
+            .await;
+    }
+    let mut costs = Vec::new();
+    for slug in ["backend", "bigtree"] {
+        let before = app.metric("roadmap_db_statements_total").await;
+        let body = app
+            .gql_as(&s.access_token, LINKED_TREE, json!({ "slug": slug }))
+            .await;
+        let after = app.metric("roadmap_db_statements_total").await;
+        let mut all = Vec::new();
+        walk(&ok(&body)["roadmap"]["topics"], &mut all);
+        let linked: Vec<&Value> = all
+            .iter()
+            .flat_map(|t| t["linkedTopics"].as_array().unwrap())
+            .collect();
+        assert_eq!(linked.len(), 6, "{body}");
+        assert_eq!(linked.iter().filter(|l| l["myStatus"] == "DONE").count(), 4);
+        costs.push((slug, all.len(), (after - before) as u64));
+    }
+    println!("statements per whole-tree query with links: {costs:?}");
+    assert_eq!(costs[0].2, costs[1].2, "SQL grows with the tree: {costs:?}");
+    // The 8 of a tree with progress, the links and their roadmaps, the linked roadmaps' statuses.
+    assert!(costs[0].2 <= 11, "too many statements: {costs:?}");
+}

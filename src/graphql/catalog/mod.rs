@@ -5,6 +5,7 @@ pub mod community;
 pub mod forks;
 pub mod import_report;
 pub mod inputs;
+pub mod links;
 pub mod rating;
 pub mod revision;
 pub mod roadmap;

@@ -34,11 +34,13 @@ pub struct Roadmap(pub Arc<roadmaps::Model>);
 /// progress).
 pub async fn visible_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
     let model = loaders(ctx).roadmap_by_id.load_one(id).await?;
+    Ok(model.filter(|m| can_see(ctx, m)).map(Roadmap))
+}
+
+/// Whether the viewer may see this roadmap in this request (the rule of [`visible_by_id`]).
+pub fn can_see(ctx: &Context<'_>, m: &roadmaps::Model) -> bool {
     let access = catalog_access(ctx);
-    let unlocked = loaders(ctx).is_unlocked(id);
-    Ok(model
-        .filter(|m| access.can_read(m) || (unlocked && CatalogAccess::link_opens(m)))
-        .map(Roadmap))
+    access.can_read(m) || (loaders(ctx).is_unlocked(m.id) && CatalogAccess::link_opens(m))
 }
 
 /// A roadmap the viewer may record progress on (see `CatalogAccess::can_track`): for the

@@ -180,6 +180,11 @@ impl Topic {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model().updated_at
     }
+    /// The topics that teach the same subject on other roadmaps (its link group), those you may
+    /// see, by roadmap. Your status on any of them is your status on this one.
+    async fn linked_topics(&self, ctx: &Context<'_>) -> ApiResult<Vec<Topic>> {
+        super::links::linked_topics(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
     /// Your status on this topic (`PENDING` when you have none); null when signed out.
     async fn my_status(&self, ctx: &Context<'_>) -> ApiResult<Option<ProgressStatus>> {
         crate::graphql::progress::topic_status(ctx, self.tree.roadmap_id, &self.model().id).await

@@ -1,11 +1,13 @@
 //! Per-request DataLoaders. Created fresh for every request so no cache or batch crosses users.
+pub mod links;
 pub mod progress;
 pub mod ratings;
 pub mod roadmaps;
 pub mod topics;
 pub mod users;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -14,6 +16,7 @@ use crate::catalog::batch::ResourceMap;
 use crate::catalog::cache::CacheScope;
 use crate::catalog::RoadmapTree;
 use crate::graphql::error::ApiResult;
+use links::LinksLoader;
 use progress::ProgressLoaders;
 use ratings::{MyRatingLoader, RatingSummaryLoader};
 use roadmaps::{RelatedLoader, RoadmapByIdLoader, TagsLoader, TopicCountLoader};
@@ -30,6 +33,9 @@ pub struct Loaders {
     pub user_by_id: DataLoader<UserByIdLoader>,
     pub rating: DataLoader<RatingSummaryLoader>,
     pub my_rating: DataLoader<MyRatingLoader>,
+    /// Linked topics by roadmap (cached for the request: see `links`; shared so a subscription
+    /// can clear it).
+    pub links: Arc<DataLoader<LinksLoader, HashMapCache>>,
     /// The viewer's progress (cached for the request; shared so a subscription can clear it).
     pub progress: Arc<ProgressLoaders>,
     /// Set when trees come from the shared cache (then counting a tree's topics is free).
@@ -52,6 +58,29 @@ impl Loaders {
             }
         }
         self.tree.load_one(roadmap_id).await
+    }
+
+    /// Several roadmaps' trees, like [`Loaders::tree_of`]: the ones the shared cache lacks in one
+    /// batch.
+    pub async fn trees_of(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Arc<RoadmapTree>>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        let version = match &self.cache {
+            Some(scope) => scope.version().await.map(|v| (scope, v)),
+            None => None,
+        };
+        for id in ids {
+            match version.and_then(|(s, v)| s.caches().trees.tree(*id, v)) {
+                Some(t) => {
+                    out.insert(*id, t);
+                }
+                None => missing.push(*id),
+            }
+        }
+        if !missing.is_empty() {
+            out.extend(self.tree.load_many(missing).await?);
+        }
+        Ok(out)
     }
 
     /// A roadmap's resources by topic, like [`Loaders::tree_of`].
@@ -127,6 +156,11 @@ impl Loaders {
             user_by_id: DataLoader::new(UserByIdLoader(db()), spawn.clone()),
             rating: DataLoader::new(RatingSummaryLoader(db()), spawn.clone()),
             my_rating: DataLoader::new(MyRatingLoader(db()), spawn.clone()),
+            links: Arc::new(DataLoader::with_cache(
+                LinksLoader(db()),
+                spawn.clone(),
+                HashMapCache::default(),
+            )),
             progress: Arc::new(ProgressLoaders::new(db(), spawn)),
             cache: cache.filter(|c| c.caches().trees.enabled()),
             unlocked: Default::default(),

@@ -29,7 +29,9 @@ impl ProgressQuery {
     #[graphql(guard = "SignedIn")]
     async fn export_my_progress(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
         let learner = learner(ctx)?;
-        Ok(Json(progress(ctx).export(&learner).await?))
+        Ok(Json(
+            progress(ctx).export(&learner, &catalog_access(ctx)).await?,
+        ))
     }
 }
 

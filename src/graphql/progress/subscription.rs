@@ -34,6 +34,7 @@ impl ProgressSubscription {
             .data_opt::<ProgressBus>()
             .ok_or_else(|| ApiError::from(AppError::internal("no progress bus")))?;
         let cache = ctx.data_opt::<Loaders>().map(|l| l.progress.clone());
+        let links = ctx.data_opt::<Loaders>().map(|l| l.links.clone());
         let sub = bus.subscribe(user);
         Ok(stream::unfold(
             sub,
@@ -43,6 +44,9 @@ impl ProgressSubscription {
             // The connection's loaders live as long as the socket: drop what they cached.
             if let Some(l) = &cache {
                 l.clear();
+            }
+            if let Some(l) = &links {
+                l.clear::<i32>();
             }
             ProgressChange(n)
         }))
