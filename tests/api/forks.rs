@@ -222,3 +222,130 @@ async fn upstream_changes_list_what_the_source_added_changed_and_removed() {
     let changes = ok(&app, &ada, CHANGES, json!({ "s": "downstream" })).await;
     assert_eq!(changes["roadmap"]["upstreamChanges"], json!([]));
 }
+
+/// Statuses of the viewer on a roadmap's topics, by the key of the topic they were copied from
+/// (or their own key when not a copy).
+async fn statuses_by_source(app: &TestApp, token: &str, slug: &str) -> Vec<(String, String)> {
+    let q = "query($s: String!) { roadmap(slug: $s) { topics { ...T children { ...T
+        children { ...T children { ...T } } } } } }
+        fragment T on Topic { key myStatus forkedFrom { key } }";
+    let body = ok(app, token, q, json!({ "s": slug })).await;
+    let mut all = Vec::new();
+    walk(&body["roadmap"]["topics"], &mut all);
+    all.iter()
+        .map(|t| {
+            let key = t["forkedFrom"]["key"].as_str().or(t["key"].as_str());
+            (
+                key.unwrap_or("").to_owned(),
+                t["myStatus"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn progress_carries_over_to_a_fork_and_flows_both_ways() {
+    let app = spawn_app().await;
+    let ada = app.signup("ada").await.access_token;
+    let (backend_id, topics) = crate::helpers::progress::topics_of(&app, "backend").await;
+    for ((id, _), status) in topics.iter().zip(["DONE", "LEARNING", "SKIPPED", "DONE"]) {
+        app.set_topic_status(&ada, id, status).await;
+    }
+    ok(
+        &app,
+        &ada,
+        FORK,
+        json!({ "id": backend_id, "slug": "ada-backend" }),
+    )
+    .await;
+
+    // The fork shows each status on the copy of the topic, and the same counts.
+    let source = statuses_by_source(&app, &ada, "backend").await;
+    let copy = statuses_by_source(&app, &ada, "ada-backend").await;
+    assert_eq!(source, copy);
+    let on_source = app.my_progress(&ada, "backend").await;
+    let on_fork = app.my_progress(&ada, "ada-backend").await;
+    for field in ["done", "learning", "skipped", "pending", "total"] {
+        assert_eq!(on_source[field], on_fork[field], "{field}");
+    }
+    assert_eq!(on_fork["done"], 2);
+
+    // A change on the fork shows on the source, and back; each is one history event.
+    let fork_tree = ok(
+        &app,
+        &ada,
+        "{ roadmap(slug: \"ada-backend\") { topics { id forkedFrom { id } } } }",
+        json!({}),
+    )
+    .await;
+    let fifth = &fork_tree["roadmap"]["topics"][4];
+    app.set_topic_status(&ada, fifth["id"].as_str().unwrap(), "DONE")
+        .await;
+    assert_eq!(app.my_progress(&ada, "backend").await["done"], 3);
+    app.set_topic_status(&ada, fifth["forkedFrom"]["id"].as_str().unwrap(), "PENDING")
+        .await;
+    assert_eq!(app.my_progress(&ada, "ada-backend").await["done"], 2);
+    let activity = ok(
+        &app,
+        &ada,
+        "{ me { activity(first: 100) { totalCount } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        activity["me"]["activity"]["totalCount"], 6,
+        "4 before the fork, 2 after"
+    );
+
+    // Another learner's progress is theirs alone: the fork is private to its owner.
+    let bob = app.signup("bob").await.access_token;
+    app.set_topic_status(&bob, &topics[0].0, "DONE").await;
+    assert_eq!(app.my_progress(&ada, "ada-backend").await["done"], 2);
+}
+
+/// A whole forked, linked tree with `myStatus`, `linkedTopics`, `forkedFrom` and `myProgress`
+/// costs the same number of statements for a roadmap five times the size.
+#[tokio::test]
+async fn a_forked_tree_with_progress_costs_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let (_, backend) = crate::helpers::progress::topics_of(&app, "backend").await;
+    crate::helpers::progress::import_generated(&app, "bigtree", backend.len() * 5).await;
+    let (big_id, big) = crate::helpers::progress::topics_of(&app, "bigtree").await;
+    let (backend_id, _) = crate::helpers::progress::topics_of(&app, "backend").await;
+    let s = app.signup("counter").await.access_token;
+    for (id, _) in backend.iter().take(7).chain(big.iter().take(9)) {
+        app.set_topic_status(&s, id, "DONE").await;
+    }
+    ok(
+        &app,
+        &s,
+        FORK,
+        json!({ "id": backend_id, "slug": "small-fork" }),
+    )
+    .await;
+    ok(&app, &s, FORK, json!({ "id": big_id, "slug": "big-fork" })).await;
+    let q = "query($s: String!) { roadmap(slug: $s) { forkedFrom { slug }
+        myProgress { done total } topics { ...T children { ...T children { ...T
+        children { ...T } } } } } }
+        fragment T on Topic { key myStatus forkedFrom { key } linkedTopics { key myStatus } }";
+    for slug in ["small-fork", "big-fork"] {
+        app.gql_as(&s, q, json!({ "s": slug })).await;
+    }
+    let mut costs = Vec::new();
+    for slug in ["small-fork", "big-fork"] {
+        let before = app.metric("roadmap_db_statements_total").await;
+        let body = app.gql_as(&s, q, json!({ "s": slug })).await;
+        let after = app.metric("roadmap_db_statements_total").await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let mut all = Vec::new();
+        walk(&body["data"]["roadmap"]["topics"], &mut all);
+        assert!(all.iter().all(|t| t["forkedFrom"]["key"].is_string()));
+        assert!(all
+            .iter()
+            .all(|t| t["linkedTopics"].as_array().map(Vec::len) == Some(1)));
+        costs.push((slug, all.len(), (after - before) as u64));
+    }
+    println!("statements per forked whole-tree query with progress: {costs:?}");
+    assert!(costs[1].1 >= 5 * costs[0].1 / 2, "{costs:?}");
+    assert_eq!(costs[0].2, costs[1].2, "SQL grows with the tree: {costs:?}");
+}

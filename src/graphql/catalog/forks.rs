@@ -164,6 +164,9 @@ impl ForkMutation {
         let slug = slug.unwrap_or_else(|| forks::default_slug(&source.slug, &actor.name));
         let txn = db(ctx).begin().await?;
         let forked = forks::fork(&txn, &actor, &source, slug).await?;
+        // Each copy joins its source's link group: every learner's status carries over, and
+        // from now on flows both ways.
+        crate::progress::links::link_pairs(&txn, &forked.pairs).await?;
         txn.commit().await?;
         Ok(Roadmap(Arc::new(forked.roadmap)))
     }
