@@ -162,6 +162,25 @@ impl CatalogAccess {
     }
 }
 
+impl CatalogAccess {
+    /// Whether the learner whose id is the SQL expression `user` may track the roadmap aliased
+    /// `alias`: the rule of [`tracking`](Self::tracking) for a learner who is not an admin, as SQL
+    /// for statements that serve many learners at once (linked progress written across a link
+    /// group only onto roadmaps each learner can follow). Only constants and the two given
+    /// expressions are written into it.
+    pub fn learner_tracks_sql(alias: &str, user: &str) -> String {
+        let published = RoadmapStatus::Published.to_value();
+        let public = Visibility::Public.to_value();
+        let unlisted = Visibility::Unlisted.to_value();
+        format!(
+            "({alias}.deleted_at IS NULL AND ({alias}.owner_id = {user} \
+             OR ({alias}.status = '{published}' AND ({alias}.visibility = '{public}' \
+             OR ({alias}.visibility = '{unlisted}' AND EXISTS (SELECT 1 FROM roadmap_shares rs \
+             WHERE rs.roadmap_id = {alias}.id AND rs.user_id = {user}))))))"
+        )
+    }
+}
+
 /// Compares secrets without stopping at the first difference.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

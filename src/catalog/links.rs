@@ -50,11 +50,13 @@ fn push_links(q: &mut Sql) {
     );
 }
 
-/// The other live topics of the groups of `topic_ids`, by topic (topics without a group are
-/// absent): one statement per 500 topics.
+/// The other live topics of the groups of `topic_ids` on the roadmaps that `reader` (SQL over the
+/// roadmaps table aliased `r`) admits, by topic (topics without a group are absent): one
+/// statement per 500 topics.
 pub async fn linked_members(
     db: &impl ConnectionTrait,
     topic_ids: &[&str],
+    reader: &str,
 ) -> Result<HashMap<String, Vec<LinkedTopic>>, AppError> {
     let mut out: HashMap<String, Vec<LinkedTopic>> = HashMap::new();
     for chunk in topic_ids.chunks(CHUNK) {
@@ -62,6 +64,8 @@ pub async fn linked_members(
         push_links(&mut q);
         q.push(" WHERE l.topic_id IN ")
             .bind_list(chunk.iter().copied())
+            .push(" AND ")
+            .push(reader)
             .push(" ORDER BY l.topic_id, t.roadmap_id, m.topic_id");
         for r in LinkRow::find_by_statement(q.build()).all(db).await? {
             out.entry(r.source_id).or_default().push(LinkedTopic {

@@ -155,20 +155,28 @@ pub async fn create_roadmap(
     Ok(model)
 }
 
-/// Partial update: `patch` edits the current metadata; only what it changes is written.
+/// What [`update_roadmap`] did.
+pub struct RoadmapUpdate {
+    pub roadmap: roadmaps::Model,
+    /// Its `status` or `visibility` changed: who may follow it changed (see `progress::links`).
+    pub audience_changed: bool,
+}
+
+/// Partial update: `patch` edits the current metadata; only what it changes is written. Runs in
+/// the caller's transaction (the caller may have more to write when the audience changed).
 pub async fn update_roadmap(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
     expected_version: Option<i32>,
     visibility: Option<Visibility>,
     patch: impl FnOnce(&mut RoadmapMeta) -> Result<(), AppError>,
-) -> Result<roadmaps::Model, AppError> {
-    let txn = db.begin().await?;
-    touch(&txn, actor, id, true, expected_version).await?;
-    let model = require_live(&txn, id).await?;
+) -> Result<RoadmapUpdate, AppError> {
+    touch(txn, actor, id, true, expected_version).await?;
+    let model = require_live(txn, id).await?;
     let before_visibility = model.visibility;
-    let before = export::full_meta(&txn, &model).await?;
+    let before_status = model.status;
+    let before = export::full_meta(txn, &model).await?;
     let mut after = before.clone();
     patch(&mut after)?;
     let mut doc = document::RoadmapDocument {
@@ -181,7 +189,7 @@ pub async fn update_roadmap(
     after.structured_data.date_modified = model.schema_date_modified;
     document::validate_meta(&after, "")?;
 
-    if after.slug != before.slug && service::by_slug(&txn, &after.slug).await?.is_some() {
+    if after.slug != before.slug && service::by_slug(txn, &after.slug).await?.is_some() {
         return Err(slug_taken(&after.slug));
     }
     let mut active = model.clone().into_active_model();
@@ -190,11 +198,11 @@ pub async fn update_roadmap(
         active.visibility = Set(v);
     }
     let model = active
-        .update(&txn)
+        .update(txn)
         .await
         .map_err(|e| slug_error(e, &after.slug))?;
     if after.tags != before.tags {
-        service::set_tags(&txn, id, &after.tags).await?;
+        service::set_tags(txn, id, &after.tags).await?;
     }
     let mut b = serde_json::to_value(&before).map_err(AppError::internal)?;
     let mut a = serde_json::to_value(&after).map_err(AppError::internal)?;
@@ -210,7 +218,7 @@ pub async fn update_roadmap(
     }
     let diff = revisions::diff(&b, &a).unwrap_or_else(|| json!({}));
     revisions::record(
-        &txn,
+        txn,
         id,
         actor,
         "updateRoadmap",
@@ -219,8 +227,11 @@ pub async fn update_roadmap(
         diff,
     )
     .await?;
-    txn.commit().await?;
-    Ok(model)
+    let audience_changed = model.visibility != before_visibility || model.status != before_status;
+    Ok(RoadmapUpdate {
+        roadmap: model,
+        audience_changed,
+    })
 }
 
 /// Gives the roadmap a new share token: links with the old one stop working, and whoever

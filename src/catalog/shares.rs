@@ -10,13 +10,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 
 use crate::error::AppError;
 
-/// Records that the user opened the roadmap's link (again: nothing changes).
+/// Records that the user opened the roadmap's link; false when they already follow it.
 pub async fn follow(
     db: &impl ConnectionTrait,
     roadmap_id: i32,
     user_id: i32,
-) -> Result<(), AppError> {
-    roadmap_shares::Entity::insert(roadmap_shares::ActiveModel {
+) -> Result<bool, AppError> {
+    let inserted = roadmap_shares::Entity::insert(roadmap_shares::ActiveModel {
         roadmap_id: Set(roadmap_id),
         user_id: Set(user_id),
         created_at: Set(chrono::Utc::now()),
@@ -31,7 +31,7 @@ pub async fn follow(
     )
     .exec_without_returning(db)
     .await?;
-    Ok(())
+    Ok(inserted == 1)
 }
 
 /// The roadmaps the user follows.

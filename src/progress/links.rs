@@ -21,6 +21,7 @@ use super::locks::{lock_links, write_turn};
 use super::lookups::find_in;
 use super::merge::micros;
 use super::CHUNK;
+use crate::auth::CatalogAccess;
 use crate::auth::Editor;
 use crate::catalog::links::{group_members, LinkedTopic};
 use crate::catalog::topic_editing::new_topic_key;
@@ -334,10 +335,30 @@ enum Targets<'a> {
     Group(&'a str),
     /// These topics (each in a group).
     Topics(&'a [&'a str]),
+    /// The linked topics of a roadmap, for every learner or for one.
+    Roadmap(i32, Option<i32>),
 }
 
-/// For every learner with progress on the group of a target topic, writes the most recently
-/// changed status of the group (`COALESCE(changed_at, updated_at)`, ties to the greater topic
+/// Brings the linked topics of a roadmap in line with their groups, for every learner (the
+/// roadmap's readership grew: published, or made UNLISTED or PUBLIC) or for one (who just
+/// followed its link). Status writes fan out only onto roadmaps the learner can follow, so a
+/// roadmap that opens up to someone must first receive their statuses. One statement.
+pub async fn refresh(
+    txn: &impl ConnectionTrait,
+    roadmap_id: i32,
+    learner: Option<i32>,
+) -> Result<(), AppError> {
+    lock_links(txn).await?;
+    sync(
+        txn,
+        Targets::Roadmap(roadmap_id, learner),
+        micros(Utc::now()),
+    )
+    .await
+}
+
+/// For every learner with progress on the group of a target topic on a roadmap they can follow,
+/// writes the most recently changed status of the group (`COALESCE(changed_at, updated_at)`, ties to the greater topic
 /// key; only live rows of live topics) to the target, keeping that change time: one statement,
 /// whatever the number of learners. Rows already showing it are left alone.
 async fn sync(
@@ -368,7 +389,16 @@ async fn sync(
         Targets::Topics(ids) => {
             q.push("n.id IN ").bind_list(ids.iter().copied());
         }
+        Targets::Roadmap(id, learner) => {
+            q.push("n.roadmap_id = ").bind(id);
+            if let Some(user) = learner {
+                q.push(" AND w.user_id = ").bind(user);
+            }
+        }
     }
+    // Only onto roadmaps each learner can follow (as status writes do).
+    q.push(" AND ")
+        .push(&CatalogAccess::learner_tracks_sql("nr", "w.user_id"));
     q.push(
         " AND NOT EXISTS (SELECT 1 FROM topic_links ol \
          JOIN topics ot ON ot.id = ol.topic_id AND ot.deleted_at IS NULL \

@@ -23,6 +23,7 @@ use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
 use super::CHUNK;
+use crate::auth::CatalogAccess;
 use crate::catalog::links::linked_members;
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -77,7 +78,8 @@ struct Row<'a> {
 /// Applies the changes inside `txn`, under the user's lock (so the stored times read for
 /// [`Timing::NewestWins`] cannot change before the write).
 ///
-/// A change to a linked topic is written to every live topic of its group (see
+/// A change to a linked topic is written to every live topic of its group on a roadmap the
+/// learner can follow (see
 /// `catalog::links`), with one history event, for the topic named. Under
 /// [`Timing::NewestWins`] the stored time is the newest of the group's, so a change older than
 /// any of them is skipped.
@@ -95,7 +97,10 @@ pub(super) async fn apply_in(
 ) -> Result<Applied, AppError> {
     let backend = txn.get_database_backend();
     let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
-    let groups = linked_members(txn, &ids).await?;
+    // Onto the roadmaps this learner can follow only: another learner's PRIVATE fork does not
+    // make every change of this one cost a row (see `links::refresh` for when one opens up).
+    let reader = CatalogAccess::learner_tracks_sql("r", &user_id.to_string());
+    let groups = linked_members(txn, &ids, &reader).await?;
     let linked_of = |id: &str| groups.get(id).map(Vec::as_slice).unwrap_or(&[]);
     let mut skipped = Vec::new();
     let timed: Vec<Timed> = match timing {

@@ -349,3 +349,76 @@ async fn a_forked_tree_with_progress_costs_a_fixed_number_of_statements() {
     assert!(costs[1].1 >= 5 * costs[0].1 / 2, "{costs:?}");
     assert_eq!(costs[0].2, costs[1].2, "SQL grows with the tree: {costs:?}");
 }
+
+/// Other learners' changes are not written onto a PRIVATE fork they cannot read (so forks do not
+/// make everyone's writes dearer); when the fork opens up (PUBLIC, or a followed share link),
+/// their statuses arrive on it.
+#[tokio::test]
+async fn a_private_fork_receives_others_statuses_once_it_opens_up() {
+    let app = spawn_app().await;
+    let (backend_id, topics) = crate::helpers::progress::topics_of(&app, "backend").await;
+    let ada = app.signup("ada").await.access_token;
+    let bob = app.signup("bob").await;
+    let cyd = app.signup("cyd").await;
+    for s in [&bob, &cyd] {
+        app.set_topic_status(&s.access_token, &topics[0].0, "DONE")
+            .await;
+    }
+    let fork = ok(
+        &app,
+        &ada,
+        FORK,
+        json!({ "id": backend_id, "slug": "ada-fork" }),
+    )
+    .await["forkRoadmap"]
+        .clone();
+    app.set_topic_status(&bob.access_token, &topics[1].0, "LEARNING")
+        .await;
+    let rows = |user: &str| {
+        format!(
+            "SELECT COUNT(*) FROM progress WHERE user_id = {} AND archived_at IS NULL",
+            user_number(user)
+        )
+    };
+    assert_eq!(
+        count_rows(&app, &rows(&bob.user_id)).await,
+        2,
+        "nothing on the private fork"
+    );
+
+    // UNLISTED: only who opens the link gets their statuses onto it.
+    let share = "mutation($id: ID!) { updateRoadmap(id: $id, input: { visibility: UNLISTED }) {
+        shareToken } }";
+    let token = ok(&app, &ada, share, json!({ "id": fork["id"] })).await["updateRoadmap"]
+        ["shareToken"]
+        .clone();
+    assert_eq!(count_rows(&app, &rows(&bob.user_id)).await, 2);
+    let open = "query($t: String) { roadmap(slug: \"ada-fork\", shareToken: $t) { id } }";
+    ok(&app, &bob.access_token, open, json!({ "t": token })).await;
+    assert_eq!(count_rows(&app, &rows(&bob.user_id)).await, 4);
+    let mine = "query($t: String) { roadmap(slug: \"ada-fork\", shareToken: $t) {
+        myProgress { done learning } } }";
+    let on_fork = ok(&app, &bob.access_token, mine, json!({ "t": token })).await;
+    assert_eq!(
+        on_fork["roadmap"]["myProgress"],
+        json!({ "done": 1, "learning": 1 })
+    );
+    assert_eq!(count_rows(&app, &rows(&cyd.user_id)).await, 1);
+
+    // PUBLIC: everyone's statuses arrive.
+    let publish = "mutation($id: ID!) { updateRoadmap(id: $id, input: { visibility: PUBLIC }) {
+        id } }";
+    ok(&app, &ada, publish, json!({ "id": fork["id"] })).await;
+    assert_eq!(count_rows(&app, &rows(&cyd.user_id)).await, 2);
+    assert_eq!(
+        app.my_progress(&cyd.access_token, "ada-fork").await["done"],
+        1
+    );
+    // And from now on a change flows onto it directly.
+    app.set_topic_status(&cyd.access_token, &topics[2].0, "SKIPPED")
+        .await;
+    assert_eq!(
+        app.my_progress(&cyd.access_token, "ada-fork").await["skipped"],
+        1
+    );
+}

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, MergedObject, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::roadmaps;
+use sea_orm::TransactionTrait;
 
 use super::forks::UpstreamChange;
 use super::rating::RoadmapRating;
@@ -466,8 +467,13 @@ impl RoadmapReadQuery {
             // Its topics and payloads resolve their roadmap again: the link opened it for them.
             loaders(ctx).unlock(m.id);
             if let (Some(user), true) = (access.viewer_id(), access.needs_follow(m)) {
-                // Opened by its link while signed in: the learner follows it from now on.
-                crate::catalog::shares::follow(db(ctx), m.id, user).await?;
+                // Opened by its link while signed in: the learner follows it from now on, and
+                // their statuses on topics linked with its own are brought onto it.
+                let txn = db(ctx).begin().await?;
+                if crate::catalog::shares::follow(&txn, m.id, user).await? {
+                    crate::progress::links::refresh(&txn, m.id, Some(user)).await?;
+                }
+                txn.commit().await?;
             }
         }
         Ok(found.map(Roadmap))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Json, MaybeUndefined, Object, SimpleObject, ID};
 use entity::roadmaps;
+use sea_orm::TransactionTrait;
 
 use super::import_report::ImportReportObject;
 use super::inputs::RoadmapFileObject;
@@ -222,12 +223,17 @@ impl RoadmapMutation {
             MaybeUndefined::Value(v) => Some(v.into()),
         };
         let actor = actor(ctx).await?;
-        let model =
-            editing::update_roadmap(db(ctx), &actor, id, expected_version, visibility, |m| {
-                input.apply(m)
-            })
-            .await?;
-        Ok(roadmap(model))
+        let txn = db(ctx).begin().await?;
+        let done = editing::update_roadmap(&txn, &actor, id, expected_version, visibility, |m| {
+            input.apply(m)
+        })
+        .await?;
+        if done.audience_changed {
+            // New readers may follow it: their statuses on linked topics must be on it.
+            crate::progress::links::refresh(&txn, id, None).await?;
+        }
+        txn.commit().await?;
+        Ok(roadmap(done.roadmap))
     }
 
     /// Replaces the roadmap's share token, so links made with the old one stop working (they
@@ -310,7 +316,15 @@ impl RoadmapMutation {
         let mode = mode.unwrap_or(ImportMode::Create);
         let doc = read_import(document, files)?;
         let actor = actor(ctx).await?;
-        let report = service::import_document(db(ctx), &doc, mode.into(), &actor).await?;
+        let txn = db(ctx).begin().await?;
+        let report = crate::catalog::import::import(&txn, &doc, mode.into(), &actor).await?;
+        if report.roadmap_changed {
+            // Its status may have changed: new readers' linked statuses must be on it.
+            if let Some(model) = service::by_slug(&txn, &report.slug).await? {
+                crate::progress::links::refresh(&txn, model.id, None).await?;
+            }
+        }
+        txn.commit().await?;
         Ok(ImportReportObject(report))
     }
 }
