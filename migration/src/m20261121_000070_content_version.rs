@@ -31,41 +31,19 @@ impl MigrationTrait for Migration {
             "INSERT INTO content_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO NOTHING",
         )
         .await?;
-        match manager.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger \
-                     LANGUAGE plpgsql AS $$ BEGIN \
-                       UPDATE content_version SET version = version + 1 WHERE id = 1; \
-                       PERFORM pg_notify('content_version', ''); \
-                       RETURN NULL; \
-                     END $$",
-                )
-                .await?;
-                for t in TABLES {
-                    // Once per statement: a 300-topic import bumps the counter once.
-                    db.execute_unprepared(&format!(
-                        "CREATE OR REPLACE TRIGGER trg_{t}_content_version \
-                         AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t} \
-                         FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()"
-                    ))
-                    .await?;
-                }
-            }
-            _ => {
-                // SQLite has row triggers only; one small UPDATE per written row is cheap.
-                for t in TABLES {
-                    for op in ["INSERT", "UPDATE", "DELETE"] {
-                        db.execute_unprepared(&format!(
-                            "CREATE TRIGGER IF NOT EXISTS trg_{t}_{}_content_version \
-                             AFTER {op} ON {t} BEGIN \
-                             UPDATE content_version SET version = version + 1 WHERE id = 1; END",
-                            op.to_lowercase()
-                        ))
-                        .await?;
-                    }
-                }
-            }
+        if manager.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(
+                "CREATE OR REPLACE FUNCTION bump_content_version() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                   UPDATE content_version SET version = version + 1 WHERE id = 1; \
+                   PERFORM pg_notify('content_version', ''); \
+                   RETURN NULL; \
+                 END $$",
+            )
+            .await?;
+        }
+        for t in TABLES {
+            version_triggers(manager, t).await?;
         }
         Ok(())
     }
@@ -98,4 +76,36 @@ impl MigrationTrait for Migration {
             .await?;
         Ok(())
     }
+}
+
+/// The triggers that bump `content_version` on every write to `table` (later migrations add them
+/// to the tables they create). PostgreSQL: once per statement, so a 300-topic import bumps the
+/// counter once; SQLite has row triggers only, and one small UPDATE per written row is cheap.
+pub(crate) async fn version_triggers(
+    manager: &SchemaManager<'_>,
+    table: &str,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "CREATE OR REPLACE TRIGGER trg_{table}_content_version \
+                 AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
+                 FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()"
+            ))
+            .await?;
+        }
+        _ => {
+            for op in ["INSERT", "UPDATE", "DELETE"] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER IF NOT EXISTS trg_{table}_{}_content_version \
+                     AFTER {op} ON {table} BEGIN \
+                     UPDATE content_version SET version = version + 1 WHERE id = 1; END",
+                    op.to_lowercase()
+                ))
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }

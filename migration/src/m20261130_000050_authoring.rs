@@ -4,7 +4,6 @@
 //! (`roadmap_ratings`). Every existing roadmap is official and PUBLIC, so nothing anyone could
 //! read before disappears, and no progress row is touched.
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveIden)]
 enum TopicLinks {
@@ -163,7 +162,7 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(sql).await?;
         }
         for table in VERSIONED {
-            version_triggers(manager, table).await?;
+            crate::m20261121_000070_content_version::version_triggers(manager, table).await?;
         }
         Ok(())
     }
@@ -174,31 +173,4 @@ impl MigrationTrait for Migration {
             "m20261130_000050_authoring cannot be undone".into(),
         ))
     }
-}
-
-/// The `content_version` triggers of m20261121_000070, for one more table.
-async fn version_triggers(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    match manager.get_database_backend() {
-        DbBackend::Postgres => {
-            db.execute_unprepared(&format!(
-                "CREATE OR REPLACE TRIGGER trg_{table}_content_version \
-                 AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
-                 FOR EACH STATEMENT EXECUTE FUNCTION bump_content_version()"
-            ))
-            .await?;
-        }
-        _ => {
-            for op in ["INSERT", "UPDATE", "DELETE"] {
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER IF NOT EXISTS trg_{table}_{}_content_version \
-                     AFTER {op} ON {table} BEGIN \
-                     UPDATE content_version SET version = version + 1 WHERE id = 1; END",
-                    op.to_lowercase()
-                ))
-                .await?;
-            }
-        }
-    }
-    Ok(())
 }
