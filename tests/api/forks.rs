@@ -144,7 +144,19 @@ async fn only_what_you_can_read_can_be_forked() {
     )
     .await;
     assert_eq!(forked["forkRoadmap"]["slug"], "unlisted-one-other");
-    // The owner forks their own private roadmap; the source then reads as null for others.
+    // Admins read everything, so they may fork a private roadmap; the fork is theirs.
+    let admin = app.admin_token().await;
+    let theirs = ok(
+        &app,
+        &admin,
+        FORK,
+        json!({ "id": private["id"], "slug": "moderated-copy" }),
+    )
+    .await["forkRoadmap"]
+        .clone();
+    assert_eq!(theirs["official"], false);
+    assert_eq!(theirs["visibility"], "PRIVATE");
+    // The owner forks their own private roadmap.
     ok(&app, &owner, FORK, json!({ "id": private["id"] })).await;
     let body = app
         .gql_with(None, FORK, json!({ "id": private["id"] }))
