@@ -168,7 +168,11 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(ColumnDef::new(TeamInvites::TeamId).integer().not_null())
-                    .col(ColumnDef::new(TeamInvites::Email).string_len(254).not_null())
+                    .col(
+                        ColumnDef::new(TeamInvites::Email)
+                            .string_len(254)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(TeamInvites::Role).string_len(16).not_null())
                     .col(ColumnDef::new(TeamInvites::InvitedBy).integer().null())
                     .col(timestamp(TeamInvites::CreatedAt))
