@@ -51,7 +51,6 @@ async fn each_role_may_do_what_it_may_and_nothing_else() {
     ];
     let run = |doc: &'static str, vars: Value| {
         let app = &app;
-        let strangers = strangers;
         async move {
             for (token, code) in strangers {
                 expect(app, token, doc, vars.clone(), Some(code)).await;
