@@ -619,3 +619,27 @@ async fn deleting_the_account_of_a_sole_owner_is_refused_until_the_team_is_hande
     assert_eq!(d["team"]["myRole"], "OWNER");
     assert_eq!(d["team"]["members"]["totalCount"], 1);
 }
+
+/// A page of members costs the same number of SQL statements whatever its size.
+#[tokio::test]
+async fn a_page_of_members_costs_a_fixed_number_of_statements() {
+    let app = spawn_app().await;
+    let c = Crew::new(&app, "st").await;
+    let q = "query($id: ID!) { team(id: $id) { members(first: 100) {
+        totalCount nodes { role joinedAt user { id username displayName } } } } }";
+    let mut costs = Vec::new();
+    for extra in [0, 8] {
+        for i in 0..extra {
+            let s = app.signup(&format!("stextra{i}")).await;
+            join(&app, &c.owner.access_token, &c.team, &s, "MEMBER").await;
+        }
+        let before = app.metric("roadmap_db_statements_total").await;
+        let d = ok(&app, &c.member.access_token, q, json!({ "id": c.team })).await;
+        let after = app.metric("roadmap_db_statements_total").await;
+        assert_eq!(d["team"]["members"]["totalCount"], 3 + extra);
+        costs.push(after - before);
+    }
+    println!("statements per page of 3 and 11 members: {costs:?}");
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+    assert!(costs[0] <= 8.0, "{costs:?}");
+}
