@@ -163,6 +163,27 @@ pub struct ServeArgs {
     /// Live roadmaps one learner may own (official roadmaps do not count).
     #[arg(long, env = "MAX_ROADMAPS_PER_USER", default_value_t = 50)]
     pub max_roadmaps_per_user: u64,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Outgoing mail (team invitations).
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// Mail server for team invitations: `smtp://host:port` (plain), `smtp://host?tls=required`
+    /// (STARTTLS) or `smtps://host` (TLS), with `user:password@` if needed. Unset: no mail.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of the invitation mail, e.g. `Roadmaps <no-reply@roadmap.example>`.
+    #[arg(
+        long,
+        env = "SMTP_FROM",
+        default_value = "roadmap-api <no-reply@localhost>"
+    )]
+    pub smtp_from: String,
+    /// Where people reach this service, for the links in mail.
+    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://127.0.0.1:8000")]
+    pub public_base_url: String,
 }
 
 #[derive(Debug, Clone, Args)]

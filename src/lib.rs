@@ -1,7 +1,7 @@
 //! roadmap-api: a self-hostable GraphQL backend for learning roadmaps and learner progress.
 //!
 //! Layers, each depending only on the ones below it:
-//! `cli` → `http` → `graphql` → domains (`accounts`, `catalog`, `progress`) → foundation
+//! `cli` → `http` → `graphql` → domains (`teams` → `accounts`, `catalog`, `progress`) → foundation
 //! (`config`, `error`, `db`, `auth`).
 pub mod accounts;
 pub mod auth;
@@ -13,3 +13,4 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod progress;
+pub mod teams;

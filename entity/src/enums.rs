@@ -189,3 +189,39 @@ pub enum Visibility {
     #[serde(rename = "PUBLIC")]
     Public,
 }
+
+/// What a team is for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum TeamKind {
+    /// A company onboarding its people.
+    #[sea_orm(string_value = "COMPANY")]
+    #[serde(rename = "COMPANY")]
+    Company,
+    /// A learning club.
+    #[sea_orm(string_value = "STUDY_GROUP")]
+    #[serde(rename = "STUDY_GROUP")]
+    StudyGroup,
+}
+
+/// What a member may do in a team.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum TeamRole {
+    /// Runs the team: its name, its roles, its deletion.
+    #[sea_orm(string_value = "OWNER")]
+    #[serde(rename = "OWNER")]
+    Owner,
+    /// Invites and removes members.
+    #[sea_orm(string_value = "MANAGER")]
+    #[serde(rename = "MANAGER")]
+    Manager,
+    /// Belongs to the team.
+    #[sea_orm(string_value = "MEMBER")]
+    #[serde(rename = "MEMBER")]
+    Member,
+}

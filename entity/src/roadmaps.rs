@@ -61,6 +61,8 @@ pub struct Model {
     pub forked_from_id: Option<i32>,
     /// The source's last revision id when the fork was made (`upstreamChanges` starts after it).
     pub forked_at_revision: Option<i64>,
+    /// The team that owns the roadmap, if any (null when none, or the team is gone).
+    pub team_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,8 +6,8 @@ use entity::users;
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use super::fields::normalize_email;
@@ -58,15 +58,29 @@ pub async fn set_role(
     Ok(user)
 }
 
+/// What another domain checks or clears inside the transaction that deletes an account, before
+/// anything is deleted (teams refuse the deletion of a team's only owner). An error refuses the
+/// deletion. Accounts know nothing of the domains above them: the caller hands the checks in.
+#[async_trait::async_trait]
+pub trait BeforeAccountDeleted: Send + Sync {
+    async fn check(
+        &self,
+        txn: &DatabaseTransaction,
+        user_id: i32,
+        email: &str,
+    ) -> Result<(), AppError>;
+}
+
 /// Deletes the signed-in user's account and everything that is theirs (progress, history, notes,
-/// favourites, sessions, ratings cascade in the database; their roadmaps are deleted); closes
-/// their sockets. The password confirms it
-/// is them; the last admin cannot leave.
+/// favourites, sessions, ratings and memberships cascade in the database; their roadmaps are
+/// deleted); closes their sockets. The password confirms it is them; the last admin cannot leave,
+/// and each of `checks` may refuse too.
 pub async fn delete_account(
     db: &DatabaseConnection,
     auth: &Auth,
     user_id: i32,
     password: String,
+    checks: &[&dyn BeforeAccountDeleted],
 ) -> Result<(), AppError> {
     let user = find_user(db, user_id).await?;
     if !password::verify(password, Some(user.password_hash.clone())).await? {
@@ -90,6 +104,9 @@ pub async fn delete_account(
                 "You are the last admin; promote someone else before deleting your account",
             ));
         }
+    }
+    for check in checks {
+        check.check(&txn, user_id, &user.email).await?;
     }
     // Their roadmaps go with them (soft-deleted: other learners' progress on them is kept, and
     // counted nowhere, as after any deletion).

@@ -335,6 +335,7 @@ mod tests {
             share_token: Some("secret".into()),
             forked_from_id: None,
             forked_at_revision: None,
+            team_id: None,
         }
     }
 

@@ -1,11 +1,13 @@
 //! Who is asking, and what they may do. The transport turns a request into a [`Viewer`] once; the
 //! GraphQL layer then hands services the capabilities they need ([`CatalogAccess`], [`Learner`],
-//! [`Editor`], [`Admin`]), so a visibility or ownership rule is written here once and cannot be
-//! forgotten at a call site.
+//! [`Editor`], [`Admin`], and a team's [`Membership`]), so a visibility, ownership or team rule is
+//! written here once and cannot be forgotten at a call site.
 mod capabilities;
+mod teams;
 
 pub use capabilities::{Admin, CatalogAccess, Editor, Learner};
-pub use entity::enums::Role;
+pub use entity::enums::{Role, TeamRole};
+pub use teams::Membership;
 
 /// Who is asking. Anonymous unless a valid access token came with the request.
 #[derive(Clone, Debug, Default)]

@@ -105,6 +105,27 @@ impl User {
             .await
             .map(Some)
     }
+    /// The teams you belong to, by name. Only for yourself (null for anyone else).
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<crate::graphql::teams::Team>>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        crate::graphql::teams::my_teams(ctx).await.map(Some)
+    }
+    /// The pending (unexpired) invites to your email, newest first, including those made before
+    /// you signed up. Only for yourself (null for anyone else).
+    async fn team_invites(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<crate::graphql::teams::TeamInvite>>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        crate::graphql::teams::my_invites(ctx).await.map(Some)
+    }
     /// Consecutive days with activity, counted in your `timeZone`. Only for yourself.
     async fn streak(&self, ctx: &Context<'_>) -> ApiResult<Option<Streak>> {
         if !self.is_self(ctx) {
@@ -305,7 +326,9 @@ impl AccountMutation {
     /// Deletes the signed-in user's account for good, with their progress, history, notes,
     /// favourites and sessions; their open sockets close (4403). Returns true. Signed in only. A
     /// wrong password fails with `BAD_USER_INPUT` (field `password`); the last admin cannot
-    /// delete their account (`CONFLICT`).
+    /// delete their account, nor can the only owner of a team until they transfer or delete it
+    /// (`CONFLICT`, field `password`, the message naming the team). Memberships go with the
+    /// account.
     #[graphql(guard = "SignedIn")]
     async fn delete_account(
         &self,
@@ -313,7 +336,9 @@ impl AccountMutation {
         #[graphql(desc = "The password, to confirm.")] input: DeleteAccountInput,
     ) -> ApiResult<bool> {
         let id = viewer(ctx).user_id().unwrap_or_default();
-        roles::delete_account(db(ctx), auth(ctx), id, input.password).await?;
+        let checks: [&dyn roles::BeforeAccountDeleted; 1] =
+            [&crate::teams::leaving::SoleOwnedTeams];
+        roles::delete_account(db(ctx), auth(ctx), id, input.password, &checks).await?;
         Ok(true)
     }
 

@@ -164,3 +164,26 @@ pub enum ProgressChangeKind {
     /// Notifications were dropped because this client fell behind: refetch your progress.
     Resync,
 }
+
+/// What a team is for.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TeamKind")]
+pub enum TeamKind {
+    /// A company onboarding its people.
+    Company,
+    /// A learning club.
+    StudyGroup,
+}
+
+/// What a member may do in a team.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TeamRole")]
+pub enum TeamRole {
+    /// Runs the team: renames or deletes it, invites with any role, changes roles, removes
+    /// anyone, hands it over. A team always has at least one.
+    Owner,
+    /// Invites and removes members (not managers or owners) and sees the pending invites.
+    Manager,
+    /// Belongs to the team and sees its members.
+    Member,
+}

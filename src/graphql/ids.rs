@@ -11,6 +11,8 @@ pub enum GlobalId {
     Topic(String),
     Resource(i32),
     User(i32),
+    Team(i32),
+    TeamInvite(i32),
 }
 
 impl GlobalId {
@@ -20,6 +22,8 @@ impl GlobalId {
             Self::Topic(id) => format!("Topic:{id}"),
             Self::Resource(id) => format!("Resource:{id}"),
             Self::User(id) => format!("User:{id}"),
+            Self::Team(id) => format!("Team:{id}"),
+            Self::TeamInvite(id) => format!("TeamInvite:{id}"),
         };
         ID(URL_SAFE_NO_PAD.encode(raw))
     }
@@ -35,6 +39,8 @@ impl GlobalId {
             "Roadmap" => int(key).map(Self::Roadmap).ok_or_else(bad),
             "Resource" => int(key).map(Self::Resource).ok_or_else(bad),
             "User" => int(key).map(Self::User).ok_or_else(bad),
+            "Team" => int(key).map(Self::Team).ok_or_else(bad),
+            "TeamInvite" => int(key).map(Self::TeamInvite).ok_or_else(bad),
             "Topic" if crate::catalog::is_valid_topic_key(key) => Ok(Self::Topic(key.to_owned())),
             _ => Err(bad()),
         }
@@ -70,6 +76,26 @@ impl GlobalId {
         }
     }
 
+    pub fn team(id: &str, field: &str) -> Result<i32, AppError> {
+        match Self::decode(id, field)? {
+            Self::Team(id) => Ok(id),
+            _ => Err(AppError::bad_input(
+                field,
+                format!("`{field}` is not a team id"),
+            )),
+        }
+    }
+
+    pub fn team_invite(id: &str, field: &str) -> Result<i32, AppError> {
+        match Self::decode(id, field)? {
+            Self::TeamInvite(id) => Ok(id),
+            _ => Err(AppError::bad_input(
+                field,
+                format!("`{field}` is not a team invite id"),
+            )),
+        }
+    }
+
     pub fn user(id: &str, field: &str) -> Result<i32, AppError> {
         match Self::decode(id, field)? {
             Self::User(id) => Ok(id),
@@ -92,6 +118,8 @@ mod tests {
             GlobalId::Topic("aB3_x-9".into()),
             GlobalId::Resource(1),
             GlobalId::User(42),
+            GlobalId::Team(3),
+            GlobalId::TeamInvite(9),
         ] {
             assert_eq!(GlobalId::decode(&id.encode(), "id").unwrap(), id);
         }

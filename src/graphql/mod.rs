@@ -17,6 +17,7 @@ pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod progress;
+pub mod teams;
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub struct Query(
     node::NodeQuery,
     ProgressQuery,
     budget::RateLimitQuery,
+    teams::TeamQuery,
 );
 
 /// Writes: accounts and sessions, your progress (signed in), and the catalogue (admins only).
@@ -63,6 +65,8 @@ pub struct Mutation(
     TopicMutation,
     LinkMutation,
     ProgressMutation,
+    teams::TeamMutation,
+    teams::InviteMutation,
 );
 
 /// Live notifications over WebSocket (`graphql-transport-ws` on `/graphql`); signed in only.
@@ -82,6 +86,8 @@ pub struct SchemaData {
     pub budget: BudgetPolicy,
     /// What one learner may author.
     pub authoring: AuthoringLimits,
+    /// Team invitations by mail (sends nothing without `SMTP_URL`).
+    pub mailer: Arc<crate::teams::mail::Mailer>,
 }
 
 /// What one learner may author (`MAX_ROADMAPS_PER_USER`).
@@ -134,7 +140,8 @@ pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppS
             .data(data.db)
             .data(data.auth)
             .data(bus)
-            .data(data.authoring);
+            .data(data.authoring)
+            .data(data.mailer);
     }
     builder = builder
         .limit_complexity(opts.max_complexity)

@@ -92,6 +92,13 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         limit: hardening.rate_limit_user_points,
         window_secs: hardening.rate_limit_user_window_secs,
     };
+    let mail = &config.serve.mail;
+    let mailer = crate::teams::mail::Mailer::new(
+        mail.smtp_url.as_deref(),
+        &mail.smtp_from,
+        &mail.public_base_url,
+    )
+    .map_err(StartError::Config)?;
     let schema = graphql::build_schema_with(
         Some(graphql::SchemaData {
             db: db.clone(),
@@ -101,6 +108,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
             authoring: graphql::AuthoringLimits {
                 max_roadmaps_per_user: config.serve.max_roadmaps_per_user,
             },
+            mailer: Arc::new(mailer),
         }),
         &graphql::SchemaOptions {
             introspection: hardening.introspection,

@@ -18,6 +18,8 @@ async fn authorization_matrix_covers_every_mutation() {
         Admin,
     }
     let fake_id = "VXNlcjo5OTk5OTk"; // User:999999
+    let team = "VGVhbTo5OTk5OTk"; // Team:999999
+    let invite = "VGVhbUludml0ZTo5OTk5OTk"; // TeamInvite:999999
     let matrix: Vec<(&str, Who, String)> = vec![
         ("signUp", Who::Anyone, r#"mutation { signUp(input: {email: "m@x.io", username: "mtx", password: "matrix pass 123"}) { accessToken } }"#.into()),
         ("signIn", Who::Anyone, r#"mutation { signIn(input: {email: "m@x.io", password: "matrix pass 123"}) { accessToken } }"#.into()),
@@ -40,6 +42,19 @@ async fn authorization_matrix_covers_every_mutation() {
         ("rateRoadmap", Who::SignedIn, r#"mutation { rateRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk", rating: 4) { id } }"#.into()),
         ("deleteRoadmapRating", Who::SignedIn, r#"mutation { deleteRoadmapRating(roadmapId: "Um9hZG1hcDo5OTk5OTk") { id } }"#.into()),
         ("importMyProgress", Who::SignedIn, r#"mutation { importMyProgress(document: {format: "roadmap-api/progress@1", roadmaps: []}) { roadmapCount } }"#.into()),
+        // Teams: any signed-in user creates one; the rest act on a team the caller belongs to
+        // (a team they are not in is NOT_FOUND, admins included). Owner / manager / member /
+        // outsider / anonymous / admin: tests/api/teams.rs.
+        ("createTeam", Who::SignedIn, r#"mutation { createTeam(input: {name: "Matrix", kind: COMPANY}) { id } }"#.into()),
+        ("updateTeam", Who::SignedIn, format!(r#"mutation {{ updateTeam(teamId: "{team}", input: {{name: "X"}}) {{ id }} }}"#)),
+        ("deleteTeam", Who::SignedIn, format!(r#"mutation {{ deleteTeam(teamId: "{team}") }}"#)),
+        ("inviteTeamMember", Who::SignedIn, format!(r#"mutation {{ inviteTeamMember(teamId: "{team}", email: "x@y.io", role: MEMBER) {{ id }} }}"#)),
+        ("respondToTeamInvite", Who::SignedIn, format!(r#"mutation {{ respondToTeamInvite(inviteId: "{invite}", accept: true) {{ id }} }}"#)),
+        ("cancelTeamInvite", Who::SignedIn, format!(r#"mutation {{ cancelTeamInvite(inviteId: "{invite}") {{ id }} }}"#)),
+        ("updateTeamMemberRole", Who::SignedIn, format!(r#"mutation {{ updateTeamMemberRole(teamId: "{team}", userId: "{fake_id}", role: MEMBER) {{ id }} }}"#)),
+        ("removeTeamMember", Who::SignedIn, format!(r#"mutation {{ removeTeamMember(teamId: "{team}", userId: "{fake_id}") {{ id }} }}"#)),
+        ("leaveTeam", Who::SignedIn, format!(r#"mutation {{ leaveTeam(teamId: "{team}") }}"#)),
+        ("transferTeamOwnership", Who::SignedIn, format!(r#"mutation {{ transferTeamOwnership(teamId: "{team}", userId: "{fake_id}") {{ id }} }}"#)),
     ];
     // Roadmap editing (tests/api/admin_*.rs cover each in depth): ids of objects that do not exist.
     // Any signed-in user may author; what they may edit (their own roadmaps) is the subject of

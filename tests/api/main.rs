@@ -32,3 +32,5 @@ mod revocation;
 mod roadmaps;
 mod schema;
 mod server;
+mod team_invites;
+mod teams;

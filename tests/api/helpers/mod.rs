@@ -10,6 +10,8 @@ pub mod catalog;
 mod db;
 pub mod ops;
 pub mod progress;
+pub mod smtp;
+pub mod teams;
 pub mod ws;
 
 use std::time::{Duration, Instant};

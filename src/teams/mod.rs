@@ -1,0 +1,64 @@
+//! Teams: a company or a study group whose members learn together. Owners run the team, managers
+//! invite and remove members, members belong; who may do what is the
+//! [`Membership`](crate::auth::Membership) capability's call. Invites go by email and expire after
+//! [`INVITE_DAYS`] days; the invitee answers them once signed in with that email. Plain Rust over
+//! SeaORM: no GraphQL or HTTP types.
+pub mod invites;
+pub mod leaving;
+pub mod mail;
+pub mod members;
+pub mod reads;
+pub mod service;
+
+pub use entity::enums::{TeamKind, TeamRole};
+
+use crate::error::AppError;
+
+/// How long an invite may be answered, from when it was made (or last renewed).
+pub const INVITE_DAYS: i64 = 7;
+
+/// A team's name and kind, as `createTeam` and `updateTeam` take them.
+#[derive(Debug, Clone)]
+pub struct TeamInput {
+    pub name: String,
+    pub kind: TeamKind,
+}
+
+/// What `updateTeam` changes; what is left out stays.
+#[derive(Debug, Clone, Default)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub kind: Option<TeamKind>,
+}
+
+/// Trims a team name and checks it is 1-100 characters without control characters.
+pub fn check_name(field: &str, name: &str) -> Result<String, AppError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+        return Err(AppError::bad_input(
+            field,
+            "The team name must be 1-100 characters",
+        ));
+    }
+    Ok(n.to_owned())
+}
+
+/// What every mutation on a team the caller does not belong to answers: the team does not exist
+/// for them (never FORBIDDEN, which would say it does).
+pub(crate) fn no_such_team() -> AppError {
+    AppError::not_found_in("teamId", "No such team")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(check_name("name", "  Crew ").unwrap(), "Crew");
+        assert!(check_name("name", "  ").is_err());
+        assert!(check_name("name", &"x".repeat(101)).is_err());
+        assert!(check_name("name", &"é".repeat(100)).is_ok());
+        assert!(check_name("name", "a\u{7}b").is_err());
+    }
+}
