@@ -306,8 +306,13 @@ async fn bad_input_is_refused_and_nothing_is_written() {
 async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
     // 200 writes of one user at once queue on its lock with 16 connections: some wait longer for a
     // connection than the default 3 s (they would rightly answer 503); the point here is what the
-    // acknowledged ones leave, so every request is let wait.
-    let app = spawn_app_with(&[("DATABASE_ACQUIRE_TIMEOUT_SECS", "60")]).await;
+    // acknowledged ones leave, so every request is let wait (on a loaded CI machine the last of
+    // 200 queued writes can wait past the default 30 s request timeout too).
+    let app = spawn_app_with(&[
+        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "300"),
+        ("REQUEST_TIMEOUT_SECS", "300"),
+    ])
+    .await;
     let (roadmap, topics) = topics_of(&app, "backend").await;
     let topics: Vec<(String, String)> = topics.into_iter().take(20).collect();
     let s = app.signup("twodevices").await;
