@@ -15,6 +15,8 @@ mod m20261130_000040_user_budgets;
 mod m20261130_000050_authoring;
 mod m20261130_000070_progress_learners;
 mod m20261130_000080_roadmap_shares;
+// m20261130_000090 is taken (teams, on another branch).
+mod m20261130_000100_profiles;
 
 pub struct Migrator;
 
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000050_authoring::Migration),
             Box::new(m20261130_000070_progress_learners::Migration),
             Box::new(m20261130_000080_roadmap_shares::Migration),
+            Box::new(m20261130_000100_profiles::Migration),
         ]
     }
 }

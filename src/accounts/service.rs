@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use entity::enums::{ProfileRoadmaps, ProfileVisibility};
 use entity::{refresh_tokens, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -123,6 +124,16 @@ pub(super) async fn insert_user(
         time_zone: Set("UTC".to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
+        profile_visibility: Set(ProfileVisibility::Private),
+        headline: Set(None),
+        profile_links: Set("[]".to_owned()),
+        profile_roadmaps: Set(ProfileRoadmaps::All),
+        profile_roadmap_ids: Set("[]".to_owned()),
+        streak_run: Set(0),
+        streak_longest: Set(0),
+        streak_last_day: Set(None),
+        done_30d: Set(0),
+        stats_version: Set(1),
     };
     match user.insert(db).await {
         Ok(u) => Ok(u),
