@@ -16,6 +16,7 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod profiles;
 pub mod progress;
 
 use std::sync::atomic::AtomicI64;
@@ -48,6 +49,7 @@ pub struct Query(
     AccountQuery,
     node::NodeQuery,
     ProgressQuery,
+    profiles::ProfileQuery,
     budget::RateLimitQuery,
 );
 
