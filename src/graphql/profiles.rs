@@ -139,7 +139,9 @@ pub struct ProfileQuery;
 #[Object]
 impl ProfileQuery {
     /// A learner's public profile; null when it is private or there is no such user (for
-    /// everyone, admins included). Anyone may call.
+    /// everyone, admins included). Anyone may call. It lists only roadmaps you can read; admins
+    /// see others' profiles as any signed-in user would (a learner's private roadmap shows only
+    /// to the learner).
     async fn profile(
         &self,
         ctx: &Context<'_>,

@@ -3,7 +3,8 @@
 //!
 //! The roadmaps shown are the ones the learner follows (has progress on), as their profile
 //! settings select them (`ALL`, `NONE`, `SELECTED` ids), and only those the *viewer* may read:
-//! a learner's private roadmap never shows on their profile to anyone else. Two statements: the
+//! a learner's private roadmap never shows on their profile to anyone else (admins see others'
+//! profiles as a plain signed-in reader would). Two statements: the
 //! user, then the roadmaps with their counts.
 use std::sync::Arc;
 
@@ -67,6 +68,13 @@ pub async fn public_profile(
     let Some(user) = public_user(db, username).await? else {
         return Ok(None);
     };
+    // Others (admins included) see only what any reader of theirs could.
+    let access = if access.viewer_id() == Some(user.id) {
+        *access
+    } else {
+        access.without_admin()
+    };
+    let access = &access;
     let selected: Vec<i32> = serde_json::from_str(&user.profile_roadmap_ids).unwrap_or_default();
     let roadmaps = match user.profile_roadmaps {
         ProfileRoadmaps::None => Vec::new(),
