@@ -46,7 +46,12 @@ impl Profile {
     /// The roadmaps the learner follows (has progress on) and chose to show, that you can read,
     /// most recently updated first.
     async fn roadmaps(&self) -> Vec<ProfileRoadmap> {
-        self.0.roadmaps.iter().cloned().map(ProfileRoadmap).collect()
+        self.0
+            .roadmaps
+            .iter()
+            .cloned()
+            .map(ProfileRoadmap)
+            .collect()
     }
 }
 
@@ -148,9 +153,11 @@ impl ProfileQuery {
         #[graphql(desc = "The learner's username (case-insensitive).")] username: String,
     ) -> ApiResult<Option<Profile>> {
         let access = catalog_access(ctx);
-        Ok(profile::public_profile(db(ctx), &username, &access, Utc::now())
-            .await?
-            .map(Profile))
+        Ok(
+            profile::public_profile(db(ctx), &username, &access, Utc::now())
+                .await?
+                .map(Profile),
+        )
     }
 
     /// The learners with public profiles ranked by `kind`, highest first, then by username;

@@ -44,6 +44,11 @@ pub fn local_day(at: DateTime<Utc>, tz: Tz) -> i32 {
     day_number(at.with_timezone(&tz).date_naive())
 }
 
+/// The UTC day (a [`day_number`]) of an instant.
+pub fn utc_day(at: DateTime<Utc>) -> i32 {
+    local_day(at, Tz::UTC)
+}
+
 /// Today in the zone `tz`, as a [`day_number`].
 pub fn today(now: DateTime<Utc>, tz: Tz) -> i32 {
     local_day(now, tz)
@@ -230,9 +235,7 @@ pub(super) async fn record(
         last_day: row.streak_last_day,
     };
     let in_order = row.stats_version == STATS_VERSION
-        && days
-            .iter()
-            .all(|d| stored.last_day.is_none_or(|l| *d >= l));
+        && days.iter().all(|d| stored.last_day.is_none_or(|l| *d >= l));
     let runs = if in_order {
         stored.extend(days)
     } else {
@@ -289,9 +292,23 @@ mod tests {
     #[test]
     fn runs_extend_and_restart() {
         let r = Runs::default().extend([10, 11, 11, 12]);
-        assert_eq!(r, Runs { run: 3, longest: 3, last_day: Some(12) });
+        assert_eq!(
+            r,
+            Runs {
+                run: 3,
+                longest: 3,
+                last_day: Some(12)
+            }
+        );
         let r = r.extend([15]);
-        assert_eq!(r, Runs { run: 1, longest: 3, last_day: Some(15) });
+        assert_eq!(
+            r,
+            Runs {
+                run: 1,
+                longest: 3,
+                last_day: Some(15)
+            }
+        );
         let r = r.extend([16, 17, 18, 19]);
         assert_eq!((r.run, r.longest), (5, 5));
     }
@@ -311,6 +328,9 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-11-01T23:30:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert_eq!(local_day(at, zone("Asia/Tokyo")), local_day(at, Tz::UTC) + 1);
+        assert_eq!(
+            local_day(at, zone("Asia/Tokyo")),
+            local_day(at, Tz::UTC) + 1
+        );
     }
 }

@@ -105,10 +105,19 @@ async fn leaderboard_ranks_public_profiles_with_ties_and_decays() {
         board(&app, "LONGEST_STREAK", Some(2)).await,
         [row(1, 5, "carol"), row(2, 3, "alice")]
     );
-    assert_eq!(board(&app, "CURRENT_STREAK", Some(1)).await, [row(1, 3, "alice")]);
+    assert_eq!(
+        board(&app, "CURRENT_STREAK", Some(1)).await,
+        [row(1, 3, "alice")]
+    );
     let user = app.signup("asker").await.access_token;
     for (first, field) in [(0, "first"), (101, "first"), (-5, "first")] {
-        let (code, f, _) = fails(&app, &user, BOARD, json!({ "k": "CURRENT_STREAK", "f": first })).await;
+        let (code, f, _) = fails(
+            &app,
+            &user,
+            BOARD,
+            json!({ "k": "CURRENT_STREAK", "f": first }),
+        )
+        .await;
         assert_eq!((code.as_str(), f.as_str()), ("BAD_USER_INPUT", field));
     }
     assert_eq!(board(&app, "CURRENT_STREAK", Some(100)).await.len(), 3);
@@ -123,29 +132,48 @@ async fn leaderboard_ranks_public_profiles_with_ties_and_decays() {
     assert!(msg.contains("teams are not available yet"), "{msg}");
 
     // Two days pass for bob without activity: his current streak is over, his longest stays.
-    sql(&app, "UPDATE users SET streak_last_day = streak_last_day - 2 WHERE username = 'bob'").await;
+    sql(
+        &app,
+        "UPDATE users SET streak_last_day = streak_last_day - 2 WHERE username = 'bob'",
+    )
+    .await;
     assert_eq!(
         board(&app, "CURRENT_STREAK", None).await,
         [row(1, 3, "alice"), row(2, 1, "carol")]
     );
-    assert_eq!(board(&app, "LONGEST_STREAK", Some(3)).await[2], row(2, 3, "bob"));
+    assert_eq!(
+        board(&app, "LONGEST_STREAK", Some(3)).await[2],
+        row(2, 3, "bob")
+    );
     // A stored DONE figure above the live one (as it is once changes leave the window) ranks by
     // the live count.
-    sql(&app, "UPDATE users SET done_30d = 100 WHERE username = 'dave'").await;
+    sql(
+        &app,
+        "UPDATE users SET done_30d = 100 WHERE username = 'dave'",
+    )
+    .await;
     assert_eq!(
         board(&app, "DONE_LAST_30_DAYS", None).await[3],
         row(4, 2, "dave")
     );
     // Going private leaves every board; back to public, back on it.
-    let carol = app.sign_in("carol@example.com", "carol-Secret-Pass-42").await;
-    let carol = carol["data"]["signIn"]["accessToken"].as_str().unwrap().to_owned();
+    let carol = app
+        .sign_in("carol@example.com", "carol-Secret-Pass-42")
+        .await;
+    let carol = carol["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let private = "mutation { updateProfile(input: {profileVisibility: PRIVATE}) { username } }";
     ok(&app.gql_as(&carol, private, json!({})).await);
     for kind in ["CURRENT_STREAK", "LONGEST_STREAK", "DONE_LAST_30_DAYS"] {
         assert!(board(&app, kind, None).await.iter().all(|r| r.2 != "carol"));
     }
     ok(&app.gql_as(&carol, PUBLIC, json!({})).await);
-    assert_eq!(board(&app, "LONGEST_STREAK", Some(1)).await, [row(1, 5, "carol")]);
+    assert_eq!(
+        board(&app, "LONGEST_STREAK", Some(1)).await,
+        [row(1, 5, "carol")]
+    );
     // The profile shows the same streak as the board.
     let body = app
         .gql(
@@ -153,7 +181,10 @@ async fn leaderboard_ranks_public_profiles_with_ties_and_decays() {
             json!({}),
         )
         .await;
-    assert_eq!(ok(&body)["profile"]["streak"], json!({ "current": 3, "longest": 3 }));
+    assert_eq!(
+        ok(&body)["profile"]["streak"],
+        json!({ "current": 3, "longest": 3 })
+    );
 }
 
 /// A new time zone moves the local days: the stored streak follows.
@@ -169,9 +200,12 @@ async fn streak_statistics_follow_the_time_zone() {
         .and_hms_opt(0, 0, 0)
         .unwrap()
         .and_utc();
-    for (i, at) in [midnight - Duration::minutes(30), midnight + Duration::minutes(30)]
-        .iter()
-        .enumerate()
+    for (i, at) in [
+        midnight - Duration::minutes(30),
+        midnight + Duration::minutes(30),
+    ]
+    .iter()
+    .enumerate()
     {
         let body = app
             .gql_as(
@@ -182,7 +216,10 @@ async fn streak_statistics_follow_the_time_zone() {
             .await;
         ok(&body);
     }
-    assert_eq!(board(&app, "LONGEST_STREAK", None).await, [row(1, 2, "tokyo")]);
+    assert_eq!(
+        board(&app, "LONGEST_STREAK", None).await,
+        [row(1, 2, "tokyo")]
+    );
     let body = app
         .gql_as(
             &token,
@@ -191,5 +228,8 @@ async fn streak_statistics_follow_the_time_zone() {
         )
         .await;
     ok(&body);
-    assert_eq!(board(&app, "LONGEST_STREAK", None).await, [row(1, 1, "tokyo")]);
+    assert_eq!(
+        board(&app, "LONGEST_STREAK", None).await,
+        [row(1, 1, "tokyo")]
+    );
 }

@@ -71,11 +71,14 @@ async fn profiles_are_private_until_opted_in_and_show_only_readable_chosen_roadm
     let bob = app.signup("bob").await.access_token;
     let admin = app.admin_token().await;
     let (_, backend_topics) = topics_of(&app, "backend").await;
-    let (docker, docker_topic) = own_roadmap(&app, &bob, "bob-docker", "Bob's Docker", "PUBLIC").await;
+    let (docker, docker_topic) =
+        own_roadmap(&app, &bob, "bob-docker", "Bob's Docker", "PUBLIC").await;
     let (_, secret_topic) = own_roadmap(&app, &ada, "ada-secret", "Secret", "PRIVATE").await;
     let (_, bob_topic) = own_roadmap(&app, &bob, "bob-secret", "Bob's", "PRIVATE").await;
-    app.set_topic_status(&ada, &backend_topics[0].0, "DONE").await;
-    app.set_topic_status(&ada, &backend_topics[1].0, "LEARNING").await;
+    app.set_topic_status(&ada, &backend_topics[0].0, "DONE")
+        .await;
+    app.set_topic_status(&ada, &backend_topics[1].0, "LEARNING")
+        .await;
     app.set_topic_status(&ada, &docker_topic, "SKIPPED").await;
     app.set_topic_status(&ada, &secret_topic, "DONE").await;
     app.set_topic_status(&bob, &bob_topic, "DONE").await;
@@ -88,12 +91,23 @@ async fn profiles_are_private_until_opted_in_and_show_only_readable_chosen_roadm
                 "profileRoadmaps": "ALL", "profileRoadmapIds": [] })
     );
     // Private (and unknown) profiles are null for everyone, the learner included.
-    for who in [None, Some(bob.as_str()), Some(admin.as_str()), Some(ada.as_str())] {
+    for who in [
+        None,
+        Some(bob.as_str()),
+        Some(admin.as_str()),
+        Some(ada.as_str()),
+    ] {
         assert_eq!(profile(&app, who, "ada").await, Value::Null);
         assert_eq!(profile(&app, who, "nobody-here").await, Value::Null);
     }
     // Nor do other users see them through `User`.
-    let body = app.gql_as(&bob, "{ leaderboard(kind: LONGEST_STREAK) { user { username } } }", json!({})).await;
+    let body = app
+        .gql_as(
+            &bob,
+            "{ leaderboard(kind: LONGEST_STREAK) { user { username } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(ok(&body)["leaderboard"], json!([]));
 
     let me = update(
@@ -126,7 +140,10 @@ async fn profiles_are_private_until_opted_in_and_show_only_readable_chosen_roadm
             .iter()
             .find(|r| r["roadmap"]["slug"] == "backend")
             .unwrap();
-        assert_eq!((b["done"].as_i64(), b["learning"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(
+            (b["done"].as_i64(), b["learning"].as_i64()),
+            (Some(1), Some(1))
+        );
         let total = b["total"].as_f64().unwrap();
         assert!((b["percentDone"].as_f64().unwrap() - 100.0 / total).abs() < 1e-9);
     }
@@ -150,7 +167,13 @@ async fn profiles_are_private_until_opted_in_and_show_only_readable_chosen_roadm
     update(&app, &ada, json!({ "profileRoadmaps": "NONE" })).await;
     assert_eq!(profile(&app, None, "ada").await["roadmaps"], json!([]));
     update(&app, &ada, json!({ "profileRoadmaps": "ALL" })).await;
-    assert_eq!(profile(&app, None, "ada").await["roadmaps"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        profile(&app, None, "ada").await["roadmaps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Back to private: null again.
     update(&app, &ada, json!({ "profileVisibility": "PRIVATE" })).await;
@@ -164,35 +187,61 @@ async fn update_profile_rejects_bad_values_naming_the_field() {
     let bob = app.signup("bob").await.access_token;
     let (bobs, _) = own_roadmap(&app, &bob, "bob-secret", "Bob's", "PRIVATE").await;
     let (backend, _) = topics_of(&app, "backend").await;
-    let eleven: Vec<String> = (0..11).map(|i| format!("https://example.org/{i}")).collect();
+    let eleven: Vec<String> = (0..11)
+        .map(|i| format!("https://example.org/{i}"))
+        .collect();
     let cases = [
         (json!({ "headline": "x".repeat(201) }), "headline"),
         (json!({ "headline": "two\nlines" }), "headline"),
         (json!({ "links": ["ftp://example.org/x"] }), "links[0]"),
-        (json!({ "links": ["https://example.org", "javascript:alert(1)"] }), "links[1]"),
+        (
+            json!({ "links": ["https://example.org", "javascript:alert(1)"] }),
+            "links[1]",
+        ),
         (json!({ "links": ["not a url"] }), "links[0]"),
         (json!({ "links": eleven }), "links"),
-        (json!({ "profileRoadmapIds": [backend, bobs] }), "profileRoadmapIds[1]"),
-        (json!({ "profileRoadmapIds": ["garbage"] }), "profileRoadmapIds[0]"),
+        (
+            json!({ "profileRoadmapIds": [backend, bobs] }),
+            "profileRoadmapIds[1]",
+        ),
+        (
+            json!({ "profileRoadmapIds": ["garbage"] }),
+            "profileRoadmapIds[0]",
+        ),
     ];
     for (input, field) in cases {
         let (code, f, _) = fails(&app, &ada, UPDATE, json!({ "i": input })).await;
-        assert_eq!((code.as_str(), f.as_str()), ("BAD_USER_INPUT", field), "{input}");
+        assert_eq!(
+            (code.as_str(), f.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{input}"
+        );
     }
     // An enum value outside the list is a request error.
     let body = app
-        .gql_as(&ada, UPDATE, json!({ "i": { "profileVisibility": "FRIENDS" } }))
+        .gql_as(
+            &ada,
+            UPDATE,
+            json!({ "i": { "profileVisibility": "FRIENDS" } }),
+        )
         .await;
-    assert!(body["errors"].is_array() && body.get("data").is_none(), "{body}");
+    assert!(
+        body["errors"].is_array() && body.get("data").is_none(),
+        "{body}"
+    );
     // Nothing was stored; "" clears the headline; signed out → UNAUTHENTICATED.
     let body = app.gql_as(&ada, ME, json!({})).await;
     assert_eq!(ok(&body)["me"]["links"], json!([]));
     update(&app, &ada, json!({ "headline": "Hi" })).await;
-    assert_eq!(update(&app, &ada, json!({ "headline": "" })).await["headline"], Value::Null);
+    assert_eq!(
+        update(&app, &ada, json!({ "headline": "" })).await["headline"],
+        Value::Null
+    );
     let body = app.gql(UPDATE, json!({ "i": { "headline": "x" } })).await;
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
     // Admins read these fields of others; other users do not.
-    let q = "query($id: ID!) { node(id: $id) { ... on User { headline links profileVisibility } } }";
+    let q =
+        "query($id: ID!) { node(id: $id) { ... on User { headline links profileVisibility } } }";
     let ada_id = app.gql_as(&ada, "{ me { id } }", json!({})).await["data"]["me"]["id"].clone();
     let body = app.gql_as(&bob, q, json!({ "id": ada_id })).await;
     assert_eq!(body["data"]["node"]["links"], Value::Null, "{body}");
@@ -206,13 +255,20 @@ async fn badges_show_progress_and_streak_with_etag_and_cache_headers() {
     let (_, backend_topics) = topics_of(&app, "backend").await;
     let (_, secret_topic) = own_roadmap(&app, &ada, "ada-secret", "Secret", "PRIVATE").await;
     let (_, tips_topic) = own_roadmap(&app, &ada, "ada-tips", "Tips & <tricks>", "PUBLIC").await;
-    app.set_topic_status(&ada, &backend_topics[0].0, "DONE").await;
-    app.set_topic_status(&ada, &backend_topics[1].0, "DONE").await;
+    app.set_topic_status(&ada, &backend_topics[0].0, "DONE")
+        .await;
+    app.set_topic_status(&ada, &backend_topics[1].0, "DONE")
+        .await;
     app.set_topic_status(&ada, &secret_topic, "DONE").await;
     app.set_topic_status(&ada, &tips_topic, "DONE").await;
 
     // Private or unknown: 404.
-    for path in ["/badges/ada.svg", "/badges/bob.svg", "/badges/nobody.svg", "/badges/ada"] {
+    for path in [
+        "/badges/ada.svg",
+        "/badges/bob.svg",
+        "/badges/nobody.svg",
+        "/badges/ada",
+    ] {
         assert_eq!(badge(&app, path, None).await.status(), 404, "{path}");
     }
     update(&app, &ada, json!({ "profileVisibility": "PUBLIC" })).await;
@@ -227,9 +283,15 @@ async fn badges_show_progress_and_streak_with_etag_and_cache_headers() {
     };
     assert!(header(&r, "content-type").starts_with("image/svg+xml"));
     let cache = header(&r, "cache-control");
-    assert!(cache.contains("public") && cache.contains("max-age="), "{cache}");
+    assert!(
+        cache.contains("public") && cache.contains("max-age="),
+        "{cache}"
+    );
     let etag = header(&r, "etag");
-    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2, "{etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2,
+        "{etag}"
+    );
     let svg = r.text().await.unwrap();
     // The private roadmap's topic does not count for the public: 3 of 4.
     assert!(
@@ -244,7 +306,12 @@ async fn badges_show_progress_and_streak_with_etag_and_cache_headers() {
     assert_eq!(header(&r, "etag"), etag);
     assert!(header(&r, "cache-control").contains("max-age="));
     assert!(r.text().await.unwrap().is_empty());
-    assert_eq!(badge(&app, "/badges/ada.svg", Some("\"other\"")).await.status(), 200);
+    assert_eq!(
+        badge(&app, "/badges/ada.svg", Some("\"other\""))
+            .await
+            .status(),
+        200
+    );
 
     // One roadmap: percent done, title escaped.
     let r = badge(&app, "/badges/ada.svg?roadmap=ada-tips", None).await;
@@ -274,6 +341,9 @@ async fn badges_show_progress_and_streak_with_etag_and_cache_headers() {
 
     // Private again: 404, whatever the validator.
     update(&app, &ada, json!({ "profileVisibility": "PRIVATE" })).await;
-    assert_eq!(badge(&app, "/badges/ada.svg", Some(&etag)).await.status(), 404);
+    assert_eq!(
+        badge(&app, "/badges/ada.svg", Some(&etag)).await.status(),
+        404
+    );
     let _ = bob;
 }

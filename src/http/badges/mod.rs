@@ -86,10 +86,16 @@ pub async fn badge(
             svg::color(None),
         ),
     };
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+    );
     let common = [
         (header::ETAG, HeaderValue::from_str(&etag).ok()),
-        (header::CACHE_CONTROL, Some(HeaderValue::from_static(CACHE_CONTROL))),
+        (
+            header::CACHE_CONTROL,
+            Some(HeaderValue::from_static(CACHE_CONTROL)),
+        ),
     ];
     let mut response = if matches(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()

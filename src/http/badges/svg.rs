@@ -113,7 +113,14 @@ mod tests {
         let short = render("a", "b", color(None));
         let long = render(&"x".repeat(100), "b", color(None));
         let width = |s: &str| -> u32 {
-            s.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+            s.split("width=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
         };
         assert!(width(&long) > width(&short));
         assert!(long.contains('…'));
@@ -124,7 +131,10 @@ mod tests {
     fn values() {
         assert_eq!(progress_value(Some(37.5), 3, 1), "37% done | 1 day streak");
         assert_eq!(progress_value(None, 1, 0), "1 topic done | 0 days streak");
-        assert_eq!(progress_value(None, 42, 5), "42 topics done | 5 days streak");
+        assert_eq!(
+            progress_value(None, 42, 5),
+            "42 topics done | 5 days streak"
+        );
         assert_eq!(color(Some(100.0)), "#4c1");
         assert_eq!(color(Some(10.0)), "#fe7d37");
     }
