@@ -41,7 +41,8 @@ case "$SCALE" in
     full) USERS=100000; PROGRESS=10000000 ;;
     *) echo "--scale must be tiny, small, medium or full" >&2; exit 2 ;;
 esac
-GEN=(--users "$USERS" --progress "$PROGRESS")
+# Every user has a public profile with dated activity, for the leaderboard (l).
+GEN=(--users "$USERS" --progress "$PROGRESS" --profiles "$USERS")
 
 # The server by default; --server-bin measures another build (e.g. an older one, for "before").
 if [ -z "$SERVER_BIN" ]; then

@@ -6,9 +6,11 @@
 //! - `config::DbArgs` — the database flags (`--database-url`, `--data-dir`, …) and their env vars
 //! - `db::connect`, `db::migrate` — the server's own connection settings and migrations
 //! - `accounts::password::hash` — the server's argon2id parameters for the shared password
+//! - `progress::stats::{Runs, utc_day}` — how streaks are counted, for generated profiles
 use sea_orm::DatabaseConnection;
 
 pub use roadmap_api::config::DbArgs;
+pub use roadmap_api::progress::stats::{utc_day, Runs};
 
 /// Connects as the server does (same pool options and SQLite pragmas).
 pub async fn connect(args: &DbArgs) -> anyhow::Result<DatabaseConnection> {

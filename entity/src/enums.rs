@@ -225,3 +225,39 @@ pub enum TeamRole {
     #[serde(rename = "MEMBER")]
     Member,
 }
+
+/// Who sees a user's profile (`profile(username)` and their badges).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ProfileVisibility {
+    /// Only the user: for anyone else the profile does not exist (the default).
+    #[sea_orm(string_value = "PRIVATE")]
+    #[serde(rename = "PRIVATE")]
+    Private,
+    /// Everyone, and the user takes part in the leaderboard.
+    #[sea_orm(string_value = "PUBLIC")]
+    #[serde(rename = "PUBLIC")]
+    Public,
+}
+
+/// Which of the roadmaps a user follows their public profile lists.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ProfileRoadmaps {
+    /// Every roadmap they have progress on (the default).
+    #[sea_orm(string_value = "ALL")]
+    #[serde(rename = "ALL")]
+    All,
+    /// None.
+    #[sea_orm(string_value = "NONE")]
+    #[serde(rename = "NONE")]
+    None,
+    /// Only the roadmaps in `profile_roadmap_ids`.
+    #[sea_orm(string_value = "SELECTED")]
+    #[serde(rename = "SELECTED")]
+    Selected,
+}

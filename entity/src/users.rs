@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::enums::Role;
+use crate::enums::{ProfileRoadmaps, ProfileVisibility, Role};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -20,6 +20,28 @@ pub struct Model {
     pub time_zone: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Who sees the public profile; `PRIVATE` by default.
+    pub profile_visibility: ProfileVisibility,
+    /// One line under the name on the public profile, ≤ 200 characters.
+    pub headline: Option<String>,
+    /// JSON list of http(s) URLs (at most 10).
+    #[sea_orm(column_type = "Text")]
+    pub profile_links: String,
+    /// Which followed roadmaps the public profile lists.
+    pub profile_roadmaps: ProfileRoadmaps,
+    /// JSON list of roadmap ids, for `profile_roadmaps = SELECTED`.
+    #[sea_orm(column_type = "Text")]
+    pub profile_roadmap_ids: String,
+    /// Days in the run of active days that ends on `streak_last_day` (user's time zone).
+    pub streak_run: i32,
+    /// Days in the longest run of active days.
+    pub streak_longest: i32,
+    /// The last active day, as days since 1970-01-01 in the user's time zone.
+    pub streak_last_day: Option<i32>,
+    /// DONE changes in the 30 days before the last write (only decays until the next one).
+    pub done_30d: i32,
+    /// 0 until the statistics above were computed from the user's history.
+    pub stats_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

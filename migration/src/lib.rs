@@ -16,6 +16,7 @@ mod m20261130_000050_authoring;
 mod m20261130_000070_progress_learners;
 mod m20261130_000080_roadmap_shares;
 mod m20261130_000090_teams;
+mod m20261130_000100_profiles;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000070_progress_learners::Migration),
             Box::new(m20261130_000080_roadmap_shares::Migration),
             Box::new(m20261130_000090_teams::Migration),
+            Box::new(m20261130_000100_profiles::Migration),
         ]
     }
 }

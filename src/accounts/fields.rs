@@ -58,3 +58,49 @@ pub fn check_time_zone(field: &str, tz: &str) -> Result<String, AppError> {
             )
         })
 }
+
+/// A headline: trimmed, at most 200 characters, no control characters; empty clears it.
+pub fn check_headline(field: &str, headline: &str) -> Result<Option<String>, AppError> {
+    let h = headline.trim();
+    if h.chars().count() > 200 || h.chars().any(char::is_control) {
+        return Err(AppError::bad_input(
+            field,
+            "The headline must be at most 200 characters on one line",
+        ));
+    }
+    Ok((!h.is_empty()).then(|| h.to_owned()))
+}
+
+/// At most this many profile links.
+pub const MAX_LINKS: usize = 10;
+
+/// Profile links: at most 10 absolute http(s) URLs of up to 2,000 characters; each is trimmed
+/// and stored as parsed (normalised). `field` names the list; a bad entry is `field[i]`.
+pub fn check_links(field: &str, links: &[String]) -> Result<Vec<String>, AppError> {
+    if links.len() > MAX_LINKS {
+        return Err(AppError::bad_input(
+            field,
+            format!("At most {MAX_LINKS} links"),
+        ));
+    }
+    links
+        .iter()
+        .enumerate()
+        .map(|(i, link)| {
+            let l = link.trim();
+            let parsed = url::Url::parse(l).ok().filter(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+                    && u.username().is_empty()
+                    && u.password().is_none()
+            });
+            match parsed {
+                Some(u) if l.len() <= 2000 => Ok(u.to_string()),
+                _ => Err(AppError::bad_input(
+                    format!("{field}[{i}]"),
+                    "A link must be an http:// or https:// URL of at most 2,000 characters",
+                )),
+            }
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use entity::enums::{ProfileRoadmaps, ProfileVisibility};
 use entity::{refresh_tokens, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -11,7 +12,10 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
-use super::fields::{check_display_name, check_time_zone, check_username, normalize_email};
+use super::fields::{
+    check_display_name, check_headline, check_links, check_time_zone, check_username,
+    normalize_email,
+};
 use super::password;
 use super::rate_limit::FailureLimiter;
 use super::revocations::Revocations;
@@ -123,6 +127,16 @@ pub(super) async fn insert_user(
         time_zone: Set("UTC".to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
+        profile_visibility: Set(ProfileVisibility::Private),
+        headline: Set(None),
+        profile_links: Set("[]".to_owned()),
+        profile_roadmaps: Set(ProfileRoadmaps::All),
+        profile_roadmap_ids: Set("[]".to_owned()),
+        streak_run: Set(0),
+        streak_longest: Set(0),
+        streak_last_day: Set(None),
+        done_30d: Set(0),
+        stats_version: Set(1),
     };
     match user.insert(db).await {
         Ok(u) => Ok(u),
@@ -381,6 +395,13 @@ pub struct ProfileChanges {
     pub display_name: Option<String>,
     pub username: Option<String>,
     pub time_zone: Option<String>,
+    pub profile_visibility: Option<ProfileVisibility>,
+    /// `""` clears it.
+    pub headline: Option<String>,
+    pub links: Option<Vec<String>>,
+    pub profile_roadmaps: Option<ProfileRoadmaps>,
+    /// Roadmap ids the caller has checked the user may read.
+    pub profile_roadmap_ids: Option<Vec<i32>>,
 }
 
 pub async fn update_profile(
@@ -395,6 +416,25 @@ pub async fn update_profile(
     }
     if let Some(tz) = changes.time_zone {
         active.time_zone = Set(check_time_zone("timeZone", &tz)?);
+    }
+    if let Some(v) = changes.profile_visibility {
+        active.profile_visibility = Set(v);
+    }
+    if let Some(h) = changes.headline {
+        active.headline = Set(check_headline("headline", &h)?);
+    }
+    if let Some(links) = changes.links {
+        let links = check_links("links", &links)?;
+        active.profile_links = Set(serde_json::to_string(&links).unwrap_or_else(|_| "[]".into()));
+    }
+    if let Some(r) = changes.profile_roadmaps {
+        active.profile_roadmaps = Set(r);
+    }
+    if let Some(mut ids) = changes.profile_roadmap_ids {
+        ids.sort_unstable();
+        ids.dedup();
+        active.profile_roadmap_ids =
+            Set(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()));
     }
     if let Some(username) = changes.username {
         let username = check_username("username", &username)?;
@@ -440,6 +480,16 @@ pub async fn authenticate(
         id: user.id,
         role: role_of(&user),
     })
+}
+
+/// The profile links as stored (a JSON list; anything unreadable is no links).
+pub fn profile_links(user: &users::Model) -> Vec<String> {
+    serde_json::from_str(&user.profile_links).unwrap_or_default()
+}
+
+/// The roadmap ids a `SELECTED` profile lists, as stored.
+pub fn profile_roadmap_ids(user: &users::Model) -> Vec<i32> {
+    serde_json::from_str(&user.profile_roadmap_ids).unwrap_or_default()
 }
 
 /// Users by id, in one statement (for the request loaders; absent ids are missing).

@@ -54,6 +54,15 @@ impl CatalogAccess {
         }
     }
 
+    /// The same reader without the admin's reach: what they may read as a plain user (a public
+    /// profile shows others only what any reader of theirs could see).
+    pub fn without_admin(self) -> Self {
+        Self {
+            admin: false,
+            ..self
+        }
+    }
+
     pub fn viewer_id(&self) -> Option<i32> {
         self.viewer
     }

@@ -10,7 +10,9 @@ use entity::users;
 use crate::accounts::Auth;
 use crate::accounts::{roles, service};
 use crate::auth::Role;
-use crate::graphql::context::{db, viewer, ClientIp};
+use crate::error::AppError;
+use crate::graphql::context::{catalog_access, db, viewer, ClientIp};
+use crate::graphql::enums::{ProfileRoadmaps, ProfileVisibility};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::{HasRole, SignedIn};
 use crate::graphql::ids::GlobalId;
@@ -69,6 +71,38 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// Who sees your public profile (`profile(username)`), badges and leaderboard entries.
+    /// Visible to the user and admins.
+    async fn profile_visibility(&self, ctx: &Context<'_>) -> Option<ProfileVisibility> {
+        self.is_self_or_admin(ctx)
+            .then_some(self.0.profile_visibility.into())
+    }
+    /// The headline of your public profile (visible to the user and admins; null when none).
+    async fn headline(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0
+            .headline
+            .as_deref()
+            .filter(|_| self.is_self_or_admin(ctx))
+    }
+    /// The links of your public profile (visible to the user and admins).
+    async fn links(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
+        self.is_self_or_admin(ctx)
+            .then(|| service::profile_links(&self.0))
+    }
+    /// Which roadmaps your public profile lists (visible to the user and admins).
+    async fn profile_roadmaps(&self, ctx: &Context<'_>) -> Option<ProfileRoadmaps> {
+        self.is_self_or_admin(ctx)
+            .then_some(self.0.profile_roadmaps.into())
+    }
+    /// The roadmaps a `SELECTED` profile lists, as global ids (visible to the user and admins).
+    async fn profile_roadmap_ids(&self, ctx: &Context<'_>) -> Option<Vec<ID>> {
+        self.is_self_or_admin(ctx).then(|| {
+            service::profile_roadmap_ids(&self.0)
+                .into_iter()
+                .map(|id| GlobalId::Roadmap(id).encode())
+                .collect()
+        })
     }
     /// The roadmaps you have progress on or have favourited, most recently updated first, with
     /// your counts. Only for yourself (null for anyone else, admins included).
@@ -212,6 +246,42 @@ pub struct UpdateProfileInput {
     pub username: Option<String>,
     /// IANA time zone name, e.g. `Europe/Paris`.
     pub time_zone: Option<String>,
+    /// Who sees your public profile, badges and leaderboard entries.
+    pub profile_visibility: Option<ProfileVisibility>,
+    /// One line for your public profile, at most 200 characters; `""` clears it.
+    pub headline: Option<String>,
+    /// Links for your public profile: at most 10 http:// or https:// URLs (a bad one fails with
+    /// field `links[i]`); the list replaces the stored one, `[]` clears it.
+    pub links: Option<Vec<String>>,
+    /// Which of the roadmaps you follow your public profile lists.
+    pub profile_roadmaps: Option<ProfileRoadmaps>,
+    /// The roadmaps listed when `profileRoadmaps` is `SELECTED` (global ids of roadmaps you can
+    /// read, at most 100); replaces the stored list.
+    pub profile_roadmap_ids: Option<Vec<ID>>,
+}
+
+/// Decodes `profileRoadmapIds` and checks that the viewer may read each roadmap
+/// (`BAD_USER_INPUT` naming `profileRoadmapIds[i]` otherwise).
+async fn readable_roadmap_ids(ctx: &Context<'_>, ids: &[ID]) -> ApiResult<Vec<i32>> {
+    const FIELD: &str = "profileRoadmapIds";
+    if ids.len() > 100 {
+        return Err(AppError::bad_input(FIELD, "At most 100 roadmaps").into());
+    }
+    let decoded = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| GlobalId::roadmap(id, &format!("{FIELD}[{i}]")))
+        .collect::<Result<Vec<i32>, AppError>>()?;
+    let access = catalog_access(ctx).tracking();
+    let readable = crate::progress::profile::readable_roadmaps(db(ctx), &access, &decoded).await?;
+    match decoded.iter().position(|id| !readable.contains(id)) {
+        Some(i) => Err(AppError::bad_input(
+            format!("{FIELD}[{i}]"),
+            "No roadmap you can read has this id",
+        )
+        .into()),
+        None => Ok(decoded),
+    }
 }
 
 #[derive(Default)]
@@ -351,14 +421,27 @@ impl AccountMutation {
         #[graphql(desc = "The fields to change.")] input: UpdateProfileInput,
     ) -> ApiResult<User> {
         let id = viewer(ctx).user_id().unwrap_or_default();
+        let profile_roadmap_ids = match input.profile_roadmap_ids {
+            Some(ids) => Some(readable_roadmap_ids(ctx, &ids).await?),
+            None => None,
+        };
+        let new_zone = input.time_zone.is_some();
         let changes = service::ProfileChanges {
             display_name: input.display_name,
             username: input.username,
             time_zone: input.time_zone,
+            profile_visibility: input.profile_visibility.map(Into::into),
+            headline: input.headline,
+            links: input.links,
+            profile_roadmaps: input.profile_roadmaps.map(Into::into),
+            profile_roadmap_ids,
         };
-        Ok(User(Arc::new(
-            service::update_profile(db(ctx), id, changes).await?,
-        )))
+        let user = service::update_profile(db(ctx), id, changes).await?;
+        if new_zone {
+            // Streak days are local days: a new zone moves them.
+            crate::progress::stats::recompute(db(ctx), id).await?;
+        }
+        Ok(User(Arc::new(service::find_user(db(ctx), user.id).await?)))
     }
 
     /// Grants or removes the admin role. Admins only. A changed role revokes the user's access

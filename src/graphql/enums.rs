@@ -187,3 +187,25 @@ pub enum TeamRole {
     /// Belongs to the team and sees its members.
     Member,
 }
+
+/// Who sees a user's public profile (`profile(username)`), badges and leaderboard entries.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ProfileVisibility")]
+pub enum ProfileVisibility {
+    /// Only you: for anyone else the profile and its badges do not exist (the default).
+    Private,
+    /// Everyone; you also appear on the leaderboard.
+    Public,
+}
+
+/// Which of the roadmaps you follow your public profile lists.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ProfileRoadmaps")]
+pub enum ProfileRoadmaps {
+    /// Every roadmap you have progress on (the default).
+    All,
+    /// None.
+    None,
+    /// Only those in `profileRoadmapIds`.
+    Selected,
+}

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod profiles;
 pub mod progress;
 pub mod teams;
 
@@ -49,6 +50,7 @@ pub struct Query(
     AccountQuery,
     node::NodeQuery,
     ProgressQuery,
+    profiles::ProfileQuery,
     budget::RateLimitQuery,
     teams::TeamQuery,
 );

@@ -2,6 +2,7 @@
 //! the self-contained GraphiQL page and its files, middleware, health checks, metrics, the
 //! per-client rate limit and the response cache. Nothing below this layer (GraphQL, domains,
 //! foundation) imports from it.
+pub mod badges;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;

@@ -7,7 +7,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use super::state::AppState;
-use super::{graphiql, graphql, health, metrics, middleware, rate_limit, ws};
+use super::{badges, graphiql, graphql, health, metrics, middleware, rate_limit, ws};
 
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
@@ -30,8 +30,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::record_metrics,
         ));
+    // Badges are public images, rate-limited per client like GraphQL.
+    let badge_routes = Router::new()
+        .route("/badges/{file}", get(badges::badge))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::rate_limit,
+        ));
     let mut router = Router::new()
         .merge(graphql_routes)
+        .merge(badge_routes)
         // GraphiQL's files (the page itself is the HTML answer of GET /graphql).
         .route(
             "/graphiql/{version}/{file}",

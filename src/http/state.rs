@@ -75,6 +75,12 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let (db, stats) = db::connect(&config.db).await?;
     let secret = crate::accounts::tokens::load_secret(&config.serve.auth, &config.db.data_dir)?;
     db::migrate(&db).await?;
+    // Leaderboard statistics of users whose history predates them (once, after the migration).
+    match crate::progress::stats::backfill(&db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(users = n, "computed leaderboard statistics"),
+        Err(e) => tracing::warn!(error = %e, "leaderboard statistics not computed"),
+    }
     let revocations = crate::accounts::revocations::Revocations::for_database(&db);
     let auth = Auth::new(&secret, &config.serve.auth, revocations);
     if !config.serve.no_seed {

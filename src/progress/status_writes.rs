@@ -19,6 +19,7 @@ use super::counts::counts;
 use super::locks::{lock_user, write_turn};
 use super::lookups::find_in;
 use super::merge;
+use super::stats;
 use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
@@ -247,7 +248,7 @@ pub(super) async fn apply_in(
             linked.entry(r.roadmap_id).or_default().push(change);
         }
     }
-    insert_events(txn, events).await?;
+    insert_events(txn, user_id, events).await?;
     Ok(Applied {
         changes,
         skipped,
@@ -345,16 +346,26 @@ fn push_clear<'a>(q: &mut Sql, user_id: i32, topic_ids: impl IntoIterator<Item =
         .push(" RETURNING topic_id, status AS from_status");
 }
 
+/// Writes the history events of one user's write and brings their leaderboard statistics up to
+/// date ([`super::stats::record`]) in the same transaction.
 async fn insert_events(
     txn: &impl ConnectionTrait,
+    user_id: i32,
     events: Vec<progress_events::ActiveModel>,
 ) -> Result<(), AppError> {
+    let times: Vec<DateTime<Utc>> = events
+        .iter()
+        .filter_map(|e| match &e.created_at {
+            Set(at) => Some(*at),
+            _ => None,
+        })
+        .collect();
     for chunk in events.chunks(CHUNK) {
         progress_events::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(txn)
             .await?;
     }
-    Ok(())
+    stats::record(txn, user_id, &times, Utc::now()).await
 }
 
 /// Sets statuses of live topics of one roadmap, all or nothing, in one transaction under the
@@ -475,7 +486,7 @@ pub(super) async fn reset_roadmap(
         ));
         changes.push(change);
     }
-    insert_events(&txn, events).await?;
+    insert_events(&txn, user_id, events).await?;
     let linked = clear_linked(&txn, user_id, roadmap.id).await?;
     let (counts, linked) = counts_after(&txn, user_id, roadmap.id, linked).await?;
     txn.commit().await?;

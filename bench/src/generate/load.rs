@@ -207,8 +207,18 @@ pub async fn insert_users(
         time_zone: Set("UTC".into()),
         created_at: Set(now),
         updated_at: Set(now),
+        profile_visibility: Set(stored("PRIVATE")),
+        headline: Set(None),
+        profile_links: Set("[]".to_owned()),
+        profile_roadmaps: Set(stored("ALL")),
+        profile_roadmap_ids: Set("[]".to_owned()),
+        streak_run: Set(0),
+        streak_longest: Set(0),
+        streak_last_day: Set(None),
+        done_30d: Set(0),
+        stats_version: Set(1),
     };
-    let per_stmt = MAX_PARAMS / 10;
+    let per_stmt = MAX_PARAMS / 20;
     let mut n = 1usize;
     while n <= plan.users {
         let txn = db.begin().await?;

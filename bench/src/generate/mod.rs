@@ -9,6 +9,7 @@
 //!
 //! Moved unchanged from the server (`roadmap-api generate`): one seed still gives the same rows.
 mod load;
+mod profiles;
 mod progress;
 mod shape;
 
@@ -58,6 +59,9 @@ pub struct GenerateArgs {
     /// Roadmaps on which `user1@bench.example` has progress.
     #[arg(long, default_value_t = 50)]
     pub heavy_roadmaps: usize,
+    /// Users (the first ones) with a public profile and dated activity, for the leaderboard.
+    #[arg(long, default_value_t = 0)]
+    pub profiles: usize,
 }
 
 /// The password of every generated user (and of the generated admin).
@@ -95,6 +99,7 @@ pub struct Plan {
     pub users: usize,
     pub progress: u64,
     pub heavy_roadmaps: usize,
+    pub profiles: usize,
 }
 
 impl Plan {
@@ -114,6 +119,7 @@ impl Plan {
             users: a.users,
             progress: a.progress,
             heavy_roadmaps: a.heavy_roadmaps.min(a.roadmaps),
+            profiles: a.profiles,
         })
     }
 }
@@ -139,6 +145,8 @@ pub struct Report {
     pub resources: usize,
     pub users: usize,
     pub progress: u64,
+    /// History events of the public profiles.
+    pub events: u64,
     pub elapsed: Duration,
 }
 
@@ -201,6 +209,8 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan) -> anyhow::Result<Re
     let user_ids = load::insert_users(db, plan, &mut report).await?;
     report.progress =
         progress::insert_progress(db, plan, &trees, &roadmap_ids, &user_ids, &mut rng).await?;
+    report.events =
+        profiles::insert_profiles(db, plan, roadmap_ids[0], &user_ids, Utc::now()).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         // VACUUM too: a bulk load leaves no visibility map, so until autovacuum gets there every
         // index-only scan (live topic counts, say) would visit the heap.
@@ -229,13 +239,14 @@ pub async fn run(mut db_args: DbArgs, args: &GenerateArgs) -> std::process::Exit
     match result {
         Ok(r) => {
             println!(
-                "generated {} roadmaps, {} topics, {} resources, {} users (+1 admin), {} progress rows in {:.1} s; \
-                 every user's password is `{PASSWORD}`",
+                "generated {} roadmaps, {} topics, {} resources, {} users (+1 admin), {} progress rows, \
+                 {} profile history events in {:.1} s; every user's password is `{PASSWORD}`",
                 r.roadmaps,
                 r.topics,
                 r.resources,
                 r.users,
                 r.progress,
+                r.events,
                 r.elapsed.as_secs_f64()
             );
             std::process::ExitCode::SUCCESS

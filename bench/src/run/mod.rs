@@ -226,6 +226,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     signed_in(&mut b, &server, &tree).await?;
     beside_sign_ins(&mut b, &server, &tree_file).await?;
+    leaderboards(&mut b, &server).await?;
     b.report.notes.push(format!(
         "server peak RSS (VmHWM) with caches on, after (a)–(f): {:.1} MiB (RSS now {:.1} MiB)",
         server.peak_rss_mib(),
@@ -292,6 +293,40 @@ async fn sign_in(b: &Bench, url: &str, n: usize) -> anyhow::Result<String> {
 }
 
 /// (b), (d) as the heavy user; (c) from several users at once.
+/// (l): `leaderboard(kind, first: 20)` of each kind over the public profiles, anonymous.
+async fn leaderboards(b: &mut Bench, server: &Proc) -> anyhow::Result<()> {
+    let url = server.url("/graphql");
+    let kinds = [
+        ("l-cur8", "CURRENT_STREAK"),
+        ("l-long8", "LONGEST_STREAK"),
+        ("l-done8", "DONE_LAST_30_DAYS"),
+    ];
+    for (id, kind) in kinds {
+        if !b.wanted(id) {
+            continue;
+        }
+        let bytes = body(LEADERBOARD_QUERY, json!({ "kind": kind }));
+        let (status, answer) = b.client.post_raw(&url, bytes.clone(), None).await?;
+        let v = check_answer(status, &answer).with_context(|| format!("({id}) failed"))?;
+        let entries = v["data"]["leaderboard"].as_array().map_or(0, Vec::len);
+        if entries == 0 {
+            b.report.notes.push(format!(
+                "({id}) the leaderboard is empty: generate the data set with --profiles"
+            ));
+        }
+        let file = write(&b.dir, &format!("{id}.json"), &bytes)?;
+        let load = b.load(url.clone(), 8, None, Body::Fixed(file));
+        b.measure(
+            Some(server),
+            id,
+            &format!("leaderboard {kind}, first 20"),
+            load,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn signed_in(b: &mut Bench, server: &Proc, tree: &serde_json::Value) -> anyhow::Result<()> {
     if !(b.wanted("b") || b.wanted("c") || b.wanted("d")) {
         return Ok(());

@@ -21,6 +21,10 @@ fragment T on Topic { id key title description kind position legend myStatus res
 pub const ME_PROGRESS_QUERY: &str = "query MyProgress { me { id progress(first: 50) { totalCount \
 edges { node { roadmap { id slug title } done learning skipped pending total percentDone updatedAt } } } } }";
 
+/// Scenario (l): the leaderboard of one kind, 20 entries, anonymous (not response-cached).
+pub const LEADERBOARD_QUERY: &str = "query Leaderboard($kind: LeaderboardKind!) { \
+leaderboard(kind: $kind, first: 20) { rank value user { id username displayName } } }";
+
 /// Scenario (c).
 pub const SET_STATUS_MUTATION: &str =
     "mutation SetStatus($topicId: ID!, $status: ProgressStatus!) { \

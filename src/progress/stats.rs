@@ -1,0 +1,336 @@
+//! Per-user leaderboard statistics, kept on the `users` row so that the leaderboard reads the head
+//! of an index instead of every learner's history:
+//!
+//! - `streak_run`, `streak_last_day`, `streak_longest`: the run of consecutive active days (local
+//!   days of the user's time zone, as [`super::streak`] counts them) that ends on the last active
+//!   day, and the longest run. The current streak is derived at read time ([`current`]): the run
+//!   while the last active day is today or yesterday, else 0, so it decays without a write.
+//! - `done_30d`: the DONE changes of the 30 days before the user's last write. It can only go
+//!   down until the next write, so it is an upper bound of the live figure ([`done_since`]).
+//!
+//! [`record`] runs inside every status write's transaction, after its history events: a day at or
+//! after the last active day extends the run in place; an older one (a change synced late) or a
+//! user never computed recomputes from the history. [`recompute`] does the same on its own (a new
+//! time zone), [`backfill`] for every user not computed yet (after the migration).
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use entity::users;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+
+use super::locks::{lock_user, write_turn};
+use super::reads::{activity_buckets, BUCKET_SECS};
+use super::streak::zone;
+use crate::db::sql::Sql;
+use crate::error::AppError;
+
+/// The window of `DONE_LAST_30_DAYS`.
+pub const DONE_WINDOW_DAYS: i64 = 30;
+
+/// Bumped when the way the statistics are computed changes (users below it are recomputed).
+pub const STATS_VERSION: i32 = 1;
+
+/// Days since 1970-01-01.
+pub fn day_number(d: NaiveDate) -> i32 {
+    (d - NaiveDate::default()).num_days() as i32
+}
+
+/// The local day (a [`day_number`]) of an instant in the zone `tz`.
+pub fn local_day(at: DateTime<Utc>, tz: Tz) -> i32 {
+    day_number(at.with_timezone(&tz).date_naive())
+}
+
+/// The UTC day (a [`day_number`]) of an instant.
+pub fn utc_day(at: DateTime<Utc>) -> i32 {
+    local_day(at, Tz::UTC)
+}
+
+/// Today in the zone `tz`, as a [`day_number`].
+pub fn today(now: DateTime<Utc>, tz: Tz) -> i32 {
+    local_day(now, tz)
+}
+
+/// The current streak: the stored run while its last day is today or yesterday (or later: a
+/// device clock slightly ahead), else 0.
+pub fn current(run: i32, last_day: Option<i32>, today: i32) -> i32 {
+    match last_day {
+        Some(l) if l >= today - 1 => run,
+        _ => 0,
+    }
+}
+
+/// A user's current and longest streak from their stored statistics, at `now`.
+pub fn streak_of(user: &users::Model, now: DateTime<Utc>) -> (i32, i32) {
+    let today = today(now, zone(&user.time_zone));
+    (
+        current(user.streak_run, user.streak_last_day, today),
+        user.streak_longest,
+    )
+}
+
+/// The streak figures kept per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Runs {
+    /// Days in the run ending on `last_day`.
+    pub run: i32,
+    pub longest: i32,
+    pub last_day: Option<i32>,
+}
+
+impl Runs {
+    /// Adds active days, each at or after `last_day` (in any order, repeats allowed).
+    pub fn extend(mut self, days: impl IntoIterator<Item = i32>) -> Self {
+        let days: BTreeSet<i32> = days.into_iter().collect();
+        for d in days {
+            self.run = match self.last_day {
+                Some(l) if d == l => continue,
+                Some(l) if d == l + 1 => self.run + 1,
+                _ => 1,
+            };
+            self.last_day = Some(d);
+            self.longest = self.longest.max(self.run);
+        }
+        self
+    }
+}
+
+#[derive(FromQueryResult)]
+struct StatsRow {
+    time_zone: String,
+    streak_run: i32,
+    streak_longest: i32,
+    streak_last_day: Option<i32>,
+    stats_version: i32,
+}
+
+async fn stats_row(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<StatsRow>, AppError> {
+    Ok(users::Entity::find_by_id(user_id)
+        .select_only()
+        .column(users::Column::TimeZone)
+        .column(users::Column::StreakRun)
+        .column(users::Column::StreakLongest)
+        .column(users::Column::StreakLastDay)
+        .column(users::Column::StatsVersion)
+        .into_model::<StatsRow>()
+        .one(db)
+        .await?)
+}
+
+/// The streak figures from the user's whole history.
+async fn runs_from_history(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    tz: Tz,
+) -> Result<Runs, AppError> {
+    let days = activity_buckets(db, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|b| DateTime::from_timestamp(b.saturating_mul(BUCKET_SECS), 0))
+        .map(|at| local_day(at, tz));
+    Ok(Runs::default().extend(days))
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+/// DONE changes of one user since `since` (index `ix_progress_events_user_done`).
+async fn done_count(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    since: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT COUNT(*) AS n FROM progress_events WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND to_status = 'DONE' AND created_at >= ")
+        .bind(since);
+    let n = Count::find_by_statement(q.build())
+        .one(db)
+        .await?
+        .map_or(0, |c| c.n);
+    Ok(n.clamp(0, i32::MAX as i64) as i32)
+}
+
+/// DONE changes since `since` of each of the users, in one statement (absent: none).
+pub async fn done_since(
+    db: &impl ConnectionTrait,
+    user_ids: &[i32],
+    since: DateTime<Utc>,
+) -> Result<std::collections::HashMap<i32, i32>, AppError> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        user_id: i32,
+        n: i64,
+    }
+    if user_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT user_id, COUNT(*) AS n FROM progress_events WHERE user_id IN ")
+        .bind_list(user_ids.iter().copied())
+        .push(" AND to_status = 'DONE' AND created_at >= ")
+        .bind(since)
+        .push(" GROUP BY user_id");
+    Ok(Row::find_by_statement(q.build())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.user_id, r.n.clamp(0, i32::MAX as i64) as i32))
+        .collect())
+}
+
+/// The start of the `DONE_LAST_30_DAYS` window at `now`.
+pub fn done_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(DONE_WINDOW_DAYS)
+}
+
+async fn store(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    runs: Runs,
+    done_30d: i32,
+) -> Result<(), AppError> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("UPDATE users SET streak_run = ")
+        .bind(runs.run)
+        .push(", streak_longest = ")
+        .bind(runs.longest)
+        .push(", streak_last_day = ")
+        .bind(runs.last_day)
+        .push(", done_30d = ")
+        .bind(done_30d)
+        .push(", stats_version = ")
+        .bind(STATS_VERSION)
+        .push(" WHERE id = ")
+        .bind(user_id);
+    db.execute(q.build()).await?;
+    Ok(())
+}
+
+/// Brings the user's statistics up to date after history events at `times` were written in
+/// `txn` (the caller holds the user's write lock).
+pub(super) async fn record(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    times: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if times.is_empty() {
+        return Ok(());
+    }
+    let Some(row) = stats_row(txn, user_id).await? else {
+        return Ok(());
+    };
+    let tz = zone(&row.time_zone);
+    let days: Vec<i32> = times.iter().map(|t| local_day(*t, tz)).collect();
+    let stored = Runs {
+        run: row.streak_run,
+        longest: row.streak_longest,
+        last_day: row.streak_last_day,
+    };
+    let in_order = row.stats_version == STATS_VERSION
+        && days.iter().all(|d| stored.last_day.is_none_or(|l| *d >= l));
+    let runs = if in_order {
+        stored.extend(days)
+    } else {
+        runs_from_history(txn, user_id, tz).await?
+    };
+    let done = done_count(txn, user_id, done_window_start(now)).await?;
+    store(txn, user_id, runs, done).await
+}
+
+/// Recomputes one user's statistics from their history, in a transaction of its own under the
+/// user's write lock (after a change of time zone moved their days).
+pub async fn recompute(db: &DatabaseConnection, user_id: i32) -> Result<(), AppError> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    lock_user(&txn, user_id).await?;
+    let tz = stats_row(&txn, user_id)
+        .await?
+        .map_or(Tz::UTC, |r| zone(&r.time_zone));
+    let runs = runs_from_history(&txn, user_id, tz).await?;
+    let done = done_count(&txn, user_id, done_window_start(Utc::now())).await?;
+    store(&txn, user_id, runs, done).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Computes the statistics of every user not computed yet (`stats_version` below the current
+/// one), a batch at a time; returns how many. Run at startup, after the migrations.
+pub async fn backfill(db: &DatabaseConnection) -> Result<usize, AppError> {
+    use sea_orm::ColumnTrait;
+    let mut done = 0;
+    loop {
+        let ids: Vec<i32> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .filter(users::Column::StatsVersion.lt(STATS_VERSION))
+            .limit(500)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            return Ok(done);
+        }
+        for id in ids {
+            recompute(db, id).await?;
+            done += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_extend_and_restart() {
+        let r = Runs::default().extend([10, 11, 11, 12]);
+        assert_eq!(
+            r,
+            Runs {
+                run: 3,
+                longest: 3,
+                last_day: Some(12)
+            }
+        );
+        let r = r.extend([15]);
+        assert_eq!(
+            r,
+            Runs {
+                run: 1,
+                longest: 3,
+                last_day: Some(15)
+            }
+        );
+        let r = r.extend([16, 17, 18, 19]);
+        assert_eq!((r.run, r.longest), (5, 5));
+    }
+
+    #[test]
+    fn current_decays_after_a_missed_day() {
+        assert_eq!(current(4, Some(100), 100), 4);
+        assert_eq!(current(4, Some(100), 101), 4); // yesterday still counts
+        assert_eq!(current(4, Some(100), 102), 0);
+        assert_eq!(current(4, Some(101), 100), 4); // a clock slightly ahead
+        assert_eq!(current(0, None, 100), 0);
+    }
+
+    #[test]
+    fn day_numbers() {
+        assert_eq!(day_number(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
+        let at = DateTime::parse_from_rfc3339("2026-11-01T23:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            local_day(at, zone("Asia/Tokyo")),
+            local_day(at, Tz::UTC) + 1
+        );
+    }
+}
