@@ -6,11 +6,13 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::Utc;
 
 use crate::accounts::service;
+use crate::auth::Membership;
 use crate::error::AppError;
 use crate::graphql::accounts::User;
 use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
-use crate::graphql::context::{catalog_access, db};
+use crate::graphql::context::{catalog_access, db, viewer};
 use crate::graphql::error::ApiResult;
+use crate::graphql::ids::GlobalId;
 use crate::progress::leaderboard::{self, BoardKind};
 use crate::progress::profile::{self, ProfileRoadmap as Shown, PublicProfile};
 
@@ -169,8 +171,8 @@ impl ProfileQuery {
         #[graphql(desc = "What to rank by.")] kind: LeaderboardKind,
         #[graphql(desc = "How many entries, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(
-            desc = "Rank only this team's members. Not available yet: any value fails with \
-                    `BAD_USER_INPUT` (field `teamId`)."
+            desc = "Rank this team's members (all of them, public profile or not), for its \
+                    members only: anyone else gets `NOT_FOUND` (field `teamId`)."
         )]
         team_id: Option<ID>,
     ) -> ApiResult<Vec<LeaderboardEntry>> {
@@ -178,11 +180,24 @@ impl ProfileQuery {
         if !(1..=100).contains(&first) {
             return Err(AppError::bad_input("first", "`first` must be between 1 and 100").into());
         }
-        if team_id.is_some() {
-            return Err(AppError::bad_input("teamId", "teams are not available yet").into());
-        }
+        let board = match team_id {
+            None => leaderboard::Board::Public,
+            Some(id) => {
+                let team = GlobalId::team(&id, "teamId")?;
+                let member = match viewer(ctx).learner() {
+                    Some(learner) => Membership::of(db(ctx), learner, team).await?,
+                    None => None,
+                };
+                if member.is_none() {
+                    let message = format!("No team with id `{}` that you belong to", id.as_str());
+                    return Err(AppError::not_found_in("teamId", message).into());
+                }
+                leaderboard::Board::Team(team)
+            }
+        };
         let entries =
-            leaderboard::leaderboard(db(ctx), kind.into(), first as usize, Utc::now()).await?;
+            leaderboard::leaderboard(db(ctx), kind.into(), board, first as usize, Utc::now())
+                .await?;
         let ids: Vec<i32> = entries.iter().map(|e| e.user_id).collect();
         let users = service::users_by_id(db(ctx), &ids).await?;
         Ok(entries

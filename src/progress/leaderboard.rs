@@ -55,6 +55,7 @@ struct Candidate {
 async fn candidates(
     db: &impl ConnectionTrait,
     kind: BoardKind,
+    board: Board,
     after: Option<(i32, &str)>,
     limit: usize,
     now: DateTime<Utc>,
@@ -63,8 +64,20 @@ async fn candidates(
     let mut q = Sql::new(db.get_database_backend());
     q.push(&format!(
         "SELECT id, username_key, time_zone, streak_last_day, {col} AS stored FROM users \
-         WHERE profile_visibility = 'PUBLIC' AND {col} > 0"
+         WHERE {col} > 0 AND "
     ));
+    match board {
+        Board::Public => {
+            q.push("profile_visibility = 'PUBLIC'");
+        }
+        // A team's board ranks all its members, for its members: they already follow each
+        // other's progress there.
+        Board::Team(team_id) => {
+            q.push("id IN (SELECT user_id FROM team_members WHERE team_id = ")
+                .bind(team_id)
+                .push(")");
+        }
+    }
     if kind == BoardKind::CurrentStreak {
         // Today is at least yesterday (UTC) in every zone: runs that ended before the day before
         // that are over everywhere. The exact cut is made per user below.
@@ -85,11 +98,21 @@ async fn candidates(
     Ok(Candidate::find_by_statement(q.build()).all(db).await?)
 }
 
-/// The top `first` public profiles by `kind` at `now`, value descending then username; users
-/// whose value is 0 are left out.
+/// Whose ranks a leaderboard lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Board {
+    /// Everyone with a public profile.
+    Public,
+    /// Every member of a team (the caller has checked they are one).
+    Team(i32),
+}
+
+/// The top `first` of `board` by `kind` at `now`, value descending then username; users whose
+/// value is 0 are left out.
 pub async fn leaderboard(
     db: &impl ConnectionTrait,
     kind: BoardKind,
+    board: Board,
     first: usize,
     now: DateTime<Utc>,
 ) -> Result<Vec<BoardEntry>, AppError> {
@@ -101,6 +124,7 @@ pub async fn leaderboard(
         let page = candidates(
             db,
             kind,
+            board,
             after.as_ref().map(|(s, k)| (*s, k.as_str())),
             batch,
             now,

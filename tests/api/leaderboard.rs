@@ -1,5 +1,5 @@
 //! The leaderboard: each kind, ties sharing a rank (1, 2, 2, 4), public profiles only, `first`
-//! bounds, `teamId` not available yet, and figures that decay as days pass (activity is dated in
+//! bounds, a team's board, and figures that decay as days pass (activity is dated in
 //! the past with the offline `at`, and a day passing is simulated by moving the stored last
 //! active day back with SQL).
 use chrono::{Duration, Utc};
@@ -74,7 +74,7 @@ async fn leaderboard_ranks_public_profiles_with_ties_and_decays() {
     // dave: a run of two that ended five days ago, and a DONE 40 days ago (outside 30 days).
     learner(&app, "dave", true, &topics, 30, &[6, 5, 40]).await;
     // eve would lead everything, but her profile is private.
-    learner(&app, "eve", false, &topics, 40, &[0, 1, 2, 3, 4, 5, 6, 7]).await;
+    let eve = learner(&app, "eve", false, &topics, 40, &[0, 1, 2, 3, 4, 5, 6, 7]).await;
     // frank is public with no activity: value 0 is not listed.
     learner(&app, "frank", true, &topics, 0, &[]).await;
 
@@ -121,15 +121,27 @@ async fn leaderboard_ranks_public_profiles_with_ties_and_decays() {
         assert_eq!((code.as_str(), f.as_str()), ("BAD_USER_INPUT", field));
     }
     assert_eq!(board(&app, "CURRENT_STREAK", Some(100)).await.len(), 3);
-    let (code, f, msg) = fails(
+    // A team's board ranks its members, public profile or not, for its members only.
+    let team = crate::helpers::teams::create_team(&app, &eve, "Eve's club").await;
+    let body = app
+        .gql_as(&eve, BOARD, json!({ "k": "CURRENT_STREAK", "t": team }))
+        .await;
+    let entries = ok(&body)["leaderboard"].clone();
+    assert_eq!(entries[0]["user"]["username"], "eve");
+    assert_eq!(entries[0]["value"], 8);
+    assert_eq!(entries.as_array().map(Vec::len), Some(1));
+    let (code, f, _) = fails(
         &app,
         &user,
         BOARD,
-        json!({ "k": "CURRENT_STREAK", "t": "VGVhbTox" }),
+        json!({ "k": "CURRENT_STREAK", "t": team }),
     )
     .await;
-    assert_eq!((code.as_str(), f.as_str()), ("BAD_USER_INPUT", "teamId"));
-    assert!(msg.contains("teams are not available yet"), "{msg}");
+    assert_eq!((code.as_str(), f.as_str()), ("NOT_FOUND", "teamId"));
+    let body = app
+        .gql(BOARD, json!({ "k": "CURRENT_STREAK", "t": team }))
+        .await;
+    assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
 
     // Two days pass for bob without activity: his current streak is over, his longest stays.
     sql(
