@@ -153,19 +153,16 @@ impl CatalogAccess {
         if self.admin {
             return live;
         }
+        if let (Some(id), true) = (self.viewer, self.unlisted) {
+            // One text for "may this learner follow it", shared with the many-learner statements.
+            return Self::learner_tracks_sql(alias, &id.to_string());
+        }
         let published = RoadmapStatus::Published.to_value();
         let public = Visibility::Public.to_value();
         let mut who =
             format!("({alias}.status = '{published}' AND {alias}.visibility = '{public}')");
         if let Some(id) = self.viewer {
             who = format!("{who} OR {alias}.owner_id = {id}");
-            if self.unlisted {
-                let unlisted = Visibility::Unlisted.to_value();
-                who = format!(
-                    "{who} OR ({alias}.status = '{published}' AND {alias}.visibility = '{unlisted}' \
-                     AND {alias}.id IN (SELECT roadmap_id FROM roadmap_shares WHERE user_id = {id}))"
-                );
-            }
         }
         format!("{live} AND ({who})")
     }
@@ -421,8 +418,9 @@ mod tests {
         let t = CatalogAccess::new(Some(42), false)
             .tracking()
             .sql_filter("r");
+        assert_eq!(t, CatalogAccess::learner_tracks_sql("r", "42"));
         assert!(
-            t.ends_with("(SELECT roadmap_id FROM roadmap_shares WHERE user_id = 42)))"),
+            t.contains("rs.roadmap_id = r.id AND rs.user_id = 42"),
             "{t}"
         );
     }
