@@ -35,4 +35,5 @@ mod roadmaps;
 mod schema;
 mod server;
 mod team_invites;
+mod team_roadmaps;
 mod teams;
