@@ -97,12 +97,10 @@ struct HiddenRow {
     topic_id: String,
 }
 
-/// "The topic whose id is the SQL expression `topic` is not hidden by team `team`".
+/// "The topic whose id is the SQL expression `topic` is not hidden by team `team`". A list
+/// subquery, read once per statement (a hash or an ephemeral index), not a probe per row.
 fn not_hidden(team: i32, topic: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM team_hidden_topics h WHERE h.team_id = {team} \
-         AND h.topic_id = {topic})"
-    )
+    format!("{topic} NOT IN (SELECT topic_id FROM team_hidden_topics WHERE team_id = {team})")
 }
 
 /// The order of the rows of [`progress_page`].
@@ -190,9 +188,15 @@ pub async fn progress_page(
          SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
          SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
          SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped, \
-         MAX(p.updated_at) AS updated_at FROM progress p \
-         WHERE p.roadmap_id IN (SELECT roadmap_id FROM tr) AND p.archived_at IS NULL \
-         AND p.user_id IN (SELECT user_id FROM team_members WHERE team_id = ",
+         MAX(p.updated_at) AS updated_at FROM progress p WHERE ",
+    );
+    // One roadmap by its value, so the planner knows how many rows it reads.
+    match roadmap {
+        Some(id) => q.push("p.roadmap_id = ").bind(id),
+        None => q.push("p.roadmap_id IN (SELECT roadmap_id FROM tr)"),
+    };
+    q.push(
+        " AND p.archived_at IS NULL AND p.user_id IN (SELECT user_id FROM team_members WHERE team_id = ",
     )
     .bind(team)
     .push(") AND p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) AND ")
