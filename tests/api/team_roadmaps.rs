@@ -28,19 +28,6 @@ const ROADMAP: &str = "query($s: String!) { roadmap(slug: $s) { id slug official
 const BACKEND: &str = "query { roadmap(slug: \"backend\") { id topicCount
     topics { id title children { id title } } } }";
 
-/// Asserts the call's first error code (`None`: it succeeds); returns the body.
-async fn expect(
-    app: &TestApp,
-    token: Option<&str>,
-    doc: &str,
-    vars: Value,
-    want: Option<&str>,
-) -> Value {
-    let body = app.gql_with(token, doc, vars).await;
-    assert_eq!(error_code(&body), want, "{doc} {body}");
-    body
-}
-
 /// The Backend roadmap's id and the ids and titles of some of its topics.
 async fn backend(app: &TestApp) -> (String, Vec<(String, String)>) {
     let d = app.gql(BACKEND, json!({})).await;

@@ -7,19 +7,6 @@ use crate::helpers::catalog::*;
 use crate::helpers::teams::*;
 use crate::helpers::*;
 
-/// Asserts the call's first error code (`None`: it succeeds); returns the body.
-async fn expect(
-    app: &TestApp,
-    token: Option<&str>,
-    doc: &str,
-    vars: Value,
-    want: Option<&str>,
-) -> Value {
-    let body = app.gql_with(token, doc, vars).await;
-    assert_eq!(error_code(&body), want, "{doc} {body}");
-    body
-}
-
 const UPDATE: &str =
     "mutation($t: ID!) { updateTeam(teamId: $t, input: { name: \"Renamed\" }) { name } }";
 const ROLE: &str = "mutation($t: ID!, $u: ID!, $r: TeamRole!) { updateTeamMemberRole(teamId: $t, userId: $u, role: $r) { myRole } }";

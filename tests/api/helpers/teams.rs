@@ -87,3 +87,16 @@ impl Crew {
         }
     }
 }
+
+/// Asserts the call's first error code (`None`: it succeeds); returns the body.
+pub async fn expect(
+    app: &TestApp,
+    token: Option<&str>,
+    doc: &str,
+    vars: Value,
+    want: Option<&str>,
+) -> Value {
+    let body = app.gql_with(token, doc, vars).await;
+    assert_eq!(super::error_code(&body), want, "{doc} {body}");
+    body
+}
