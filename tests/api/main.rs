@@ -36,3 +36,4 @@ mod schema;
 mod server;
 mod team_invites;
 mod teams;
+mod web_app;
