@@ -74,7 +74,8 @@ export function refresh() {
   if (!refreshing) {
     refreshing = withLock(async () => {
       const resp = await postAuth('/auth/refresh');
-      if (resp.status === 401) {
+      // 204: no session cookie at all; 401: the session is over.
+      if (resp.status === 204 || resp.status === 401) {
         const had = viewer !== null;
         forget();
         if (had) announce();

@@ -58,6 +58,7 @@ function connect() {
     if (msg.type === 'connection_ack') {
       backoff = 500;
       ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+      document.documentElement.dataset.live = 'on';
       // Anything missed while disconnected: the page reloads what it shows.
       if (connectedOnce) emit({ kind: 'RESYNC' });
       connectedOnce = true;
@@ -69,6 +70,7 @@ function connect() {
   });
   ws.addEventListener('close', async (event) => {
     if (socket === ws) socket = null;
+    delete document.documentElement.dataset.live;
     if (!wanted) return;
     if (event.code === 4403 || event.code === 4401) {
       // The token expired or was revoked: a fresh one, or we are signed out.

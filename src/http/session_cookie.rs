@@ -2,7 +2,8 @@
 //!
 //! - `POST /auth/session` `{"refreshToken": "…"}` (the one `signIn`/`signUp` just returned):
 //!   rotates it at once and sets the new one as the cookie, so the token the page held is spent.
-//! - `POST /auth/refresh`: rotates the cookie's token; answers a fresh access token.
+//! - `POST /auth/refresh`: rotates the cookie's token; answers a fresh access token (204 when
+//!   there is no cookie: signed out, nothing to report).
 //! - `POST /auth/signout`: ends the cookie's session and clears the cookie.
 //!
 //! The cookie is `HttpOnly; Secure; SameSite=Strict; Path=/auth`: no script reads it, no other
@@ -58,8 +59,13 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Respo
     if let Some(refused) = cross_site(&headers) {
         return refused;
     }
+    // No cookie is not an error: the page asks on every start whether it has a session.
     let Some(token) = cookie_value(&headers) else {
-        return signed_out("No session cookie; sign in");
+        return (
+            StatusCode::NO_CONTENT,
+            [(header::CACHE_CONTROL, "no-store")],
+        )
+            .into_response();
     };
     rotate(&state, &token).await
 }

@@ -37,3 +37,4 @@ mod server;
 mod team_invites;
 mod teams;
 mod web_app;
+mod web_live;

@@ -108,11 +108,13 @@ export async function render(main, ctx) {
     tree,
   );
 
+  // A status still queued on this device (in any tab) is newer than what the server pushes,
+  // unless it is the same change coming back.
   const applyStatuses = (changes) => {
     const waiting = pendingStatuses();
     for (const c of changes) {
       const select = selects.get(c.topicId);
-      if (select && !waiting[c.topicId]) {
+      if (select && (!waiting[c.topicId] || waiting[c.topicId] === c.to)) {
         select.value = c.to;
         select.className = `status-${c.to}`;
       }

@@ -245,7 +245,8 @@ impl<'a> Web<'a> {
         self.fits_375(page).await
     }
 
-    /// Nothing was blocked by the CSP, no script failed, on the current page.
+    /// Nothing was blocked by the CSP, no script failed on the current page, and the browser
+    /// logged no error (a failed request, a console error) since the last look.
     pub async fn clean(&self, page: &str) -> Check {
         let seen = self
             .browser
@@ -256,9 +257,13 @@ impl<'a> Web<'a> {
             )
             .await
             .map_err(|e| e.to_string())?;
-        if seen["violations"] != json!([]) || seen["errors"] != json!([]) {
-            let log = self.browser.log().await.unwrap_or_default();
-            return Err(format!("{page}: {seen:#}\nbrowser log: {log:#?}"));
+        let log = self.browser.log().await.map_err(|e| e.to_string())?;
+        let severe: Vec<&Value> = log
+            .iter()
+            .filter(|e| e["level"] == "SEVERE" || e["source"] == "security")
+            .collect();
+        if seen["violations"] != json!([]) || seen["errors"] != json!([]) || !severe.is_empty() {
+            return Err(format!("{page}: {seen:#}\nbrowser log: {severe:#?}"));
         }
         Ok(())
     }
