@@ -37,4 +37,5 @@ mod server;
 mod team_invites;
 mod teams;
 mod web_app;
+mod web_edit;
 mod web_live;
