@@ -239,10 +239,33 @@ impl<'a> Web<'a> {
         Ok(())
     }
 
-    /// axe-core and the 375 px check on the current page.
+    /// axe-core in light and in dark colours (the page follows the system's), and the 375 px
+    /// check, on the current page.
     pub async fn check_page(&self, page: &str) -> Check {
         self.axe(page).await?;
+        self.color_scheme("dark").await?;
+        self.wait(
+            "dark colours",
+            "return matchMedia('(prefers-color-scheme: dark)').matches \
+             && getComputedStyle(document.body).backgroundColor === 'rgb(15, 18, 22)' ? true : null;",
+        )
+        .await?;
+        let dark = self.axe(&format!("{page} (dark)")).await;
+        self.color_scheme("light").await?;
+        dark?;
         self.fits_375(page).await
+    }
+
+    /// Emulates `prefers-color-scheme` (`light` or `dark`).
+    pub async fn color_scheme(&self, scheme: &str) -> Check {
+        self.browser
+            .cdp(
+                "Emulation.setEmulatedMedia",
+                json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("CDP: {e}"))
     }
 
     /// Nothing was blocked by the CSP, no script failed on the current page, and the browser
