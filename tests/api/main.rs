@@ -39,3 +39,4 @@ mod teams;
 mod web_app;
 mod web_edit;
 mod web_live;
+mod web_screenshots;
