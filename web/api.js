@@ -35,9 +35,9 @@ function adopt(session) {
   accessToken = session.accessToken;
   expiresAt = Date.parse(session.accessTokenExpiresAt) || Date.now() + 60_000;
   clearTimeout(timer);
-  // Refresh a minute before expiry (or half-way, for very short lifetimes).
+  // Refresh a minute before expiry (half-way for lifetimes under two minutes).
   const lifetime = expiresAt - Date.now();
-  const delay = Math.max(5_000, Math.min(lifetime - 60_000, lifetime / 2));
+  const delay = Math.max(5_000, lifetime > 120_000 ? lifetime - 60_000 : lifetime / 2);
   timer = setTimeout(() => refresh().catch(() => {}), delay);
 }
 

@@ -43,17 +43,24 @@ async function render(focus) {
   const params = (path.match(re) || []).slice(1).map(decodeURIComponent);
   const page = await load();
   if (ticket !== rendering) return;
-  replace(main, h('p', { class: 'muted', text: 'Loading…' }));
+  // Each page renders into a view of its own: a page still loading when the learner moves on
+  // writes into a detached element, and its listeners are dropped by the next render.
+  const view = h('div', { class: 'view' }, h('p', { class: 'muted', text: 'Loading…' }));
+  replace(main, view);
   const ctx = { navigate, params, options: options || {}, live: (fn) => onLive(fn), queue: (fn) => onQueue(fn) };
   const teardowns = [];
-  ctx.on = (unsubscribe) => teardowns.push(unsubscribe);
+  let stale = false;
+  ctx.on = (unsubscribe) => (stale ? unsubscribe() : teardowns.push(unsubscribe));
+  cleanup = () => {
+    stale = true;
+    teardowns.forEach((fn) => fn());
+  };
   try {
-    await page.render(main, ctx);
+    await page.render(view, ctx);
   } catch (e) {
-    replace(main, h('h1', { text: 'Something went wrong' }), h('p', { role: 'alert', text: String(e && e.message ? e.message : e) }));
+    replace(view, h('h1', { text: 'Something went wrong' }), h('p', { role: 'alert', text: String(e && e.message ? e.message : e) }));
   }
-  cleanup = () => teardowns.forEach((fn) => fn());
-  if (focus) main.focus();
+  if (focus && ticket === rendering) main.focus();
 }
 
 function renderNav() {

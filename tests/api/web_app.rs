@@ -420,3 +420,45 @@ async fn web_app_session_cookie_rotates_and_refuses_cross_site_requests() {
     let (cleared, _) = set_cookie(&r);
     assert_eq!(cleared, "");
 }
+
+#[tokio::test]
+async fn web_app_refreshes_the_access_token_before_it_expires() {
+    let Some((chromium, chromedriver)) =
+        chromium_or_skip("web_app_refreshes_the_access_token_before_it_expires")
+    else {
+        return;
+    };
+    // 30 s tokens (the shortest the server issues): the page refreshes half-way.
+    let app = spawn_app_with(&[("ACCESS_TOKEN_TTL_SECONDS", "30")]).await;
+    let browser = Browser::start(&chromium, &chromedriver).await;
+    let outcome = refresh_flow(&browser, &app).await;
+    browser.close().await;
+    outcome.unwrap_or_else(|failure| panic!("{failure}"));
+}
+
+async fn refresh_flow(browser: &Browser, app: &TestApp) -> Check {
+    let web = Web::new(browser, app).await?;
+    web.sign_up("refresher", PASSWORD).await?;
+    web.goto("/roadmaps/backend").await?;
+    web.wait_progress(0).await?;
+    // Sign-up's token, the cookie's first one, then one per refresh.
+    let refreshed = eventually(std::time::Duration::from_secs(90), || async {
+        count_rows(app, "SELECT COUNT(*) FROM refresh_tokens").await >= 4
+    })
+    .await;
+    if !refreshed {
+        return Err("the page did not refresh its token in time".into());
+    }
+    // With the refreshed token, the page still writes as the learner.
+    web.choose(&format!("{FIRST} status"), "DONE").await?;
+    web.wait(
+        "the queue to drain",
+        "return document.getElementById('sync').textContent === '' ? true : null;",
+    )
+    .await?;
+    let stored = backend_progress(app, "refresher@example.com").await;
+    if stored["done"] != 1 {
+        return Err(format!("the server has {stored}"));
+    }
+    web.clean("the roadmap page").await
+}

@@ -126,14 +126,17 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
         .await
         .map_err(|e| e.to_string())?;
     web.press("Add topic").await?;
+    web.idle().await?;
     web.find("input[aria-label='Title of Delta']").await?;
     // Rename Beta.
     web.fill("input[aria-label='Title of Beta']", "Beta two")
         .await?;
     web.press("Rename Beta").await?;
+    web.idle().await?;
     web.find("input[aria-label='Title of Beta two']").await?;
     // Move Gamma up, then under Alpha.
     web.press("Move Gamma up").await?;
+    web.idle().await?;
     expect_tree(
         app,
         owner,
@@ -147,6 +150,7 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     web.find("input[aria-label='Title of Gamma']").await?;
     web.choose("Parent of Gamma", &alpha).await?;
     web.press("Move Gamma under the chosen parent").await?;
+    web.idle().await?;
     expect_tree(
         app,
         owner,
@@ -157,6 +161,7 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     web.press("Delete Beta two").await?;
     web.press("Confirm: delete Beta two and its subtopics")
         .await?;
+    web.idle().await?;
     expect_tree(app, owner, json!([["Alpha", ["Delta", "Gamma"], 0]])).await?;
     // A resource on Alpha.
     web.find(&format!("[data-focus='res-{alpha}']"))
@@ -172,6 +177,7 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     )
     .await?;
     web.press("Add resource to Alpha").await?;
+    web.idle().await?;
     expect_tree(app, owner, json!([["Alpha", ["Delta", "Gamma"], 1]])).await?;
     web.wait_text("summary", "Resources (1)").await?;
 
@@ -186,12 +192,14 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     web.fill("input[aria-label='Title of Alpha']", "Alpha mine")
         .await?;
     web.press("Rename Alpha").await?;
+    web.idle().await?;
     web.wait_text("main [role=alert]", "Alpha elsewhere")
         .await?;
     if web.value_of("Title of Alpha").await? != "Alpha mine" {
         return Err("the owner's text was lost on a conflict".into());
     }
     web.press("Rename Alpha").await?;
+    web.idle().await?;
     expect_tree(app, owner, json!([["Alpha mine", ["Delta", "Gamma"], 1]])).await?;
     web.find("input[aria-label='Title of Alpha mine']").await?;
     web.clean("the edit page").await?;

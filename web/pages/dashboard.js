@@ -55,7 +55,6 @@ export async function render(main, ctx) {
       return;
     }
     const progress = user.progress.nodes;
-    const tracked = progress.filter((p) => p.done || p.total === 0 || p.updatedAt);
     const favorites = progress.filter((p) => p.favorite);
     const invites = user.teamInvites || [];
     replace(
@@ -63,8 +62,8 @@ export async function render(main, ctx) {
       h('h1', { text: `Hello, ${user.displayName}` }),
       h('p', null, `Streak: ${user.streak.current} day${user.streak.current === 1 ? '' : 's'} (longest ${user.streak.longest})`),
       h('h2', { text: 'My roadmaps' }),
-      tracked.length
-        ? h('ul', { class: 'cards' }, tracked.map((p) => h('li', null, h('h3', null, roadmapLink(p.roadmap)),
+      progress.length
+        ? h('ul', { class: 'cards' }, progress.map((p) => h('li', null, h('h3', null, roadmapLink(p.roadmap)),
           h('div', { class: 'progress-line' }, progressBar(`Progress on ${p.roadmap.title}`, p), h('span', { class: 'muted', text: `${p.done}/${p.total}` })))))
         : h('p', null, 'Nothing tracked yet. ', h('a', { href: '/roadmaps/backend', text: 'Start with the Backend roadmap' }), ' or ', h('a', { href: '/', text: 'pick another' }), '.'),
       h('h2', { text: 'Favourites' }),

@@ -20,11 +20,13 @@ function resourcesEditor(topic, edit) {
     h('label', { for: fid('title') }, 'Link text', title),
     h('label', { for: fid('url') }, 'URL', url),
     h('button', { type: 'submit', text: `Add resource to ${topic.title}` }));
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const result = await gql(ADD_RESOURCE, { topicId: topic.id, input: { kind: kind.value, title: title.value, url: url.value } });
-    if (result.data) edit.reload(`res-${topic.id}`);
-    else edit.say(errorMessage(result));
+    edit.busy(async () => {
+      const result = await gql(ADD_RESOURCE, { topicId: topic.id, input: { kind: kind.value, title: title.value, url: url.value } });
+      if (result.data) await edit.reload(`res-${topic.id}`);
+      else edit.say(errorMessage(result));
+    });
   });
   const list = h('ul', null, topic.resources.map((r) => h('li', { class: 'row' },
     h('a', { href: r.url, rel: 'noopener noreferrer', text: r.title }),
@@ -32,11 +34,11 @@ function resourcesEditor(topic, edit) {
       type: 'button',
       class: 'link',
       text: `Remove ${r.title}`,
-      onclick: async () => {
+      onclick: () => edit.busy(async () => {
         const result = await gql(REMOVE_RESOURCE, { id: r.id });
-        if (result.data) edit.reload(`res-${topic.id}`);
+        if (result.data) await edit.reload(`res-${topic.id}`);
         else edit.say(errorMessage(result));
-      },
+      }),
     }))));
   return h('details', null, h('summary', { 'data-focus': `res-${topic.id}` }, `Resources (${topic.resources.length})`), list, form);
 }
@@ -50,12 +52,12 @@ export function topicEditor(item, edit) {
     type: 'button',
     text: 'Rename',
     'aria-label': `Rename ${topic.title}`,
-    onclick: async () => {
+    onclick: () => edit.busy(async () => {
       const wanted = titleInput.value;
       const result = await gql(RENAME, { id: topic.id, title: wanted, v: version });
       if (result.data) {
         edit.say(`Renamed to “${wanted}”`, true);
-        edit.reload(`rename-${topic.id}`);
+        await edit.reload(`rename-${topic.id}`);
       } else if (errorCode(result) === 'CONFLICT') {
         const now = await gql(CURRENT, { id: topic.id });
         const current = now.data && now.data.topic;
@@ -64,17 +66,18 @@ export function topicEditor(item, edit) {
           + 'Your text is still in the field: press Rename again to replace theirs, or reload to see the latest.');
         titleInput.focus();
       } else edit.say(errorMessage(result));
-    },
+    }),
   });
   rename.dataset.focus = `rename-${topic.id}`;
-  const move = async (parent, position, key) => {
+  const move = (parent, position, key) => edit.busy(async () => {
     const result = await gql(MOVE, { id: topic.id, parent, position, v: version });
-    if (result.data) edit.reload(key);
-    else edit.say(errorCode(result) === 'CONFLICT'
-      ? 'Someone else changed this topic after you opened the page; the list is reloaded, try again.'
-      : errorMessage(result));
-    if (!result.data && errorCode(result) === 'CONFLICT') edit.reload(key);
-  };
+    if (result.data) {
+      await edit.reload(key);
+    } else if (errorCode(result) === 'CONFLICT') {
+      await edit.reload(key);
+      edit.say('Someone else changed this topic after you opened the page; the list now shows the latest, try again.');
+    } else edit.say(errorMessage(result));
+  });
   const up = h('button', { type: 'button', class: 'secondary', text: 'Move up', 'aria-label': `Move ${topic.title} up`, disabled: item.index === 0,
     onclick: () => move(item.parentId, item.index - 1, `up-${topic.id}`) });
   up.dataset.focus = `up-${topic.id}`;
@@ -89,17 +92,19 @@ export function topicEditor(item, edit) {
   reparent.dataset.focus = `reparent-${topic.id}`;
   let armed = false;
   const del = h('button', { type: 'button', class: 'secondary', text: `Delete ${topic.title}` });
-  del.addEventListener('click', async () => {
+  del.addEventListener('click', () => {
     if (!armed) {
       armed = true;
       del.textContent = `Confirm: delete ${topic.title} and its subtopics`;
       return;
     }
-    const result = await gql(DELETE, { id: topic.id });
-    if (result.data) {
-      edit.say(`Deleted “${topic.title}”`, true);
-      edit.reload('add');
-    } else edit.say(errorMessage(result));
+    edit.busy(async () => {
+      const result = await gql(DELETE, { id: topic.id });
+      if (result.data) {
+        edit.say(`Deleted “${topic.title}”`, true);
+        await edit.reload('add');
+      } else edit.say(errorMessage(result));
+    });
   });
   const box = h('div', { class: 'edit-topic' },
     h('div', { class: 'row' }, titleInput, rename),

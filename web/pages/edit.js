@@ -52,15 +52,26 @@ export async function render(main, ctx) {
       h('label', { for: 'new-topic-title' }, 'New topic title', title),
       h('label', { for: 'new-topic-parent' }, 'Under', parent),
       h('button', { type: 'submit', text: 'Add topic' }));
-    add.addEventListener('submit', async (event) => {
+    add.addEventListener('submit', (event) => {
       event.preventDefault();
-      const created = await gql(CREATE, { roadmapId: roadmap.id, parentId: parent.value || null, title: title.value });
-      if (created.data) {
-        say(`Added “${title.value}”`, true);
-        show('add');
-      } else say(errorMessage(created));
+      busy(async () => {
+        const created = await gql(CREATE, { roadmapId: roadmap.id, parentId: parent.value || null, title: title.value });
+        if (created.data) {
+          say(`Added “${title.value}”`, true);
+          await show('add');
+        } else say(errorMessage(created));
+      });
     });
-    const edit = { say, reload: show, parents };
+    // While an edit and the reload after it run, the view says it is busy (tests wait on it).
+    const busy = async (fn) => {
+      main.dataset.busy = 'true';
+      try {
+        await fn();
+      } finally {
+        delete main.dataset.busy;
+      }
+    };
+    const edit = { say, reload: show, parents, busy };
     replace(
       main,
       h('h1', { text: `Edit ${roadmap.title}` }),

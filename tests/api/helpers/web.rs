@@ -117,18 +117,28 @@ impl<'a> Web<'a> {
                 Err(_) => c.find(Locator::XPath(&xpath)).await,
             };
             match found {
-                Ok(el) => {
-                    return el
-                        .click()
-                        .await
-                        .map_err(|e| format!("clicking {name:?}: {e}"))
-                }
+                // A page that re-rendered between the find and the click: find it again.
+                Ok(el) => match el.click().await {
+                    Ok(()) => return Ok(()),
+                    Err(e) if e.to_string().contains("stale") && Instant::now() < deadline => {}
+                    Err(e) => return Err(format!("clicking {name:?}: {e}")),
+                },
                 Err(_) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(e) => return Err(format!("no button {name:?}: {e}")),
             }
         }
+    }
+
+    /// Waits until no part of the page says it is busy (`data-busy`: an edit and its reload).
+    pub async fn idle(&self) -> Check {
+        self.wait(
+            "the page to finish its edit",
+            "return document.querySelector('[data-busy]') ? null : true;",
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Chooses `value` in the select whose `aria-label` is `label`.
