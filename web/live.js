@@ -7,7 +7,7 @@ const SUBSCRIPTION = `subscription Live { myProgressChanged {
   kind roadmapId
   changes { topicId to }
   note { topicId note }
-  progress { done learning skipped total percentDone favorite roadmap { id slug } }
+  progress { done total percentDone }
 } }`;
 
 let socket = null;

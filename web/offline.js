@@ -6,9 +6,9 @@ import { gql, me } from './api.js';
 
 const SET_STATUS = `mutation SetStatus($topicId: ID!, $status: ProgressStatus!, $at: DeviceTime) {
   setTopicStatus(topicId: $topicId, status: $status, at: $at) {
-    status changed
+    status
     topic { id }
-    progress { done learning skipped total percentDone roadmap { id } }
+    progress { done total percentDone roadmap { id } }
   }
 }`;
 

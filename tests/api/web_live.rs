@@ -136,9 +136,27 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     wait_value(&web, &format!("{FIRST} status"), "LEARNING").await?;
     web.wait_progress(0).await?;
 
+    // A private note saved on the first page appears on the second.
+    c.switch_to_window(first.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_value(&web, &format!("{FIRST} status"), "LEARNING").await?;
+    web.find("details.note summary")
+        .await?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    web.fill("textarea[aria-label='Internet note']", "Start with TCP")
+        .await?;
+    web.press("Save note on Internet").await?;
+    web.wait_text("details.note [role=status]", "Saved").await?;
+    c.switch_to_window(other.handle.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_value(&web, "Internet note", "Start with TCP").await?;
+
     // Offline: the change waits in the browser, and the page says so.
     c.switch_to_window(first).await.map_err(|e| e.to_string())?;
-    wait_value(&web, &format!("{FIRST} status"), "LEARNING").await?;
     network(browser, true).await?;
     web.choose(&format!("{OFFLINE_TOPIC} status"), "DONE")
         .await?;
@@ -172,6 +190,11 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     let (_, stored) = topic_status(app, &learner.access_token, OFFLINE_TOPIC).await;
     if stored != "DONE" {
         return Err(format!("after reconnecting the server has {stored}"));
+    }
+    // It went with an Idempotency-Key (its answer is kept for a retry).
+    let keys = count_rows(app, "SELECT COUNT(*) FROM idempotency_keys").await;
+    if keys < 1 {
+        return Err("the queued changes were sent without an Idempotency-Key".into());
     }
     let history = app
         .gql_as(

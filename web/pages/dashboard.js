@@ -5,10 +5,10 @@ import { errorMessage, h, notice, progressBar, replace, statusWord, when } from 
 
 const QUERY = `query Dashboard {
   me {
-    username displayName
+    displayName
     streak { current longest }
-    progress(first: 50) { nodes { done total percentDone favorite updatedAt roadmap { id slug title } } }
-    activity(first: 10) { nodes { id at from to topicTitle roadmapTitle roadmapSlug } }
+    progress(first: 50) { nodes { done total percentDone favorite roadmap { slug title } } }
+    activity(first: 10) { nodes { at from to topicTitle roadmapTitle roadmapSlug } }
     teams { id name }
     teamInvites { id role team { name } }
   }

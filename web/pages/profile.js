@@ -6,7 +6,7 @@ const QUERY = `query Profile($username: String!) {
   profile(username: $username) {
     username displayName headline links
     streak { current longest }
-    roadmaps { percentDone done total roadmap { slug title } }
+    roadmaps { percentDone roadmap { slug title } }
   }
 }`;
 

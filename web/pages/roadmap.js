@@ -10,7 +10,6 @@ const QUERY = `query Roadmap($slug: String!, $signedIn: Boolean!) {
   roadmap(slug: $slug) {
     id slug title description official isForkable hasTopics
     owner { username }
-    rating { average count }
     myRating @include(if: $signedIn)
     myProgress @include(if: $signedIn) { done total percentDone favorite }
     topics { ${treeSelection(6)} }
@@ -20,7 +19,7 @@ const QUERY = `query Roadmap($slug: String!, $signedIn: Boolean!) {
 const FAVORITE = `mutation Fav($id: ID!) { favoriteRoadmap(roadmapId: $id) { favorite } }`;
 const UNFAVORITE = `mutation Unfav($id: ID!) { unfavoriteRoadmap(roadmapId: $id) { favorite } }`;
 const FORK = `mutation Fork($id: ID!) { forkRoadmap(roadmapId: $id) { slug } }`;
-const RATE = `mutation Rate($id: ID!, $rating: Int!) { rateRoadmap(roadmapId: $id, rating: $rating) { myRating rating { average count } } }`;
+const RATE = `mutation Rate($id: ID!, $rating: Int!) { rateRoadmap(roadmapId: $id, rating: $rating) { myRating } }`;
 
 function actions(roadmap, ctx, say) {
   const user = me();

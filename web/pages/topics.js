@@ -27,6 +27,7 @@ function noteEditor(topic) {
     type: 'button',
     class: 'secondary',
     text: 'Save note',
+    'aria-label': `Save note on ${topic.title}`,
     onclick: async () => {
       said.textContent = 'Saving…';
       try {

@@ -65,11 +65,13 @@ impl<'a> Web<'a> {
         poll_script(self.browser, what, script).await
     }
 
-    /// Waits for an element matching `css` whose text contains `text` (empty: any text).
+    /// Waits for an element matching `css` whose text contains `text` (empty: any text, but
+    /// some).
     pub async fn wait_text(&self, css: &str, text: &str) -> Check<String> {
         let script = format!(
-            "var els = document.querySelectorAll({}); for (var i = 0; i < els.length; i++) {{ \
-             if (els[i].textContent.indexOf({}) >= 0) return els[i].textContent; }} return null;",
+            "var els = document.querySelectorAll({}); var want = {}; \
+             for (var i = 0; i < els.length; i++) {{ var t = els[i].textContent; \
+             if (want ? t.indexOf(want) >= 0 : t.trim() !== '') return t; }} return null;",
             quoted(css),
             quoted(text)
         );
