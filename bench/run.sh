@@ -42,7 +42,9 @@ case "$SCALE" in
     *) echo "--scale must be tiny, small, medium or full" >&2; exit 2 ;;
 esac
 # Every user has a public profile with dated activity, for the leaderboard (l).
-GEN=(--users "$USERS" --progress "$PROGRESS" --profiles "$USERS")
+# A team of 1,000 members (fewer at scale tiny: every user) following 10 roadmaps, for (t).
+TEAM=$(( USERS < 1000 ? USERS : 1000 ))
+GEN=(--users "$USERS" --progress "$PROGRESS" --profiles "$USERS" --team-members "$TEAM" --team-roadmaps 10)
 
 # The server by default; --server-bin measures another build (e.g. an older one, for "before").
 if [ -z "$SERVER_BIN" ]; then

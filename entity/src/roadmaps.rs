@@ -86,3 +86,10 @@ impl Related<super::roadmap_tags::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Official roadmaps are curated by admins: owned by neither a user nor a team.
+    pub fn is_official(&self) -> bool {
+        self.owner_id.is_none() && self.team_id.is_none()
+    }
+}

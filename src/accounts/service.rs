@@ -492,6 +492,7 @@ pub async fn authenticate(
     Ok(ViewerUser {
         id: user.id,
         role: role_of(&user),
+        teams: crate::auth::TeamSeats::load(db, user.id).await?,
     })
 }
 

@@ -3,9 +3,11 @@
 //! takes a `CatalogAccess` applies "who may read this roadmap" itself; one that takes an `Editor`
 //! applies "who may edit it"; one that takes a `Learner` works on that learner's own data only.
 //! These are the only places the rules are written.
-use entity::{roadmap_shares, roadmaps};
-use sea_orm::sea_query::{Condition, Expr, IntoCondition, Query};
+use entity::{roadmap_shares, roadmaps, team_members};
+use sea_orm::sea_query::{Condition, Expr, IntoCondition, Query, SelectStatement};
 use sea_orm::ColumnTrait;
+
+use super::TeamSeats;
 
 use entity::enums::{RoadmapStatus, Visibility};
 use sea_orm::ActiveEnum;
@@ -14,32 +16,36 @@ use sea_orm::ActiveEnum;
 /// owners read their own roadmaps in any state; everyone reads published PUBLIC ones. UNLISTED
 /// roadmaps are read through their share link ([`CatalogAccess::can_read_shared`]); a learner
 /// who opened that link signed in follows the roadmap and may record progress on it
-/// ([`CatalogAccess::can_track`], [`CatalogAccess::tracking`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// ([`CatalogAccess::can_track`], [`CatalogAccess::tracking`]). A team's members read the
+/// roadmaps their team owns, drafts and PRIVATE ones included.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CatalogAccess {
     viewer: Option<i32>,
     admin: bool,
     /// The SQL forms also admit the published UNLISTED roadmaps the viewer follows.
     unlisted: bool,
+    /// The viewer's teams, for the in-memory checks (the SQL forms ask `team_members`).
+    teams: TeamSeats,
 }
 
 impl CatalogAccess {
-    pub(super) fn new(viewer: Option<i32>, admin: bool) -> Self {
+    pub(super) fn new(viewer: Option<i32>, admin: bool, teams: TeamSeats) -> Self {
         Self {
             viewer,
             admin,
             unlisted: false,
+            teams,
         }
     }
 
     /// Everything that is not deleted: for the CLI, seeding and other trusted local callers.
     pub fn trusted() -> Self {
-        Self::new(None, true)
+        Self::new(None, true, TeamSeats::default())
     }
 
     /// What anonymous readers see: published PUBLIC roadmaps.
     pub fn public() -> Self {
-        Self::new(None, false)
+        Self::new(None, false, TeamSeats::default())
     }
 
     /// The same reader, whose SQL [`condition`](Self::condition) and
@@ -47,19 +53,19 @@ impl CatalogAccess {
     /// (opened by their link while signed in): what their progress may be recorded on and their
     /// dashboard shows. PRIVATE roadmaps stay hidden. In memory, use
     /// [`can_track`](Self::can_track).
-    pub fn tracking(self) -> Self {
+    pub fn tracking(&self) -> Self {
         Self {
             unlisted: true,
-            ..self
+            ..self.clone()
         }
     }
 
     /// The same reader without the admin's reach: what they may read as a plain user (a public
     /// profile shows others only what any reader of theirs could see).
-    pub fn without_admin(self) -> Self {
+    pub fn without_admin(&self) -> Self {
         Self {
             admin: false,
-            ..self
+            ..self.clone()
         }
     }
 
@@ -76,11 +82,22 @@ impl CatalogAccess {
         self.viewer.is_some() && roadmap.owner_id == self.viewer
     }
 
+    /// Whether the caller is a member of the team that owns this roadmap.
+    pub fn in_team_of(&self, roadmap: &roadmaps::Model) -> bool {
+        roadmap.team_id.is_some_and(|t| self.in_team(t))
+    }
+
+    /// Whether the caller is a member of this team.
+    pub fn in_team(&self, team_id: i32) -> bool {
+        self.teams.member_of(team_id)
+    }
+
     /// Whether this roadmap exists for the caller.
     pub fn can_read(&self, roadmap: &roadmaps::Model) -> bool {
         roadmap.deleted_at.is_none()
             && (self.admin
                 || self.owns(roadmap)
+                || self.in_team_of(roadmap)
                 || (roadmap.status == RoadmapStatus::Published
                     && roadmap.visibility == Visibility::Public))
     }
@@ -128,7 +145,9 @@ impl CatalogAccess {
                 .add(roadmaps::Column::Visibility.eq(Visibility::Public)),
         );
         if let Some(id) = self.viewer {
-            who = who.add(roadmaps::Column::OwnerId.eq(id));
+            who = who
+                .add(roadmaps::Column::OwnerId.eq(id))
+                .add(roadmaps::Column::TeamId.in_subquery(teams_of(id, false)));
             if self.unlisted {
                 let followed = Query::select()
                     .column(roadmap_shares::Column::RoadmapId)
@@ -162,10 +181,34 @@ impl CatalogAccess {
         let mut who =
             format!("({alias}.status = '{published}' AND {alias}.visibility = '{public}')");
         if let Some(id) = self.viewer {
-            who = format!("{who} OR {alias}.owner_id = {id}");
+            who = format!(
+                "{who} OR {alias}.owner_id = {id} OR {}",
+                in_team_sql(alias, &id.to_string())
+            );
         }
         format!("{live} AND ({who})")
     }
+}
+
+/// The teams `user` belongs to (`editing`: those they edit the roadmaps of), as a subquery.
+fn teams_of(user: i32, editing: bool) -> SelectStatement {
+    let mut q = Query::select()
+        .column(team_members::Column::TeamId)
+        .from(team_members::Entity)
+        .and_where(team_members::Column::UserId.eq(user))
+        .to_owned();
+    if editing {
+        q.and_where(team_members::Column::Role.is_in(super::teams::EDITING_ROLES));
+    }
+    q
+}
+
+/// "The learner whose id is the SQL expression `user` is in the team owning roadmap `alias`".
+fn in_team_sql(alias: &str, user: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = {alias}.team_id \
+         AND tm.user_id = {user})"
+    )
 }
 
 impl CatalogAccess {
@@ -178,8 +221,9 @@ impl CatalogAccess {
         let published = RoadmapStatus::Published.to_value();
         let public = Visibility::Public.to_value();
         let unlisted = Visibility::Unlisted.to_value();
+        let team = in_team_sql(alias, user);
         format!(
-            "({alias}.deleted_at IS NULL AND ({alias}.owner_id = {user} \
+            "({alias}.deleted_at IS NULL AND ({alias}.owner_id = {user} OR {team} \
              OR ({alias}.status = '{published}' AND ({alias}.visibility = '{public}' \
              OR ({alias}.visibility = '{unlisted}' AND EXISTS (SELECT 1 FROM roadmap_shares rs \
              WHERE rs.roadmap_id = {alias}.id AND rs.user_id = {user}))))))"
@@ -193,16 +237,22 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A signed-in user who may author roadmaps: create their own, edit the ones they own; admins
-/// edit any (moderation) and curate official ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// edit any (moderation) and curate official ones. A team's owners and managers edit the roadmaps
+/// the team owns.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Editor {
     user_id: i32,
     admin: bool,
+    teams: TeamSeats,
 }
 
 impl Editor {
-    pub(super) fn new(user_id: i32, admin: bool) -> Self {
-        Self { user_id, admin }
+    pub(super) fn new(user_id: i32, admin: bool, teams: TeamSeats) -> Self {
+        Self {
+            user_id,
+            admin,
+            teams,
+        }
     }
 
     pub fn user_id(&self) -> i32 {
@@ -216,12 +266,19 @@ impl Editor {
     /// What this user may read: an edit of a roadmap they cannot read is "not found", of one they
     /// can read but not edit "forbidden".
     pub fn catalog(&self) -> CatalogAccess {
-        CatalogAccess::new(Some(self.user_id), self.admin)
+        CatalogAccess::new(Some(self.user_id), self.admin, self.teams.clone())
     }
 
     /// Whether this user may change this roadmap (its fields, topics, resources, links).
     pub fn may_edit(&self, roadmap: &roadmaps::Model) -> bool {
-        self.admin || roadmap.owner_id == Some(self.user_id)
+        self.admin
+            || roadmap.owner_id == Some(self.user_id)
+            || roadmap.team_id.is_some_and(|t| self.teams.edits(t))
+    }
+
+    /// Whether this user may make roadmaps for this team (owners and managers).
+    pub fn may_author_for(&self, team_id: i32) -> bool {
+        self.teams.edits(team_id)
     }
 
     /// Whether this user may link topics on these roadmaps together (each readable to them:
@@ -242,7 +299,9 @@ impl Editor {
         if self.admin {
             Expr::value(true).into_condition()
         } else {
-            roadmaps::Column::OwnerId.eq(self.user_id).into_condition()
+            Condition::any()
+                .add(roadmaps::Column::OwnerId.eq(self.user_id))
+                .add(roadmaps::Column::TeamId.in_subquery(teams_of(self.user_id, true)))
         }
     }
 }
@@ -285,7 +344,7 @@ impl Admin {
 
     /// Admins edit any roadmap.
     pub fn editor(&self) -> Editor {
-        Editor::new(self.user_id, true)
+        Editor::new(self.user_id, true, TeamSeats::default())
     }
 }
 
@@ -347,21 +406,46 @@ mod tests {
 
     const PUBLISHED: RoadmapStatus = RoadmapStatus::Published;
 
+    fn no_teams() -> TeamSeats {
+        TeamSeats::default()
+    }
+
+    #[test]
+    fn team_roadmaps_exist_for_members_and_are_edited_by_owners_and_managers() {
+        use entity::enums::TeamRole;
+        let mut r = roadmap(None, Visibility::Private, RoadmapStatus::Draft);
+        r.team_id = Some(3);
+        let seats = |role| TeamSeats::from_pairs(vec![(3, role)]);
+        let member = CatalogAccess::new(Some(8), false, seats(TeamRole::Member));
+        assert!(member.can_read(&r), "members read their team's drafts too");
+        assert!(!CatalogAccess::new(
+            Some(8),
+            false,
+            TeamSeats::from_pairs(vec![(4, TeamRole::Owner)])
+        )
+        .can_read(&r));
+        assert!(!CatalogAccess::public().can_read(&r));
+        assert!(!Editor::new(8, false, seats(TeamRole::Member)).may_edit(&r));
+        assert!(Editor::new(8, false, seats(TeamRole::Manager)).may_edit(&r));
+        assert!(Editor::new(8, false, seats(TeamRole::Owner)).may_edit(&r));
+        assert!(!Editor::new(8, false, no_teams()).may_edit(&r));
+    }
+
     #[test]
     fn private_roadmaps_exist_for_owner_and_admins_only() {
         let r = roadmap(Some(7), Visibility::Private, PUBLISHED);
-        assert!(CatalogAccess::new(Some(7), false).can_read(&r));
-        assert!(CatalogAccess::new(Some(1), true).can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false).can_read(&r));
+        assert!(CatalogAccess::new(Some(7), false, no_teams()).can_read(&r));
+        assert!(CatalogAccess::new(Some(1), true, no_teams()).can_read(&r));
+        assert!(!CatalogAccess::new(Some(8), false, no_teams()).can_read(&r));
         assert!(!CatalogAccess::public().can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false).can_track(&r, true));
+        assert!(!CatalogAccess::new(Some(8), false, no_teams()).can_track(&r, true));
         assert!(!CatalogAccess::public().can_read_shared(&r, Some("secret")));
     }
 
     #[test]
     fn unlisted_roadmaps_need_their_token() {
         let r = roadmap(Some(7), Visibility::Unlisted, PUBLISHED);
-        let other = CatalogAccess::new(Some(8), false);
+        let other = CatalogAccess::new(Some(8), false, no_teams());
         assert!(!other.can_read(&r));
         assert!(other.can_read_shared(&r, Some("secret")));
         assert!(!other.can_read_shared(&r, Some("secreT")));
@@ -379,8 +463,8 @@ mod tests {
     #[test]
     fn public_drafts_stay_with_their_owner() {
         let r = roadmap(Some(7), Visibility::Public, RoadmapStatus::Draft);
-        assert!(CatalogAccess::new(Some(7), false).can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false).can_read(&r));
+        assert!(CatalogAccess::new(Some(7), false, no_teams()).can_read(&r));
+        assert!(!CatalogAccess::new(Some(8), false, no_teams()).can_read(&r));
         let published = roadmap(None, Visibility::Public, PUBLISHED);
         assert!(CatalogAccess::public().can_read(&published));
     }
@@ -388,11 +472,11 @@ mod tests {
     #[test]
     fn editors_edit_their_own_and_admins_any() {
         let r = roadmap(Some(7), Visibility::Public, PUBLISHED);
-        assert!(Editor::new(7, false).may_edit(&r));
-        assert!(!Editor::new(8, false).may_edit(&r));
-        assert!(Editor::new(8, true).may_edit(&r));
+        assert!(Editor::new(7, false, no_teams()).may_edit(&r));
+        assert!(!Editor::new(8, false, no_teams()).may_edit(&r));
+        assert!(Editor::new(8, true, no_teams()).may_edit(&r));
         let official = roadmap(None, Visibility::Public, PUBLISHED);
-        assert!(!Editor::new(7, false).may_edit(&official));
+        assert!(!Editor::new(7, false, no_teams()).may_edit(&official));
     }
 
     #[test]
@@ -400,22 +484,23 @@ mod tests {
         let mine = roadmap(Some(7), Visibility::Private, PUBLISHED);
         let official = roadmap(None, Visibility::Public, PUBLISHED);
         let theirs = roadmap(Some(8), Visibility::Public, PUBLISHED);
-        assert!(Editor::new(7, false).may_link([&mine, &official]));
-        assert!(Editor::new(7, false).may_link([&official, &theirs, &mine]));
-        assert!(!Editor::new(7, false).may_link([&official, &theirs]));
-        assert!(!Editor::new(9, false).may_link([&mine, &official]));
-        assert!(Editor::new(9, true).may_link([&official, &theirs]));
+        assert!(Editor::new(7, false, no_teams()).may_link([&mine, &official]));
+        assert!(Editor::new(7, false, no_teams()).may_link([&official, &theirs, &mine]));
+        assert!(!Editor::new(7, false, no_teams()).may_link([&official, &theirs]));
+        assert!(!Editor::new(9, false, no_teams()).may_link([&mine, &official]));
+        assert!(Editor::new(9, true, no_teams()).may_link([&official, &theirs]));
     }
 
     #[test]
     fn sql_filter_names_only_constants_and_the_viewer() {
-        let f = CatalogAccess::new(Some(42), false).sql_filter("r");
+        let f = CatalogAccess::new(Some(42), false, no_teams()).sql_filter("r");
         assert_eq!(
             f,
             "r.deleted_at IS NULL AND ((r.status = 'PUBLISHED' AND r.visibility = 'PUBLIC') \
-             OR r.owner_id = 42)"
+             OR r.owner_id = 42 OR EXISTS (SELECT 1 FROM team_members tm \
+             WHERE tm.team_id = r.team_id AND tm.user_id = 42))"
         );
-        let t = CatalogAccess::new(Some(42), false)
+        let t = CatalogAccess::new(Some(42), false, no_teams())
             .tracking()
             .sql_filter("r");
         assert_eq!(t, CatalogAccess::learner_tracks_sql("r", "42"));

@@ -7,7 +7,7 @@ mod teams;
 
 pub use capabilities::{Admin, CatalogAccess, Editor, Learner};
 pub use entity::enums::{Role, TeamRole};
-pub use teams::Membership;
+pub use teams::{Membership, TeamSeats};
 
 /// Who is asking. Anonymous unless a valid access token came with the request.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +22,8 @@ pub struct Viewer {
 pub struct ViewerUser {
     pub id: i32,
     pub role: Role,
+    /// The teams they belong to, as of the start of the request.
+    pub teams: TeamSeats,
 }
 
 impl Viewer {
@@ -40,14 +42,19 @@ impl Viewer {
 
     /// What this viewer may read of the catalogue.
     pub fn catalog(&self) -> CatalogAccess {
-        CatalogAccess::new(self.user_id(), self.is_admin())
+        let teams = self
+            .user
+            .as_ref()
+            .map(|u| u.teams.clone())
+            .unwrap_or_default();
+        CatalogAccess::new(self.user_id(), self.is_admin(), teams)
     }
 
     /// The authoring capability: present when signed in (what it may edit depends on ownership).
     pub fn editor(&self) -> Option<Editor> {
         self.user
             .as_ref()
-            .map(|u| Editor::new(u.id, u.role == Role::Admin))
+            .map(|u| Editor::new(u.id, u.role == Role::Admin, u.teams.clone()))
     }
 
     /// The learner capability: present when signed in.

@@ -2,13 +2,59 @@
 //! team row, for writes) and then answers every "may they" question, so the team rules live here
 //! and nowhere else. Admins have no say in teams they do not belong to: for them, as for any
 //! outsider, the team does not exist.
+use std::sync::Arc;
+
 use entity::enums::TeamRole;
 use entity::team_members;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::Learner;
 use crate::error::AppError;
+
+/// The roles that edit the roadmaps a team owns.
+pub(super) const EDITING_ROLES: [TeamRole; 2] = [TeamRole::Owner, TeamRole::Manager];
+
+/// Every team a signed-in user belongs to, with their role: read once when the request is
+/// authenticated, so the in-memory catalogue checks know which team roadmaps the user reads and
+/// edits. Writes do not trust it: their SQL asks `team_members` inside the transaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TeamSeats(Arc<[(i32, TeamRole)]>);
+
+impl TeamSeats {
+    /// The user's teams (one statement on the `team_members` user index).
+    pub async fn load(conn: &impl ConnectionTrait, user_id: i32) -> Result<Self, AppError> {
+        let rows: Vec<(i32, TeamRole)> = team_members::Entity::find()
+            .select_only()
+            .column(team_members::Column::TeamId)
+            .column(team_members::Column::Role)
+            .filter(team_members::Column::UserId.eq(user_id))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Ok(Self::from_pairs(rows))
+    }
+
+    /// Seats as (team id, role) pairs.
+    pub fn from_pairs(pairs: Vec<(i32, TeamRole)>) -> Self {
+        Self(pairs.into())
+    }
+
+    fn role_in(&self, team_id: i32) -> Option<TeamRole> {
+        self.0.iter().find(|(t, _)| *t == team_id).map(|(_, r)| *r)
+    }
+
+    /// Whether the user belongs to the team.
+    pub fn member_of(&self, team_id: i32) -> bool {
+        self.role_in(team_id).is_some()
+    }
+
+    /// Whether the user edits the team's roadmaps (owners and managers).
+    pub fn edits(&self, team_id: i32) -> bool {
+        self.role_in(team_id)
+            .is_some_and(|r| EDITING_ROLES.contains(&r))
+    }
+}
 
 /// A signed-in user's membership of one team, with their role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +151,12 @@ impl Membership {
             TeamRole::Manager => role == TeamRole::Member,
             TeamRole::Member => false,
         }
+    }
+
+    /// Choosing the team's roadmaps and hidden topics, making roadmaps for it: owners and
+    /// managers.
+    pub fn may_curate_roadmaps(&self) -> bool {
+        EDITING_ROLES.contains(&self.role)
     }
 
     /// The pending invites of a team: owners and managers.

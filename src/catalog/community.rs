@@ -2,7 +2,9 @@
 //! PUBLISHED, not deleted), listed newest first, best rated first or most followed first. Each
 //! page is two statements (the count and the page), whatever its size.
 use entity::roadmaps;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select,
+};
 
 use crate::auth::CatalogAccess;
 use crate::db::sql::Sql;
@@ -40,12 +42,16 @@ pub fn rating_score(count: i64, sum: i64) -> Option<f64> {
 }
 
 /// Community roadmaps: what an anonymous reader may read ([`CatalogAccess::public`]: live,
-/// published, PUBLIC), and owned by a learner. The same for every caller: a learner's own
+/// published, PUBLIC), and owned by a learner or a team. The same for every caller: a learner's own
 /// PRIVATE or draft roadmaps are not community roadmaps, even to them.
 fn community() -> Select<roadmaps::Entity> {
     roadmaps::Entity::find()
         .filter(CatalogAccess::public().condition())
-        .filter(roadmaps::Column::OwnerId.is_not_null())
+        .filter(
+            Condition::any()
+                .add(roadmaps::Column::OwnerId.is_not_null())
+                .add(roadmaps::Column::TeamId.is_not_null()),
+        )
 }
 
 /// How many community roadmaps there are.
@@ -68,7 +74,7 @@ pub async fn page(
     }
     let backend = db.get_database_backend();
     let filter = format!(
-        "{} AND r.owner_id IS NOT NULL",
+        "{} AND (r.owner_id IS NOT NULL OR r.team_id IS NOT NULL)",
         CatalogAccess::public().sql_filter("r")
     );
     let mut q = Sql::new(backend);

@@ -66,7 +66,12 @@ pub async fn fork(
     let owner_id = actor
         .user_id
         .ok_or_else(|| AppError::Unauthenticated("You must be signed in to fork".into()))?;
-    check_roadmap_quota(txn, Some(owner_id), actor.max_owned_roadmaps).await?;
+    let ownership = Ownership {
+        owner_id: Some(owner_id),
+        team_id: None,
+        visibility: Visibility::Private,
+    };
+    check_roadmap_quota(txn, &ownership, Some(owner_id), actor.max_owned_roadmaps).await?;
     let mut doc = export::document_of(txn, source).await?;
     doc.roadmap.slug = slug.trim().to_owned();
     doc.roadmap.order = service::next_sort_order(txn).await?;
@@ -74,15 +79,11 @@ pub async fn fork(
     doc.roadmap.structured_data.date_modified = Some(export::date_modified_now());
     document::validate_meta(&doc.roadmap, "")?;
     let flat = doc.flatten();
-    check_topic_count(Some(owner_id), flat.len(), "roadmapId")?;
+    check_topic_count(false, flat.len(), "roadmapId")?;
 
     let when = now();
     let mut row = roadmap_row(&doc.roadmap, when);
-    Ownership {
-        owner_id: Some(owner_id),
-        visibility: Visibility::Private,
-    }
-    .apply(&mut row);
+    ownership.apply(&mut row);
     row.forked_from_id = Set(Some(source.id));
     row.forked_at_revision = Set(Some(last_revision(txn, source.id).await?));
     let fork = row

@@ -93,9 +93,9 @@ async fn create(
         meta.structured_data.date_modified = Some(date_modified_now());
     }
     let now = now();
-    let ownership = Ownership::for_new(actor, None, None)?;
-    check_topic_count(ownership.owner_id, doc.flatten().len(), "topics")?;
-    check_roadmap_quota(txn, ownership.owner_id, actor.max_owned_roadmaps).await?;
+    let ownership = Ownership::for_new(actor, None, None, None)?;
+    check_topic_count(ownership.is_official(), doc.flatten().len(), "topics")?;
+    check_roadmap_quota(txn, &ownership, actor.user_id, actor.max_owned_roadmaps).await?;
     // The insert takes the write lock; the unique index of live slugs decides whether the slug is
     // free.
     let mut row = roadmap_row(&meta, now);
@@ -194,7 +194,7 @@ async fn replace(
         });
     }
     let model = service::by_slug(txn, slug).await?.ok_or_else(missing)?;
-    check_topic_count(model.owner_id, doc.flatten().len(), "topics")?;
+    check_topic_count(model.is_official(), doc.flatten().len(), "topics")?;
     let roadmap_id = model.id;
     let before_meta = export::full_meta(txn, &model).await?;
     let stored: HashMap<String, topics::Model> = export::all_topics(txn, roadmap_id)

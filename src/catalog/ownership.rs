@@ -1,8 +1,9 @@
 //! Who owns a new roadmap and who may see it, the share token of its link, and the limits on what
-//! one learner may author. Official roadmaps have no owner and are made by admins only.
+//! one learner or team may author. Official roadmaps have no owner and are made by admins only;
+//! a team's roadmaps are owned by the team (no user), made and edited by its owners and managers.
 use base64::Engine;
-use entity::enums::Visibility;
-use entity::{roadmaps, users};
+use entity::enums::{TeamRole, Visibility};
+use entity::{roadmaps, team_members, teams, users};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::Set;
@@ -17,8 +18,10 @@ pub const MAX_OWNED_TOPICS: usize = 2_000;
 /// The owner and visibility of a roadmap about to be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ownership {
-    /// None: official.
+    /// The learner who owns it; None for official and team roadmaps.
     pub owner_id: Option<i32>,
+    /// The team that owns it.
+    pub team_id: Option<i32>,
     pub visibility: Visibility,
 }
 
@@ -26,12 +29,18 @@ impl Ownership {
     /// Official roadmaps (made by the CLI, seeding, or an admin who asks for it) are PUBLIC unless
     /// told otherwise: their `status` keeps drafts to admins. Everyone else's roadmaps are theirs
     /// and PRIVATE unless told otherwise. `official` defaults to true for admins, who curate the
-    /// catalogue; a learner who asks for it is refused.
+    /// catalogue; a learner who asks for it is refused. With `team_id`, the team owns it (PRIVATE
+    /// to its members unless told otherwise): its owners and managers may make one, a plain
+    /// member is refused, and for anyone else the team does not exist.
     pub fn for_new(
         actor: &Actor,
         official: Option<bool>,
         visibility: Option<Visibility>,
+        team_id: Option<i32>,
     ) -> Result<Self, AppError> {
+        if let Some(team_id) = team_id {
+            return Self::for_team(actor, official, visibility, team_id);
+        }
         let curator = actor.author().is_none_or(|e| e.may_curate());
         let official =
             match official {
@@ -57,14 +66,58 @@ impl Ownership {
         };
         Ok(Self {
             owner_id,
+            team_id: None,
             visibility: visibility.unwrap_or(default),
         })
     }
 
+    fn for_team(
+        actor: &Actor,
+        official: Option<bool>,
+        visibility: Option<Visibility>,
+        team_id: i32,
+    ) -> Result<Self, AppError> {
+        if official == Some(true) {
+            return Err(AppError::bad_input(
+                "official",
+                "a team's roadmap cannot be official: leave out `official` or `teamId`",
+            ));
+        }
+        let Some(editor) = actor.author() else {
+            return Err(AppError::bad_input(
+                "teamId",
+                "a team's roadmap needs a signed-in author",
+            ));
+        };
+        if !editor.catalog().in_team(team_id) {
+            return Err(no_such_team());
+        }
+        if !editor.may_author_for(team_id) {
+            return Err(AppError::Forbidden(
+                "only the team's owners and managers make roadmaps for it".into(),
+            ));
+        }
+        Ok(Self {
+            owner_id: None,
+            team_id: Some(team_id),
+            visibility: visibility.unwrap_or(Visibility::Private),
+        })
+    }
+
+    /// Whether the new roadmap is official (owned by no user or team).
+    pub fn is_official(&self) -> bool {
+        self.owner_id.is_none() && self.team_id.is_none()
+    }
+
     pub fn apply(&self, row: &mut roadmaps::ActiveModel) {
         row.owner_id = Set(self.owner_id);
+        row.team_id = Set(self.team_id);
         row.visibility = Set(self.visibility);
     }
+}
+
+fn no_such_team() -> AppError {
+    AppError::not_found_in("teamId", "No such team")
 }
 
 /// A fresh share token: 24 random bytes, URL-safe base64 (32 characters).
@@ -74,17 +127,18 @@ pub fn new_share_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// How many topics a roadmap with this owner may hold.
-pub fn topic_limit(owner_id: Option<i32>) -> usize {
-    match owner_id {
-        Some(_) => MAX_OWNED_TOPICS,
-        None => super::document::MAX_TOPICS,
+/// How many topics a roadmap may hold: official ones more than learners' and teams'.
+pub fn topic_limit(official: bool) -> usize {
+    if official {
+        super::document::MAX_TOPICS
+    } else {
+        MAX_OWNED_TOPICS
     }
 }
 
 /// Refuses a roadmap with more topics than its owner may have.
-pub fn check_topic_count(owner_id: Option<i32>, count: usize, field: &str) -> Result<(), AppError> {
-    let limit = topic_limit(owner_id);
+pub fn check_topic_count(official: bool, count: usize, field: &str) -> Result<(), AppError> {
+    let limit = topic_limit(official);
     if count > limit {
         return Err(AppError::bad_input(
             field,
@@ -94,14 +148,19 @@ pub fn check_topic_count(owner_id: Option<i32>, count: usize, field: &str) -> Re
     Ok(())
 }
 
-/// Refuses a new roadmap for an owner who already has `max` live ones. Its first statement locks
-/// the owner's row, so two creations at once cannot both pass the count.
+/// Refuses a new roadmap for an owner (learner or team) who already has `max` live ones. Its first
+/// statement locks the owner's row, so two creations at once cannot both pass the count; for a
+/// team it then checks, inside the transaction, that the author still edits for the team.
 pub async fn check_roadmap_quota(
     txn: &impl ConnectionTrait,
-    owner_id: Option<i32>,
+    ownership: &Ownership,
+    author: Option<i32>,
     max: u64,
 ) -> Result<(), AppError> {
-    let Some(owner_id) = owner_id else {
+    if let Some(team_id) = ownership.team_id {
+        return check_team_quota(txn, team_id, author, max).await;
+    }
+    let Some(owner_id) = ownership.owner_id else {
         return Ok(());
     };
     users::Entity::update_many()
@@ -119,6 +178,51 @@ pub async fn check_roadmap_quota(
             "input",
             format!(
                 "you already own {owned} roadmaps, the most one learner may have \
+                 (MAX_ROADMAPS_PER_USER = {max}): delete one before making another"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn check_team_quota(
+    txn: &impl ConnectionTrait,
+    team_id: i32,
+    author: Option<i32>,
+    max: u64,
+) -> Result<(), AppError> {
+    teams::Entity::update_many()
+        .col_expr(teams::Column::Id, Expr::col(teams::Column::Id).into())
+        .filter(teams::Column::Id.eq(team_id))
+        .exec(txn)
+        .await?;
+    let seat = match author {
+        Some(user) => {
+            team_members::Entity::find_by_id((team_id, user))
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    match seat {
+        None => return Err(no_such_team()),
+        Some(s) if !matches!(s.role, TeamRole::Owner | TeamRole::Manager) => {
+            return Err(AppError::Forbidden(
+                "only the team's owners and managers make roadmaps for it".into(),
+            ))
+        }
+        Some(_) => {}
+    }
+    let owned = roadmaps::Entity::find()
+        .filter(roadmaps::Column::TeamId.eq(team_id))
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .count(txn)
+        .await?;
+    if owned >= max {
+        return Err(AppError::bad_input(
+            "teamId",
+            format!(
+                "the team already owns {owned} roadmaps, the most one team may have \
                  (MAX_ROADMAPS_PER_USER = {max}): delete one before making another"
             ),
         ));

@@ -78,13 +78,15 @@ fn refusal(access: &CatalogAccess, roadmap: Option<roadmaps::Model>, id: i32) ->
         // An UNLISTED roadmap the caller follows passes the upsert's rule unless it is their own,
         // which they can read anyway.
         Some(m) if access.can_read(&m) => {
-            if m.owner_id.is_none() {
+            if m.is_official() {
                 AppError::bad_input(
                     "roadmapId",
                     "official roadmaps are not rated: ratings are for community roadmaps",
                 )
             } else if access.owns(&m) {
                 AppError::Forbidden("you cannot rate your own roadmap".to_owned())
+            } else if access.in_team_of(&m) {
+                AppError::Forbidden("you cannot rate your own team's roadmap".to_owned())
             } else {
                 // An admin reading someone's PRIVATE roadmap or draft: nobody else can rate it.
                 AppError::bad_input(
@@ -99,13 +101,17 @@ fn refusal(access: &CatalogAccess, roadmap: Option<roadmaps::Model>, id: i32) ->
 
 /// Who may rate what, as SQL over the roadmaps table aliased `r`: a roadmap the caller can read
 /// with tracking access (so UNLISTED ones reached by their link count: the learner follows them
-/// like any other), owned by someone else (a learner does not rate their own work), published
+/// like any other), owned by someone else or by a team they are not in (a learner does not rate
+/// their own work), published
 /// and PUBLIC or UNLISTED (a PRIVATE roadmap or a draft has no audience to rate it for, even when
 /// an admin can read it). Official roadmaps are not rated. Only constants and the viewer's
 /// integer id are written into it.
 fn ratable_sql(access: &CatalogAccess, user_id: i32) -> String {
     format!(
-        "{read} AND r.owner_id IS NOT NULL AND r.owner_id <> {user_id} \
+        "{read} AND (r.owner_id IS NOT NULL OR r.team_id IS NOT NULL) \
+         AND (r.owner_id IS NULL OR r.owner_id <> {user_id}) \
+         AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = r.team_id \
+         AND tm.user_id = {user_id}) \
          AND r.status = '{published}' AND r.visibility IN ('{public}', '{unlisted}')",
         read = access.tracking().sql_filter("r"),
         published = RoadmapStatus::Published.to_value(),

@@ -59,7 +59,7 @@ impl Actor {
         Ok(Self {
             user_id: Some(user_id),
             name,
-            editor: Some(*editor),
+            editor: Some(editor.clone()),
             max_owned_roadmaps,
         })
     }
@@ -72,13 +72,14 @@ impl Actor {
     /// What the actor may read of the catalogue.
     pub fn catalog(&self) -> CatalogAccess {
         self.editor
+            .as_ref()
             .map(|e| e.catalog())
             .unwrap_or_else(CatalogAccess::trusted)
     }
 
     /// Whether the actor may edit this roadmap.
     pub fn may_edit(&self, roadmap: &entity::roadmaps::Model) -> bool {
-        self.editor.is_none_or(|e| e.may_edit(roadmap))
+        self.editor.as_ref().is_none_or(|e| e.may_edit(roadmap))
     }
 
     /// [`may_edit`](Self::may_edit) as a SQL condition on the roadmaps table.

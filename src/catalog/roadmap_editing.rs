@@ -124,7 +124,7 @@ pub async fn create_roadmap(
     document::validate_meta(&meta, "")?;
 
     let txn = db.begin().await?;
-    check_roadmap_quota(&txn, ownership.owner_id, actor.max_owned_roadmaps).await?;
+    check_roadmap_quota(&txn, &ownership, actor.user_id, actor.max_owned_roadmaps).await?;
     // The insert comes next (see the module comment); the unique index decides on the slug.
     let mut row = roadmap_row(&meta, now());
     ownership.apply(&mut row);
@@ -133,6 +133,9 @@ pub async fn create_roadmap(
         .await
         .map_err(|e| slug_error(e, &meta.slug))?;
     service::set_tags(&txn, model.id, &meta.tags).await?;
+    if let Some(team_id) = ownership.team_id {
+        list_on_team(&txn, team_id, model.id).await?;
+    }
     set_related_checked(
         &txn,
         actor,
@@ -400,4 +403,20 @@ pub async fn delete_roadmap(
         roadmap: model,
         archived_progress: archived,
     })
+}
+
+/// Lists a roadmap among a team's roadmaps (one the team just made, or chose).
+pub async fn list_on_team(
+    txn: &impl ConnectionTrait,
+    team_id: i32,
+    roadmap_id: i32,
+) -> Result<(), AppError> {
+    entity::team_roadmaps::Entity::insert(entity::team_roadmaps::ActiveModel {
+        team_id: Set(team_id),
+        roadmap_id: Set(roadmap_id),
+        added_at: Set(Utc::now()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
 }

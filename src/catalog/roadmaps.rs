@@ -13,14 +13,16 @@ use crate::error::AppError;
 pub struct ListFilter {
     pub kind: Option<RoadmapKind>,
     pub tag: Option<String>,
-    /// Only official roadmaps (no owner).
+    /// Only official roadmaps (owned by no user or team).
     pub official_only: bool,
 }
 
 fn filtered(access: &CatalogAccess, filter: &ListFilter) -> Select<roadmaps::Entity> {
     let mut q = roadmaps::Entity::find().filter(access.condition());
     if filter.official_only {
-        q = q.filter(roadmaps::Column::OwnerId.is_null());
+        q = q
+            .filter(roadmaps::Column::OwnerId.is_null())
+            .filter(roadmaps::Column::TeamId.is_null());
     }
     if let Some(kind) = filter.kind {
         q = q.filter(roadmaps::Column::Kind.eq(kind));

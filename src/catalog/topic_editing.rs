@@ -156,10 +156,10 @@ pub async fn create_topic(
             ));
         }
     }
-    let owner_id = crate::catalog::roadmap_editing::require_live(&txn, roadmap_id)
+    let official = crate::catalog::roadmap_editing::require_live(&txn, roadmap_id)
         .await?
-        .owner_id;
-    let limit = topic_limit(owner_id);
+        .is_official();
+    let limit = topic_limit(official);
     if live.by_id.len() >= limit {
         return Err(AppError::bad_input(
             "roadmapId",

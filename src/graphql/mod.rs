@@ -69,6 +69,7 @@ pub struct Mutation(
     ProgressMutation,
     teams::TeamMutation,
     teams::InviteMutation,
+    teams::TeamRoadmapMutation,
 );
 
 /// Live notifications over WebSocket (`graphql-transport-ws` on `/graphql`); signed in only.

@@ -70,7 +70,7 @@ pub async fn public_profile(
     };
     // Others (admins included) see only what any reader of theirs could.
     let access = if access.viewer_id() == Some(user.id) {
-        *access
+        access.clone()
     } else {
         access.without_admin()
     };

@@ -8,7 +8,9 @@ pub mod leaving;
 pub mod mail;
 pub mod members;
 pub mod reads;
+pub mod roadmaps;
 pub mod service;
+pub mod views;
 
 pub use entity::enums::{TeamKind, TeamRole};
 

@@ -1,9 +1,12 @@
 //! Creating, renaming and deleting teams. Each is one transaction; every write to an existing
 //! team locks its row first ([`Membership::lock`]).
 use chrono::Utc;
-use entity::{team_members, teams};
+use entity::{progress, roadmaps, team_members, teams};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 use super::{check_name, no_such_team, TeamChanges, TeamInput, TeamRole};
 use crate::auth::{Learner, Membership};
@@ -73,8 +76,9 @@ pub async fn update_team(
     Ok(TeamView { team, membership })
 }
 
-/// Deletes a team with its memberships and invites (cascade): owners. Roadmaps the team owned
-/// stay, owned by no team.
+/// Deletes a team with its memberships, invites and lists (cascade): owners. The roadmaps the team
+/// owned are deleted with it, their learners' progress archived (as `deleteRoadmap(force:
+/// true)` does): nobody could edit them any more, and they must not become official.
 pub async fn delete_team(
     db: &DatabaseConnection,
     learner: Learner,
@@ -82,6 +86,7 @@ pub async fn delete_team(
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
     owner(&txn, learner, team_id).await?;
+    retire_roadmaps(&txn, team_id).await?;
     teams::Entity::delete_by_id(team_id).exec(&txn).await?;
     txn.commit().await?;
     Ok(())
@@ -122,4 +127,35 @@ pub(super) async fn find_team(
         .one(conn)
         .await?
         .ok_or_else(no_such_team)
+}
+
+/// Soft-deletes the team's live roadmaps and archives the progress on them.
+async fn retire_roadmaps(
+    txn: &impl sea_orm::ConnectionTrait,
+    team_id: i32,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let owned = Query::select()
+        .column(roadmaps::Column::Id)
+        .from(roadmaps::Entity)
+        .and_where(roadmaps::Column::TeamId.eq(team_id))
+        .to_owned();
+    progress::Entity::update_many()
+        .col_expr(progress::Column::ArchivedAt, Expr::value(Some(now)))
+        .filter(progress::Column::RoadmapId.in_subquery(owned))
+        .filter(progress::Column::ArchivedAt.is_null())
+        .exec(txn)
+        .await?;
+    roadmaps::Entity::update_many()
+        .col_expr(roadmaps::Column::DeletedAt, Expr::value(Some(now)))
+        .col_expr(roadmaps::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            roadmaps::Column::Version,
+            Expr::col(roadmaps::Column::Version).add(1),
+        )
+        .filter(roadmaps::Column::TeamId.eq(team_id))
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
 }

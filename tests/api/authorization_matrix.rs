@@ -55,6 +55,10 @@ async fn authorization_matrix_covers_every_mutation() {
         ("removeTeamMember", Who::SignedIn, format!(r#"mutation {{ removeTeamMember(teamId: "{team}", userId: "{fake_id}") {{ id }} }}"#)),
         ("leaveTeam", Who::SignedIn, format!(r#"mutation {{ leaveTeam(teamId: "{team}") }}"#)),
         ("transferTeamOwnership", Who::SignedIn, format!(r#"mutation {{ transferTeamOwnership(teamId: "{team}", userId: "{fake_id}") {{ id }} }}"#)),
+        // What a team learns: owners and managers (tests/api/team_roadmaps.rs).
+        ("addTeamRoadmap", Who::SignedIn, format!(r#"mutation {{ addTeamRoadmap(teamId: "{team}", roadmapId: "Um9hZG1hcDo5OTk5OTk") {{ id }} }}"#)),
+        ("removeTeamRoadmap", Who::SignedIn, format!(r#"mutation {{ removeTeamRoadmap(teamId: "{team}", roadmapId: "Um9hZG1hcDo5OTk5OTk") {{ id }} }}"#)),
+        ("setTeamHiddenTopics", Who::SignedIn, format!(r#"mutation {{ setTeamHiddenTopics(teamId: "{team}", roadmapId: "Um9hZG1hcDo5OTk5OTk", topicIds: []) {{ id }} }}"#)),
     ];
     // Roadmap editing (tests/api/admin_*.rs cover each in depth): ids of objects that do not exist.
     // Any signed-in user may author; what they may edit (their own roadmaps) is the subject of

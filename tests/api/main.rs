@@ -35,6 +35,7 @@ mod roadmaps;
 mod schema;
 mod server;
 mod team_invites;
+mod team_roadmaps;
 mod teams;
 mod web_app;
 mod web_edit;

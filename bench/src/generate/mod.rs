@@ -10,6 +10,9 @@
 //! Moved unchanged from the server (`roadmap-api generate`): one seed still gives the same rows.
 mod load;
 mod profiles;
+mod team;
+
+pub use team::TEAM_NAME;
 mod progress;
 mod shape;
 
@@ -62,6 +65,12 @@ pub struct GenerateArgs {
     /// Users (the first ones) with a public profile and dated activity, for the leaderboard.
     #[arg(long, default_value_t = 0)]
     pub profiles: usize,
+    /// Members of the generated team (users 1..=N, user 1 its owner), for team progress.
+    #[arg(long, default_value_t = 0)]
+    pub team_members: usize,
+    /// Roadmaps the generated team follows (`gen-001` …), each partly marked by every member.
+    #[arg(long, default_value_t = 10)]
+    pub team_roadmaps: usize,
 }
 
 /// The password of every generated user (and of the generated admin).
@@ -100,6 +109,8 @@ pub struct Plan {
     pub progress: u64,
     pub heavy_roadmaps: usize,
     pub profiles: usize,
+    pub team_members: usize,
+    pub team_roadmaps: usize,
 }
 
 impl Plan {
@@ -120,6 +131,8 @@ impl Plan {
             progress: a.progress,
             heavy_roadmaps: a.heavy_roadmaps.min(a.roadmaps),
             profiles: a.profiles,
+            team_members: a.team_members,
+            team_roadmaps: a.team_roadmaps,
         })
     }
 }
@@ -147,6 +160,8 @@ pub struct Report {
     pub progress: u64,
     /// History events of the public profiles.
     pub events: u64,
+    /// Progress rows added for the team's members on the team's roadmaps.
+    pub team_progress: u64,
     pub elapsed: Duration,
 }
 
@@ -211,6 +226,7 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan) -> anyhow::Result<Re
         progress::insert_progress(db, plan, &trees, &roadmap_ids, &user_ids, &mut rng).await?;
     report.events =
         profiles::insert_profiles(db, plan, roadmap_ids[0], &user_ids, Utc::now()).await?;
+    report.team_progress = team::insert_team(db, plan, &trees, &roadmap_ids, &user_ids).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         // VACUUM too: a bulk load leaves no visibility map, so until autovacuum gets there every
         // index-only scan (live topic counts, say) would visit the heap.
@@ -240,13 +256,15 @@ pub async fn run(mut db_args: DbArgs, args: &GenerateArgs) -> std::process::Exit
         Ok(r) => {
             println!(
                 "generated {} roadmaps, {} topics, {} resources, {} users (+1 admin), {} progress rows, \
-                 {} profile history events in {:.1} s; every user's password is `{PASSWORD}`",
+                 {} profile history events, {} team progress rows in {:.1} s; every user's \
+                 password is `{PASSWORD}`",
                 r.roadmaps,
                 r.topics,
                 r.resources,
                 r.users,
                 r.progress,
                 r.events,
+                r.team_progress,
                 r.elapsed.as_secs_f64()
             );
             std::process::ExitCode::SUCCESS

@@ -6,6 +6,7 @@ mod oha;
 pub(crate) mod procs;
 mod report;
 mod scenarios;
+mod teams;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -227,6 +228,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     signed_in(&mut b, &server, &tree).await?;
     beside_sign_ins(&mut b, &server, &tree_file).await?;
     leaderboards(&mut b, &server).await?;
+    teams::team_progress(&mut b, &server).await?;
     b.report.notes.push(format!(
         "server peak RSS (VmHWM) with caches on, after (a)–(f): {:.1} MiB (RSS now {:.1} MiB)",
         server.peak_rss_mib(),

@@ -173,11 +173,11 @@ impl Roadmap {
     async fn status(&self) -> RoadmapStatus {
         self.0.status.into()
     }
-    /// True for a roadmap of the official catalogue (curated by admins; no owner).
+    /// True for a roadmap of the official catalogue (curated by admins; owned by no user or team).
     async fn official(&self) -> bool {
-        self.0.owner_id.is_none()
+        self.0.is_official()
     }
-    /// Who owns the roadmap; null for official roadmaps.
+    /// The learner who owns the roadmap; null for official and team roadmaps.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
         let Some(id) = self.0.owner_id else {
             return Ok(None);
@@ -378,7 +378,7 @@ impl Roadmap {
     /// What learners think of this roadmap (`rateRoadmap`). Official roadmaps are not rated:
     /// their count is always 0.
     async fn rating(&self, ctx: &Context<'_>) -> ApiResult<RoadmapRating> {
-        if self.0.owner_id.is_none() {
+        if self.0.is_official() {
             return Ok(RatingSummary::default().into());
         }
         let summary = loaders(ctx).rating.load_one(self.0.id).await?;
@@ -389,7 +389,7 @@ impl Roadmap {
         let Some(user) = catalog_access(ctx).viewer_id() else {
             return Ok(None);
         };
-        if self.0.owner_id.is_none() {
+        if self.0.is_official() {
             return Ok(None);
         }
         Ok(loaders(ctx).my_rating.load_one((user, self.0.id)).await?)

@@ -146,7 +146,7 @@ pub struct RoadmapMutation;
 impl RoadmapMutation {
     /// Creates a roadmap without topics. Signed-in users create roadmaps of their own (`owner`
     /// is you; PRIVATE unless `visibility` says otherwise); admins create official ones unless
-    /// they pass `official: false`. Invalid values fail with `BAD_USER_INPUT`, a taken slug with
+    /// they pass `official: false`; with `teamId`, the team owns it. Invalid values fail with `BAD_USER_INPUT`, a taken slug with
     /// `CONFLICT` (field `slug`), `official` from a non-admin with `FORBIDDEN`, and owning
     /// `MAX_ROADMAPS_PER_USER` roadmaps already with `BAD_USER_INPUT`.
     #[graphql(guard = "SignedIn")]
@@ -156,12 +156,21 @@ impl RoadmapMutation {
         #[graphql(desc = "The new roadmap's fields.")] input: CreateRoadmapInput,
     ) -> ApiResult<Roadmap> {
         let actor = actor(ctx).await?;
-        let ownership =
-            Ownership::for_new(&actor, input.official, input.visibility.map(Into::into))?;
+        let team = input
+            .team_id
+            .as_deref()
+            .map(|id| crate::graphql::ids::GlobalId::team(id, "teamId"))
+            .transpose()?;
+        let ownership = Ownership::for_new(
+            &actor,
+            input.official,
+            input.visibility.map(Into::into),
+            team,
+        )?;
         let status = input
             .status
             .map(Into::into)
-            .unwrap_or(if ownership.owner_id.is_some() {
+            .unwrap_or(if !ownership.is_official() {
                 crate::catalog::RoadmapStatus::Published
             } else {
                 crate::catalog::RoadmapStatus::Draft

@@ -61,6 +61,10 @@ pub struct CreateRoadmapInput {
     /// True for a roadmap of the official catalogue (no owner). Admins only (`FORBIDDEN`
     /// otherwise); the default for admins is true, for everyone else false.
     pub official: Option<bool>,
+    /// Make it the team's roadmap (`Team.id`): its owners and managers edit it, and when
+    /// `PRIVATE` (the default) only its members read it; it joins the team's roadmaps. Owners
+    /// and managers only (`FORBIDDEN` for a member, `NOT_FOUND` when you are not in the team).
+    pub team_id: Option<async_graphql::ID>,
     /// Tags, in order: lower-case letters, digits and dashes each.
     #[graphql(default)]
     pub tags: Vec<String>,

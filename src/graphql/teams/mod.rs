@@ -3,6 +3,8 @@
 //! included) `team(id)` and `node` read `null` and mutations answer `NOT_FOUND`. An invitee sees
 //! the team they are invited to through the invite (its name and kind only).
 mod mutations;
+mod roadmaps;
+mod views;
 
 use std::sync::Arc;
 
@@ -11,6 +13,8 @@ use chrono::{DateTime, Utc};
 use entity::{team_invites, team_members, teams};
 
 pub use mutations::{InviteMutation, TeamMutation};
+pub use roadmaps::TeamRoadmapMutation;
+pub use views::{TeamActivity, TeamProgress, TeamProgressOrder, TeamRoadmap};
 
 use crate::auth::Membership;
 use crate::error::AppError;
@@ -90,6 +94,57 @@ impl Team {
             total,
             rows.into_iter().map(TeamMember).collect(),
         )))
+    }
+    /// The roadmaps the team learns, in the order they were added (those you cannot read left
+    /// out); null when you are not a member.
+    async fn roadmaps(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<TeamRoadmap>>> {
+        match self.membership {
+            Some(m) => views::roadmaps(ctx, m).await.map(Some),
+            None => Ok(None),
+        }
+    }
+    /// Each member's counts on each of the team's roadmaps (only `roadmapId` when given), without
+    /// the topics the team hides; null when you are not a member. Never a member's other
+    /// roadmaps. A page costs a fixed number of SQL statements whatever its size.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this team roadmap (`Roadmap.id`).")] roadmap_id: Option<ID>,
+        #[graphql(desc = "Row order (default `PERCENT_DONE_DESC`).")] order_by: Option<
+            TeamProgressOrder,
+        >,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of an edge: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of an edge: the page ends before it.")] before: Option<String>,
+    ) -> ApiResult<Option<Conn<TeamProgress>>> {
+        let Some(membership) = self.membership else {
+            return Ok(None);
+        };
+        let page = PageArgs::parse(after, before, first, last)?;
+        let order = order_by.unwrap_or(TeamProgressOrder::PercentDoneDesc);
+        views::progress(ctx, membership, roadmap_id, order, page)
+            .await
+            .map(Some)
+    }
+    /// The members' status changes on the team's roadmaps, newest first (hidden topics left
+    /// out); null when you are not a member.
+    #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of an edge: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of an edge: the page ends before it.")] before: Option<String>,
+    ) -> ApiResult<Option<Conn<TeamActivity>>> {
+        let Some(membership) = self.membership else {
+            return Ok(None);
+        };
+        let page = PageArgs::parse(after, before, first, last)?;
+        views::activity(ctx, membership, page).await.map(Some)
     }
     /// The pending (unexpired) invites, newest first: for owners and managers; empty for
     /// members and invitees.

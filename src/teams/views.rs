@@ -1,0 +1,295 @@
+//! What a team's members see of its learning: the team's roadmaps, each member's counts on them
+//! (without the topics the team hides) and the members' recent status changes on them. Only the
+//! team's roadmaps that the reader can read are shown, never a member's other roadmaps. Each
+//! read is a fixed number of statements whatever the team's size.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{roadmaps, team_roadmaps};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+};
+
+use crate::auth::{CatalogAccess, Membership};
+use crate::db::sql::Sql;
+use crate::error::AppError;
+
+/// One of the team's roadmaps, as the team sees it.
+pub struct TeamRoadmap {
+    pub roadmap: roadmaps::Model,
+    pub added_at: DateTime<Utc>,
+    /// Live topics the team hides, in no particular order.
+    pub hidden_topic_ids: Vec<String>,
+    /// Live topics the team counts (hidden ones left out).
+    pub topic_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct TopicCount {
+    roadmap_id: i32,
+    n: i64,
+}
+
+/// The team's roadmaps the reader can read, in the order they were added (three statements, a
+/// fourth when any is listed).
+pub async fn roadmaps(
+    db: &impl ConnectionTrait,
+    membership: Membership,
+    access: &CatalogAccess,
+) -> Result<Vec<TeamRoadmap>, AppError> {
+    let team = membership.team_id();
+    let listed = team_roadmaps::Entity::find()
+        .filter(team_roadmaps::Column::TeamId.eq(team))
+        .order_by_asc(team_roadmaps::Column::AddedAt)
+        .order_by_asc(team_roadmaps::Column::RoadmapId)
+        .all(db)
+        .await?;
+    if listed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut models: HashMap<i32, roadmaps::Model> = roadmaps::Entity::find()
+        .filter(roadmaps::Column::Id.is_in(listed.iter().map(|l| l.roadmap_id)))
+        .filter(access.condition())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut hidden: HashMap<i32, Vec<String>> = HashMap::new();
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "SELECT h.roadmap_id AS roadmap_id, h.topic_id AS topic_id FROM team_hidden_topics h \
+         JOIN topics t ON t.id = h.topic_id WHERE t.deleted_at IS NULL AND h.team_id = ",
+    )
+    .bind(team);
+    for row in HiddenRow::find_by_statement(q.build()).all(db).await? {
+        hidden.entry(row.roadmap_id).or_default().push(row.topic_id);
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT t.roadmap_id AS roadmap_id, COUNT(*) AS n FROM topics t WHERE t.deleted_at IS NULL AND ")
+        .push(&not_hidden(team, "t.id"))
+        .push(" AND t.roadmap_id IN (SELECT roadmap_id FROM team_roadmaps WHERE team_id = ")
+        .bind(team)
+        .push(") GROUP BY t.roadmap_id");
+    let counts: HashMap<i32, i64> = TopicCount::find_by_statement(q.build())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.roadmap_id, c.n))
+        .collect();
+    Ok(listed
+        .into_iter()
+        .filter_map(|l| {
+            let roadmap = models.remove(&l.roadmap_id)?;
+            Some(TeamRoadmap {
+                topic_count: counts.get(&roadmap.id).copied().unwrap_or(0),
+                hidden_topic_ids: hidden.remove(&roadmap.id).unwrap_or_default(),
+                added_at: l.added_at,
+                roadmap,
+            })
+        })
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct HiddenRow {
+    roadmap_id: i32,
+    topic_id: String,
+}
+
+/// "The topic whose id is the SQL expression `topic` is not hidden by team `team`".
+fn not_hidden(team: i32, topic: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM team_hidden_topics h WHERE h.team_id = {team} \
+         AND h.topic_id = {topic})"
+    )
+}
+
+/// The order of the rows of [`progress_page`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressOrder {
+    /// Most done first (ties: by username, then roadmap).
+    PercentDoneDesc,
+    /// By username, then roadmap.
+    Username,
+    /// Most recently active first; members with nothing counted last.
+    UpdatedAtDesc,
+}
+
+/// One member's counts on one of the team's roadmaps, without the topics the team hides.
+#[derive(Debug, FromQueryResult)]
+pub struct MemberProgress {
+    pub user_id: i32,
+    pub roadmap_id: i32,
+    pub done: i64,
+    pub learning: i64,
+    pub skipped: i64,
+    pub total: i64,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+/// `WITH tr AS (…)`: the team's roadmaps the reader can read (only `roadmap` when given), each
+/// with the number of topics the team counts.
+fn push_team_roadmaps(q: &mut Sql, team: i32, access: &CatalogAccess, roadmap: Option<i32>) {
+    q.push("WITH tr AS (SELECT r.id AS roadmap_id, (SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = r.id AND t.deleted_at IS NULL AND ")
+        .push(&not_hidden(team, "t.id"))
+        .push(") AS total FROM team_roadmaps x JOIN roadmaps r ON r.id = x.roadmap_id WHERE x.team_id = ")
+        .bind(team)
+        .push(" AND ")
+        .push(&access.sql_filter("r"));
+    if let Some(id) = roadmap {
+        q.push(" AND r.id = ").bind(id);
+    }
+    q.push(")");
+}
+
+/// How many rows [`progress_page`] has in all: members × readable team roadmaps (one statement).
+pub async fn progress_count(
+    db: &impl ConnectionTrait,
+    membership: Membership,
+    access: &CatalogAccess,
+    roadmap: Option<i32>,
+) -> Result<u64, AppError> {
+    let team = membership.team_id();
+    let mut q = Sql::new(db.get_database_backend());
+    push_team_roadmaps(&mut q, team, access, roadmap);
+    q.push(" SELECT (SELECT COUNT(*) FROM team_members WHERE team_id = ")
+        .bind(team)
+        .push(") * (SELECT COUNT(*) FROM tr) AS n");
+    let n = Count::find_by_statement(q.build()).one(db).await?;
+    Ok(n.map_or(0, |c| c.n.max(0) as u64))
+}
+
+/// A window of members' counts on the team's roadmaps, one row per member and roadmap, in
+/// `order`: one statement, which counts only the team's members' rows on the team's roadmaps.
+pub async fn progress_page(
+    db: &impl ConnectionTrait,
+    membership: Membership,
+    access: &CatalogAccess,
+    roadmap: Option<i32>,
+    order: ProgressOrder,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MemberProgress>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let team = membership.team_id();
+    let mut q = Sql::new(db.get_database_backend());
+    push_team_roadmaps(&mut q, team, access, roadmap);
+    q.push(
+        ", c AS (SELECT p.user_id AS user_id, p.roadmap_id AS roadmap_id, \
+         SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
+         SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
+         SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped, \
+         MAX(p.updated_at) AS updated_at \
+         FROM progress p JOIN team_members pm ON pm.user_id = p.user_id AND pm.team_id = ",
+    )
+    .bind(team)
+    .push(
+        " WHERE p.roadmap_id IN (SELECT roadmap_id FROM tr) AND p.archived_at IS NULL \
+         AND p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) AND ",
+    )
+    .push(&not_hidden(team, "p.topic_id"))
+    .push(
+        " GROUP BY p.user_id, p.roadmap_id) \
+         SELECT m.user_id AS user_id, tr.roadmap_id AS roadmap_id, \
+         CAST(COALESCE(c.done, 0) AS BIGINT) AS done, \
+         CAST(COALESCE(c.learning, 0) AS BIGINT) AS learning, \
+         CAST(COALESCE(c.skipped, 0) AS BIGINT) AS skipped, \
+         CAST(tr.total AS BIGINT) AS total, c.updated_at AS updated_at \
+         FROM team_members m CROSS JOIN tr \
+         LEFT JOIN c ON c.user_id = m.user_id AND c.roadmap_id = tr.roadmap_id \
+         JOIN users u ON u.id = m.user_id WHERE m.team_id = ",
+    )
+    .bind(team)
+    .push(" ORDER BY ")
+    .push(match order {
+        ProgressOrder::PercentDoneDesc => {
+            "CASE WHEN tr.total = 0 THEN 0 ELSE COALESCE(c.done, 0) * 1.0 / tr.total END DESC, "
+        }
+        ProgressOrder::Username => "",
+        ProgressOrder::UpdatedAtDesc => {
+            "CASE WHEN c.updated_at IS NULL THEN 1 ELSE 0 END, c.updated_at DESC, "
+        }
+    })
+    .push("u.username, tr.roadmap_id LIMIT ")
+    .bind(limit as i64)
+    .push(" OFFSET ")
+    .bind(offset as i64);
+    Ok(MemberProgress::find_by_statement(q.build()).all(db).await?)
+}
+
+/// One status change by a member on one of the team's roadmaps.
+#[derive(Debug, FromQueryResult)]
+pub struct MemberActivity {
+    pub id: i64,
+    pub user_id: i32,
+    pub roadmap_slug: String,
+    pub topic_title: Option<String>,
+    pub from_status: String,
+    pub to_status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `FROM … WHERE …` of the members' history on the team's readable roadmaps, hidden topics left
+/// out.
+/// `with_titles` joins the topics for their current titles.
+fn push_activity_source(q: &mut Sql, team: i32, access: &CatalogAccess, with_titles: bool) {
+    q.push(" FROM progress_events e JOIN team_members m ON m.user_id = e.user_id AND m.team_id = ")
+        .bind(team)
+        .push(" JOIN team_roadmaps x ON x.roadmap_id = e.roadmap_id AND x.team_id = ")
+        .bind(team)
+        .push(" JOIN roadmaps r ON r.id = e.roadmap_id");
+    if with_titles {
+        q.push(" LEFT JOIN topics t ON t.id = e.topic_id");
+    }
+    q.push(" WHERE ")
+        .push(&access.sql_filter("r"))
+        .push(" AND ")
+        .push(&not_hidden(team, "e.topic_id"));
+}
+
+/// How many entries the team's activity has (one statement).
+pub async fn activity_count(
+    db: &impl ConnectionTrait,
+    membership: Membership,
+    access: &CatalogAccess,
+) -> Result<u64, AppError> {
+    let mut q = Sql::new(db.get_database_backend());
+    q.push("SELECT COUNT(*) AS n");
+    push_activity_source(&mut q, membership.team_id(), access, false);
+    let n = Count::find_by_statement(q.build()).one(db).await?;
+    Ok(n.map_or(0, |c| c.n.max(0) as u64))
+}
+
+/// A window of the team's activity, newest first (one statement).
+pub async fn activity_page(
+    db: &impl ConnectionTrait,
+    membership: Membership,
+    access: &CatalogAccess,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MemberActivity>, AppError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(db.get_database_backend());
+    q.push(
+        "SELECT e.id AS id, e.user_id AS user_id, r.slug AS roadmap_slug, \
+         COALESCE(t.title, e.topic_title) AS topic_title, e.from_status AS from_status, \
+         e.to_status AS to_status, e.created_at AS created_at",
+    );
+    // The topic's current title; the snapshot once it is gone.
+    push_activity_source(&mut q, membership.team_id(), access, true);
+    q.push(" ORDER BY e.id DESC LIMIT ")
+        .bind(limit as i64)
+        .push(" OFFSET ")
+        .bind(offset as i64);
+    Ok(MemberActivity::find_by_statement(q.build()).all(db).await?)
+}
