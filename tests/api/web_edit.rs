@@ -219,9 +219,36 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
         .as_str()
         .unwrap()
         .to_owned();
+    let first_topic = api(
+        app,
+        owner,
+        "{ roadmap(slug: \"backend\") { topics { children { id } } } }",
+        json!({}),
+    )
+    .await["roadmap"]["topics"][0]["children"][0]["id"]
+        .clone();
+    api(
+        app,
+        owner,
+        "mutation($t: ID!) { setTopicStatus(topicId: $t, status: DONE) { changed } }",
+        json!({ "t": first_topic }),
+    )
+    .await;
     web.goto(&format!("/teams/{team}")).await?;
     web.wait_text("h1", "Study club").await?;
     web.wait_text("td", "@owner").await?;
+    // The team learns the Backend roadmap: members' progress on it, and their activity.
+    web.fill("#team-roadmap-slug", "backend").await?;
+    web.press("Add roadmap").await?;
+    web.wait_text("caption", "Members’ progress on Backend Developer")
+        .await?;
+    web.wait_text("tbody td", "1/153").await?;
+    web.wait_text(
+        "main li",
+        "@owner: How does the Internet work? Pending → Done",
+    )
+    .await?;
+
     web.fill("#invite-email", "friend@example.com").await?;
     web.press("Invite").await?;
     web.wait_text("main li", "friend@example.com").await?;
