@@ -1,7 +1,8 @@
 //! The web app's editing, team and profile pages in headless Chromium: an owner adds, renames,
 //! moves up, re-parents and deletes topics and adds a resource, and a conflicting edit is
-//! explained with the owner's text kept; a team page lists members and takes an invite; a
-//! public profile shows its badge. axe-core and 375 px on each page.
+//! explained with the owner's text kept; a team page adds a roadmap and shows members' progress
+//! and activity, and takes an invite; a public profile shows its badge; a community roadmap is
+//! rated and forked; the dashboard exports. axe-core and 375 px on each page.
 use serde_json::{json, Value};
 
 use crate::helpers::browser::{chromium_or_skip, Browser};
@@ -270,5 +271,59 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     )
     .await?;
     web.check_page("the profile page").await?;
-    web.clean("the profile page").await
+    web.clean("the profile page").await?;
+
+    // Another learner's public, forkable roadmap: rate it, then fork it into an editable copy.
+    let author = app.signup("author").await;
+    let shared = api(
+        app,
+        &author,
+        "mutation { createRoadmap(input: { slug: \"shared-map\", title: \"Shared map\", \
+         briefTitle: \"Shared\", description: \"Theirs.\", briefDescription: \"Theirs.\", \
+         kind: SKILL, visibility: PUBLIC, isForkable: true }) { id } }",
+        json!({}),
+    )
+    .await["createRoadmap"]["id"]
+        .clone();
+    api(
+        app,
+        &author,
+        "mutation($r: ID!) { createTopic(roadmapId: $r, input: { title: \"Only topic\" }) { id } }",
+        json!({ "r": shared }),
+    )
+    .await;
+    web.goto("/roadmaps/shared-map").await?;
+    web.wait_text("h1", "Shared map").await?;
+    web.check_page("a community roadmap").await?;
+    web.choose("Your rating", "4").await?;
+    web.press("Rate").await?;
+    web.wait_text("main [role=status]", "Thanks for rating")
+        .await?;
+    let rated = api(
+        app,
+        owner,
+        "{ roadmap(slug: \"shared-map\") { myRating } }",
+        json!({}),
+    )
+    .await;
+    if rated["roadmap"]["myRating"] != 4 {
+        return Err(format!("the rating was not stored: {rated}"));
+    }
+    web.press("Fork this roadmap").await?;
+    web.wait_text("h1", "Edit Shared map").await?;
+    if web.path().await? != "/edit/shared-map-owner" {
+        return Err(format!("the fork opened {}", web.path().await?));
+    }
+    web.find("input[aria-label='Title of Only topic']").await?;
+
+    // The dashboard exports the learner's progress as a download.
+    web.goto("/dashboard").await?;
+    web.press("Export my progress").await?;
+    web.wait(
+        "the export link",
+        "var a = document.querySelector('a[download=\"my-progress.json\"]'); \
+         return a && a.href.indexOf('blob:') === 0 ? true : null;",
+    )
+    .await?;
+    web.clean("the dashboard").await
 }
