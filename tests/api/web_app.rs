@@ -106,35 +106,8 @@ async fn learner_flow(browser: &Browser, app: &TestApp) -> Check {
     web.check_page("the roadmap page").await?;
 
     // Keyboard only: Tab to the first topic's select, ArrowDown picks "Learning".
-    let mut reached = false;
-    for _ in 0..40 {
-        c.active_element()
-            .await
-            .map_err(|e| e.to_string())?
-            .send_keys("\u{E004}")
-            .await
-            .map_err(|e| e.to_string())?;
-        let label = c
-            .execute(
-                "return document.activeElement.getAttribute('aria-label');",
-                vec![],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        if label == json!("Internet status") {
-            reached = true;
-            break;
-        }
-    }
-    if !reached {
-        return Err("Tab never reached the first topic's status select".into());
-    }
-    c.active_element()
-        .await
-        .map_err(|e| e.to_string())?
-        .send_keys("\u{E015}")
-        .await
-        .map_err(|e| e.to_string())?;
+    web.tab_to("select[aria-label='Internet status']").await?;
+    web.keys("\u{E015}").await?;
     if web.value_of("Internet status").await? != "LEARNING" {
         return Err("ArrowDown on the select did not choose Learning".into());
     }
@@ -191,6 +164,15 @@ async fn learner_flow(browser: &Browser, app: &TestApp) -> Check {
     web.wait_text("#nav-user", "Sign in").await?;
     web.goto("/signin").await?;
     web.check_page("the sign-in page").await?;
+
+    // Signing in with the keyboard alone: Tab to each field, Enter submits.
+    web.tab_to("#f-email").await?;
+    web.keys("learner@example.com").await?;
+    web.tab_to("#f-password").await?;
+    web.keys(PASSWORD).await?;
+    web.keys("\u{E007}").await?;
+    web.wait_text("h1", "Hello").await?;
+    web.wait_text("#nav-user", "@learner").await?;
     web.clean("the sign-in page").await
 }
 

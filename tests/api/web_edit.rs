@@ -181,6 +181,21 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     web.idle().await?;
     expect_tree(app, owner, json!([["Alpha", ["Delta", "Gamma"], 1]])).await?;
     web.wait_text("summary", "Resources (1)").await?;
+    web.fill("input[aria-label='Link text of Alpha docs']", "Alpha guide")
+        .await?;
+    web.press("Save Alpha docs").await?;
+    web.idle().await?;
+    let resource = api(
+        app,
+        owner,
+        "{ roadmap(slug: \"my-map\") { topics { resources { title url } } } }",
+        json!({}),
+    )
+    .await["roadmap"]["topics"][0]["resources"][0]
+        .clone();
+    if resource != json!({ "title": "Alpha guide", "url": "https://example.com/alpha" }) {
+        return Err(format!("the resource is {resource}"));
+    }
 
     // Someone else renames Alpha meanwhile: the owner's rename is refused, explained, kept.
     api(

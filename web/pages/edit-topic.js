@@ -8,6 +8,7 @@ const DELETE = `mutation Delete($id: ID!) { deleteTopic(id: $id) { deletedTopicI
 const CURRENT = `query Current($id: ID!) { topic(id: $id) { title version } }`;
 const ADD_RESOURCE = `mutation AddRes($topicId: ID!, $input: ResourceInput!) { addResource(topicId: $topicId, input: $input) { resource { id } } }`;
 const REMOVE_RESOURCE = `mutation RemoveRes($id: ID!) { removeResource(id: $id) { topic { id } } }`;
+const UPDATE_RESOURCE = `mutation UpdateRes($id: ID!, $input: UpdateResourceInput!) { updateResource(id: $id, input: $input) { resource { id } } }`;
 const KINDS = ['ARTICLE', 'VIDEO', 'OFFICIAL', 'OPENSOURCE', 'COURSE', 'PODCAST', 'BOOK', 'FEED', 'ROADMAP'];
 
 function resourcesEditor(topic, edit) {
@@ -28,9 +29,22 @@ function resourcesEditor(topic, edit) {
       else edit.say(errorMessage(result));
     });
   });
-  const list = h('ul', null, topic.resources.map((r) => h('li', { class: 'row' },
-    h('a', { href: r.url, rel: 'noopener noreferrer', text: r.title }),
-    h('button', {
+  const list = h('ul', null, topic.resources.map((r) => {
+    const text = h('input', { type: 'text', value: r.title, 'aria-label': `Link text of ${r.title}` });
+    const link = h('input', { type: 'url', value: r.url, 'aria-label': `URL of ${r.title}` });
+    return h('li', { class: 'row' }, text, link,
+      h('button', {
+        type: 'button',
+        class: 'secondary',
+        text: 'Save',
+        'aria-label': `Save ${r.title}`,
+        onclick: () => edit.busy(async () => {
+          const result = await gql(UPDATE_RESOURCE, { id: r.id, input: { title: text.value, url: link.value } });
+          if (result.data) await edit.reload(`res-${topic.id}`);
+          else edit.say(errorMessage(result));
+        }),
+      }),
+      h('button', {
       type: 'button',
       class: 'link',
       text: `Remove ${r.title}`,
@@ -39,7 +53,8 @@ function resourcesEditor(topic, edit) {
         if (result.data) await edit.reload(`res-${topic.id}`);
         else edit.say(errorMessage(result));
       }),
-    }))));
+    }));
+  }));
   return h('details', null, h('summary', { 'data-focus': `res-${topic.id}` }, `Resources (${topic.resources.length})`), list, form);
 }
 

@@ -83,6 +83,7 @@ export async function render(main, ctx) {
       items.length ? h('div', null, items.map((item) => topicEditor(item, edit))) : h('p', { class: 'muted', text: 'No topics yet.' }),
     );
     const target = focusKey && main.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`);
+    if (target && target.tagName === 'SUMMARY') target.parentElement.open = true;
     if (target) target.focus();
     else if (focusKey === 'add') title.focus();
   };

@@ -133,6 +133,40 @@ impl<'a> Web<'a> {
         }
     }
 
+    /// Presses Tab until the focused element matches `css` (at most 60 times): keyboard only.
+    pub async fn tab_to(&self, css: &str) -> Check {
+        let script = format!(
+            "return document.activeElement && document.activeElement.matches({}) ? true : null;",
+            quoted(css)
+        );
+        for _ in 0..60 {
+            self.keys("\u{E004}").await?;
+            let here = self
+                .browser
+                .client()
+                .execute(&script, vec![])
+                .await
+                .map_err(|e| e.to_string())?;
+            if here == json!(true) {
+                return Ok(());
+            }
+        }
+        Err(format!("Tab never reached {css}"))
+    }
+
+    /// Types `keys` (text, or WebDriver key codes such as "\u{E007}" for Enter) into the
+    /// focused element.
+    pub async fn keys(&self, keys: &str) -> Check {
+        self.browser
+            .client()
+            .active_element()
+            .await
+            .map_err(|e| e.to_string())?
+            .send_keys(keys)
+            .await
+            .map_err(|e| format!("typing {keys:?}: {e}"))
+    }
+
     /// Waits until no part of the page says it is busy (`data-busy`: an edit and its reload).
     pub async fn idle(&self) -> Check {
         self.wait(
