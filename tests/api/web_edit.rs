@@ -136,7 +136,7 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     web.idle().await?;
     web.find("input[aria-label='Title of Beta two']").await?;
     // Move Gamma up, then under Alpha.
-    web.press("Move Gamma up").await?;
+    web.press("Move up: Gamma").await?;
     web.idle().await?;
     expect_tree(
         app,
@@ -150,7 +150,7 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     .await?;
     web.find("input[aria-label='Title of Gamma']").await?;
     web.choose("Parent of Gamma", &alpha).await?;
-    web.press("Move Gamma under the chosen parent").await?;
+    web.press("Move under the chosen parent: Gamma").await?;
     web.idle().await?;
     expect_tree(
         app,

@@ -93,16 +93,16 @@ export function topicEditor(item, edit) {
       edit.say('Someone else changed this topic after you opened the page; the list now shows the latest, try again.');
     } else edit.say(errorMessage(result));
   });
-  const up = h('button', { type: 'button', class: 'secondary', text: 'Move up', 'aria-label': `Move ${topic.title} up`, disabled: item.index === 0,
+  const up = h('button', { type: 'button', class: 'secondary', text: 'Move up', 'aria-label': `Move up: ${topic.title}`, disabled: item.index === 0,
     onclick: () => move(item.parentId, item.index - 1, `up-${topic.id}`) });
   up.dataset.focus = `up-${topic.id}`;
-  const down = h('button', { type: 'button', class: 'secondary', text: 'Move down', 'aria-label': `Move ${topic.title} down`, disabled: item.index === item.siblings - 1,
+  const down = h('button', { type: 'button', class: 'secondary', text: 'Move down', 'aria-label': `Move down: ${topic.title}`, disabled: item.index === item.siblings - 1,
     onclick: () => move(item.parentId, item.index + 1, `down-${topic.id}`) });
   down.dataset.focus = `down-${topic.id}`;
   const parent = h('select', { 'aria-label': `Parent of ${topic.title}` }, h('option', { value: '', text: '(top level)' }),
     edit.parents.filter((p) => p.id !== topic.id).map((p) => h('option', { value: p.id, text: p.title })));
   parent.value = item.parentId || '';
-  const reparent = h('button', { type: 'button', class: 'secondary', text: 'Move here', 'aria-label': `Move ${topic.title} under the chosen parent`,
+  const reparent = h('button', { type: 'button', class: 'secondary', text: 'Move under', 'aria-label': `Move under the chosen parent: ${topic.title}`,
     onclick: () => move(parent.value || null, null, `reparent-${topic.id}`) });
   reparent.dataset.focus = `reparent-${topic.id}`;
   let armed = false;
