@@ -112,9 +112,43 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     }
     let (_, ids) = tree(app, owner).await;
     let alpha = id_of(&ids, "Alpha");
+    // A description with markup that must stay text, and links of which only http(s) work.
+    api(
+        app,
+        owner,
+        "mutation($id: ID!, $d: String!) { updateTopic(id: $id, input: { description: $d }) { id } }",
+        json!({ "id": alpha, "d": "Read **this** <img src=x onerror=\"window.__owned=1\"> and \
+               [bad](javascript:window.__owned=1) and [good](https://example.com/)." }),
+    )
+    .await;
 
     let web = Web::new(browser, app).await?;
     web.sign_in(&owner.email, &owner.password).await?;
+    web.goto("/roadmaps/my-map").await?;
+    web.wait_text("main strong", "this").await?;
+    let rendered = browser
+        .client()
+        .execute(
+            "var d = document.querySelector('main .topic .description'); return { \
+               imgs: d.querySelectorAll('img').length, \
+               bad: d.querySelectorAll('a[href^=\"javascript\"]').length, \
+               good: d.querySelectorAll('a[href=\"https://example.com/\"]').length, \
+               text: d.textContent, owned: window.__owned || 0 };",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if rendered["imgs"] != 0
+        || rendered["bad"] != 0
+        || rendered["good"] != 1
+        || rendered["owned"] != 0
+        || !rendered["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<img src=x")
+    {
+        return Err(format!("the description rendered unsafely: {rendered:#}"));
+    }
     web.goto("/edit/my-map").await?;
     web.wait_text("h1", "Edit My map").await?;
     web.check_page("the edit page").await?;
