@@ -93,6 +93,9 @@ export async function flush() {
       }
       // Not run (server away, rate-limited, still running): try again later, same key and bytes.
       if (result.status >= 500 || result.status === 429 || result.status === 409) break;
+      // The session is over (signed out elsewhere): keep it for when the learner signs in again.
+      const codes = (result.errors || []).map((e) => e.extensions && e.extensions.code);
+      if (codes.includes('UNAUTHENTICATED') || codes.includes('SERVICE_UNAVAILABLE')) break;
       const now = load();
       save(now.filter((e) => e.key !== entry.key));
       emit({ kind: 'applied', entry, result });

@@ -1,7 +1,8 @@
 //! The web app live and offline, in headless Chromium: a status changed on one page shows on
 //! another open page of the same learner, and a change made through the API (another device)
 //! shows too; a status changed while the network is down waits in the browser's queue (the page
-//! says so) and is sent once on reconnect, recorded exactly once.
+//! says so) and is sent once on reconnect, recorded exactly once; one queued when the session
+//! then ends elsewhere is kept and sent after the next sign-in.
 use serde_json::{json, Value};
 
 use crate::helpers::browser::{chromium_or_skip, Browser};
@@ -216,5 +217,45 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
             "history of the offline change: {entries:?}, queued {queued}"
         ));
     }
-    web.clean("the roadmap page after reconnecting").await
+    web.clean("the roadmap page after reconnecting").await?;
+
+    // Queued offline, then the session ends elsewhere: the change waits for the next sign-in.
+    network(browser, true).await?;
+    web.choose("What is Domain Name? status", "LEARNING")
+        .await?;
+    web.wait_text("#sync", "1 change pending").await?;
+    let body = app
+        .gql_as(
+            &learner.access_token,
+            "mutation { signOutEverywhere }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["signOutEverywhere"], true, "{body}");
+    network(browser, false).await?;
+    web.wait_text("#nav-user", "Sign in").await?;
+    let fresh = app.sign_in(&learner.email, &learner.password).await["data"]["signIn"]
+        ["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, stored) = topic_status(app, &fresh, "What is Domain Name?").await;
+    if stored != "PENDING" {
+        return Err(format!(
+            "signed out, the change reached the server: {stored}"
+        ));
+    }
+    web.sign_in(&learner.email, &learner.password).await?;
+    web.wait(
+        "the kept change to be sent",
+        "var k = Object.keys(localStorage).filter(function (k) { \
+           return k.indexOf('roadmap.queue.') === 0; }); \
+         return k.every(function (k) { return localStorage.getItem(k) === '[]'; }) ? true : null;",
+    )
+    .await?;
+    let (_, stored) = topic_status(app, &fresh, "What is Domain Name?").await;
+    if stored != "LEARNING" {
+        return Err(format!("after signing in again the server has {stored}"));
+    }
+    Ok(())
 }
