@@ -39,5 +39,6 @@ mod team_roadmaps;
 mod teams;
 mod web_app;
 mod web_edit;
+mod web_http;
 mod web_live;
 mod web_screenshots;
