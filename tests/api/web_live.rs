@@ -162,6 +162,10 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     web.choose(&format!("{OFFLINE_TOPIC} status"), "DONE")
         .await?;
     let said = web.wait_text("#sync", "1 change pending").await?;
+    web.find(&format!(
+        "select.pending[aria-label='{OFFLINE_TOPIC} status'][aria-describedby=sync]"
+    ))
+    .await?;
     let queued: Value = c
         .execute(
             "var k = Object.keys(localStorage).filter(function (k) { \
@@ -185,7 +189,8 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     browser.log().await.map_err(|e| e.to_string())?;
     web.wait(
         "the queue to drain",
-        "return document.getElementById('sync').textContent === '' ? true : null;",
+        "return document.getElementById('sync').textContent === '' \
+         && !document.querySelector('select.pending') ? true : null;",
     )
     .await?;
     let (_, stored) = topic_status(app, &learner.access_token, OFFLINE_TOPIC).await;

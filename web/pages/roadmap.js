@@ -115,7 +115,8 @@ export async function render(main, ctx) {
       const select = selects.get(c.topicId);
       if (select && (!waiting[c.topicId] || waiting[c.topicId] === c.to)) {
         select.value = c.to;
-        select.className = `status-${c.to}`;
+        select.classList.remove('status-PENDING', 'status-LEARNING', 'status-DONE', 'status-SKIPPED');
+        select.classList.add(`status-${c.to}`);
       }
     }
   };
@@ -144,7 +145,19 @@ export async function render(main, ctx) {
     showProgress(change.progress);
     return undefined;
   }));
+  // Topics whose change waits in the queue are marked, and point at the line that says why.
+  const markPending = () => {
+    const waiting = pendingStatuses();
+    for (const [topicId, select] of selects) {
+      const pending = Boolean(waiting[topicId]);
+      select.classList.toggle('pending', pending);
+      if (pending) select.setAttribute('aria-describedby', 'sync');
+      else select.removeAttribute('aria-describedby');
+    }
+  };
+  markPending();
   ctx.on(ctx.queue((event) => {
+    if (event.kind === 'queue') markPending();
     if (event.kind !== 'applied') return;
     const payload = event.result.data && event.result.data.setTopicStatus;
     if (!payload) {

@@ -57,7 +57,8 @@ export function renderTree(topics, depth, opts) {
       select.value = opts.pending[topic.id] || topic.myStatus || 'PENDING';
       select.className = `status-${select.value}`;
       select.addEventListener('change', () => {
-        select.className = `status-${select.value}`;
+        select.classList.remove('status-PENDING', 'status-LEARNING', 'status-DONE', 'status-SKIPPED');
+        select.classList.add(`status-${select.value}`);
         opts.onStatus(topic, select.value);
       });
       opts.selects.set(topic.id, select);
