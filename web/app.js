@@ -41,7 +41,19 @@ async function render(focus) {
   }
   const [re, load, options] = route;
   const params = (path.match(re) || []).slice(1).map(decodeURIComponent);
-  const page = await load();
+  let page;
+  try {
+    page = await load();
+  } catch (e) {
+    // The server was upgraded under an open page: its files moved to a new version. Reload once.
+    if (!sessionStorage.getItem('roadmap.reloaded')) {
+      sessionStorage.setItem('roadmap.reloaded', '1');
+      window.location.reload();
+      return;
+    }
+    throw e;
+  }
+  sessionStorage.removeItem('roadmap.reloaded');
   if (ticket !== rendering) return;
   // Each page renders into a view of its own: a page still loading when the learner moves on
   // writes into a detached element, and its listeners are dropped by the next render.
