@@ -58,7 +58,9 @@ function connect() {
     if (msg.type === 'connection_ack') {
       backoff = 500;
       ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
-      document.documentElement.dataset.live = 'on';
+      const root = document.documentElement;
+      root.dataset.live = 'on';
+      root.dataset.liveConnections = String((Number(root.dataset.liveConnections) || 0) + 1);
       // Anything missed while disconnected: the page reloads what it shows.
       if (connectedOnce) emit({ kind: 'RESYNC' });
       connectedOnce = true;

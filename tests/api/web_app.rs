@@ -183,7 +183,8 @@ async fn web_app_refreshes_the_access_token_before_it_expires() {
     else {
         return;
     };
-    // 30 s tokens (the shortest the server issues): the page refreshes half-way.
+    // 30 s tokens (the shortest the server issues): the page refreshes half-way, and its live
+    // socket is closed at each token's expiry.
     let app = spawn_app_with(&[("ACCESS_TOKEN_TTL_SECONDS", "30")]).await;
     let browser = Browser::start(&chromium, &chromedriver).await;
     let outcome = refresh_flow(&browser, &app).await;
@@ -215,5 +216,41 @@ async fn refresh_flow(browser: &Browser, app: &TestApp) -> Check {
     if stored["done"] != 1 {
         return Err(format!("the server has {stored}"));
     }
+    // The server closes the live socket when its token expires (4403): the page connects again
+    // with a fresh token and still receives changes made elsewhere.
+    web.wait(
+        "the live socket to reconnect after its token expired",
+        "return Number(document.documentElement.dataset.liveConnections || 0) >= 2 \
+         && document.documentElement.dataset.live === 'on' ? true : null;",
+    )
+    .await?;
+    let body = app.sign_in("refresher@example.com", PASSWORD).await;
+    let token = body["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let topic = app
+        .gql(
+            "{ roadmap(slug: \"backend\") { topics { id } } }",
+            json!({}),
+        )
+        .await["data"]["roadmap"]["topics"][0]["id"]
+        .clone();
+    let set = app
+        .gql_as(
+            &token,
+            "mutation($t: ID!) { setTopicStatus(topicId: $t, status: SKIPPED) { changed } }",
+            json!({ "t": topic }),
+        )
+        .await;
+    if set["data"]["setTopicStatus"]["changed"] != true {
+        return Err(format!("setting a status through the API: {set}"));
+    }
+    web.wait(
+        "the change made elsewhere to show",
+        "var s = document.querySelector('select[aria-label=\"Internet status\"]'); \
+         return s && s.value === 'SKIPPED' ? true : null;",
+    )
+    .await?;
     web.clean("the roadmap page").await
 }
