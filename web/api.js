@@ -31,13 +31,25 @@ function announce() {
   for (const fn of listeners) fn(viewer);
 }
 
+/** The token's lifetime in ms from its own claims (`exp - iat`), or null. */
+function lifetimeOf(jwt) {
+  try {
+    const claims = JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return (claims.exp - claims.iat) * 1000;
+  } catch (e) {
+    return null;
+  }
+}
+
 function adopt(session) {
   accessToken = session.accessToken;
-  expiresAt = Date.parse(session.accessTokenExpiresAt) || Date.now() + 60_000;
+  // Counted on this device's clock, which may not agree with the server's.
+  const lifetime = lifetimeOf(session.accessToken);
+  expiresAt = lifetime ? Date.now() + lifetime : Date.parse(session.accessTokenExpiresAt) || Date.now() + 60_000;
   clearTimeout(timer);
   // Refresh a minute before expiry (half-way for lifetimes under two minutes).
-  const lifetime = expiresAt - Date.now();
-  const delay = Math.max(5_000, lifetime > 120_000 ? lifetime - 60_000 : lifetime / 2);
+  const left = expiresAt - Date.now();
+  const delay = Math.max(5_000, left > 120_000 ? left - 60_000 : left / 2);
   timer = setTimeout(() => refresh().catch(() => {}), delay);
 }
 
@@ -65,6 +77,8 @@ async function postAuth(path, body) {
 }
 
 let refreshing = null;
+// True while refresh() itself asks who the user is: that request must not refresh again.
+let insideRefresh = false;
 
 /**
  * Exchanges the cookie for a fresh access token. Resolves true when signed in, false when there
@@ -83,7 +97,14 @@ export function refresh() {
       }
       if (!resp.ok) throw new Error(`refresh answered ${resp.status}`);
       adopt(await resp.json());
-      if (!viewer) await loadViewer();
+      if (!viewer) {
+        insideRefresh = true;
+        try {
+          await loadViewer();
+        } finally {
+          insideRefresh = false;
+        }
+      }
       return true;
     }).finally(() => {
       refreshing = null;
@@ -116,7 +137,7 @@ export async function start() {
 export async function gql(query, variables, opts) {
   const options = opts || {};
   const body = options.body || JSON.stringify({ query, variables: variables || {} });
-  if (accessToken && expiresAt - Date.now() < 15_000) {
+  if (accessToken && !insideRefresh && expiresAt - Date.now() < 15_000) {
     await refresh().catch(() => {});
   }
   const send = async () => {
@@ -138,7 +159,7 @@ export async function gql(query, variables, opts) {
   };
   let result = await send();
   const unauthenticated = (result.errors || []).some((e) => e.extensions && e.extensions.code === 'UNAUTHENTICATED');
-  if (unauthenticated && accessToken) {
+  if (unauthenticated && accessToken && !insideRefresh) {
     if (await refresh().catch(() => false)) result = await send();
   }
   return result;

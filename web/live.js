@@ -45,8 +45,10 @@ function connect() {
   if (!wanted || socket || !token()) return;
   const ws = new WebSocket(url(), 'graphql-transport-ws');
   socket = ws;
+  let used = null;
   ws.addEventListener('open', () => {
-    ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token()}` } }));
+    used = token();
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${used}` } }));
   });
   ws.addEventListener('message', (event) => {
     let msg;
@@ -74,8 +76,9 @@ function connect() {
     if (socket === ws) socket = null;
     delete document.documentElement.dataset.live;
     if (!wanted) return;
-    if (event.code === 4403 || event.code === 4401) {
-      // The token expired or was revoked: a fresh one, or we are signed out.
+    if ((event.code === 4403 || event.code === 4401) && token() === used) {
+      // The token expired or was revoked (and was not renewed meanwhile): a fresh one, or we
+      // are signed out.
       const ok = await refresh().catch(() => true);
       if (!ok) return;
     }
