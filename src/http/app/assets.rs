@@ -19,7 +19,7 @@ pub const INDEX: &str = "index.html";
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
 /// Every embedded file, depth first, with its `/`-separated path.
-pub fn files() -> Vec<&'static File<'static>> {
+fn files() -> Vec<&'static File<'static>> {
     fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static File<'static>>) {
         out.extend(dir.files());
         for sub in dir.dirs() {
@@ -47,7 +47,7 @@ pub fn version() -> &'static str {
 }
 
 /// Where the files of this build live: `/app/<version>`.
-pub fn base() -> String {
+pub(super) fn base() -> String {
     format!("/app/{}", version())
 }
 

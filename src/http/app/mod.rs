@@ -3,5 +3,5 @@
 mod assets;
 mod page;
 
-pub use assets::{files, serve as asset, version};
-pub use page::{content_security_policy, page, ROUTES};
+pub use assets::serve as asset;
+pub use page::{page, ROUTES};

@@ -38,7 +38,7 @@ fn html() -> &'static (String, String) {
 
 /// Everything from this origin only; WebSockets named for browsers where `'self'` does not
 /// cover them yet (the host only when it is a plain host[:port]); no inline script or style.
-pub fn content_security_policy(host: Option<&str>) -> String {
+fn content_security_policy(host: Option<&str>) -> String {
     let mut connect = String::from("'self'");
     if let Some(host) = host.filter(|h| is_plain_host(h)) {
         connect.push_str(&format!(" ws://{host} wss://{host}"));
