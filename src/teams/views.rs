@@ -97,12 +97,10 @@ struct HiddenRow {
     topic_id: String,
 }
 
-/// "The topic whose id is the SQL expression `topic` is not hidden by team `team`".
+/// "The topic whose id is the SQL expression `topic` is not hidden by team `team`". A list
+/// subquery, read once per statement (a hash or an ephemeral index), not a probe per row.
 fn not_hidden(team: i32, topic: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM team_hidden_topics h WHERE h.team_id = {team} \
-         AND h.topic_id = {topic})"
-    )
+    format!("{topic} NOT IN (SELECT topic_id FROM team_hidden_topics WHERE team_id = {team})")
 }
 
 /// The order of the rows of [`progress_page`].
@@ -134,9 +132,10 @@ struct Count {
 }
 
 /// `WITH tr AS (…)`: the team's roadmaps the reader can read (only `roadmap` when given), each
-/// with the number of topics the team counts.
+/// with the number of topics the team counts. Materialised, so the counts are computed once per
+/// roadmap rather than once per member (SQLite would otherwise inline them).
 fn push_team_roadmaps(q: &mut Sql, team: i32, access: &CatalogAccess, roadmap: Option<i32>) {
-    q.push("WITH tr AS (SELECT r.id AS roadmap_id, (SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = r.id AND t.deleted_at IS NULL AND ")
+    q.push("WITH tr AS MATERIALIZED (SELECT r.id AS roadmap_id, (SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = r.id AND t.deleted_at IS NULL AND ")
         .push(&not_hidden(team, "t.id"))
         .push(") AS total FROM team_roadmaps x JOIN roadmaps r ON r.id = x.roadmap_id WHERE x.team_id = ")
         .bind(team)
@@ -166,7 +165,9 @@ pub async fn progress_count(
 }
 
 /// A window of members' counts on the team's roadmaps, one row per member and roadmap, in
-/// `order`: one statement, which counts only the team's members' rows on the team's roadmaps.
+/// `order`: one statement. It aggregates the team's members' rows on the team's roadmaps once
+/// (`c`, materialised: an index range per roadmap, not a lookup per member), then ranks every
+/// (member, roadmap) pair, since ordering by progress needs all of them.
 pub async fn progress_page(
     db: &impl ConnectionTrait,
     membership: Membership,
@@ -183,18 +184,22 @@ pub async fn progress_page(
     let mut q = Sql::new(db.get_database_backend());
     push_team_roadmaps(&mut q, team, access, roadmap);
     q.push(
-        ", c AS (SELECT p.user_id AS user_id, p.roadmap_id AS roadmap_id, \
+        ", c AS MATERIALIZED (SELECT p.user_id AS user_id, p.roadmap_id AS roadmap_id, \
          SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
          SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
          SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped, \
-         MAX(p.updated_at) AS updated_at \
-         FROM progress p JOIN team_members pm ON pm.user_id = p.user_id AND pm.team_id = ",
+         MAX(p.updated_at) AS updated_at FROM progress p WHERE ",
+    );
+    // One roadmap by its value, so the planner knows how many rows it reads.
+    match roadmap {
+        Some(id) => q.push("p.roadmap_id = ").bind(id),
+        None => q.push("p.roadmap_id IN (SELECT roadmap_id FROM tr)"),
+    };
+    q.push(
+        " AND p.archived_at IS NULL AND p.user_id IN (SELECT user_id FROM team_members WHERE team_id = ",
     )
     .bind(team)
-    .push(
-        " WHERE p.roadmap_id IN (SELECT roadmap_id FROM tr) AND p.archived_at IS NULL \
-         AND p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) AND ",
-    )
+    .push(") AND p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) AND ")
     .push(&not_hidden(team, "p.topic_id"))
     .push(
         " GROUP BY p.user_id, p.roadmap_id) \

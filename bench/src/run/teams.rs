@@ -1,6 +1,7 @@
 //! (t): a page of `team.progress` (20 rows) as the team's owner, over the generated team of
-//! `--team-members` members and 10 roadmaps: one roadmap (`t-one8`, 1,000 rows to rank), and all
-//! of them (`t-all8`, 10,000 rows).
+//! `--team-members` members and 10 roadmaps: one roadmap (1,000 rows to rank) on one connection
+//! (`t-one1`: a team lead's page alone) and on 8 (`t-one8`), and all ten roadmaps (10,000 rows,
+//! `t-all1`).
 use anyhow::Context as _;
 use serde_json::json;
 
@@ -20,7 +21,7 @@ team(id: $team) { progress(roadmapId: $roadmap, first: 20) { totalCount nodes { 
 user { id username displayName } roadmap { id slug title } done learning skipped total percentDone updatedAt } } } }";
 
 pub async fn team_progress(b: &mut Bench, server: &Proc) -> anyhow::Result<()> {
-    if !(b.wanted("t-one8") || b.wanted("t-all8")) {
+    if !["t-one1", "t-one8", "t-all1"].iter().any(|id| b.wanted(id)) {
         return Ok(());
     }
     let url = server.url("/graphql");
@@ -42,19 +43,28 @@ pub async fn team_progress(b: &mut Bench, server: &Proc) -> anyhow::Result<()> {
         return Ok(());
     };
     let first_roadmap = team["roadmaps"][0]["roadmap"]["id"].clone();
+    let all = serde_json::Value::Null;
     let cases = [
         (
-            "t-one8",
+            "t-one1",
+            1,
             "team.progress, one roadmap, 20 of all members",
-            first_roadmap,
+            &first_roadmap,
         ),
         (
-            "t-all8",
-            "team.progress, all roadmaps, 20 of members × roadmaps",
-            serde_json::Value::Null,
+            "t-one8",
+            8,
+            "team.progress, one roadmap, 20 of all members",
+            &first_roadmap,
+        ),
+        (
+            "t-all1",
+            1,
+            "team.progress, all 10 roadmaps, 20 of members × roadmaps",
+            &all,
         ),
     ];
-    for (id, what, roadmap) in cases {
+    for (id, conns, what, roadmap) in cases {
         if !b.wanted(id) {
             continue;
         }
@@ -71,7 +81,7 @@ pub async fn team_progress(b: &mut Bench, server: &Proc) -> anyhow::Result<()> {
             "({id}) ranks {rows} (member, roadmap) rows per request"
         ));
         let file = write(&b.dir, &format!("{id}.json"), &bytes)?;
-        let load = b.load(url.clone(), 8, Some(&owner), Body::Fixed(file));
+        let load = b.load(url.clone(), conns, Some(&owner), Body::Fixed(file));
         b.measure(Some(server), id, what, load).await?;
     }
     Ok(())
