@@ -19,6 +19,8 @@ COPY tests ./tests
 COPY data ./data
 # GraphiQL's files, embedded in the binary (src/http/graphiql/assets.rs).
 COPY assets ./assets
+# The learner web app's files, embedded in the binary (include_dir!).
+COPY web ./web
 
 RUN cargo build --release --locked --bin roadmap-api \
  && strip target/release/roadmap-api

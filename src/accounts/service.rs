@@ -316,6 +316,19 @@ pub async fn sign_out(db: &DatabaseConnection, user_id: i32, token: &str) -> Res
     }
 }
 
+/// Ends the session a refresh token belongs to, whoever holds it (the web app's cookie: holding
+/// the token is the proof). Returns false when the token names no session.
+pub async fn end_session(db: &DatabaseConnection, token: &str) -> Result<bool, AppError> {
+    let row = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash_refresh_token(token.trim())))
+        .one(db)
+        .await?;
+    match row {
+        Some(row) => revoke_family(db, &row.family_id).await.map(|()| true),
+        None => Ok(false),
+    }
+}
+
 /// Revokes every access token (by bumping token_version) and every refresh token of the user, and
 /// closes their open sockets.
 pub async fn sign_out_everywhere(

@@ -2,6 +2,7 @@
 //! the self-contained GraphiQL page and its files, middleware, health checks, metrics, the
 //! per-client rate limit and the response cache. Nothing below this layer (GraphQL, domains,
 //! foundation) imports from it.
+pub mod app;
 pub mod badges;
 pub mod graphiql;
 pub mod graphql;
@@ -11,6 +12,7 @@ pub mod middleware;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod router;
+pub mod session_cookie;
 pub mod startup;
 pub mod state;
 pub mod viewer;

@@ -1,13 +1,15 @@
 //! The routes and the layers around them.
 use axum::http::{HeaderName, Request};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use super::state::AppState;
-use super::{badges, graphiql, graphql, health, metrics, middleware, rate_limit, ws};
+use super::{
+    app, badges, graphiql, graphql, health, metrics, middleware, rate_limit, session_cookie, ws,
+};
 
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
@@ -37,9 +39,28 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             rate_limit::rate_limit,
         ));
+    // The web app's session cookie (see `session_cookie`), rate-limited per client.
+    let cookie_routes = Router::new()
+        .route("/auth/session", post(session_cookie::start))
+        .route("/auth/refresh", post(session_cookie::refresh))
+        .route("/auth/signout", post(session_cookie::sign_out))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::rate_limit,
+        ));
+    // The learner web app: one page at every app route, and its files.
+    let mut app_routes = Router::new().route(
+        "/app/{version}/{*path}",
+        get(app::asset).layer(CompressionLayer::new()),
+    );
+    for path in app::ROUTES {
+        app_routes = app_routes.route(path, get(app::page).layer(CompressionLayer::new()));
+    }
     let mut router = Router::new()
         .merge(graphql_routes)
         .merge(badge_routes)
+        .merge(cookie_routes)
+        .merge(app_routes)
         // GraphiQL's files (the page itself is the HTML answer of GET /graphql).
         .route(
             "/graphiql/{version}/{file}",

@@ -1,11 +1,9 @@
 //! GraphiQL at `GET /graphql`: the page and its files come from the server itself, under a
 //! Content-Security-Policy that allows nothing else; and in headless Chromium, with every host but
 //! 127.0.0.1 unresolvable, the page loads, runs a query typed into it and shows the answer.
-use std::time::{Duration, Instant};
-
 use serde_json::{json, Value};
 
-use crate::helpers::browser::{chromium_or_skip, Browser};
+use crate::helpers::browser::{chromium_or_skip, poll_script, Browser, WATCH_PAGE};
 use crate::helpers::*;
 
 const HTML: &str = "text/html,application/xhtml+xml";
@@ -140,45 +138,7 @@ async fn graphiql_page_loads_only_same_origin_files() {
     assert!(body["data"]["roadmaps"]["totalCount"].is_number(), "{body}");
 }
 
-/// Runs before any script of every page: records CSP violations and uncaught errors.
-const WATCH_PAGE: &str = r#"
-window.__violations = [];
-window.__errors = [];
-document.addEventListener('securitypolicyviolation', function (e) {
-  window.__violations.push(e.violatedDirective + ' ' + e.blockedURI);
-});
-window.addEventListener('error', function (e) {
-  window.__errors.push(String(e.message || (e.target && (e.target.src || e.target.href))));
-}, true);
-window.addEventListener('unhandledrejection', function (e) {
-  window.__errors.push('unhandled rejection: ' + String(e.reason));
-});
-"#;
-
 const QUERY: &str = "{ roadmaps(first: 1) { totalCount } }";
-
-/// Runs `script` (returning a value, or null while not ready) until it returns non-null, for up
-/// to a minute.
-async fn poll_script(browser: &Browser, what: &str, script: &str) -> Result<Value, String> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let value = browser
-            .client()
-            .execute(script, vec![])
-            .await
-            .map_err(|e| format!("{what}: {e}"))?;
-        if !value.is_null() {
-            return Ok(value);
-        }
-        if Instant::now() > deadline {
-            let log = browser.log().await.unwrap_or_default();
-            return Err(format!(
-                "timed out waiting for {what}; browser log: {log:#?}"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn graphiql_runs_a_query_offline_in_chromium() {

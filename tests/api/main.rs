@@ -37,3 +37,8 @@ mod server;
 mod team_invites;
 mod team_roadmaps;
 mod teams;
+mod web_app;
+mod web_edit;
+mod web_http;
+mod web_live;
+mod web_screenshots;

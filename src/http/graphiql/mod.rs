@@ -5,4 +5,5 @@ mod assets;
 mod page;
 
 pub use assets::serve as asset;
+pub(crate) use page::is_plain_host;
 pub use page::page;

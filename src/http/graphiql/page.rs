@@ -76,7 +76,7 @@ pub fn content_security_policy(host: Option<&str>, nonce: &str) -> String {
 
 /// A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that could end
 /// the directive or add a source to it.
-fn is_plain_host(host: &str) -> bool {
+pub(crate) fn is_plain_host(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 255
         && host

@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fantoccini::error::CmdError;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
@@ -212,5 +212,43 @@ impl WebDriverCompatibleCommand for SessionPost {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(self.body.to_string()))
+    }
+}
+
+/// Runs before any script of every page: records CSP violations and uncaught errors.
+pub const WATCH_PAGE: &str = r#"
+window.__violations = [];
+window.__errors = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__violations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+window.addEventListener('error', function (e) {
+  window.__errors.push(String(e.message || (e.target && (e.target.src || e.target.href))));
+}, true);
+window.addEventListener('unhandledrejection', function (e) {
+  window.__errors.push('unhandled rejection: ' + String(e.reason));
+});
+"#;
+
+/// Runs `script` (returning a value, or null while not ready) until it returns non-null, for up
+/// to a minute.
+pub async fn poll_script(browser: &Browser, what: &str, script: &str) -> Result<Value, String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let value = browser
+            .client()
+            .execute(script, vec![])
+            .await
+            .map_err(|e| format!("{what}: {e}"))?;
+        if !value.is_null() {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            let log = browser.log().await.unwrap_or_default();
+            return Err(format!(
+                "timed out waiting for {what}; browser log: {log:#?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

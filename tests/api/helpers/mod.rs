@@ -12,6 +12,7 @@ pub mod ops;
 pub mod progress;
 pub mod smtp;
 pub mod teams;
+pub mod web;
 pub mod ws;
 
 use std::time::{Duration, Instant};
