@@ -190,8 +190,8 @@ impl TopicMutation {
     }
 
     /// Moves a topic (with its subtree) under `newParentId` (null: the root) at `position` (by
-    /// default last). Refuses cycles and moves to another roadmap; positions stay dense. Admins
-    /// only. Refusals fail with `BAD_USER_INPUT` (field named), a stale `expectedVersion` with
+    /// default last). Refuses cycles and moves to another roadmap; positions stay dense. Whoever
+    /// may edit the roadmap (its owner, its team's owners and managers, admins). Refusals fail with `BAD_USER_INPUT` (field named), a stale `expectedVersion` with
     /// `CONFLICT`, a missing topic with `NOT_FOUND`.
     #[graphql(guard = "SignedIn")]
     async fn move_topic(
