@@ -521,3 +521,17 @@ pub async fn users_by_id(
         .map(|u| (u.id, std::sync::Arc::new(u)))
         .collect())
 }
+
+/// Deletes refresh tokens past their expiry (they are refused anyway; reuse detection needs only
+/// live families). Returns how many went.
+pub async fn purge_expired_refresh_tokens(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let gone = refresh_tokens::Entity::delete_many()
+        .filter(refresh_tokens::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected)
+}

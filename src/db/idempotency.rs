@@ -76,6 +76,11 @@ pub struct IdempotencyKeys {
 }
 
 impl IdempotencyKeys {
+    /// The connection the store uses (also lent to other periodic upkeep of the app).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     pub fn new(db: DatabaseConnection, abandon_after_secs: u64) -> Self {
         Self {
             db,

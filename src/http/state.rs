@@ -144,6 +144,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         hardening.request_timeout_secs,
     ));
     idempotency::spawn_purge(&keys);
+    spawn_refresh_token_purge(&keys);
     Ok(AppState {
         schema,
         db,
@@ -164,6 +165,28 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
 
 /// Keeps the rate limiter's memory bounded and the histogram's samples folded in between scrapes.
 /// Holds only weak references, so it ends with the app (tests run several apps in one process).
+/// Deletes expired refresh tokens now and every hour: each rotation (every page load of the web
+/// app) leaves a spent row behind. The idempotency store lends its connection and marks the app
+/// alive (a weak reference, so the task ends with the app).
+fn spawn_refresh_token_purge(keys: &Arc<IdempotencyKeys>) {
+    let keys = Arc::downgrade(keys);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let Some(keys) = keys.upgrade() else {
+                break;
+            };
+            let now = chrono::Utc::now();
+            match crate::accounts::service::purge_expired_refresh_tokens(keys.db(), now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(deleted = n, "purged expired refresh tokens"),
+                Err(e) => tracing::warn!(error = %e, "could not purge expired refresh tokens"),
+            }
+        }
+    });
+}
+
 fn spawn_housekeeping(metrics: &Arc<Metrics>, rate_limiter: &Arc<RateLimiter>) {
     let (metrics, rate_limiter) = (Arc::downgrade(metrics), Arc::downgrade(rate_limiter));
     tokio::spawn(async move {

@@ -32,7 +32,10 @@ async fn sign_up_sign_in_me_refresh_sign_out() {
     assert!(signed["accessToken"].is_string(), "{body}");
 
     let body = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": s.refresh_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": s.refresh_token }),
+        )
         .await;
     let r = &body["data"]["refreshSession"];
     assert_eq!(r["user"]["username"], "Alice_1", "{body}");
@@ -47,7 +50,10 @@ async fn sign_up_sign_in_me_refresh_sign_out() {
         .await;
     assert_eq!(out["data"]["signOut"], true, "{out}");
     let body = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": new_refresh }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": new_refresh }),
+        )
         .await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
 
@@ -62,7 +68,10 @@ async fn sign_up_sign_in_me_refresh_sign_out() {
         .await;
     assert_eq!(code(&out), "BAD_USER_INPUT");
     let still = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": bob.refresh_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": bob.refresh_token }),
+        )
         .await;
     assert!(still["data"]["refreshSession"].is_object(), "{still}");
 }
@@ -72,7 +81,10 @@ async fn refresh_rotation_and_reuse_detection() {
     let app = spawn_app().await;
     let s = app.signup("carol").await;
     let first = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": s.refresh_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": s.refresh_token }),
+        )
         .await;
     let second_token = first["data"]["refreshSession"]["refreshToken"]
         .as_str()
@@ -81,7 +93,10 @@ async fn refresh_rotation_and_reuse_detection() {
 
     // Replaying the rotated token: refused, and the whole family dies with it.
     let replay = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": s.refresh_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": s.refresh_token }),
+        )
         .await;
     assert_eq!(code(&replay), "UNAUTHENTICATED");
     assert!(replay["errors"][0]["message"]
@@ -89,7 +104,10 @@ async fn refresh_rotation_and_reuse_detection() {
         .unwrap()
         .contains("already used"));
     let after = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": second_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": second_token }),
+        )
         .await;
     assert_eq!(code(&after), "UNAUTHENTICATED", "{after}");
 
@@ -205,7 +223,10 @@ async fn every_kind_of_bad_token_is_unauthenticated() {
         .unwrap()
         .contains("revoked"));
     let body = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": s.refresh_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": s.refresh_token }),
+        )
         .await;
     assert_eq!(code(&body), "UNAUTHENTICATED");
 }
@@ -403,7 +424,10 @@ async fn admin_bootstrap_and_roles() {
         .await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
     let refreshed = app
-        .gql(ops::REFRESH_SESSION, json!({ "t": kim.refresh_token }))
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": kim.refresh_token }),
+        )
         .await;
     let kim_token = refreshed["data"]["refreshSession"]["accessToken"]
         .as_str()
@@ -522,4 +546,39 @@ async fn passwords_never_reach_the_log() {
             "password {secret} appears in the log"
         );
     }
+}
+
+/// Expired refresh tokens are deleted when the server starts (and hourly): a rotation leaves a
+/// spent row behind, and the web app rotates on every page load. Live ones stay.
+#[tokio::test]
+async fn expired_refresh_tokens_are_purged() {
+    let first = spawn_app().await;
+    let old = first.signup("purgeold").await;
+    let kept = first.signup("purgekept").await;
+    let user = crate::helpers::catalog::user_number(&old.user_id);
+    sql(
+        &first,
+        &format!(
+            "UPDATE refresh_tokens SET expires_at = '2001-01-01 00:00:00+00:00' WHERE user_id = {user}"
+        ),
+    )
+    .await;
+    let second = spawn_on(first.db.clone(), &[]).await;
+    let gone = eventually(std::time::Duration::from_secs(20), || async {
+        count_rows(
+            &second,
+            &format!("SELECT COUNT(*) AS n FROM refresh_tokens WHERE user_id = {user}"),
+        )
+        .await
+            == 0
+    })
+    .await;
+    assert!(gone, "the expired token was not purged");
+    let body = second
+        .gql(
+            crate::helpers::ops::REFRESH_SESSION,
+            json!({ "t": kept.refresh_token }),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
 }
