@@ -505,6 +505,17 @@ async fn team_progress_counts_the_team_roadmaps_without_hidden_topics() {
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
+    // A roadmap that is not the team's: not found, naming the argument.
+    let own_id = own["id"].clone();
+    let d = expect(
+        &app,
+        Some(&c.member.access_token),
+        VIEWS,
+        json!({ "id": c.team, "r": own_id }),
+        Some("NOT_FOUND"),
+    )
+    .await;
+    assert_eq!(d["errors"][0]["extensions"]["field"], "roadmapId", "{d}");
     // Outsiders, admins and anonymous callers see no team at all.
     for token in [
         None,

@@ -103,8 +103,9 @@ impl Team {
             None => Ok(None),
         }
     }
-    /// Each member's counts on each of the team's roadmaps (only `roadmapId` when given), without
-    /// the topics the team hides; null when you are not a member. Never a member's other
+    /// Each member's counts on each of the team's roadmaps (only `roadmapId` when given: a roadmap
+    /// not on the team's list is `NOT_FOUND`), without the topics the team hides; null when you
+    /// are not a member. Never a member's other
     /// roadmaps. A page costs a fixed number of SQL statements whatever its size.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]

@@ -177,6 +177,10 @@ pub async fn progress(
         .transpose()?;
     let access = catalog_access(ctx);
     let total = views::progress_count(db(ctx), membership, &access, roadmap).await?;
+    // The reader is a member, so no rows means the roadmap is not one of the team's they can read.
+    if total == 0 && roadmap.is_some() {
+        return Err(AppError::not_found_in("roadmapId", "not one of the team's roadmaps").into());
+    }
     let (offset, limit) = page.window(total);
     let rows = views::progress_page(
         db(ctx),
