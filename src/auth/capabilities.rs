@@ -276,6 +276,11 @@ impl Editor {
             || roadmap.team_id.is_some_and(|t| self.teams.edits(t))
     }
 
+    /// Whether this user belongs to this team.
+    pub fn in_team(&self, team_id: i32) -> bool {
+        self.teams.member_of(team_id)
+    }
+
     /// Whether this user may make roadmaps for this team (owners and managers).
     pub fn may_author_for(&self, team_id: i32) -> bool {
         self.teams.edits(team_id)

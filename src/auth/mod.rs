@@ -7,7 +7,7 @@ mod teams;
 
 pub use capabilities::{Admin, CatalogAccess, Editor, Learner};
 pub use entity::enums::{Role, TeamRole};
-pub use teams::{Membership, TeamSeats};
+pub use teams::{lock_team, no_such_team, Membership, TeamSeats};
 
 /// Who is asking. Anonymous unless a valid access token came with the request.
 #[derive(Clone, Debug, Default)]

@@ -165,9 +165,15 @@ impl Membership {
     }
 }
 
+/// What every refusal on a team the caller does not belong to answers: the team does not exist
+/// for them (never FORBIDDEN, which would say it does).
+pub fn no_such_team() -> AppError {
+    AppError::not_found_in("teamId", "No such team")
+}
+
 /// Locks a team's row for the rest of the transaction (see [`Membership::lock`]); false when
 /// there is no such team.
-async fn lock_team(txn: &impl ConnectionTrait, team_id: i32) -> Result<bool, AppError> {
+pub async fn lock_team(txn: &impl ConnectionTrait, team_id: i32) -> Result<bool, AppError> {
     let done = entity::teams::Entity::update_many()
         .col_expr(
             entity::teams::Column::UpdatedAt,

@@ -2,14 +2,15 @@
 //! one learner or team may author. Official roadmaps have no owner and are made by admins only;
 //! a team's roadmaps are owned by the team (no user), made and edited by its owners and managers.
 use base64::Engine;
-use entity::enums::{TeamRole, Visibility};
-use entity::{roadmaps, team_members, teams, users};
+use entity::enums::Visibility;
+use entity::{roadmaps, team_members, users};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::revisions::Actor;
+use crate::auth::{lock_team, no_such_team, Membership};
 use crate::error::AppError;
 
 /// Topics a learner's roadmap may hold (official roadmaps: `document::MAX_TOPICS`).
@@ -89,13 +90,11 @@ impl Ownership {
                 "a team's roadmap needs a signed-in author",
             ));
         };
-        if !editor.catalog().in_team(team_id) {
+        if !editor.in_team(team_id) {
             return Err(no_such_team());
         }
         if !editor.may_author_for(team_id) {
-            return Err(AppError::Forbidden(
-                "only the team's owners and managers make roadmaps for it".into(),
-            ));
+            return Err(not_an_editor());
         }
         Ok(Self {
             owner_id: None,
@@ -116,8 +115,8 @@ impl Ownership {
     }
 }
 
-fn no_such_team() -> AppError {
-    AppError::not_found_in("teamId", "No such team")
+fn not_an_editor() -> AppError {
+    AppError::Forbidden("only the team's owners and managers make roadmaps for it".into())
 }
 
 /// A fresh share token: 24 random bytes, URL-safe base64 (32 characters).
@@ -191,11 +190,7 @@ async fn check_team_quota(
     author: Option<i32>,
     max: u64,
 ) -> Result<(), AppError> {
-    teams::Entity::update_many()
-        .col_expr(teams::Column::Id, Expr::col(teams::Column::Id).into())
-        .filter(teams::Column::Id.eq(team_id))
-        .exec(txn)
-        .await?;
+    lock_team(txn, team_id).await?;
     let seat = match author {
         Some(user) => {
             team_members::Entity::find_by_id((team_id, user))
@@ -204,13 +199,9 @@ async fn check_team_quota(
         }
         None => None,
     };
-    match seat {
+    match seat.map(|s| Membership::from_row(&s)) {
         None => return Err(no_such_team()),
-        Some(s) if !matches!(s.role, TeamRole::Owner | TeamRole::Manager) => {
-            return Err(AppError::Forbidden(
-                "only the team's owners and managers make roadmaps for it".into(),
-            ))
-        }
+        Some(m) if !m.may_curate_roadmaps() => return Err(not_an_editor()),
         Some(_) => {}
     }
     let owned = roadmaps::Entity::find()

@@ -95,7 +95,8 @@ impl Actor {
     pub fn refusal(&self, roadmap: &entity::roadmaps::Model) -> AppError {
         if self.catalog().can_read(roadmap) {
             AppError::Forbidden(format!(
-                "you may edit only roadmaps you own; `{}` is not yours",
+                "you may edit only roadmaps you own, and your teams' roadmaps as their owner or \
+                 manager; you may not edit `{}`",
                 roadmap.slug
             ))
         } else {

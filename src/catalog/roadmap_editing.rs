@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::enums::Visibility;
 use entity::{progress, roadmaps, topics};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, Expr, IntoCondition};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -337,19 +337,10 @@ pub async fn delete_roadmap(
 ) -> Result<Deleted, AppError> {
     let txn = db.begin().await?;
     let when: DateTime<Utc> = now();
-    let done = roadmaps::Entity::update_many()
-        .col_expr(roadmaps::Column::DeletedAt, Expr::value(Some(when)))
-        .col_expr(roadmaps::Column::UpdatedAt, Expr::value(when))
-        .col_expr(
-            roadmaps::Column::Version,
-            Expr::col(roadmaps::Column::Version).add(1),
-        )
-        .filter(roadmaps::Column::Id.eq(id))
-        .filter(roadmaps::Column::DeletedAt.is_null())
-        .filter(actor.edit_condition())
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
+    let which = Condition::all()
+        .add(roadmaps::Column::Id.eq(id))
+        .add(actor.edit_condition());
+    if soft_delete(&txn, which, when).await? != 1 {
         return Err(match live_by_id(&txn, id).await? {
             Some(current) => actor.refusal(&current),
             None => not_found(id),
@@ -374,15 +365,7 @@ pub async fn delete_roadmap(
         ));
     }
     // Every unarchived row of the roadmap is archived, including those on deleted topics.
-    let archived = {
-        progress::Entity::update_many()
-            .col_expr(progress::Column::ArchivedAt, Expr::value(Some(when)))
-            .filter(progress::Column::RoadmapId.eq(id))
-            .filter(progress::Column::ArchivedAt.is_null())
-            .exec(&txn)
-            .await?
-            .rows_affected
-    };
+    let archived = archive_progress(&txn, progress::Column::RoadmapId.eq(id), when).await?;
     let model = roadmaps::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -419,4 +402,41 @@ pub async fn list_on_team(
     .exec_without_returning(txn)
     .await?;
     Ok(())
+}
+
+/// Marks the live roadmaps matching `which` deleted at `when`, bumping their version (so cached
+/// trees and answers drop them); returns how many.
+pub async fn soft_delete(
+    txn: &impl ConnectionTrait,
+    which: Condition,
+    when: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let done = roadmaps::Entity::update_many()
+        .col_expr(roadmaps::Column::DeletedAt, Expr::value(Some(when)))
+        .col_expr(roadmaps::Column::UpdatedAt, Expr::value(when))
+        .col_expr(
+            roadmaps::Column::Version,
+            Expr::col(roadmaps::Column::Version).add(1),
+        )
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .filter(which)
+        .exec(txn)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Archives the unarchived progress rows matching `which` (a condition on `progress`) at `when`;
+/// returns how many.
+pub async fn archive_progress(
+    txn: &impl ConnectionTrait,
+    which: impl IntoCondition,
+    when: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let done = progress::Entity::update_many()
+        .col_expr(progress::Column::ArchivedAt, Expr::value(Some(when)))
+        .filter(progress::Column::ArchivedAt.is_null())
+        .filter(which.into_condition())
+        .exec(txn)
+        .await?;
+    Ok(done.rows_affected)
 }

@@ -94,16 +94,7 @@ impl ProfileRoadmap {
     }
     /// `done / total × 100` (0 for an empty roadmap).
     async fn percent_done(&self) -> f64 {
-        percent_done(&self.0)
-    }
-}
-
-/// `done / total × 100`, 0 for an empty roadmap.
-pub fn percent_done(r: &Shown) -> f64 {
-    if r.counts.total <= 0 {
-        0.0
-    } else {
-        r.counts.done as f64 * 100.0 / r.counts.total as f64
+        self.0.counts.percent_done()
     }
 }
 

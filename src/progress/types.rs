@@ -43,6 +43,25 @@ impl Counts {
     pub fn pending(&self) -> i64 {
         (self.total - self.done - self.learning - self.skipped).max(0)
     }
+
+    /// `done / total × 100`; 0 for an empty roadmap.
+    pub fn percent_done(&self) -> f64 {
+        percent(self.done, self.total)
+    }
+
+    /// `(done + skipped) / total × 100`: skipped topics count as dealt with.
+    pub fn percent_complete(&self) -> f64 {
+        percent(self.done + self.skipped, self.total)
+    }
+}
+
+/// `n / total × 100`; 0 when there is nothing to count.
+pub fn percent(n: i64, total: i64) -> f64 {
+    if total <= 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / total as f64
+    }
 }
 
 /// One status that changed.

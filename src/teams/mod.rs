@@ -14,6 +14,7 @@ pub mod views;
 
 pub use entity::enums::{TeamKind, TeamRole};
 
+pub(crate) use crate::auth::no_such_team;
 use crate::error::AppError;
 
 /// How long an invite may be answered, from when it was made (or last renewed).
@@ -43,12 +44,6 @@ pub fn check_name(field: &str, name: &str) -> Result<String, AppError> {
         ));
     }
     Ok(n.to_owned())
-}
-
-/// What every mutation on a team the caller does not belong to answers: the team does not exist
-/// for them (never FORBIDDEN, which would say it does).
-pub(crate) fn no_such_team() -> AppError {
-    AppError::not_found_in("teamId", "No such team")
 }
 
 #[cfg(test)]

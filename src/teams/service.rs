@@ -2,14 +2,13 @@
 //! team locks its row first ([`Membership::lock`]).
 use chrono::Utc;
 use entity::{progress, roadmaps, team_members, teams};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{IntoCondition, Query};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 
 use super::{check_name, no_such_team, TeamChanges, TeamInput, TeamRole};
 use crate::auth::{Learner, Membership};
+use crate::catalog::roadmap_editing::{archive_progress, soft_delete};
 use crate::error::AppError;
 
 /// A team and the caller's membership of it.
@@ -140,22 +139,8 @@ async fn retire_roadmaps(
         .from(roadmaps::Entity)
         .and_where(roadmaps::Column::TeamId.eq(team_id))
         .to_owned();
-    progress::Entity::update_many()
-        .col_expr(progress::Column::ArchivedAt, Expr::value(Some(now)))
-        .filter(progress::Column::RoadmapId.in_subquery(owned))
-        .filter(progress::Column::ArchivedAt.is_null())
-        .exec(txn)
-        .await?;
-    roadmaps::Entity::update_many()
-        .col_expr(roadmaps::Column::DeletedAt, Expr::value(Some(now)))
-        .col_expr(roadmaps::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            roadmaps::Column::Version,
-            Expr::col(roadmaps::Column::Version).add(1),
-        )
-        .filter(roadmaps::Column::TeamId.eq(team_id))
-        .filter(roadmaps::Column::DeletedAt.is_null())
-        .exec(txn)
-        .await?;
+    archive_progress(txn, progress::Column::RoadmapId.in_subquery(owned), now).await?;
+    let theirs = roadmaps::Column::TeamId.eq(team_id).into_condition();
+    soft_delete(txn, theirs, now).await?;
     Ok(())
 }

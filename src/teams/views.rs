@@ -66,11 +66,10 @@ pub async fn roadmaps(
         hidden.entry(row.roadmap_id).or_default().push(row.topic_id);
     }
     let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT t.roadmap_id AS roadmap_id, COUNT(*) AS n FROM topics t WHERE t.deleted_at IS NULL AND ")
-        .push(&not_hidden(team, "t.id"))
-        .push(" AND t.roadmap_id IN (SELECT roadmap_id FROM team_roadmaps WHERE team_id = ")
-        .bind(team)
-        .push(") GROUP BY t.roadmap_id");
+    q.push("SELECT x.roadmap_id AS roadmap_id, ")
+        .push(&counted_topics(team, "x.roadmap_id"))
+        .push(" AS n FROM team_roadmaps x WHERE x.team_id = ")
+        .bind(team);
     let counts: HashMap<i32, i64> = TopicCount::find_by_statement(q.build())
         .all(db)
         .await?
@@ -95,6 +94,16 @@ pub async fn roadmaps(
 struct HiddenRow {
     roadmap_id: i32,
     topic_id: String,
+}
+
+/// The number of topics team `team` counts on the roadmap whose id is the SQL expression
+/// `roadmap`: its live topics less the hidden ones (a scalar subquery).
+fn counted_topics(team: i32, roadmap: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = {roadmap} AND t.deleted_at IS NULL \
+         AND {})",
+        not_hidden(team, "t.id")
+    )
 }
 
 /// "The topic whose id is the SQL expression `topic` is not hidden by team `team`". A list
@@ -134,10 +143,21 @@ struct Count {
 /// `WITH tr AS (…)`: the team's roadmaps the reader can read (only `roadmap` when given), each
 /// with the number of topics the team counts. Materialised, so the counts are computed once per
 /// roadmap rather than once per member (SQLite would otherwise inline them).
-fn push_team_roadmaps(q: &mut Sql, team: i32, access: &CatalogAccess, roadmap: Option<i32>) {
-    q.push("WITH tr AS MATERIALIZED (SELECT r.id AS roadmap_id, (SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = r.id AND t.deleted_at IS NULL AND ")
-        .push(&not_hidden(team, "t.id"))
-        .push(") AS total FROM team_roadmaps x JOIN roadmaps r ON r.id = x.roadmap_id WHERE x.team_id = ")
+/// `with_totals`: also the topic counts (a count of rows does not need them).
+fn push_team_roadmaps(
+    q: &mut Sql,
+    team: i32,
+    access: &CatalogAccess,
+    roadmap: Option<i32>,
+    with_totals: bool,
+) {
+    q.push("WITH tr AS MATERIALIZED (SELECT r.id AS roadmap_id");
+    if with_totals {
+        q.push(", ")
+            .push(&counted_topics(team, "r.id"))
+            .push(" AS total");
+    }
+    q.push(" FROM team_roadmaps x JOIN roadmaps r ON r.id = x.roadmap_id WHERE x.team_id = ")
         .bind(team)
         .push(" AND ")
         .push(&access.sql_filter("r"));
@@ -156,7 +176,7 @@ pub async fn progress_count(
 ) -> Result<u64, AppError> {
     let team = membership.team_id();
     let mut q = Sql::new(db.get_database_backend());
-    push_team_roadmaps(&mut q, team, access, roadmap);
+    push_team_roadmaps(&mut q, team, access, roadmap, false);
     q.push(" SELECT (SELECT COUNT(*) FROM team_members WHERE team_id = ")
         .bind(team)
         .push(") * (SELECT COUNT(*) FROM tr) AS n");
@@ -182,7 +202,7 @@ pub async fn progress_page(
     }
     let team = membership.team_id();
     let mut q = Sql::new(db.get_database_backend());
-    push_team_roadmaps(&mut q, team, access, roadmap);
+    push_team_roadmaps(&mut q, team, access, roadmap, true);
     q.push(
         ", c AS MATERIALIZED (SELECT p.user_id AS user_id, p.roadmap_id AS roadmap_id, \
          SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \

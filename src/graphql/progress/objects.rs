@@ -23,14 +23,6 @@ pub struct RoadmapProgress {
     pub counts: Counts,
 }
 
-fn percent(n: i64, total: i64) -> f64 {
-    if total <= 0 {
-        0.0
-    } else {
-        n as f64 * 100.0 / total as f64
-    }
-}
-
 /// Your progress on one roadmap: how many of its current topics you have at each status.
 #[Object]
 impl RoadmapProgress {
@@ -60,11 +52,11 @@ impl RoadmapProgress {
     }
     /// `done / total × 100` (0 for an empty roadmap).
     async fn percent_done(&self) -> f64 {
-        percent(self.counts.done, self.counts.total)
+        self.counts.percent_done()
     }
     /// `(done + skipped) / total × 100`: skipped topics count as dealt with.
     async fn percent_complete(&self) -> f64 {
-        percent(self.counts.done + self.counts.skipped, self.counts.total)
+        self.counts.percent_complete()
     }
     /// When a counted status last changed; null when there is none.
     async fn updated_at(&self) -> Option<DateTime<Utc>> {

@@ -107,11 +107,7 @@ impl TeamProgress {
     }
     /// `done / total × 100`; 0 for a roadmap with no counted topic.
     async fn percent_done(&self) -> f64 {
-        if self.0.total <= 0 {
-            0.0
-        } else {
-            self.0.done as f64 * 100.0 / self.0.total as f64
-        }
+        crate::progress::types::percent(self.0.done, self.0.total)
     }
     /// When a counted status last changed; null when there is none.
     async fn updated_at(&self) -> Option<DateTime<Utc>> {

@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 
 use super::state::AppState;
 use crate::auth::CatalogAccess;
-use crate::graphql::profiles::percent_done;
 use crate::progress::profile::public_profile;
 
 /// How long browsers and proxies may reuse a badge without asking again.
@@ -73,7 +72,7 @@ pub async fn badge(
             let Some(r) = profile.roadmaps.iter().find(|r| r.slug == slug) else {
                 return not_found();
             };
-            let p = percent_done(r);
+            let p = r.counts.percent_done();
             svg::render(
                 &r.title,
                 &svg::progress_value(Some(p), r.counts.done, streak),
