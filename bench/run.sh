@@ -2,7 +2,10 @@
 # The load benchmark in one command (see bench/README.md):
 #
 #   bench/run.sh [--db sqlite|postgres] [--scale tiny|small|medium|full] [--duration SECS]
-#                [--only a,b,…] [--fresh] [--server-bin PATH] [--out FILE]
+#                [--only a,b,…] [--fresh] [--server-bin PATH] [--out FILE] [--learner]
+#
+# --learner runs `roadmap-bench learner` instead (the learner's path of issue 22, with wrk:
+# ceiling, pages, dashboard, writes against the raw statements, cold paths; 200 learners).
 #
 # Builds the release server and roadmap-bench, installs oha when missing, generates the data set
 # once per database and scale (under target/bench/, or in the PostgreSQL database
@@ -18,6 +21,7 @@ ONLY=""
 FRESH=0
 SERVER_BIN=""
 OUT=""
+SUITE=run
 while [ $# -gt 0 ]; do
     case "$1" in
         --db) DB="$2"; shift 2 ;;
@@ -27,7 +31,8 @@ while [ $# -gt 0 ]; do
         --fresh) FRESH=1; shift ;;
         --server-bin) SERVER_BIN="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --learner) SUITE=learner; shift ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -53,7 +58,7 @@ if [ -z "$SERVER_BIN" ]; then
 fi
 cargo build --release --quiet -p roadmap-bench
 BENCH=target/release/roadmap-bench
-if ! command -v oha >/dev/null; then
+if [ "$SUITE" = run ] && ! command -v oha >/dev/null; then
     echo "oha not found: cargo install --locked oha" >&2
     cargo install --locked oha
 fi
@@ -73,7 +78,7 @@ case "$DB" in
     postgres)
         ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
         ROOT="${ADMIN_URL%/*}"
-        NAME="roadmap_bench_$SCALE"
+        NAME="${BENCH_PG_PREFIX:-roadmap_bench}_$SCALE"
         URL="$ROOT/$NAME"
         if [ "$FRESH" = 1 ]; then psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"; fi
         if ! psql -qtA "$ADMIN_URL" -c "SELECT 1 FROM pg_database WHERE datname = '$NAME'" | grep -q 1; then
@@ -93,15 +98,27 @@ ARGS=(--server-bin "$SERVER_BIN" --duration "$DURATION" --dataset-users "$USERS"
 if [ -n "$ONLY" ]; then ARGS+=(--only "$ONLY"); fi
 TABLE="$(mktemp)"
 trap 'rm -f "$TABLE"' EXIT
+if [ "$SUITE" = learner ]; then
+    LEARNERS=(--server-bin "$SERVER_BIN" --duration "$DURATION" --label "$LABEL"
+        --learners $(( USERS < 200 ? USERS : 200 )))
+    if [ -n "$ONLY" ]; then LEARNERS+=(--only "$ONLY"); fi
+    case "$DB" in
+        sqlite) LEARNERS+=(--data-dir "$DIR") ;;
+        postgres) LEARNERS+=(--database-url "$URL" --pgbench-url "$URL") ;;
+    esac
+    DATABASE_URL= "$BENCH" learner "${ENV[@]}" "${LEARNERS[@]}" | tee "$TABLE"
+    if [ -n "$OUT" ]; then cp "$TABLE" "$OUT"; fi
+    exit 0
+fi
 "$BENCH" run "${ENV[@]}" "${ARGS[@]}" | tee "$TABLE"
 
-# Writes: the raw upsert the setTopicStatus mutation is compared with (PostgreSQL only).
+# Writes: the raw upsert + history row the setTopicStatus mutation is compared with (PostgreSQL only).
 if [ "$DB" = postgres ] && { [ -z "$ONLY" ] || [[ ",$ONLY," == *",c"* ]]; } && command -v pgbench >/dev/null; then
     BASE=$(psql -qtA "$URL" -c "SELECT min(id) - 1 FROM users WHERE email LIKE '%@bench.example'")
     RM=$(psql -qtA "$URL" -c "SELECT id FROM roadmaps WHERE slug = 'gen-000'")
     WRITERS=$(awk -F'|' '$2 ~ /^ c8 / {gsub(/ /, "", $4); print $4}' "$TABLE")
     echo | tee -a "$TABLE"
-    echo "raw INSERT … ON CONFLICT loop (pgbench, ${WRITERS:-8} clients, ${DURATION} s):" | tee -a "$TABLE"
+    echo "raw upsert + history row in one transaction (pgbench, ${WRITERS:-8} clients, ${DURATION} s):" | tee -a "$TABLE"
     RAW=$(pgbench -n -c "${WRITERS:-8}" -j 2 -T "$DURATION" -D "base=$BASE" -D "roadmap=$RM" \
         -f bench/upsert.sql "$URL" 2>&1 | tee /dev/stderr | awk '/^tps/ {print $3}')
     # Column 5 of the c8 row is its requests/s.

@@ -75,6 +75,17 @@ ALLOWED_HOSTS = {
     "trunkbaseddevelopment.com", "uci.edu", "use-the-index-luke.com", "w3.org",
     "whatwg.org", "wikipedia.org", "aws.amazon.com",
 }
+# Official documentation hosts of the DevOps, Docker, Full Stack, Go and Java roadmaps.
+ALLOWED_HOSTS |= {
+    "angular.dev", "ansible.com", "chef.io", "cloud.google.com", "code.visualstudio.com", "curl.se",
+    "debian.org", "expressjs.com", "fastify.dev", "gnu.org", "graalvm.org", "gradle.org",
+    "grafana.com", "hashicorp.com", "helm.sh", "hibernate.org", "jakarta.ee", "junit.org",
+    "kernel.org", "linkerd.io", "man7.org", "micronaut.io", "nextjs.org", "npmjs.com", "nuxt.com",
+    "openjdk.org", "openssh.com", "opentofu.org", "playwright.dev", "podman.io", "prisma.io",
+    "pulumi.com", "qos.ch", "quarkus.io", "react.dev", "redhat.com", "slf4j.org", "spring.io",
+    "svelte.dev", "tailwindcss.com", "testcontainers.org", "typescriptlang.org", "ubuntu.com",
+    "vite.dev", "vitest.dev", "vuejs.org", "web.dev",
+}
 
 # Topics the backend roadmap must cover (case-insensitive exact titles).
 _BACKEND_REQUIRED_TITLES = [
@@ -205,6 +216,19 @@ def check_string_list(rep, where, value, *, item_re=None, min_items=0):
             rep.error(where, "contains an empty string")
         elif item_re is not None and not item_re.match(v):
             rep.error(where, f"invalid item {v!r}")
+
+
+# The official documentation sites of the JavaScript, Node.js, PostgreSQL DBA, Python and
+# System Design roadmaps: each is the project's own site (or its standards body).
+ALLOWED_HOSTS |= {
+    "eslint.org", "expressjs.com", "fastify.dev", "jestjs.io", "nestjs.com", "npmjs.com",
+    "pnpm.io", "prettier.io", "prisma.io", "semver.org", "tc39.es", "typescriptlang.org",
+    "v8.dev", "vitest.dev", "yarnpkg.com",
+    "astral.sh", "mypy-lang.org", "numpy.org", "palletsprojects.com", "pydantic.dev",
+    "pydata.org", "pypa.io", "pypi.org", "pytest.org", "python-poetry.org", "sqlalchemy.org",
+    "tiangolo.com",
+    "pgbackrest.org", "pgbouncer.org",
+}
 
 
 def host_allowed(host):
@@ -393,7 +417,9 @@ def check_resource(rep, where, res):
 
 
 def check_node(rep, node, depth, where, stats):
-    if not check_keys(rep, where, node, NODE_KEYS):
+    # "sameAs" (optional, last): the key of another topic of the roadmap that this one repeats.
+    keys = NODE_KEYS + ["sameAs"] if isinstance(node, dict) and "sameAs" in node else NODE_KEYS
+    if not check_keys(rep, where, node, keys):
         if not isinstance(node, dict):
             return
     stats.max_depth = max(stats.max_depth, depth)

@@ -1,7 +1,15 @@
 //! `AppError`: the one error every service returns. The GraphQL layer turns it into a response
 //! error carrying `extensions.code` (see `graphql::error`); the kinds here map one to one onto
-//! those codes.
+//! those codes. Failures keep their cause as `source()`: logs print the whole chain ([`chain`]),
+//! clients never see it.
+//!
+//! Errors about an input say which input ([`Field`], in domain words) and what is wrong with it
+//! ([`Words`], which leave the input's wire name to the GraphQL layer): see [`input`].
 use sea_orm::DbErr;
+
+pub mod input;
+
+pub use input::{Field, Input, Operation, Words};
 
 /// The codes every GraphQL error carries in `extensions.code`.
 pub mod code {
@@ -29,16 +37,16 @@ pub enum AppError {
     NotFound(String),
     /// Not found, naming the input that named it (`extensions.field`).
     #[error("{message}")]
-    NotFoundIn { message: String, field: String },
+    NotFoundIn { message: Words, field: Field },
     #[error("{message}")]
     BadInput {
-        message: String,
-        field: Option<String>,
+        message: Words,
+        field: Option<Field>,
     },
     #[error("{message}")]
     Conflict {
-        message: String,
-        field: Option<String>,
+        message: Words,
+        field: Option<Field>,
     },
     #[error("{0}")]
     Unauthenticated(String),
@@ -52,38 +60,74 @@ pub enum AppError {
     /// The database could not be reached (no connection within `DATABASE_ACQUIRE_TIMEOUT_SECS`,
     /// refused, or dropped): the request may succeed if tried again.
     #[error("{UNAVAILABLE_MESSAGE}")]
-    Unavailable(DbErr),
+    Unavailable(#[source] DbErr),
     /// Any other database failure (a query error): internal.
-    #[error("database error: {0}")]
-    Db(DbErr),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("database error")]
+    Db(#[source] DbErr),
+    /// Anything else that should not happen; `source` is the failure that caused it, if any.
+    #[error("internal error: {message}")]
+    Internal {
+        message: String,
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+/// Any error, as a cause kept by [`AppError::Internal`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error's message followed by its sources' messages, `: `-separated: how the log and the
+/// command line print a failure.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 impl AppError {
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn bad_input(field: impl Into<Field>, message: impl Into<Words>) -> Self {
         Self::BadInput {
             message: message.into(),
             field: Some(field.into()),
         }
     }
 
-    pub fn not_found_in(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn not_found_in(field: impl Into<Field>, message: impl Into<Words>) -> Self {
         Self::NotFoundIn {
             message: message.into(),
             field: field.into(),
         }
     }
 
-    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn conflict(field: impl Into<Field>, message: impl Into<Words>) -> Self {
         Self::Conflict {
             message: message.into(),
             field: Some(field.into()),
         }
     }
 
+    /// Something that should not happen, with no underlying error to keep.
     pub fn internal(message: impl std::fmt::Display) -> Self {
-        Self::Internal(message.to_string())
+        Self::Internal {
+            message: message.to_string(),
+            source: None,
+        }
+    }
+
+    /// Something that should not happen because `source` failed (kept for the log).
+    pub fn internal_from(
+        message: impl std::fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal {
+            message: message.to_string(),
+            source: Some(Box::new(source)),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -95,7 +139,7 @@ impl AppError {
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::RateLimited { .. } => code::RATE_LIMITED,
             Self::Unavailable(_) => code::SERVICE_UNAVAILABLE,
-            Self::Db(_) | Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
+            Self::Db(_) | Self::Internal { .. } => code::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -192,6 +236,19 @@ mod tests {
             assert!(!is_unavailable(&err), "{err}");
             assert_eq!(AppError::from(err).code(), code::INTERNAL_SERVER_ERROR);
         }
+    }
+
+    #[test]
+    fn failures_keep_their_cause_for_the_log() {
+        let io = std::io::Error::other("disk full");
+        let err = AppError::internal_from("cannot write the front matter", io);
+        assert_eq!(
+            chain(&err),
+            "internal error: cannot write the front matter: disk full"
+        );
+        let db = AppError::from(DbErr::Custom("no such table".into()));
+        assert_eq!(chain(&db), "database error: Custom Error: no such table");
+        assert_eq!(chain(&AppError::internal("x")), "internal error: x");
     }
 
     #[test]

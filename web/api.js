@@ -4,6 +4,8 @@
 // cookie scoped to /auth (see the README's "Web app"): on start, and before the access token
 // expires, POST /auth/refresh rotates it and hands back a fresh access token. Tabs share the
 // cookie, so refreshes take a cross-tab lock: two tabs never present the same (single-use) token.
+// Query answers are kept on the device and handed back while offline (see cache.js).
+import { copyOf, forgetCopies, isQuery, keep, noteReachable, OfflineError } from './cache.js';
 
 let accessToken = null;
 let expiresAt = 0;
@@ -53,10 +55,34 @@ function adopt(session) {
   timer = setTimeout(() => refresh().catch(() => {}), delay);
 }
 
+// Who was signed in on this device (id, username, display name, role), kept so that a page
+// opened with no connection still knows whose saved copies to show; dropped when the session
+// ends. Never a token: the session itself stays in the HttpOnly cookie.
+const REMEMBERED = 'roadmap.viewer';
+
+function remember(user) {
+  try {
+    if (user) localStorage.setItem(REMEMBERED, JSON.stringify(user));
+    else localStorage.removeItem(REMEMBERED);
+  } catch (e) {
+    // Storage refused (full, or disabled): offline starts show the signed-out copies.
+  }
+}
+
+function remembered() {
+  try {
+    const user = JSON.parse(localStorage.getItem(REMEMBERED) || 'null');
+    return user && typeof user.id === 'string' ? user : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 function forget() {
   accessToken = null;
   expiresAt = 0;
   viewer = null;
+  remember(null);
   clearTimeout(timer);
 }
 
@@ -80,11 +106,40 @@ let refreshing = null;
 // True while refresh() itself asks who the user is: that request must not refresh again.
 let insideRefresh = false;
 
+// While an operation that replaces or ends the session runs (changing the password, deleting the
+// account), the cookie's token is about to be revoked. A refresh asked for meanwhile (the live
+// socket, closed by that very revocation, asks for one) waits for it and uses what it left: a
+// refresh that ran first would present a revoked token and sign this device out.
+let settling = null;
+
+/** Runs `op` (an async function that replaces or ends the session); see `settling`. */
+export async function changingSession(op) {
+  const run = op();
+  settling = run.catch(() => {});
+  try {
+    return await run;
+  } finally {
+    settling = null;
+  }
+}
+
 /**
  * Exchanges the cookie for a fresh access token. Resolves true when signed in, false when there
  * is no session; throws when the server could not be reached (the session may still be good).
  */
-export function refresh() {
+export async function refresh() {
+  if (settling) {
+    const before = accessToken;
+    await settling;
+    if (!accessToken) return false;
+    if (accessToken !== before) return true;
+  }
+  return refreshNow();
+}
+
+// The refresh itself; gql() calls it directly, since a changingSession op's own requests must
+// not wait for that op.
+function refreshNow() {
   if (!refreshing) {
     refreshing = withLock(async () => {
       const resp = await postAuth('/auth/refresh');
@@ -116,6 +171,7 @@ export function refresh() {
 async function loadViewer() {
   const result = await gql('query Viewer { me { id username displayName role } }');
   viewer = (result.data && result.data.me) || null;
+  remember(viewer);
   announce();
 }
 
@@ -124,7 +180,9 @@ export async function start() {
   try {
     await refresh();
   } catch (e) {
-    // Offline or the server is away: stay signed out for now; a later refresh may work.
+    // Offline or the server is away: the user who was signed in here sees what this device
+    // saved for them; the first request that reaches the server refreshes the session.
+    viewer = remembered();
   }
   return viewer;
 }
@@ -138,7 +196,10 @@ export async function gql(query, variables, opts) {
   const options = opts || {};
   const body = options.body || JSON.stringify({ query, variables: variables || {} });
   if (accessToken && !insideRefresh && expiresAt - Date.now() < 15_000) {
-    await refresh().catch(() => {});
+    await refreshNow().catch(() => {});
+  } else if (viewer && !accessToken && !insideRefresh) {
+    // Started offline: the session is still to be fetched.
+    await refreshNow().catch(() => {});
   }
   const send = async () => {
     const headers = {
@@ -157,15 +218,26 @@ export async function gql(query, variables, opts) {
     json.status = resp.status;
     return json;
   };
-  let result = await send();
+  let result;
+  try {
+    result = await send();
+  } catch (e) {
+    // The network is down: a query answers from the copy kept on this device, if any.
+    noteReachable(false);
+    const copy = isQuery(body) ? copyOf(viewer ? viewer.id : 'anon', body) : null;
+    if (copy) return copy;
+    throw new OfflineError();
+  }
+  noteReachable(true);
+  if (isQuery(body) && result.status === 200) keep(viewer ? viewer.id : 'anon', body, result);
   const unauthenticated = (result.errors || []).some((e) => e.extensions && e.extensions.code === 'UNAUTHENTICATED');
   if (unauthenticated && accessToken && !insideRefresh) {
-    if (await refresh().catch(() => false)) result = await send();
+    if (await refreshNow().catch(() => false)) result = await send();
   }
   return result;
 }
 
-const AUTH_FIELDS = 'accessToken accessTokenExpiresAt refreshToken user { id username displayName role }';
+export const AUTH_FIELDS = 'accessToken accessTokenExpiresAt refreshToken user { id username displayName role }';
 
 /** Signs in or up (`kind`: 'signIn' | 'signUp'); resolves to the GraphQL answer. */
 export async function authenticate(kind, input) {
@@ -174,20 +246,30 @@ export async function authenticate(kind, input) {
   const result = await gql(`mutation ${op}($input: ${type}!) { ${kind}(input: $input) { ${AUTH_FIELDS} } }`, { input });
   const payload = result.data && result.data[kind];
   if (!payload) return result;
-  // Hand the refresh token to the cookie at once (it is rotated there: this copy is spent).
+  return (await keepSession(payload)) || result;
+}
+
+/**
+ * Keeps the session of an `AuthPayload` (sign-in, sign-up, changePassword): hands its refresh
+ * token to the cookie at once (it is rotated there: this copy is spent). Resolves to null, or to
+ * an answer with an error when the session could not be kept.
+ */
+export async function keepSession(payload) {
   const resp = await withLock(() => postAuth('/auth/session', { refreshToken: payload.refreshToken }));
   if (!resp.ok) {
     return { errors: [{ message: 'Signed in, but the session could not be kept; try again', extensions: {} }] };
   }
   adopt(await resp.json());
   viewer = payload.user;
+  remember(viewer);
   announce();
-  return result;
+  return null;
 }
 
 /** Ends this session (the cookie's) and forgets the tokens. */
 export async function signOut() {
   await withLock(() => postAuth('/auth/signout')).catch(() => {});
+  if (viewer) forgetCopies(viewer.id);
   forget();
   announce();
 }

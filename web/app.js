@@ -4,27 +4,44 @@ import { me, onSession, signOut, start } from './api.js';
 import { h, replace } from './dom.js';
 import { onLive, startLive, stopLive } from './live.js';
 import { flush, onQueue, pendingCount } from './offline.js';
+import { isOffline, onNetwork } from './cache.js';
+import { mountSearchBox } from './search-box.js';
+import ROUTE_LIST from './routes.json' with { type: 'json' };
 
-const ROUTES = [
-  [/^\/$/, () => import('./pages/catalogue.js')],
-  [/^\/signin$/, () => import('./pages/auth.js'), { mode: 'signin' }],
-  [/^\/signup$/, () => import('./pages/auth.js'), { mode: 'signup' }],
-  [/^\/dashboard$/, () => import('./pages/dashboard.js')],
-  [/^\/roadmaps\/([^/]+)$/, () => import('./pages/roadmap.js')],
-  [/^\/edit\/([^/]+)$/, () => import('./pages/edit.js')],
-  [/^\/teams\/([^/]+)$/, () => import('./pages/team.js')],
-  [/^\/u\/([^/]+)$/, () => import('./pages/profile.js')],
-];
+// The app's paths, one list shared with the server (which answers the page at each of them):
+// `{name}` is one path segment, handed to the page as a parameter.
+const ROUTES = ROUTE_LIST.map(({ path, page, options }) => [
+  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/}]+\}/g, '([^/]+)')}$`),
+  () => import(`./pages/${page}.js`),
+  options,
+]);
 
 const main = document.getElementById('main');
 let cleanup = null;
 let rendering = 0;
+// A page may keep itself for some paths (a roadmap and its topics' URLs): `stay(path)` true.
+let stay = null;
+
+// Back and Forward keep the place: each history entry remembers its scroll position, restored
+// once its page has rendered.
+window.history.scrollRestoration = 'manual';
+let scrollTimer = null;
+function rememberScroll() {
+  clearTimeout(scrollTimer);
+  window.history.replaceState({ ...(window.history.state || {}), scrollY: window.scrollY }, '');
+}
+window.addEventListener('scroll', () => {
+  clearTimeout(scrollTimer);
+  scrollTimer = setTimeout(rememberScroll, 150);
+}, { passive: true });
 
 /** Goes to `path` inside the app. */
 export function navigate(path) {
   if (path !== window.location.pathname + window.location.search) {
+    rememberScroll();
     window.history.pushState(null, '', path);
   }
+  if (stay && stay(window.location.pathname)) return;
   render(true);
 }
 
@@ -32,13 +49,21 @@ async function render(focus) {
   const ticket = ++rendering;
   if (cleanup) cleanup();
   cleanup = null;
+  stay = null;
   const path = window.location.pathname;
   const route = ROUTES.find(([re]) => re.test(path));
+  renderNav();
   if (!route) {
-    document.title = 'Not found · Roadmaps';
-    replace(main, h('h1', { text: 'Page not found' }), h('p', null, h('a', { href: '/', text: 'Back to the roadmaps' })));
+    document.title = 'Page not found · Roadmaps';
+    replace(main, h('div', { class: 'view not-found' },
+      h('h1', { text: 'Page not found' }),
+      h('p', { text: `There is no page at ${path}. It may have moved, or the link has a typo.` }),
+      h('p', { class: 'row' }, h('a', { class: 'button', href: '/', text: 'Go to the roadmaps' }),
+        me() ? h('a', { href: '/dashboard', text: 'Your dashboard' }) : null)));
+    document.documentElement.dataset.notFound = 'true';
     return;
   }
+  delete document.documentElement.dataset.notFound;
   const [re, load, options] = route;
   const params = (path.match(re) || []).slice(1).map(decodeURIComponent);
   let page;
@@ -46,6 +71,11 @@ async function render(focus) {
     page = await load();
   } catch (e) {
     // The server was upgraded under an open page: its files moved to a new version. Reload once.
+    // (Offline, it did not move: say so instead of reloading into the browser's error page.)
+    if (isOffline()) {
+      replace(main, h('h1', { text: 'Offline' }), h('p', { role: 'alert', text: 'This page has not been opened on this device before. It will load when the connection returns.' }));
+      return;
+    }
     if (!sessionStorage.getItem('roadmap.reloaded')) {
       sessionStorage.setItem('roadmap.reloaded', '1');
       window.location.reload();
@@ -60,6 +90,9 @@ async function render(focus) {
   const view = h('div', { class: 'view' }, h('p', { class: 'muted', text: 'Loading…' }));
   replace(main, view);
   const ctx = { navigate, params, options: options || {}, live: (fn) => onLive(fn), queue: (fn) => onQueue(fn) };
+  ctx.stay = (fn) => {
+    if (ticket === rendering) stay = fn;
+  };
   const teardowns = [];
   let stale = false;
   ctx.on = (unsubscribe) => (stale ? unsubscribe() : teardowns.push(unsubscribe));
@@ -70,22 +103,31 @@ async function render(focus) {
   try {
     await page.render(view, ctx);
   } catch (e) {
-    replace(view, h('h1', { text: 'Something went wrong' }), h('p', { role: 'alert', text: String(e && e.message ? e.message : e) }));
+    const offline = e && e.name === 'OfflineError';
+    replace(view, h('h1', { text: offline ? 'Offline' : 'Something went wrong' }), h('p', { role: 'alert', text: String(e && e.message ? e.message : e) }));
   }
-  if (focus && ticket === rendering) main.focus();
+  if (ticket !== rendering) return;
+  if (focus) main.focus({ preventScroll: true });
+  const state = window.history.state;
+  window.scrollTo(0, state && typeof state.scrollY === 'number' ? state.scrollY : 0);
 }
 
 function renderNav() {
   const nav = document.getElementById('nav-user');
   const user = me();
   if (!user) {
-    replace(nav, h('a', { href: '/signin', text: 'Sign in' }), h('a', { href: '/signup', text: 'Sign up' }));
+    // Signing in or up comes back here (not to the form it started from).
+    const here = window.location.pathname + window.location.search;
+    const next = /^\/(signin|signup)$/.test(window.location.pathname) || here === '/' ? '' : `?next=${encodeURIComponent(here)}`;
+    replace(nav, h('a', { href: `/signin${next}`, text: 'Sign in' }), h('a', { href: `/signup${next}`, text: 'Sign up' }));
     return;
   }
   replace(
     nav,
     h('a', { href: '/dashboard', text: 'Dashboard' }),
+    h('a', { href: '/review', text: 'Review' }),
     h('a', { href: `/u/${encodeURIComponent(user.username)}`, text: `@${user.username}` }),
+    h('a', { href: '/settings', text: 'Settings' }),
     h('button', {
       type: 'button',
       class: 'link',
@@ -107,7 +149,7 @@ function renderSync(pending) {
     return;
   }
   const what = pending === 1 ? '1 change' : `${pending} changes`;
-  const why = navigator.onLine ? 'sending…' : 'offline; they will be sent when the connection returns';
+  const why = isOffline() ? 'offline; they will be sent when the connection returns' : 'sending…';
   replace(line, `${what} pending: ${why}`);
   line.classList.add('waiting');
 }
@@ -122,7 +164,29 @@ document.addEventListener('click', (event) => {
   navigate(url.pathname + url.search);
 });
 
-window.addEventListener('popstate', () => render(true));
+window.addEventListener('popstate', () => {
+  clearTimeout(scrollTimer);
+  if (stay && stay(window.location.pathname)) {
+    const state = window.history.state;
+    if (state && typeof state.scrollY === 'number') window.scrollTo(0, state.scrollY);
+    return;
+  }
+  render(true);
+});
+
+// Offline (a request failed on the network, or the browser says so): a banner says what still
+// works, until the server answers again.
+const banner = h('div', { id: 'offline', class: 'offline-banner', role: 'status' });
+document.getElementById('sync').before(banner);
+function renderOffline(offline) {
+  replace(banner, offline ? 'Offline: pages you opened before are shown as this device saved them; your changes are kept and sent when the connection returns.' : null);
+  banner.classList.toggle('shown', offline);
+}
+onNetwork((offline) => {
+  renderOffline(offline);
+  renderSync(pendingCount());
+});
+renderOffline(isOffline());
 window.addEventListener('online', () => renderSync(pendingCount()));
 window.addEventListener('offline', () => renderSync(pendingCount()));
 
@@ -146,6 +210,8 @@ onSession((user) => {
   }
 });
 
+mountSearchBox(navigate);
+
 (async () => {
   await start();
   lastUser = me() ? me().id : null;
@@ -157,4 +223,11 @@ onSession((user) => {
   }
   await render(false);
   document.documentElement.dataset.ready = 'true';
+  // Once the first page shows (not before: its install fetches every file of the app): every
+  // page's module, so moving to another page works offline, and the service worker, which
+  // keeps the page and its files on this device for a reload offline (see sw.js).
+  setTimeout(() => {
+    ROUTES.forEach(([, load]) => load().catch(() => {}));
+    if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+  }, 1000);
 })();

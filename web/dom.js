@@ -1,4 +1,5 @@
 // Building the page from data without ever parsing HTML: every text goes in as text.
+import { readable } from './labels.js';
 
 /** An element with attributes (`on…` are listeners, `text` is its text) and children. */
 export function h(tag, props, ...children) {
@@ -74,10 +75,15 @@ export function notice(text, polite) {
   return h('p', { class: polite ? 'notice' : 'error', role: polite ? 'status' : 'alert', text });
 }
 
-/** The first error's message of a GraphQL answer, or null. */
+/** The first error's message of a GraphQL answer (fields named by their labels), or null. */
 export function errorMessage(result) {
   const e = result && result.errors && result.errors[0];
-  return e ? e.message : null;
+  return e ? readable(e.message) : null;
+}
+
+/** "1 day", "2 days": `n` and the word, plural unless `n` is 1 (`many` when not word + s). */
+export function plural(n, word, many) {
+  return `${n} ${n === 1 ? word : many || `${word}s`}`;
 }
 
 /** The first error's `extensions.code`, or null. */

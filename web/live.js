@@ -7,7 +7,7 @@ const SUBSCRIPTION = `subscription Live { myProgressChanged {
   kind roadmapId
   changes { topicId to }
   note { topicId note }
-  progress { done total percentDone }
+  progress { done learning skipped total percentDone percentComplete }
 } }`;
 
 let socket = null;

@@ -1,16 +1,24 @@
-// Status changes go through a queue kept in localStorage: each is sent with its `at` (when the
-// learner made it) and an Idempotency-Key, and retried with the same bytes until the server
-// answers. A change made while the network is down waits here and is sent on reconnect; a
-// retry of one whose answer was lost runs once on the server. The page shows what is pending.
+// Status changes, notes and favourites go through one queue kept in localStorage: each is sent
+// with an Idempotency-Key (statuses and notes also with their `at`, when the learner made them)
+// and retried with the same bytes until the server answers. A change made while the network is
+// down waits here and is sent on reconnect, in the order it was made; a retry of one whose answer
+// was lost runs once on the server. The page shows what is pending (and counts it at once).
 import { gql, me } from './api.js';
 
 const SET_STATUS = `mutation SetStatus($topicId: ID!, $status: ProgressStatus!, $at: DeviceTime) {
   setTopicStatus(topicId: $topicId, status: $status, at: $at) {
     status
     topic { id }
-    progress { done total percentDone roadmap { id } }
+    progress { done learning skipped total percentDone percentComplete roadmap { id } }
   }
 }`;
+
+const SET_NOTE = `mutation SetNote($topicId: ID!, $note: String, $at: DeviceTime) {
+  setTopicNote(topicId: $topicId, note: $note, at: $at) { note }
+}`;
+
+const FAVORITE = `mutation Fav($id: ID!) { favoriteRoadmap(roadmapId: $id) { favorite } }`;
+const UNFAVORITE = `mutation Unfav($id: ID!) { unfavoriteRoadmap(roadmapId: $id) { favorite } }`;
 
 const listeners = new Set();
 let flushing = false;
@@ -52,10 +60,29 @@ export function pendingCount() {
   return load().length;
 }
 
+/** The kind of a queued entry (entries queued before notes and favourites were are statuses). */
+export function kindOf(entry) {
+  return entry.kind || 'status';
+}
+
 /** The statuses still queued, by topic id (the newest wins): what the page should show. */
 export function pendingStatuses() {
   const out = {};
-  for (const entry of load()) out[entry.topicId] = entry.status;
+  for (const entry of load()) if (kindOf(entry) === 'status') out[entry.topicId] = entry.status;
+  return out;
+}
+
+/** The notes still queued, by topic id (the newest wins). */
+export function pendingNotes() {
+  const out = {};
+  for (const entry of load()) if (entry.kind === 'note') out[entry.topicId] = entry.note;
+  return out;
+}
+
+/** The favourite still queued for `roadmapId` (true or false), or undefined. */
+export function pendingFavorite(roadmapId) {
+  let out;
+  for (const entry of load()) if (entry.kind === 'favorite' && entry.roadmapId === roadmapId) out = entry.favorite;
   return out;
 }
 
@@ -69,8 +96,25 @@ function newKey() {
 export function setStatus(topicId, status) {
   const at = new Date().toISOString();
   const body = JSON.stringify({ query: SET_STATUS, variables: { topicId, status, at } });
+  enqueue({ kind: 'status', topicId, status, at, body });
+}
+
+/** Queues a note (empty clears it) written now, and tries to send it. */
+export function setNote(topicId, note) {
+  const at = new Date().toISOString();
+  const body = JSON.stringify({ query: SET_NOTE, variables: { topicId, note, at } });
+  enqueue({ kind: 'note', topicId, note, at, body });
+}
+
+/** Queues adding (`favorite` true) or removing a favourite, and tries to send it. */
+export function setFavorite(roadmapId, favorite) {
+  const body = JSON.stringify({ query: favorite ? FAVORITE : UNFAVORITE, variables: { id: roadmapId } });
+  enqueue({ kind: 'favorite', roadmapId, favorite, at: new Date().toISOString(), body });
+}
+
+function enqueue(entry) {
   const queue = load();
-  queue.push({ key: newKey(), topicId, status, at, body });
+  queue.push({ key: newKey(), ...entry });
   save(queue);
   flush();
 }

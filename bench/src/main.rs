@@ -3,15 +3,19 @@
 //! - `generate`: the deterministic data set (see bench/README.md)
 //! - `static`: the ceiling, a minimal process serving the bytes of the tree answer
 //! - `run`: the load benchmark, driven by oha against the release server and the ceiling
+//! - `learner`: the learner's path (issue 22) with wrk, many learners in rotation
 //! - `progress`: a small self-contained write/read benchmark on fresh databases
+//! - `sockets`: server memory per subscribed WebSocket and the time a change takes to reach them
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod generate;
+mod learner;
 mod progress_bench;
 mod run;
 mod server_api;
+mod sockets;
 mod static_server;
 
 #[derive(Debug, Parser)]
@@ -36,8 +40,12 @@ enum Cmd {
     Static(static_server::StaticArgs),
     /// Run the load benchmark against a server binary and print the table.
     Run(run::RunArgs),
+    /// The learner's path (issue 22) with wrk: ceiling, pages, dashboard, writes, raw writes.
+    Learner(learner::LearnerArgs),
     /// setTopicStatus throughput and me.progress latency on fresh databases.
     Progress(progress_bench::ProgressArgs),
+    /// Server memory per subscribed WebSocket, and delivery of changes to all of them.
+    Sockets(sockets::SocketsArgs),
 }
 
 #[tokio::main]
@@ -46,7 +54,9 @@ async fn main() -> ExitCode {
         Cmd::Generate { db, args } => generate::run(db, &args).await,
         Cmd::Static(args) => static_server::run(args).await,
         Cmd::Run(args) => report(run::run(args).await),
+        Cmd::Learner(args) => report(learner::run(args).await),
         Cmd::Progress(args) => report(progress_bench::run(args).await),
+        Cmd::Sockets(args) => report(sockets::run(args).await),
     }
 }
 

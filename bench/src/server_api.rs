@@ -3,7 +3,8 @@
 //! the server's modules move, only the paths below change.
 //!
 //! Used from the server (`roadmap_api::…`):
-//! - `config::DbArgs` — the database flags (`--database-url`, `--data-dir`, …) and their env vars
+//! - `config::DbArgs` — the database flags (`--database-url`, `--data-dir`, …) and their env vars,
+//!   turned into `config::DbSettings` to connect
 //! - `db::connect`, `db::migrate` — the server's own connection settings and migrations
 //! - `accounts::password::hash` — the server's argon2id parameters for the shared password
 //! - `progress::stats::{Runs, utc_day}` — how streaks are counted, for generated profiles
@@ -14,7 +15,8 @@ pub use roadmap_api::progress::stats::{utc_day, Runs};
 
 /// Connects as the server does (same pool options and SQLite pragmas).
 pub async fn connect(args: &DbArgs) -> anyhow::Result<DatabaseConnection> {
-    let (db, _stats) = roadmap_api::db::connect(args).await?;
+    let (db, _stats) =
+        roadmap_api::db::connect(&roadmap_api::config::DbSettings::from(args)).await?;
     Ok(db)
 }
 

@@ -182,7 +182,7 @@ async fn generates_the_stated_data_set_deterministically_and_only_once() {
         .is_ok());
 
     // user1 has progress on 50 roadmaps at every scale, some but not all of each one's topics.
-    let mut per_roadmap: HashMap<i32, usize> = HashMap::new();
+    let mut per_roadmap: HashMap<entity::ids::RoadmapId, usize> = HashMap::new();
     for p in pa.iter().filter(|p| p.user_id == user1.id) {
         *per_roadmap.entry(p.roadmap_id).or_default() += 1;
     }

@@ -261,3 +261,23 @@ pub enum ProfileRoadmaps {
     #[serde(rename = "SELECTED")]
     Selected,
 }
+
+/// What a mailed link does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum EmailTokenPurpose {
+    /// Proves the account's current address.
+    #[sea_orm(string_value = "VERIFY")]
+    #[serde(rename = "VERIFY")]
+    Verify,
+    /// Proves a new address; following it makes it the account's address.
+    #[sea_orm(string_value = "CHANGE")]
+    #[serde(rename = "CHANGE")]
+    Change,
+    /// Sets a new password.
+    #[sea_orm(string_value = "RESET")]
+    #[serde(rename = "RESET")]
+    Reset,
+}

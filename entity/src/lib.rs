@@ -1,11 +1,16 @@
 //! SeaORM entities, one file per table. No logic lives here.
 pub mod app_meta;
+pub mod email_tokens;
 pub mod enums;
 pub mod favorite_roadmaps;
+pub mod ids;
 pub mod progress;
 pub mod progress_events;
 pub mod refresh_tokens;
 pub mod resources;
+pub mod review_cards;
+pub mod review_log;
+pub mod revoked_families;
 pub mod roadmap_ratings;
 pub mod roadmap_relations;
 pub mod roadmap_revisions;
@@ -19,5 +24,6 @@ pub mod team_roadmaps;
 pub mod teams;
 pub mod topic_links;
 pub mod topic_notes;
+pub mod topic_prerequisites;
 pub mod topics;
 pub mod users;

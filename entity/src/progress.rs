@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, UserId};
+
 use crate::enums::ProgressStatus;
 
 /// One learner's status on one topic (no row = PENDING).
@@ -7,10 +9,10 @@ use crate::enums::ProgressStatus;
 #[sea_orm(table_name = "progress")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub user_id: i32,
+    pub user_id: UserId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub topic_id: String,
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub status: ProgressStatus,
     /// Server time of the last write of the row.
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, UserId};
+
 use crate::enums::ProgressStatus;
 
 /// Append-only history of status changes (`PENDING` stands for "no row").
@@ -8,8 +10,8 @@ use crate::enums::ProgressStatus;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub user_id: i32,
-    pub roadmap_id: i32,
+    pub user_id: UserId,
+    pub roadmap_id: RoadmapId,
     pub topic_id: String,
     pub from_status: ProgressStatus,
     pub to_status: ProgressStatus,
@@ -17,6 +19,9 @@ pub struct Model {
     /// Titles when the event was written (the history falls back to them if a row is gone).
     pub topic_title: Option<String>,
     pub roadmap_title: Option<String>,
+    /// Why the status changed: `None` for the learner's own change, `LINKED` when a topic's
+    /// editor pointed it at another topic (`setTopicSameAs`) and it took that topic's status.
+    pub cause: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

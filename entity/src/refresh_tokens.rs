@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::UserId;
+
 /// A refresh token (stored as its SHA-256). Tokens of one sign-in form a family: every refresh
 /// marks the old token used and issues a new one in the same family.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +9,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub user_id: i32,
+    pub user_id: UserId,
     pub family_id: String,
     #[sea_orm(unique)]
     pub token_hash: String,

@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::RoadmapId;
+
 /// Ordered many-to-many "related roadmaps" edge.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "roadmap_relations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub related_id: i32,
+    pub related_id: RoadmapId,
     pub position: i32,
 }
 

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, UserId};
+
 /// One admin change to a roadmap (or a topic or resource in it): who, when, which mutation, and a
 /// JSON diff (`{"before": …, "after": …}` of the fields that changed). Append-only.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,9 +9,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     /// Null for changes made by the CLI or the seeding at start.
-    pub user_id: Option<i32>,
+    pub user_id: Option<UserId>,
     /// The username at the time of the change, or `cli` / `seed`.
     pub actor: String,
     pub mutation: String,
@@ -17,6 +19,8 @@ pub struct Model {
     pub entity_type: String,
     pub entity_id: String,
     pub diff: Json,
+    /// Bytes of `diff` as JSON text: what the retention rule counts.
+    pub bytes: i64,
     pub created_at: DateTimeUtc,
 }
 

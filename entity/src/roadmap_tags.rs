@@ -1,10 +1,12 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::RoadmapId;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "roadmap_tags")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub tag: String,
     pub position: i32,

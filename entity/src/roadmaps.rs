@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, TeamId, UserId};
+
 use crate::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus, Visibility};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "roadmaps")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: RoadmapId,
     /// Unique among live (not deleted) roadmaps.
     pub slug: String,
     pub title: String,
@@ -53,16 +55,16 @@ pub struct Model {
     /// archived progress) are kept.
     pub deleted_at: Option<DateTimeUtc>,
     /// The learner who owns the roadmap; null for official roadmaps (curated by admins).
-    pub owner_id: Option<i32>,
+    pub owner_id: Option<UserId>,
     pub visibility: Visibility,
     /// The secret in an UNLISTED roadmap's share link; regenerating it invalidates old links.
     pub share_token: Option<String>,
     /// The roadmap this one was forked from (null when not a fork, or the source is gone).
-    pub forked_from_id: Option<i32>,
+    pub forked_from_id: Option<RoadmapId>,
     /// The source's last revision id when the fork was made (`upstreamChanges` starts after it).
     pub forked_at_revision: Option<i64>,
     /// The team that owns the roadmap, if any (null when none, or the team is gone).
-    pub team_id: Option<i32>,
+    pub team_id: Option<TeamId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, TeamId};
+
 /// A topic a team leaves out of its views of a roadmap (members' own counts keep it).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "team_hidden_topics")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i32,
+    pub team_id: TeamId,
     /// The topic's roadmap, kept here so a team's hidden topics of one roadmap read by index.
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub topic_id: String,
 }

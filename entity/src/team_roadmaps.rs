@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, TeamId};
+
 /// A roadmap a team follows.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "team_roadmaps")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub team_id: i32,
+    pub team_id: TeamId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub added_at: DateTimeUtc,
 }
 

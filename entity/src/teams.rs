@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::TeamId;
+
 use crate::enums::TeamKind;
 
 /// A team: a company or a study group whose members learn together.
@@ -7,7 +9,7 @@ use crate::enums::TeamKind;
 #[sea_orm(table_name = "teams")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: TeamId,
     /// 1-100 characters.
     pub name: String,
     pub kind: TeamKind,

@@ -1,14 +1,16 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{RoadmapId, UserId};
+
 /// A learner's private markdown note on a topic.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "topic_notes")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub user_id: i32,
+    pub user_id: UserId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub topic_id: String,
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     #[sea_orm(column_type = "Text")]
     pub note: String,
     /// Server time of the last write of the note.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::RoadmapId;
+
 use crate::enums::{LegendMark, TopicKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +9,7 @@ use crate::enums::{LegendMark, TopicKind};
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub parent_id: Option<String>,
     pub kind: TopicKind,
     pub title: String,

@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::UserId;
+
 use crate::enums::{ProfileRoadmaps, ProfileVisibility, Role};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: UserId,
     #[sea_orm(unique)]
     pub email: String,
     pub username: String,
@@ -42,6 +44,8 @@ pub struct Model {
     pub done_30d: i32,
     /// 0 until the statistics above were computed from the user's history.
     pub stats_version: i32,
+    /// When the address was proved (a mailed link followed); null while unverified.
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

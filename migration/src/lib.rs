@@ -17,6 +17,13 @@ mod m20261130_000070_progress_learners;
 mod m20261130_000080_roadmap_shares;
 mod m20261130_000090_teams;
 mod m20261130_000100_profiles;
+mod m20261206_000010_same_as_links;
+mod m20261206_000020_email_ownership;
+mod m20261206_000030_revision_bytes;
+mod m20261206_000050_revoked_families;
+mod m20261207_000010_reviews;
+mod m20261207_000020_search_stamps;
+mod m20261207_000300_topic_prerequisites;
 
 pub struct Migrator;
 
@@ -40,6 +47,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000080_roadmap_shares::Migration),
             Box::new(m20261130_000090_teams::Migration),
             Box::new(m20261130_000100_profiles::Migration),
+            Box::new(m20261206_000010_same_as_links::Migration),
+            Box::new(m20261206_000020_email_ownership::Migration),
+            Box::new(m20261206_000030_revision_bytes::Migration),
+            Box::new(m20261206_000050_revoked_families::Migration),
+            Box::new(m20261207_000010_reviews::Migration),
+            Box::new(m20261207_000020_search_stamps::Migration),
+            Box::new(m20261207_000300_topic_prerequisites::Migration),
         ]
     }
 }

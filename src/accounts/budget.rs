@@ -6,6 +6,7 @@
 //! The budget lives in the database (`user_budgets`), charged with one conditional upsert, so
 //! every server process on one database shares it and it survives a restart.
 use chrono::{DateTime, TimeZone, Utc};
+use entity::ids::UserId;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::db::sql::Sql;
@@ -55,7 +56,7 @@ impl BudgetStatus {
 pub async fn charge(
     db: &DatabaseConnection,
     policy: BudgetPolicy,
-    user_id: i32,
+    user_id: UserId,
     cost: u32,
     now: DateTime<Utc>,
 ) -> Result<BudgetStatus, AppError> {

@@ -1,14 +1,32 @@
 //! The checks every account field passes before it is stored: each trims, checks and returns the
 //! value to keep, or a `BAD_USER_INPUT` naming `field`.
-use crate::error::AppError;
+use crate::error::{AppError, Field, Input};
+use crate::text::{self, AtField};
+
+/// Longest email address, in characters (RFC 5321's limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
+/// Longest IANA time zone name accepted, in characters.
+pub const MAX_TIME_ZONE_CHARS: usize = 64;
+/// Longest profile headline, in characters.
+pub const MAX_HEADLINE_CHARS: usize = 200;
+/// Longest token a client may hand back (refresh tokens are 43 characters; room for others).
+pub const MAX_TOKEN_CHARS: usize = 512;
+
+/// A secret given to be compared (a password at sign-in, a token): only its length is checked,
+/// so that an oversized one is refused before it is hashed.
+pub fn check_given(field: Input, value: &str, max: usize) -> Result<(), AppError> {
+    text::max_chars(value, max).at(field)
+}
 
 /// Trims and lower-cases an email, and checks it has a plausible shape.
-pub fn normalize_email(field: &str, email: &str) -> Result<String, AppError> {
+pub fn normalize_email(field: Input, email: &str) -> Result<String, AppError> {
     let e = email.trim().to_lowercase();
     let bad = || AppError::bad_input(field, "Enter a valid email address, like name@example.com");
     let (local, domain) = e.split_once('@').ok_or_else(bad)?;
     let ok = !local.is_empty()
-        && e.len() <= 254
+        && e.chars().count() <= MAX_EMAIL_CHARS
         && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -21,7 +39,7 @@ pub fn normalize_email(field: &str, email: &str) -> Result<String, AppError> {
     }
 }
 
-pub fn check_username(field: &str, username: &str) -> Result<String, AppError> {
+pub fn check_username(field: Input, username: &str) -> Result<String, AppError> {
     let u = username.trim();
     let ok = (3..=32).contains(&u.len())
         && u.bytes()
@@ -36,18 +54,13 @@ pub fn check_username(field: &str, username: &str) -> Result<String, AppError> {
     }
 }
 
-pub fn check_display_name(field: &str, name: &str) -> Result<String, AppError> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(AppError::bad_input(
-            field,
-            "The display name must be 1-100 characters",
-        ));
-    }
-    Ok(n.to_owned())
+pub fn check_display_name(field: Input, name: &str) -> Result<String, AppError> {
+    text::line(name, MAX_DISPLAY_NAME_CHARS).at(field)?;
+    Ok(name.trim().to_owned())
 }
 
-pub fn check_time_zone(field: &str, tz: &str) -> Result<String, AppError> {
+pub fn check_time_zone(field: Input, tz: &str) -> Result<String, AppError> {
+    text::max_chars(tz, MAX_TIME_ZONE_CHARS).at(field)?;
     tz.trim()
         .parse::<chrono_tz::Tz>()
         .map(|z| z.name().to_owned())
@@ -60,23 +73,18 @@ pub fn check_time_zone(field: &str, tz: &str) -> Result<String, AppError> {
 }
 
 /// A headline: trimmed, at most 200 characters, no control characters; empty clears it.
-pub fn check_headline(field: &str, headline: &str) -> Result<Option<String>, AppError> {
+pub fn check_headline(field: Input, headline: &str) -> Result<Option<String>, AppError> {
+    text::optional_line(headline, MAX_HEADLINE_CHARS).at(field)?;
     let h = headline.trim();
-    if h.chars().count() > 200 || h.chars().any(char::is_control) {
-        return Err(AppError::bad_input(
-            field,
-            "The headline must be at most 200 characters on one line",
-        ));
-    }
     Ok((!h.is_empty()).then(|| h.to_owned()))
 }
 
 /// At most this many profile links.
 pub const MAX_LINKS: usize = 10;
 
-/// Profile links: at most 10 absolute http(s) URLs of up to 2,000 characters; each is trimmed
-/// and stored as parsed (normalised). `field` names the list; a bad entry is `field[i]`.
-pub fn check_links(field: &str, links: &[String]) -> Result<Vec<String>, AppError> {
+/// Profile links: at most 10 absolute http(s) URLs (see [`text::http_url`]); each is trimmed
+/// and stored as parsed (normalised). `field` names the list; a bad entry is its item `i`.
+pub fn check_links(field: Input, links: &[String]) -> Result<Vec<String>, AppError> {
     if links.len() > MAX_LINKS {
         return Err(AppError::bad_input(
             field,
@@ -87,20 +95,11 @@ pub fn check_links(field: &str, links: &[String]) -> Result<Vec<String>, AppErro
         .iter()
         .enumerate()
         .map(|(i, link)| {
-            let l = link.trim();
-            let parsed = url::Url::parse(l).ok().filter(|u| {
-                matches!(u.scheme(), "http" | "https")
-                    && u.host_str().is_some_and(|h| !h.is_empty())
-                    && u.username().is_empty()
-                    && u.password().is_none()
-            });
-            match parsed {
-                Some(u) if l.len() <= 2000 => Ok(u.to_string()),
-                _ => Err(AppError::bad_input(
-                    format!("{field}[{i}]"),
-                    "A link must be an http:// or https:// URL of at most 2,000 characters",
-                )),
-            }
+            let here = Field::item(field, i);
+            text::http_url(link).at(&here)?;
+            url::Url::parse(link.trim())
+                .map(|u| u.to_string())
+                .map_err(|_| text::TextRefusal::NotHttpUrl.at(&here))
         })
         .collect()
 }

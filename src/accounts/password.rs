@@ -10,7 +10,7 @@ use argon2::password_hash::{
 };
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
-use crate::error::AppError;
+use crate::error::{AppError, Input};
 
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 128;
@@ -121,7 +121,7 @@ fn common_passwords() -> &'static HashSet<String> {
 
 /// Checks a new password; `field` names the input in the error. `personal` are strings the password
 /// must not equal (username, email).
-pub fn check_policy(field: &str, password: &str, personal: &[&str]) -> Result<(), AppError> {
+pub fn check_policy(field: Input, password: &str, personal: &[&str]) -> Result<(), AppError> {
     let len = password.chars().count();
     if len < MIN_LEN {
         return Err(AppError::bad_input(
@@ -186,7 +186,7 @@ fn hashing_queue() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
                     }
                 });
             if let Err(e) = spawned {
-                tracing::error!(error = %e, "cannot start a password hashing thread");
+                tracing::error!(error = %crate::error::chain(&e), "cannot start a password hashing thread");
             }
         }
         std::sync::Mutex::new(tx)
@@ -216,7 +216,7 @@ pub async fn hash(password: String) -> Result<String, AppError> {
         Hasher::new()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
+            .map_err(|e| AppError::internal_from("password hashing failed", e))
     })
     .await?
 }
@@ -256,11 +256,11 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert!(check_policy("p", "short", &[]).is_err());
-        assert!(check_policy("p", &"x".repeat(129), &[]).is_err());
-        assert!(check_policy("p", "Password123", &[]).is_err());
-        assert!(check_policy("p", "alice-the-great", &["Alice-The-Great"]).is_err());
-        assert!(check_policy("p", "correct horse battery", &["alice"]).is_ok());
+        assert!(check_policy(Input::NewPassword, "short", &[]).is_err());
+        assert!(check_policy(Input::NewPassword, &"x".repeat(129), &[]).is_err());
+        assert!(check_policy(Input::NewPassword, "Password123", &[]).is_err());
+        assert!(check_policy(Input::NewPassword, "alice-the-great", &["Alice-The-Great"]).is_err());
+        assert!(check_policy(Input::NewPassword, "correct horse battery", &["alice"]).is_ok());
     }
 
     #[tokio::test]

@@ -1,14 +1,19 @@
 //! Revoked tokens reach open sockets. A WebSocket checks its access token once, at
 //! `connection_init`; when the user's tokens are revoked afterwards (sign out everywhere, a new
 //! password, a role change, a deleted account) the account service publishes the user's id here,
-//! and every socket of that user closes. On PostgreSQL the revocation crosses to every process on
-//! the database over `NOTIFY`.
+//! and every socket of that user closes. A refresh token used twice revokes its sign-in (family):
+//! its access tokens are refused at once (see `revoked_families`) and the sockets opened with them
+//! close. On PostgreSQL the revocation crosses to every process on the database over `NOTIFY`.
 use std::sync::Arc;
+
+use chrono::Duration;
+use entity::ids::UserId;
 
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use super::revoked_families::RevokedFamilies;
 use crate::db::notify::{self, Channel, Relay};
 
 /// Revocations a slow socket may fall behind by before it is told to re-check its token.
@@ -17,7 +22,9 @@ const CAPACITY: usize = 1024;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Revocation {
     /// Every token of this user issued so far is void.
-    User(i32),
+    User(UserId),
+    /// Every access token of this sign-in (refresh-token family) is void.
+    Family { user_id: UserId, family: String },
     /// Some revocations may have been missed (the relay reconnected): every socket re-checks its
     /// token against the database.
     RecheckAll,
@@ -36,22 +43,42 @@ pub enum Signal {
 pub struct Revocations {
     tx: broadcast::Sender<Arc<Revocation>>,
     relay: Option<Relay<Revocation>>,
+    /// Sign-ins whose access tokens are void.
+    pub families: RevokedFamilies,
 }
+
+/// How long a revoked family is remembered without a database to say (tools and tests).
+const DEFAULT_FAMILY_WINDOW: Duration = Duration::days(1);
 
 impl Default for Revocations {
     /// Revocations within this process only (SQLite is one process; tools and tests).
     fn default() -> Self {
-        let (tx, _) = broadcast::channel(CAPACITY);
-        Self { tx, relay: None }
+        Self::local(DEFAULT_FAMILY_WINDOW)
     }
 }
 
 impl Revocations {
-    /// The revocations of this process, relayed to and from the other processes on PostgreSQL.
-    /// Starts the relay tasks, so it must run inside the tokio runtime.
-    pub fn for_database(db: &DatabaseConnection) -> Self {
-        let mut revocations = Self::default();
+    fn local(family_window: Duration) -> Self {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        Self {
+            tx,
+            relay: None,
+            families: RevokedFamilies::new(family_window),
+        }
+    }
+
+    /// The revocations of this process, relayed to and from the other processes on PostgreSQL;
+    /// revoked families are remembered for `family_window` (the access-token lifetime + leeway).
+    /// Starts the relay tasks, so it must run inside the tokio runtime. Load the revoked families
+    /// with `families.load` before serving.
+    pub fn for_database(db: &DatabaseConnection, family_window: Duration) -> Self {
+        let mut revocations = Self::local(family_window);
         if crate::db::is_postgres(db) {
+            tokio::spawn(feed_families(
+                revocations.tx.subscribe(),
+                revocations.families.clone(),
+                db.clone(),
+            ));
             let pool = db.get_postgres_connection_pool().clone();
             let channel = Channel {
                 name: "roadmap_revocations",
@@ -65,7 +92,7 @@ impl Revocations {
 
     /// Announces that every token of `user_id` is void. Call after the revoking transaction
     /// committed, so a socket that re-checks sees the new state.
-    pub fn publish(&self, user_id: i32) {
+    pub fn publish(&self, user_id: UserId) {
         let revocation = Arc::new(Revocation::User(user_id));
         if let Some(relay) = &self.relay {
             relay.send(revocation.clone());
@@ -74,8 +101,22 @@ impl Revocations {
         let _ = self.tx.send(revocation);
     }
 
+    /// Announces that every access token of `user_id`'s sign-in `family` is void. Call after the
+    /// revoking transaction committed.
+    pub fn publish_family(&self, user_id: UserId, family: &str) {
+        self.families.insert(family, chrono::Utc::now());
+        let revocation = Arc::new(Revocation::Family {
+            user_id,
+            family: family.to_owned(),
+        });
+        if let Some(relay) = &self.relay {
+            relay.send(revocation.clone());
+        }
+        let _ = self.tx.send(revocation);
+    }
+
     /// Starts listening before the token is checked, so a revocation that lands between the check
-    /// and the watch is not missed; `for_user` then narrows it to the socket's user.
+    /// and the watch is not missed; `for_session` then narrows it to the socket's user and sign-in.
     pub fn listen(&self) -> Listener {
         Listener {
             rx: self.tx.subscribe(),
@@ -88,10 +129,13 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub fn for_user(self, user_id: i32) -> Watch {
+    /// The revocations that concern a token of `user_id` issued in sign-in `family` (`None`:
+    /// a token that names none).
+    pub fn for_session(self, user_id: UserId, family: Option<String>) -> Watch {
         Watch {
             rx: self.rx,
             user_id,
+            family,
         }
     }
 }
@@ -99,7 +143,8 @@ impl Listener {
 /// The revocations that concern one user's socket.
 pub struct Watch {
     rx: broadcast::Receiver<Arc<Revocation>>,
-    user_id: i32,
+    user_id: UserId,
+    family: Option<String>,
 }
 
 impl Watch {
@@ -108,13 +153,46 @@ impl Watch {
     pub async fn next(&mut self) -> Signal {
         loop {
             match self.rx.recv().await {
-                Ok(r) => match *r {
-                    Revocation::User(id) if id == self.user_id => return Signal::Revoked,
-                    Revocation::User(_) => continue,
+                Ok(r) => match &*r {
+                    Revocation::User(id) if *id == self.user_id => return Signal::Revoked,
+                    Revocation::Family { family, .. }
+                        if self.family.as_deref() == Some(family.as_str()) =>
+                    {
+                        return Signal::Revoked
+                    }
+                    Revocation::User(_) | Revocation::Family { .. } => continue,
                     Revocation::RecheckAll => return Signal::Recheck,
                 },
                 Err(broadcast::error::RecvError::Lagged(_)) => return Signal::Recheck,
                 Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+            }
+        }
+    }
+}
+
+/// Keeps this process's set of revoked families up to date with what the other processes
+/// revoked; after a relay gap, reads it again from the table. Ends with the channel.
+async fn feed_families(
+    mut rx: broadcast::Receiver<Arc<Revocation>>,
+    families: RevokedFamilies,
+    db: DatabaseConnection,
+) {
+    loop {
+        let reload = match rx.recv().await {
+            Ok(r) => match &*r {
+                Revocation::Family { family, .. } => {
+                    families.insert(family, chrono::Utc::now());
+                    false
+                }
+                Revocation::RecheckAll => true,
+                Revocation::User(_) => false,
+            },
+            Err(broadcast::error::RecvError::Lagged(_)) => true,
+            Err(broadcast::error::RecvError::Closed) => break,
+        };
+        if reload {
+            if let Err(e) = families.load(&db).await {
+                tracing::warn!(error = %crate::error::chain(&e), "could not read the revoked sign-ins again");
             }
         }
     }
@@ -127,20 +205,33 @@ mod tests {
     #[tokio::test]
     async fn a_watch_hears_only_its_user_and_rechecks_after_a_gap() {
         let revocations = Revocations::default();
-        let mut watch = revocations.listen().for_user(7);
-        revocations.publish(8);
-        revocations.publish(7);
+        let mut watch = revocations.listen().for_session(UserId(7), None);
+        revocations.publish(UserId(8));
+        revocations.publish(UserId(7));
         assert_eq!(watch.next().await, Signal::Revoked);
         let _ = revocations.tx.send(Arc::new(Revocation::RecheckAll));
         assert_eq!(watch.next().await, Signal::Recheck);
     }
 
     #[tokio::test]
+    async fn a_watch_hears_the_revocation_of_its_own_sign_in_only() {
+        let revocations = Revocations::default();
+        let mut watch = revocations
+            .listen()
+            .for_session(UserId(7), Some("f1".into()));
+        revocations.publish_family(UserId(7), "f2");
+        revocations.publish_family(UserId(7), "f1");
+        assert_eq!(watch.next().await, Signal::Revoked);
+        assert!(revocations.families.contains("f1"));
+        assert!(!revocations.families.contains("f3"));
+    }
+
+    #[tokio::test]
     async fn a_watch_that_fell_behind_rechecks() {
         let revocations = Revocations::default();
-        let mut watch = revocations.listen().for_user(7);
+        let mut watch = revocations.listen().for_session(UserId(7), None);
         for id in 0..(CAPACITY as i32 + 10) {
-            revocations.publish(1000 + id);
+            revocations.publish(UserId(1000 + id));
         }
         assert_eq!(watch.next().await, Signal::Recheck);
     }

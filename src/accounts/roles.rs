@@ -2,6 +2,7 @@
 //! `create-admin`, and deleting one's own account. Each revokes what it must and closes the user's
 //! sockets after it committed.
 use chrono::Utc;
+use entity::ids::UserId;
 use entity::users;
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::Set;
@@ -14,7 +15,7 @@ use super::fields::normalize_email;
 use super::password;
 use super::service::{bump_token_version, find_user, insert_user, role_of, Auth, NewUser};
 use crate::auth::Role;
-use crate::error::AppError;
+use crate::error::{AppError, Input};
 
 /// Changes a user's role. Refuses to demote the last admin (checked inside the transaction). A
 /// changed role revokes the user's access tokens (their sessions go on: a refresh gives tokens
@@ -22,7 +23,7 @@ use crate::error::AppError;
 pub async fn set_role(
     db: &DatabaseConnection,
     auth: &Auth,
-    target_id: i32,
+    target_id: UserId,
     role: Role,
 ) -> Result<users::Model, AppError> {
     let txn = db.begin().await?;
@@ -39,7 +40,7 @@ pub async fn set_role(
             .await?;
         if admins <= 1 {
             return Err(AppError::conflict(
-                "role",
+                Input::Role,
                 "This is the last admin; promote someone else first",
             ));
         }
@@ -66,7 +67,7 @@ pub trait BeforeAccountDeleted: Send + Sync {
     async fn check(
         &self,
         txn: &DatabaseTransaction,
-        user_id: i32,
+        user_id: UserId,
         email: &str,
     ) -> Result<(), AppError>;
 }
@@ -78,13 +79,17 @@ pub trait BeforeAccountDeleted: Send + Sync {
 pub async fn delete_account(
     db: &DatabaseConnection,
     auth: &Auth,
-    user_id: i32,
+    user_id: UserId,
     password: String,
     checks: &[&dyn BeforeAccountDeleted],
 ) -> Result<(), AppError> {
+    super::fields::check_given(Input::Password, &password, password::MAX_LEN)?;
     let user = find_user(db, user_id).await?;
     if !password::verify(password, Some(user.password_hash.clone())).await? {
-        return Err(AppError::bad_input("password", "The password is incorrect"));
+        return Err(AppError::bad_input(
+            Input::Password,
+            "The password is incorrect",
+        ));
     }
     let txn = db.begin().await?;
     if crate::db::is_postgres(&txn) {
@@ -100,7 +105,7 @@ pub async fn delete_account(
             .await?;
         if admins <= 1 {
             return Err(AppError::conflict(
-                "password",
+                Input::Password,
                 "You are the last admin; promote someone else before deleting your account",
             ));
         }
@@ -118,6 +123,8 @@ pub async fn delete_account(
         .filter(entity::roadmaps::Column::DeletedAt.is_null())
         .exec(&txn)
         .await?;
+    // Topics of others that were the same as one of theirs stand alone.
+    crate::catalog::links::dissolve_dead_groups(&txn).await?;
     users::Entity::delete_by_id(user_id).exec(&txn).await?;
     txn.commit().await?;
     auth.revocations.publish(user_id);
@@ -129,7 +136,7 @@ pub async fn create_admin(
     db: &DatabaseConnection,
     input: NewUser,
 ) -> Result<(users::Model, bool), AppError> {
-    let email = normalize_email("email", &input.email)?;
+    let email = normalize_email(Input::Email, &input.email)?;
     let txn = db.begin().await?;
     if let Some(user) = users::Entity::find()
         .filter(users::Column::Email.eq(email))
@@ -143,7 +150,7 @@ pub async fn create_admin(
         txn.commit().await?;
         return Ok((user, false));
     }
-    let user = insert_user(&txn, input, Role::Admin, "email").await?;
+    let user = insert_user(&txn, input, Role::Admin, Input::Email).await?;
     txn.commit().await?;
     Ok((user, true))
 }

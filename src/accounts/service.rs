@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use entity::enums::{ProfileRoadmaps, ProfileVisibility};
+use entity::ids::{RoadmapId, UserId};
 use entity::{refresh_tokens, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -13,21 +14,24 @@ use sea_orm::{
 };
 
 use super::fields::{
-    check_display_name, check_headline, check_links, check_time_zone, check_username,
-    normalize_email,
+    check_display_name, check_given, check_headline, check_links, check_time_zone, check_username,
+    normalize_email, MAX_EMAIL_CHARS, MAX_TOKEN_CHARS,
 };
 use super::password;
 use super::rate_limit::FailureLimiter;
 use super::revocations::Revocations;
+use super::revoked_families;
 use super::tokens::{hash_refresh_token, new_refresh_token, TokenKeys};
 use crate::auth::{Role, ViewerUser};
-use crate::config::AuthArgs;
-use crate::error::{is_unique_violation, AppError};
+use crate::config::AuthSettings;
+use crate::error::{is_unique_violation, AppError, Input};
 
 /// Shared by every request: token keys, the sign-in limiter, and where revocations are announced.
 pub struct Auth {
     pub keys: TokenKeys,
     pub signin_limiter: FailureLimiter,
+    /// `requestPasswordReset` requests per address and per client.
+    pub reset_limits: super::password_reset::ResetLimits,
     pub revocations: Revocations,
 }
 
@@ -38,14 +42,12 @@ impl std::fmt::Debug for Auth {
 }
 
 impl Auth {
-    pub fn new(secret: &[u8], args: &AuthArgs, revocations: Revocations) -> Arc<Self> {
+    pub fn new(secret: &[u8], args: &AuthSettings, revocations: Revocations) -> Arc<Self> {
         Arc::new(Self {
             revocations,
+            reset_limits: Default::default(),
             keys: TokenKeys::new(secret, args),
-            signin_limiter: FailureLimiter::new(
-                args.signin_max_failures,
-                std::time::Duration::from_secs(args.signin_window_seconds),
-            ),
+            signin_limiter: FailureLimiter::new(args.signin_max_failures, args.signin_window),
         })
     }
 }
@@ -74,9 +76,9 @@ async fn conflict_field(db: &impl ConnectionTrait, email: &str) -> AppError {
         .unwrap_or(0)
         > 0;
     if email_taken {
-        AppError::conflict("email", "An account with this email already exists")
+        AppError::conflict(Input::Email, "An account with this email already exists")
     } else {
-        AppError::conflict("username", "This username is taken")
+        AppError::conflict(Input::Username, "This username is taken")
     }
 }
 
@@ -92,15 +94,15 @@ pub(super) async fn insert_user(
     db: &impl ConnectionTrait,
     input: NewUser,
     role: Role,
-    email_field: &str,
+    email_field: Input,
 ) -> Result<users::Model, AppError> {
     let email = normalize_email(email_field, &input.email)?;
-    let username = check_username("username", &input.username)?;
+    let username = check_username(Input::Username, &input.username)?;
     let display_name = check_display_name(
-        "displayName",
+        Input::DisplayName,
         input.display_name.as_deref().unwrap_or(&username),
     )?;
-    password::check_policy("password", &input.password, &[&username, &email])?;
+    password::check_policy(Input::Password, &input.password, &[&username, &email])?;
     let username_key = username.to_lowercase();
     let taken = users::Entity::find()
         .filter(
@@ -137,6 +139,7 @@ pub(super) async fn insert_user(
         streak_last_day: Set(None),
         done_30d: Set(0),
         stats_version: Set(1),
+        email_verified_at: Set(None),
     };
     match user.insert(db).await {
         Ok(u) => Ok(u),
@@ -153,17 +156,18 @@ async fn issue_session(
     user: users::Model,
     family: Option<String>,
 ) -> Result<Session, AppError> {
+    let family = family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let (access_token, access_token_expires_at) = auth
         .keys
-        .issue_access(user.id, role_of(&user), user.token_version)
-        .map_err(|e| AppError::internal(format!("cannot sign an access token: {e}")))?;
+        .issue_access(user.id, role_of(&user), user.token_version, &family)
+        .map_err(|e| AppError::internal_from("cannot sign an access token", e))?;
     let refresh_token = new_refresh_token();
     let now = Utc::now();
     let refresh_token_expires_at = now + auth.keys.refresh_ttl;
     refresh_tokens::ActiveModel {
         id: NotSet,
         user_id: Set(user.id),
-        family_id: Set(family.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+        family_id: Set(family),
         token_hash: Set(hash_refresh_token(&refresh_token)),
         expires_at: Set(refresh_token_expires_at),
         used_at: Set(None),
@@ -181,15 +185,20 @@ async fn issue_session(
     })
 }
 
+/// Creates a user with an unverified address, signs them in and mails them a verification link.
 pub async fn sign_up(
     db: &DatabaseConnection,
     auth: &Auth,
+    mailer: &crate::mail::Mailer,
     input: NewUser,
 ) -> Result<Session, AppError> {
+    use super::email_tokens::{issue, Purpose};
     let txn = db.begin().await?;
-    let user = insert_user(&txn, input, Role::User, "email").await?;
+    let user = insert_user(&txn, input, Role::User, Input::Email).await?;
+    let token = issue(&txn, user.id, Purpose::Verify, &user.email).await?;
     let session = issue_session(&txn, auth, user, None).await?;
     txn.commit().await?;
+    super::mail::send_verification(mailer, &session.user.email, &token);
     Ok(session)
 }
 
@@ -200,6 +209,8 @@ pub async fn sign_in(
     password_text: String,
     client: &str,
 ) -> Result<Session, AppError> {
+    check_given(Input::Email, email, MAX_EMAIL_CHARS)?;
+    check_given(Input::Password, &password_text, password::MAX_LEN)?;
     let email_key = format!("email:{}", email.trim().to_lowercase());
     let ip_key = format!("ip:{client}");
     if let Some(retry) = auth.signin_limiter.blocked(&[&email_key, &ip_key]) {
@@ -208,7 +219,7 @@ pub async fn sign_in(
             retry_after_secs: retry,
         });
     }
-    let user = match normalize_email("email", email) {
+    let user = match normalize_email(Input::Email, email) {
         Ok(e) => {
             users::Entity::find()
                 .filter(users::Column::Email.eq(e))
@@ -235,12 +246,14 @@ fn refresh_refused() -> AppError {
 }
 
 /// Rotates a refresh token. Presenting a token that was already rotated means it leaked (or a
-/// client replayed it): the whole family is revoked, so the thief's copy dies too.
+/// client replayed it): the whole family is revoked, so the thief's copy dies too — its refresh
+/// tokens, and the access tokens already issued in it (on every process, see `revoked_families`).
 pub async fn refresh(
     db: &DatabaseConnection,
     auth: &Auth,
     token: &str,
 ) -> Result<Session, AppError> {
+    check_given(Input::RefreshToken, token, MAX_TOKEN_CHARS)?;
     let hash = hash_refresh_token(token.trim());
     let txn = db.begin().await?;
     let Some(row) = refresh_tokens::Entity::find()
@@ -264,9 +277,14 @@ pub async fn refresh(
         .rows_affected;
     if claimed == 0 {
         drop(txn);
-        revoke_family(db, &row.family_id).await?;
+        // The family's refresh tokens and its access tokens die together.
+        let txn = db.begin().await?;
+        revoke_family(&txn, &row.family_id).await?;
+        revoked_families::record(&txn, row.user_id, &row.family_id, now).await?;
+        txn.commit().await?;
+        auth.revocations.publish_family(row.user_id, &row.family_id);
         tracing::warn!(
-            user_id = row.user_id,
+            user_id = row.user_id.0,
             "refresh token reuse detected; family revoked"
         );
         return Err(AppError::Unauthenticated(
@@ -291,7 +309,7 @@ async fn revoke_family(db: &impl ConnectionTrait, family: &str) -> Result<(), Ap
     Ok(())
 }
 
-async fn revoke_all(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+pub(super) async fn revoke_all(db: &impl ConnectionTrait, user_id: UserId) -> Result<(), AppError> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(refresh_tokens::Column::UserId.eq(user_id))
@@ -302,7 +320,12 @@ async fn revoke_all(db: &impl ConnectionTrait, user_id: i32) -> Result<(), AppEr
 }
 
 /// Ends one session: revokes the refresh token's family. Only the token's owner may do it.
-pub async fn sign_out(db: &DatabaseConnection, user_id: i32, token: &str) -> Result<(), AppError> {
+pub async fn sign_out(
+    db: &DatabaseConnection,
+    user_id: UserId,
+    token: &str,
+) -> Result<(), AppError> {
+    check_given(Input::RefreshToken, token, MAX_TOKEN_CHARS)?;
     let row = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash_refresh_token(token.trim())))
         .one(db)
@@ -310,7 +333,7 @@ pub async fn sign_out(db: &DatabaseConnection, user_id: i32, token: &str) -> Res
     match row {
         Some(row) if row.user_id == user_id => revoke_family(db, &row.family_id).await,
         _ => Err(AppError::bad_input(
-            "refreshToken",
+            Input::RefreshToken,
             "This refresh token does not belong to a session of yours",
         )),
     }
@@ -334,7 +357,7 @@ pub async fn end_session(db: &DatabaseConnection, token: &str) -> Result<bool, A
 pub async fn sign_out_everywhere(
     db: &DatabaseConnection,
     auth: &Auth,
-    user_id: i32,
+    user_id: UserId,
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
     bump_token_version(&txn, user_id).await?;
@@ -346,7 +369,7 @@ pub async fn sign_out_everywhere(
 
 pub(super) async fn bump_token_version(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
 ) -> Result<(), AppError> {
     users::Entity::update_many()
         .col_expr(
@@ -360,7 +383,7 @@ pub(super) async fn bump_token_version(
     Ok(())
 }
 
-pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<users::Model, AppError> {
+pub async fn find_user(db: &impl ConnectionTrait, id: UserId) -> Result<users::Model, AppError> {
     users::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -371,18 +394,19 @@ pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<users::Mode
 pub async fn change_password(
     db: &DatabaseConnection,
     auth: &Auth,
-    user_id: i32,
+    user_id: UserId,
     current: String,
     new: String,
 ) -> Result<Session, AppError> {
+    check_given(Input::CurrentPassword, &current, password::MAX_LEN)?;
     let user = find_user(db, user_id).await?;
     if !password::verify(current, Some(user.password_hash.clone())).await? {
         return Err(AppError::bad_input(
-            "currentPassword",
+            Input::CurrentPassword,
             "The current password is incorrect",
         ));
     }
-    password::check_policy("newPassword", &new, &[&user.username, &user.email])?;
+    password::check_policy(Input::NewPassword, &new, &[&user.username, &user.email])?;
     let hash = password::hash(new).await?;
     let txn = db.begin().await?;
     users::Entity::update_many()
@@ -414,30 +438,30 @@ pub struct ProfileChanges {
     pub links: Option<Vec<String>>,
     pub profile_roadmaps: Option<ProfileRoadmaps>,
     /// Roadmap ids the caller has checked the user may read.
-    pub profile_roadmap_ids: Option<Vec<i32>>,
+    pub profile_roadmap_ids: Option<Vec<RoadmapId>>,
 }
 
 pub async fn update_profile(
     db: &DatabaseConnection,
-    user_id: i32,
+    user_id: UserId,
     changes: ProfileChanges,
 ) -> Result<users::Model, AppError> {
     let user = find_user(db, user_id).await?;
     let mut active: users::ActiveModel = user.into();
     if let Some(name) = changes.display_name {
-        active.display_name = Set(check_display_name("displayName", &name)?);
+        active.display_name = Set(check_display_name(Input::DisplayName, &name)?);
     }
     if let Some(tz) = changes.time_zone {
-        active.time_zone = Set(check_time_zone("timeZone", &tz)?);
+        active.time_zone = Set(check_time_zone(Input::TimeZone, &tz)?);
     }
     if let Some(v) = changes.profile_visibility {
         active.profile_visibility = Set(v);
     }
     if let Some(h) = changes.headline {
-        active.headline = Set(check_headline("headline", &h)?);
+        active.headline = Set(check_headline(Input::Headline, &h)?);
     }
     if let Some(links) = changes.links {
-        let links = check_links("links", &links)?;
+        let links = check_links(Input::Links, &links)?;
         active.profile_links = Set(serde_json::to_string(&links).unwrap_or_else(|_| "[]".into()));
     }
     if let Some(r) = changes.profile_roadmaps {
@@ -450,16 +474,17 @@ pub async fn update_profile(
             Set(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()));
     }
     if let Some(username) = changes.username {
-        let username = check_username("username", &username)?;
+        let username = check_username(Input::Username, &username)?;
         active.username_key = Set(username.to_lowercase());
         active.username = Set(username);
     }
     active.updated_at = Set(Utc::now());
     match active.update(db).await {
         Ok(u) => Ok(u),
-        Err(e) if is_unique_violation(&e) => {
-            Err(AppError::conflict("username", "This username is taken"))
-        }
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
+            Input::Username,
+            "This username is taken",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -478,15 +503,20 @@ pub async fn authenticate(
 ) -> Result<ViewerUser, AppError> {
     let refused = |reason: &str| AppError::Unauthenticated(reason.to_owned());
     let claims = auth.keys.decode(token).map_err(AppError::Unauthenticated)?;
-    let id: i32 = claims
+    let id = claims
         .sub
         .parse()
+        .map(UserId)
         .map_err(|_| refused("The access token is invalid"))?;
     let user = users::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| refused("The access token is invalid"))?;
-    if user.token_version != claims.ver {
+    let family_revoked = claims
+        .fam
+        .as_deref()
+        .is_some_and(|f| auth.revocations.families.contains(f));
+    if user.token_version != claims.ver || family_revoked {
         return Err(refused("The access token has been revoked; sign in again"));
     }
     Ok(ViewerUser {
@@ -509,8 +539,8 @@ pub fn profile_roadmap_ids(user: &users::Model) -> Vec<i32> {
 /// Users by id, in one statement (for the request loaders; absent ids are missing).
 pub async fn users_by_id(
     db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<std::collections::HashMap<i32, std::sync::Arc<users::Model>>, AppError> {
+    ids: &[UserId],
+) -> Result<std::collections::HashMap<UserId, std::sync::Arc<users::Model>>, AppError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let rows = users::Entity::find()
         .filter(users::Column::Id.is_in(ids.iter().copied()))

@@ -4,6 +4,7 @@ use std::path::Path;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use entity::ids::UserId;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use sea_orm::ActiveEnum;
@@ -11,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Role;
-use crate::config::AuthArgs;
+use secrecy::ExposeSecret;
+
+use crate::config::AuthSettings;
 
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Clock skew tolerated on `exp` (and `iat`), in seconds.
@@ -30,6 +33,10 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The sign-in (refresh-token family) it was issued in: revoking the family voids it. Absent
+    /// from tokens issued before families were named (they live no longer than their `exp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,8 +71,9 @@ impl std::fmt::Debug for TokenKeys {
 }
 
 /// The configured secret, or one generated once and kept (mode 0600) in the data directory.
-pub fn load_secret(args: &AuthArgs, data_dir: &Path) -> Result<Vec<u8>, SecretError> {
-    if let Some(secret) = args.jwt_secret.as_deref().filter(|s| !s.is_empty()) {
+pub fn load_secret(args: &AuthSettings, data_dir: &Path) -> Result<Vec<u8>, SecretError> {
+    if let Some(secret) = &args.jwt_secret {
+        let secret = secret.expose_secret();
         if secret.len() < MIN_SECRET_BYTES {
             return Err(SecretError::TooShort);
         }
@@ -120,7 +128,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 impl TokenKeys {
-    pub fn new(secret: &[u8], args: &AuthArgs) -> Self {
+    pub fn new(secret: &[u8], args: &AuthSettings) -> Self {
         // Only HS256 is accepted, so `alg: none` and algorithm swaps fail to decode.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_SECONDS;
@@ -133,16 +141,17 @@ impl TokenKeys {
             validation,
             issuer: args.jwt_issuer.clone(),
             audience: args.jwt_audience.clone(),
-            access_ttl: Duration::seconds(args.access_token_ttl_seconds.clamp(30, 86_400) as i64),
-            refresh_ttl: Duration::days(args.refresh_token_ttl_days.clamp(1, 365) as i64),
+            access_ttl: access_ttl(args),
+            refresh_ttl: chrono_duration(args.refresh_token_ttl),
         }
     }
 
     pub fn issue_access(
         &self,
-        user_id: i32,
+        user_id: UserId,
         role: Role,
         token_version: i32,
+        family: &str,
     ) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
         let now = Utc::now();
         let exp = now + self.access_ttl;
@@ -155,6 +164,7 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: uuid::Uuid::new_v4().to_string(),
+            fam: Some(family.to_owned()),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, exp))
@@ -180,6 +190,22 @@ impl TokenKeys {
     }
 }
 
+/// How long an access token lives (`ACCESS_TOKEN_TTL_SECONDS`, kept within 30 s..1 day by
+/// `Settings`).
+pub fn access_ttl(args: &AuthSettings) -> Duration {
+    chrono_duration(args.access_token_ttl)
+}
+
+/// A configured lifetime as chrono counts it (`Settings` keeps lifetimes far below the limit).
+fn chrono_duration(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::MAX)
+}
+
+/// How long after a revocation an access token issued before it may still pass its `exp` check.
+pub fn access_token_window(args: &AuthSettings) -> Duration {
+    access_ttl(args) + Duration::seconds(LEEWAY_SECONDS as i64)
+}
+
 /// A new refresh token: 256 random bits, URL-safe.
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
@@ -197,24 +223,27 @@ pub fn hash_refresh_token(token: &str) -> String {
 mod tests {
     use super::*;
 
-    fn args() -> AuthArgs {
-        AuthArgs {
-            jwt_secret: Some("k".repeat(32)),
+    fn args() -> AuthSettings {
+        AuthSettings {
+            jwt_secret: Some("k".repeat(32).into()),
             jwt_issuer: "iss".into(),
             jwt_audience: "aud".into(),
-            access_token_ttl_seconds: 900,
-            refresh_token_ttl_days: 30,
+            access_token_ttl: std::time::Duration::from_secs(900),
+            refresh_token_ttl: std::time::Duration::from_secs(30 * 86_400),
             signin_max_failures: 10,
-            signin_window_seconds: 900,
+            signin_window: std::time::Duration::from_secs(900),
         }
     }
 
     #[test]
     fn round_trip_and_tampering() {
         let keys = TokenKeys::new(&[7u8; 32], &args());
-        let (token, _) = keys.issue_access(5, Role::Admin, 3).unwrap();
+        let (token, _) = keys
+            .issue_access(UserId(5), Role::Admin, 3, "fam-1")
+            .unwrap();
         let claims = keys.decode(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.ver), ("5", 3));
+        assert_eq!(claims.fam.as_deref(), Some("fam-1"));
         let other = TokenKeys::new(&[8u8; 32], &args());
         assert!(other.decode(&token).is_err());
         let mut parts: Vec<&str> = token.split('.').collect();

@@ -7,9 +7,11 @@ use entity::{roadmap_shares, roadmaps, team_members};
 use sea_orm::sea_query::{Condition, Expr, IntoCondition, Query, SelectStatement};
 use sea_orm::ColumnTrait;
 
-use super::TeamSeats;
+use super::{RoadmapGate, TeamSeats};
+use crate::db::sql::Sql;
 
 use entity::enums::{RoadmapStatus, Visibility};
+use entity::ids::{TeamId, UserId};
 use sea_orm::ActiveEnum;
 
 /// What of the catalogue a caller may read. Never deleted roadmaps. Admins read everything;
@@ -20,7 +22,7 @@ use sea_orm::ActiveEnum;
 /// roadmaps their team owns, drafts and PRIVATE ones included.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CatalogAccess {
-    viewer: Option<i32>,
+    viewer: Option<UserId>,
     admin: bool,
     /// The SQL forms also admit the published UNLISTED roadmaps the viewer follows.
     unlisted: bool,
@@ -29,7 +31,7 @@ pub struct CatalogAccess {
 }
 
 impl CatalogAccess {
-    pub(super) fn new(viewer: Option<i32>, admin: bool, teams: TeamSeats) -> Self {
+    pub(super) fn new(viewer: Option<UserId>, admin: bool, teams: TeamSeats) -> Self {
         Self {
             viewer,
             admin,
@@ -69,7 +71,7 @@ impl CatalogAccess {
         }
     }
 
-    pub fn viewer_id(&self) -> Option<i32> {
+    pub fn viewer_id(&self) -> Option<UserId> {
         self.viewer
     }
 
@@ -88,25 +90,43 @@ impl CatalogAccess {
     }
 
     /// Whether the caller is a member of this team.
-    pub fn in_team(&self, team_id: i32) -> bool {
+    pub fn in_team(&self, team_id: TeamId) -> bool {
         self.teams.member_of(team_id)
     }
 
     /// Whether this roadmap exists for the caller.
     pub fn can_read(&self, roadmap: &roadmaps::Model) -> bool {
-        roadmap.deleted_at.is_none()
+        self.can_read_gate(&RoadmapGate::of(roadmap))
+    }
+
+    /// [`can_read`](Self::can_read) on a roadmap's gate (read beside content, see [`RoadmapGate`]).
+    pub fn can_read_gate(&self, gate: &RoadmapGate) -> bool {
+        gate.deleted_at.is_none()
             && (self.admin
-                || self.owns(roadmap)
-                || self.in_team_of(roadmap)
-                || (roadmap.status == RoadmapStatus::Published
-                    && roadmap.visibility == Visibility::Public))
+                || (self.viewer.is_some() && gate.owner_id == self.viewer)
+                || gate.team_id.is_some_and(|t| self.in_team(t))
+                || (gate.status == RoadmapStatus::Published
+                    && gate.visibility == Visibility::Public))
+    }
+
+    /// Whether search may show this roadmap and its content to the caller: what they may read,
+    /// and the published UNLISTED roadmaps they follow (`follows`); never one that only a share
+    /// link would open.
+    pub fn can_find_gate(&self, gate: &RoadmapGate, follows: bool) -> bool {
+        self.can_read_gate(gate)
+            || (follows && self.viewer.is_some() && Self::link_opens_gate(gate))
     }
 
     /// Whether a share link opens this roadmap: live, published and UNLISTED.
     pub fn link_opens(roadmap: &roadmaps::Model) -> bool {
-        roadmap.deleted_at.is_none()
-            && roadmap.status == RoadmapStatus::Published
-            && roadmap.visibility == Visibility::Unlisted
+        Self::link_opens_gate(&RoadmapGate::of(roadmap))
+    }
+
+    /// [`link_opens`](Self::link_opens) on a roadmap's gate.
+    pub fn link_opens_gate(gate: &RoadmapGate) -> bool {
+        gate.deleted_at.is_none()
+            && gate.status == RoadmapStatus::Published
+            && gate.visibility == Visibility::Unlisted
     }
 
     /// Whether only following it (having opened its link) would let the caller track it: a
@@ -174,7 +194,7 @@ impl CatalogAccess {
         }
         if let (Some(id), true) = (self.viewer, self.unlisted) {
             // One text for "may this learner follow it", shared with the many-learner statements.
-            return Self::learner_tracks_sql(alias, &id.to_string());
+            return Self::learner_tracks_parts(alias).join(&id.to_string());
         }
         let published = RoadmapStatus::Published.to_value();
         let public = Visibility::Public.to_value();
@@ -191,7 +211,7 @@ impl CatalogAccess {
 }
 
 /// The teams `user` belongs to (`editing`: those they edit the roadmaps of), as a subquery.
-fn teams_of(user: i32, editing: bool) -> SelectStatement {
+fn teams_of(user: UserId, editing: bool) -> SelectStatement {
     let mut q = Query::select()
         .column(team_members::Column::TeamId)
         .from(team_members::Entity)
@@ -211,23 +231,59 @@ fn in_team_sql(alias: &str, user: &str) -> String {
     )
 }
 
+/// Whose "may follow" rule a many-learner statement applies (see
+/// [`CatalogAccess::push_learner_tracks`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Tracker {
+    /// One learner: their id is bound as a value.
+    Learner(UserId),
+    /// The learner of each row: a `user_id` column of the statement (`"w.user_id"`), written
+    /// in the code, never built from a value.
+    EachRow(&'static str),
+}
+
 impl CatalogAccess {
-    /// Whether the learner whose id is the SQL expression `user` may track the roadmap aliased
-    /// `alias`: the rule of [`tracking`](Self::tracking) for a learner who is not an admin, as SQL
-    /// for statements that serve many learners at once (linked progress written across a link
-    /// group only onto roadmaps each learner can follow). Only constants and the two given
-    /// expressions are written into it.
-    pub fn learner_tracks_sql(alias: &str, user: &str) -> String {
+    /// The rule of [`tracking`](Self::tracking) for a learner who is not an admin, over the
+    /// roadmap aliased `alias`, cut at the three places the learner's id goes. Only constants
+    /// and the alias are in it.
+    fn learner_tracks_parts(alias: &str) -> [String; 4] {
         let published = RoadmapStatus::Published.to_value();
         let public = Visibility::Public.to_value();
         let unlisted = Visibility::Unlisted.to_value();
-        let team = in_team_sql(alias, user);
-        format!(
-            "({alias}.deleted_at IS NULL AND ({alias}.owner_id = {user} OR {team} \
-             OR ({alias}.status = '{published}' AND ({alias}.visibility = '{public}' \
-             OR ({alias}.visibility = '{unlisted}' AND EXISTS (SELECT 1 FROM roadmap_shares rs \
-             WHERE rs.roadmap_id = {alias}.id AND rs.user_id = {user}))))))"
-        )
+        [
+            format!("({alias}.deleted_at IS NULL AND ({alias}.owner_id = "),
+            format!(
+                " OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = {alias}.team_id \
+                 AND tm.user_id = "
+            ),
+            format!(
+                ") OR ({alias}.status = '{published}' AND ({alias}.visibility = '{public}' \
+                 OR ({alias}.visibility = '{unlisted}' AND EXISTS (SELECT 1 FROM roadmap_shares rs \
+                 WHERE rs.roadmap_id = {alias}.id AND rs.user_id = "
+            ),
+            "))))))".to_owned(),
+        ]
+    }
+
+    /// Writes into `q` whether `who` may track the roadmap aliased `alias`: the rule of
+    /// [`tracking`](Self::tracking) for a learner who is not an admin, for statements that serve
+    /// many learners at once (linked progress written across a link group only onto roadmaps
+    /// each learner can follow).
+    pub fn push_learner_tracks<'q>(
+        q: &'q mut Sql,
+        alias: &'static str,
+        who: Tracker,
+    ) -> &'q mut Sql {
+        let [first, rest @ ..] = Self::learner_tracks_parts(alias);
+        q.push(&first);
+        for part in rest {
+            match who {
+                Tracker::Learner(id) => q.bind(id),
+                Tracker::EachRow(column) => q.push(column),
+            };
+            q.push(&part);
+        }
+        q
     }
 }
 
@@ -241,13 +297,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// the team owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Editor {
-    user_id: i32,
+    user_id: UserId,
     admin: bool,
     teams: TeamSeats,
 }
 
 impl Editor {
-    pub(super) fn new(user_id: i32, admin: bool, teams: TeamSeats) -> Self {
+    pub(super) fn new(user_id: UserId, admin: bool, teams: TeamSeats) -> Self {
         Self {
             user_id,
             admin,
@@ -255,7 +311,7 @@ impl Editor {
         }
     }
 
-    pub fn user_id(&self) -> i32 {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
 
@@ -277,21 +333,13 @@ impl Editor {
     }
 
     /// Whether this user belongs to this team.
-    pub fn in_team(&self, team_id: i32) -> bool {
+    pub fn in_team(&self, team_id: TeamId) -> bool {
         self.teams.member_of(team_id)
     }
 
     /// Whether this user may make roadmaps for this team (owners and managers).
-    pub fn may_author_for(&self, team_id: i32) -> bool {
+    pub fn may_author_for(&self, team_id: TeamId) -> bool {
         self.teams.edits(team_id)
-    }
-
-    /// Whether this user may link topics on these roadmaps together (each readable to them:
-    /// the caller checks that first). Admins link any topics; an owner links topics of roadmaps
-    /// they own to any topic they can read, so at least one of the topics must be on a roadmap
-    /// they own.
-    pub fn may_link<'a>(&self, roadmaps: impl IntoIterator<Item = &'a roadmaps::Model>) -> bool {
-        self.admin || roadmaps.into_iter().any(|r| self.may_edit(r))
     }
 
     /// Only admins create or mark official roadmaps.
@@ -314,15 +362,15 @@ impl Editor {
 /// A signed-in learner, working on their own progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Learner {
-    user_id: i32,
+    user_id: UserId,
 }
 
 impl Learner {
-    pub(super) fn new(user_id: i32) -> Self {
+    pub(super) fn new(user_id: UserId) -> Self {
         Self { user_id }
     }
 
-    pub fn user_id(&self) -> i32 {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
 }
@@ -330,15 +378,15 @@ impl Learner {
 /// A signed-in admin: may manage users and read the whole catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Admin {
-    user_id: i32,
+    user_id: UserId,
 }
 
 impl Admin {
-    pub(super) fn new(user_id: i32) -> Self {
+    pub(super) fn new(user_id: UserId) -> Self {
         Self { user_id }
     }
 
-    pub fn user_id(&self) -> i32 {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
 
@@ -358,12 +406,12 @@ mod tests {
     use super::*;
 
     fn roadmap(
-        owner: Option<i32>,
+        owner: Option<UserId>,
         visibility: Visibility,
         status: RoadmapStatus,
     ) -> roadmaps::Model {
         roadmaps::Model {
-            id: 1,
+            id: entity::ids::RoadmapId(1),
             slug: "r".into(),
             title: "R".into(),
             brief_title: "R".into(),
@@ -419,38 +467,38 @@ mod tests {
     fn team_roadmaps_exist_for_members_and_are_edited_by_owners_and_managers() {
         use entity::enums::TeamRole;
         let mut r = roadmap(None, Visibility::Private, RoadmapStatus::Draft);
-        r.team_id = Some(3);
-        let seats = |role| TeamSeats::from_pairs(vec![(3, role)]);
-        let member = CatalogAccess::new(Some(8), false, seats(TeamRole::Member));
+        r.team_id = Some(TeamId(3));
+        let seats = |role| TeamSeats::from_pairs(vec![(TeamId(3), role)]);
+        let member = CatalogAccess::new(Some(UserId(8)), false, seats(TeamRole::Member));
         assert!(member.can_read(&r), "members read their team's drafts too");
         assert!(!CatalogAccess::new(
-            Some(8),
+            Some(UserId(8)),
             false,
-            TeamSeats::from_pairs(vec![(4, TeamRole::Owner)])
+            TeamSeats::from_pairs(vec![(TeamId(4), TeamRole::Owner)])
         )
         .can_read(&r));
         assert!(!CatalogAccess::public().can_read(&r));
-        assert!(!Editor::new(8, false, seats(TeamRole::Member)).may_edit(&r));
-        assert!(Editor::new(8, false, seats(TeamRole::Manager)).may_edit(&r));
-        assert!(Editor::new(8, false, seats(TeamRole::Owner)).may_edit(&r));
-        assert!(!Editor::new(8, false, no_teams()).may_edit(&r));
+        assert!(!Editor::new(UserId(8), false, seats(TeamRole::Member)).may_edit(&r));
+        assert!(Editor::new(UserId(8), false, seats(TeamRole::Manager)).may_edit(&r));
+        assert!(Editor::new(UserId(8), false, seats(TeamRole::Owner)).may_edit(&r));
+        assert!(!Editor::new(UserId(8), false, no_teams()).may_edit(&r));
     }
 
     #[test]
     fn private_roadmaps_exist_for_owner_and_admins_only() {
-        let r = roadmap(Some(7), Visibility::Private, PUBLISHED);
-        assert!(CatalogAccess::new(Some(7), false, no_teams()).can_read(&r));
-        assert!(CatalogAccess::new(Some(1), true, no_teams()).can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false, no_teams()).can_read(&r));
+        let r = roadmap(Some(UserId(7)), Visibility::Private, PUBLISHED);
+        assert!(CatalogAccess::new(Some(UserId(7)), false, no_teams()).can_read(&r));
+        assert!(CatalogAccess::new(Some(UserId(1)), true, no_teams()).can_read(&r));
+        assert!(!CatalogAccess::new(Some(UserId(8)), false, no_teams()).can_read(&r));
         assert!(!CatalogAccess::public().can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false, no_teams()).can_track(&r, true));
+        assert!(!CatalogAccess::new(Some(UserId(8)), false, no_teams()).can_track(&r, true));
         assert!(!CatalogAccess::public().can_read_shared(&r, Some("secret")));
     }
 
     #[test]
     fn unlisted_roadmaps_need_their_token() {
-        let r = roadmap(Some(7), Visibility::Unlisted, PUBLISHED);
-        let other = CatalogAccess::new(Some(8), false, no_teams());
+        let r = roadmap(Some(UserId(7)), Visibility::Unlisted, PUBLISHED);
+        let other = CatalogAccess::new(Some(UserId(8)), false, no_teams());
         assert!(!other.can_read(&r));
         assert!(other.can_read_shared(&r, Some("secret")));
         assert!(!other.can_read_shared(&r, Some("secreT")));
@@ -461,54 +509,50 @@ mod tests {
             !CatalogAccess::public().can_track(&r, true),
             "anonymous callers follow nothing"
         );
-        let draft = roadmap(Some(7), Visibility::Unlisted, RoadmapStatus::Draft);
+        let draft = roadmap(Some(UserId(7)), Visibility::Unlisted, RoadmapStatus::Draft);
         assert!(!other.can_read_shared(&draft, Some("secret")));
     }
 
     #[test]
     fn public_drafts_stay_with_their_owner() {
-        let r = roadmap(Some(7), Visibility::Public, RoadmapStatus::Draft);
-        assert!(CatalogAccess::new(Some(7), false, no_teams()).can_read(&r));
-        assert!(!CatalogAccess::new(Some(8), false, no_teams()).can_read(&r));
+        let r = roadmap(Some(UserId(7)), Visibility::Public, RoadmapStatus::Draft);
+        assert!(CatalogAccess::new(Some(UserId(7)), false, no_teams()).can_read(&r));
+        assert!(!CatalogAccess::new(Some(UserId(8)), false, no_teams()).can_read(&r));
         let published = roadmap(None, Visibility::Public, PUBLISHED);
         assert!(CatalogAccess::public().can_read(&published));
     }
 
     #[test]
     fn editors_edit_their_own_and_admins_any() {
-        let r = roadmap(Some(7), Visibility::Public, PUBLISHED);
-        assert!(Editor::new(7, false, no_teams()).may_edit(&r));
-        assert!(!Editor::new(8, false, no_teams()).may_edit(&r));
-        assert!(Editor::new(8, true, no_teams()).may_edit(&r));
+        let r = roadmap(Some(UserId(7)), Visibility::Public, PUBLISHED);
+        assert!(Editor::new(UserId(7), false, no_teams()).may_edit(&r));
+        assert!(!Editor::new(UserId(8), false, no_teams()).may_edit(&r));
+        assert!(Editor::new(UserId(8), true, no_teams()).may_edit(&r));
         let official = roadmap(None, Visibility::Public, PUBLISHED);
-        assert!(!Editor::new(7, false, no_teams()).may_edit(&official));
-    }
-
-    #[test]
-    fn owners_link_their_topics_to_any_and_admins_link_all() {
-        let mine = roadmap(Some(7), Visibility::Private, PUBLISHED);
-        let official = roadmap(None, Visibility::Public, PUBLISHED);
-        let theirs = roadmap(Some(8), Visibility::Public, PUBLISHED);
-        assert!(Editor::new(7, false, no_teams()).may_link([&mine, &official]));
-        assert!(Editor::new(7, false, no_teams()).may_link([&official, &theirs, &mine]));
-        assert!(!Editor::new(7, false, no_teams()).may_link([&official, &theirs]));
-        assert!(!Editor::new(9, false, no_teams()).may_link([&mine, &official]));
-        assert!(Editor::new(9, true, no_teams()).may_link([&official, &theirs]));
+        assert!(!Editor::new(UserId(7), false, no_teams()).may_edit(&official));
     }
 
     #[test]
     fn sql_filter_names_only_constants_and_the_viewer() {
-        let f = CatalogAccess::new(Some(42), false, no_teams()).sql_filter("r");
+        let f = CatalogAccess::new(Some(UserId(42)), false, no_teams()).sql_filter("r");
         assert_eq!(
             f,
             "r.deleted_at IS NULL AND ((r.status = 'PUBLISHED' AND r.visibility = 'PUBLIC') \
              OR r.owner_id = 42 OR EXISTS (SELECT 1 FROM team_members tm \
              WHERE tm.team_id = r.team_id AND tm.user_id = 42))"
         );
-        let t = CatalogAccess::new(Some(42), false, no_teams())
+        let t = CatalogAccess::new(Some(UserId(42)), false, no_teams())
             .tracking()
             .sql_filter("r");
-        assert_eq!(t, CatalogAccess::learner_tracks_sql("r", "42"));
+        // The many-learner form is the same rule, the id bound three times.
+        let mut q = Sql::new(sea_orm::DbBackend::Postgres);
+        CatalogAccess::push_learner_tracks(&mut q, "r", Tracker::Learner(UserId(42)));
+        let bound = q.build();
+        let filled = ["$1", "$2", "$3"]
+            .iter()
+            .fold(bound.sql.clone(), |sql, p| sql.replace(p, "42"));
+        assert_eq!(t, filled);
+        assert_eq!(bound.values.map(|v| v.0.len()), Some(3));
         assert!(
             t.contains("rs.roadmap_id = r.id AND rs.user_id = 42"),
             "{t}"

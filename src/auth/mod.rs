@@ -3,11 +3,15 @@
 //! [`Editor`], [`Admin`], and a team's [`Membership`]), so a visibility, ownership or team rule is
 //! written here once and cannot be forgotten at a call site.
 mod capabilities;
+mod gate;
 mod teams;
 
-pub use capabilities::{Admin, CatalogAccess, Editor, Learner};
+pub use capabilities::{Admin, CatalogAccess, Editor, Learner, Tracker};
 pub use entity::enums::{Role, TeamRole};
+pub use gate::RoadmapGate;
 pub use teams::{lock_team, no_such_team, Membership, TeamSeats};
+
+use entity::ids::UserId;
 
 /// Who is asking. Anonymous unless a valid access token came with the request.
 #[derive(Clone, Debug, Default)]
@@ -20,7 +24,7 @@ pub struct Viewer {
 /// The signed-in user behind a request, as the access token and the users table say.
 #[derive(Clone, Debug)]
 pub struct ViewerUser {
-    pub id: i32,
+    pub id: UserId,
     pub role: Role,
     /// The teams they belong to, as of the start of the request.
     pub teams: TeamSeats,
@@ -36,7 +40,7 @@ impl Viewer {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 
-    pub fn user_id(&self) -> Option<i32> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.user.as_ref().map(|u| u.id)
     }
 

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use entity::enums::TeamRole;
+use entity::ids::{TeamId, UserId};
 use entity::team_members;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::Learner;
-use crate::error::AppError;
+use crate::db::lock::lock_rows;
+use crate::error::{AppError, Input};
 
 /// The roles that edit the roadmaps a team owns.
 pub(super) const EDITING_ROLES: [TeamRole; 2] = [TeamRole::Owner, TeamRole::Manager];
@@ -19,12 +20,12 @@ pub(super) const EDITING_ROLES: [TeamRole; 2] = [TeamRole::Owner, TeamRole::Mana
 /// authenticated, so the in-memory catalogue checks know which team roadmaps the user reads and
 /// edits. Writes do not trust it: their SQL asks `team_members` inside the transaction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TeamSeats(Arc<[(i32, TeamRole)]>);
+pub struct TeamSeats(Arc<[(TeamId, TeamRole)]>);
 
 impl TeamSeats {
     /// The user's teams (one statement on the `team_members` user index).
-    pub async fn load(conn: &impl ConnectionTrait, user_id: i32) -> Result<Self, AppError> {
-        let rows: Vec<(i32, TeamRole)> = team_members::Entity::find()
+    pub async fn load(conn: &impl ConnectionTrait, user_id: UserId) -> Result<Self, AppError> {
+        let rows: Vec<(TeamId, TeamRole)> = team_members::Entity::find()
             .select_only()
             .column(team_members::Column::TeamId)
             .column(team_members::Column::Role)
@@ -36,21 +37,21 @@ impl TeamSeats {
     }
 
     /// Seats as (team id, role) pairs.
-    pub fn from_pairs(pairs: Vec<(i32, TeamRole)>) -> Self {
+    pub fn from_pairs(pairs: Vec<(TeamId, TeamRole)>) -> Self {
         Self(pairs.into())
     }
 
-    fn role_in(&self, team_id: i32) -> Option<TeamRole> {
+    fn role_in(&self, team_id: TeamId) -> Option<TeamRole> {
         self.0.iter().find(|(t, _)| *t == team_id).map(|(_, r)| *r)
     }
 
     /// Whether the user belongs to the team.
-    pub fn member_of(&self, team_id: i32) -> bool {
+    pub fn member_of(&self, team_id: TeamId) -> bool {
         self.role_in(team_id).is_some()
     }
 
     /// Whether the user edits the team's roadmaps (owners and managers).
-    pub fn edits(&self, team_id: i32) -> bool {
+    pub fn edits(&self, team_id: TeamId) -> bool {
         self.role_in(team_id)
             .is_some_and(|r| EDITING_ROLES.contains(&r))
     }
@@ -59,8 +60,8 @@ impl TeamSeats {
 /// A signed-in user's membership of one team, with their role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Membership {
-    team_id: i32,
-    user_id: i32,
+    team_id: TeamId,
+    user_id: UserId,
     role: TeamRole,
 }
 
@@ -70,7 +71,7 @@ impl Membership {
     pub async fn of(
         conn: &impl ConnectionTrait,
         learner: Learner,
-        team_id: i32,
+        team_id: TeamId,
     ) -> Result<Option<Self>, AppError> {
         let row = team_members::Entity::find_by_id((team_id, learner.user_id()))
             .one(conn)
@@ -85,14 +86,14 @@ impl Membership {
     pub async fn lock(
         txn: &impl ConnectionTrait,
         learner: Learner,
-        team_id: i32,
+        team_id: TeamId,
     ) -> Result<Option<Self>, AppError> {
         lock_team(txn, team_id).await?;
         Self::of(txn, learner, team_id).await
     }
 
     /// The founder of a team being created: its first owner.
-    pub fn founder(learner: Learner, team_id: i32) -> Self {
+    pub fn founder(learner: Learner, team_id: TeamId) -> Self {
         Self {
             team_id,
             user_id: learner.user_id(),
@@ -109,11 +110,11 @@ impl Membership {
         }
     }
 
-    pub fn team_id(&self) -> i32 {
+    pub fn team_id(&self) -> TeamId {
         self.team_id
     }
 
-    pub fn user_id(&self) -> i32 {
+    pub fn user_id(&self) -> UserId {
         self.user_id
     }
 
@@ -145,7 +146,7 @@ impl Membership {
     }
 
     /// Owners remove anyone but themselves (they leave instead); managers remove members.
-    pub fn may_remove(&self, user_id: i32, role: TeamRole) -> bool {
+    pub fn may_remove(&self, user_id: UserId, role: TeamRole) -> bool {
         match self.role {
             TeamRole::Owner => user_id != self.user_id,
             TeamRole::Manager => role == TeamRole::Member,
@@ -168,21 +169,19 @@ impl Membership {
 /// What every refusal on a team the caller does not belong to answers: the team does not exist
 /// for them (never FORBIDDEN, which would say it does).
 pub fn no_such_team() -> AppError {
-    AppError::not_found_in("teamId", "No such team")
+    AppError::not_found_in(Input::Team, "No such team")
 }
 
 /// Locks a team's row for the rest of the transaction (see [`Membership::lock`]); false when
 /// there is no such team.
-pub async fn lock_team(txn: &impl ConnectionTrait, team_id: i32) -> Result<bool, AppError> {
-    let done = entity::teams::Entity::update_many()
-        .col_expr(
-            entity::teams::Column::UpdatedAt,
-            Expr::col(entity::teams::Column::UpdatedAt).into(),
-        )
-        .filter(entity::teams::Column::Id.eq(team_id))
-        .exec(txn)
-        .await?;
-    Ok(done.rows_affected > 0)
+pub async fn lock_team(txn: &impl ConnectionTrait, team_id: TeamId) -> Result<bool, AppError> {
+    let locked = lock_rows::<entity::teams::Entity>(
+        txn,
+        entity::teams::Column::UpdatedAt,
+        entity::teams::Column::Id.eq(team_id),
+    )
+    .await?;
+    Ok(locked > 0)
 }
 
 #[cfg(test)]
@@ -191,8 +190,8 @@ mod tests {
 
     fn m(role: TeamRole) -> Membership {
         Membership {
-            team_id: 1,
-            user_id: 7,
+            team_id: TeamId(1),
+            user_id: UserId(7),
             role,
         }
     }
@@ -212,13 +211,13 @@ mod tests {
             assert!(!member.may_invite(role));
         }
         assert!(
-            !owner.may_remove(7, TeamRole::Owner),
+            !owner.may_remove(UserId(7), TeamRole::Owner),
             "owners leave instead"
         );
-        assert!(owner.may_remove(8, TeamRole::Owner));
-        assert!(manager.may_remove(8, TeamRole::Member));
-        assert!(!manager.may_remove(8, TeamRole::Manager));
-        assert!(!member.may_remove(8, TeamRole::Member));
+        assert!(owner.may_remove(UserId(8), TeamRole::Owner));
+        assert!(manager.may_remove(UserId(8), TeamRole::Member));
+        assert!(!manager.may_remove(UserId(8), TeamRole::Manager));
+        assert!(!member.may_remove(UserId(8), TeamRole::Member));
         assert!(owner.sees_invites() && manager.sees_invites() && !member.sees_invites());
     }
 }

@@ -1,5 +1,5 @@
 //! The catalogue's read caches, shared by every request of the process: each roadmap's loaded
-//! topic tree and resources, roadmaps by slug, and rendered topic lists ([`TreeCache`]), checked
+//! topic tree, resources and prerequisites, roadmaps by slug, and rendered topic lists ([`TreeCache`]), checked
 //! against the content version (`db::content_version`).
 //!
 //! Every entry carries the version that was read *before* its data was loaded, so an entry is never
@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use entity::ids::RoadmapId;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 use super::batch::ResourceMap;
+use super::prerequisites::PrerequisiteMap;
 use super::RoadmapTree;
-use crate::config::CacheArgs;
+use crate::config::CacheSettings;
 use crate::db::content_version::ContentVersion;
 use entity::roadmaps;
 
@@ -24,7 +26,7 @@ pub struct Caches {
 
 impl Caches {
     /// Builds the caches; on PostgreSQL also starts the listener that hears other processes' edits.
-    pub fn start(db: &DatabaseConnection, args: &CacheArgs) -> Arc<Caches> {
+    pub fn start(db: &DatabaseConnection, args: &CacheSettings) -> Arc<Caches> {
         let version = Arc::new(ContentVersion::new(db.clone()));
         if db.get_database_backend() == DbBackend::Postgres {
             let pool = db.get_postgres_connection_pool().clone();
@@ -78,7 +80,7 @@ impl CacheScope {
                 match self.caches.version.current().await {
                     Ok(v) => Some(v),
                     Err(e) => {
-                        tracing::warn!(error = %e, "cannot read the content version; not caching");
+                        tracing::warn!(error = %crate::error::chain(&e), "cannot read the content version; not caching");
                         None
                     }
                 }
@@ -95,10 +97,12 @@ struct Versioned<T> {
 /// Loaded trees and resource lists by roadmap id. Bounded by the number of roadmaps.
 pub struct TreeCache {
     enabled: bool,
-    trees: Mutex<HashMap<i32, Versioned<Arc<RoadmapTree>>>>,
-    resources: Mutex<HashMap<i32, Versioned<Arc<ResourceMap>>>>,
+    trees: Mutex<HashMap<RoadmapId, Versioned<Arc<RoadmapTree>>>>,
+    resources: Mutex<HashMap<RoadmapId, Versioned<Arc<ResourceMap>>>>,
+    /// The prerequisite edges of each roadmap's topics (their writes bump the version).
+    prerequisites: Mutex<HashMap<RoadmapId, Versioned<Arc<PrerequisiteMap>>>>,
     /// A roadmap's root topics written as JSON (`topics::render`), by selection.
-    rendered: Mutex<HashMap<(i32, String), Versioned<Bytes>>>,
+    rendered: Mutex<HashMap<(RoadmapId, String), Versioned<Bytes>>>,
     /// Roadmap rows by slug (found ones only, so the map is bounded by the catalogue).
     by_slug: Mutex<HashMap<String, Versioned<Arc<roadmaps::Model>>>>,
 }
@@ -113,6 +117,7 @@ impl TreeCache {
             enabled,
             trees: Mutex::default(),
             resources: Mutex::default(),
+            prerequisites: Mutex::default(),
             rendered: Mutex::default(),
             by_slug: Mutex::default(),
         }
@@ -148,7 +153,7 @@ impl TreeCache {
         }
     }
 
-    pub fn rendered(&self, id: i32, version: u64, selection: &str) -> Option<Bytes> {
+    pub fn rendered(&self, id: RoadmapId, version: u64, selection: &str) -> Option<Bytes> {
         if !self.enabled {
             return None;
         }
@@ -158,7 +163,7 @@ impl TreeCache {
             .map(|e| e.value.clone())
     }
 
-    pub fn put_rendered(&self, id: i32, version: u64, selection: String, bytes: Bytes) {
+    pub fn put_rendered(&self, id: RoadmapId, version: u64, selection: String, bytes: Bytes) {
         if !self.enabled {
             return;
         }
@@ -183,14 +188,23 @@ impl TreeCache {
         self.enabled
     }
 
-    fn get<T: Clone>(map: &Mutex<HashMap<i32, Versioned<T>>>, id: i32, version: u64) -> Option<T> {
+    fn get<T: Clone>(
+        map: &Mutex<HashMap<RoadmapId, Versioned<T>>>,
+        id: RoadmapId,
+        version: u64,
+    ) -> Option<T> {
         let map = map.lock().ok()?;
         map.get(&id)
             .filter(|e| e.version == version)
             .map(|e| e.value.clone())
     }
 
-    fn put<T>(map: &Mutex<HashMap<i32, Versioned<T>>>, id: i32, version: u64, value: T) {
+    fn put<T>(
+        map: &Mutex<HashMap<RoadmapId, Versioned<T>>>,
+        id: RoadmapId,
+        version: u64,
+        value: T,
+    ) {
         if let Ok(mut map) = map.lock() {
             // Never replace a newer entry with an older one (a slow request finishing late).
             if map.get(&id).is_none_or(|e| e.version <= version) {
@@ -199,27 +213,39 @@ impl TreeCache {
         }
     }
 
-    pub fn tree(&self, id: i32, version: u64) -> Option<Arc<RoadmapTree>> {
+    pub fn tree(&self, id: RoadmapId, version: u64) -> Option<Arc<RoadmapTree>> {
         self.enabled
             .then(|| Self::get(&self.trees, id, version))
             .flatten()
     }
 
-    pub fn put_tree(&self, id: i32, version: u64, tree: Arc<RoadmapTree>) {
+    pub fn put_tree(&self, id: RoadmapId, version: u64, tree: Arc<RoadmapTree>) {
         if self.enabled {
             Self::put(&self.trees, id, version, tree);
         }
     }
 
-    pub fn resources(&self, id: i32, version: u64) -> Option<Arc<ResourceMap>> {
+    pub fn resources(&self, id: RoadmapId, version: u64) -> Option<Arc<ResourceMap>> {
         self.enabled
             .then(|| Self::get(&self.resources, id, version))
             .flatten()
     }
 
-    pub fn put_resources(&self, id: i32, version: u64, map: Arc<ResourceMap>) {
+    pub fn put_resources(&self, id: RoadmapId, version: u64, map: Arc<ResourceMap>) {
         if self.enabled {
             Self::put(&self.resources, id, version, map);
+        }
+    }
+
+    pub fn prerequisites(&self, id: RoadmapId, version: u64) -> Option<Arc<PrerequisiteMap>> {
+        self.enabled
+            .then(|| Self::get(&self.prerequisites, id, version))
+            .flatten()
+    }
+
+    pub fn put_prerequisites(&self, id: RoadmapId, version: u64, map: Arc<PrerequisiteMap>) {
+        if self.enabled {
+            Self::put(&self.prerequisites, id, version, map);
         }
     }
 }

@@ -7,7 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{is_valid_topic_key, LegendMark, ResourceKind, TopicKind};
 use super::{ChangeFrequency, RoadmapKind, RoadmapStatus};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Input};
+
+pub use super::limits::{
+    check_resource, check_resources, check_topic_description, check_topic_title, is_http_url,
+    is_valid_slug, need_line, need_text, validate_meta,
+};
 
 pub const FORMAT: &str = "roadmap-api/roadmap@1";
 pub const MAX_TOPICS: usize = 5_000;
@@ -135,6 +140,9 @@ pub struct TopicNode {
     pub resources: Vec<ResourceDoc>,
     #[serde(default)]
     pub children: Vec<TopicNode>,
+    /// The key of another topic of this document that this one repeats (`same_as_doc`).
+    #[serde(default, rename = "sameAs", skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -189,15 +197,20 @@ mod flex_datetime {
 
 /// Parses a JSON document, turning serde's message into one a person can act on.
 pub fn parse_json(text: &str) -> Result<RoadmapDocument, AppError> {
-    parse_json_named(text, "document", "document")
+    parse_json_named(text, &Input::Document.domain_name(), Input::Document)
 }
 
 /// Parses and validates a JSON document read from `file`; every error reads `file:line: …` and
 /// carries `field` (the argument or option the document came through).
-pub fn parse_json_named(text: &str, file: &str, field: &str) -> Result<RoadmapDocument, AppError> {
+pub fn parse_json_named(
+    text: &str,
+    file: &str,
+    field: impl Into<Field>,
+) -> Result<RoadmapDocument, AppError> {
+    let field = field.into();
     let mut doc: RoadmapDocument = serde_json::from_str(text).map_err(|e| {
         AppError::bad_input(
-            field,
+            &field,
             format!(
                 "{file}:{}: the roadmap document is not valid: {e}",
                 e.line()
@@ -205,18 +218,18 @@ pub fn parse_json_named(text: &str, file: &str, field: &str) -> Result<RoadmapDo
         )
     })?;
     normalize(&mut doc);
-    validate(&doc).map_err(|e| locate_json(e, text, file, field))?;
+    validate(&doc).map_err(|e| locate_json(e, text, file, &field))?;
     Ok(doc)
 }
 
 /// Rewrites a validation error (whose field is a path into the document) as `file:line: …`.
-pub fn locate_json(err: AppError, text: &str, file: &str, field: &str) -> AppError {
+pub fn locate_json(err: AppError, text: &str, file: &str, field: impl Into<Field>) -> AppError {
     match err {
         AppError::BadInput {
             message,
             field: Some(path),
         } => {
-            let line = super::jsonpos::line_of(text, &path).unwrap_or(1);
+            let line = super::jsonpos::line_of(text, &path.to_string()).unwrap_or(1);
             AppError::bad_input(field, format!("{file}:{line}: {message}"))
         }
         other => other,
@@ -269,60 +282,6 @@ pub fn normalize(doc: &mut RoadmapDocument) {
     topics(&mut doc.topics);
 }
 
-pub fn is_valid_slug(slug: &str) -> bool {
-    (1..=64).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-}
-
-pub fn is_http_url(url: &str) -> bool {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
-        && url.len() <= 2048
-}
-
-/// Site-relative paths (`/pdfs/…`) or absolute http(s) URLs.
-fn is_link(url: &str) -> bool {
-    (url.starts_with('/') && !url.starts_with("//") && !url.contains(char::is_whitespace))
-        || is_http_url(url)
-}
-
-/// A one-line title: non-empty, at most `max` characters, no line breaks (titles are headings in
-/// the markdown format).
-pub fn need_line(path: &str, value: &str, max: usize) -> Result<(), AppError> {
-    need_text(path, value, max)?;
-    if value.contains(['\n', '\r']) {
-        return Err(AppError::bad_input(
-            path,
-            format!("`{path}` must be a single line"),
-        ));
-    }
-    Ok(())
-}
-
-pub fn need_text(path: &str, value: &str, max: usize) -> Result<(), AppError> {
-    let len = value.trim().chars().count();
-    if len == 0 {
-        return Err(AppError::bad_input(
-            path,
-            format!("`{path}` must not be empty"),
-        ));
-    }
-    if len > max {
-        return Err(AppError::bad_input(
-            path,
-            format!("`{path}` is longer than {max} characters"),
-        ));
-    }
-    Ok(())
-}
-
 pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
     if doc.format != FORMAT {
         return Err(AppError::bad_input(
@@ -336,133 +295,9 @@ pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
     validate_meta(&doc.roadmap, "roadmap.")?;
     let mut ids = HashSet::new();
     let mut count = 0usize;
-    validate_topics(&doc.topics, "topics", 1, &mut ids, &mut count)
-}
-
-/// Checks roadmap metadata; error fields are `prefix` + the camelCase name (`roadmap.slug` in a
-/// document, `slug` in a mutation's input).
-pub fn validate_meta(m: &RoadmapMeta, prefix: &str) -> Result<(), AppError> {
-    let p = |name: &str| format!("{prefix}{name}");
-    if !is_valid_slug(&m.slug) {
-        return Err(AppError::bad_input(
-            p("slug"),
-            format!(
-                "`{}` `{}` must be 1-64 lower-case letters, digits and dashes",
-                p("slug"),
-                m.slug
-            ),
-        ));
-    }
-    need_line(&p("title"), &m.title, 200)?;
-    need_line(&p("briefTitle"), &m.brief_title, 100)?;
-    need_text(&p("description"), &m.description, 10_000)?;
-    need_text(&p("briefDescription"), &m.brief_description, 1_000)?;
-    for (i, tag) in m.tags.iter().enumerate() {
-        if !is_valid_slug(tag) {
-            return Err(AppError::bad_input(
-                format!("{}[{i}]", p("tags")),
-                format!("tag `{tag}` must be lower-case letters, digits and dashes"),
-            ));
-        }
-    }
-    let mut seen_tags = HashSet::new();
-    if let Some(dup) = m.tags.iter().find(|t| !seen_tags.insert(t.as_str())) {
-        return Err(AppError::bad_input(
-            p("tags"),
-            format!("tag `{dup}` appears twice"),
-        ));
-    }
-    for (path, url) in [
-        (p("pdfUrl"), &m.pdf_url),
-        (p("jsonUrl"), &m.json_url),
-        (p("structuredData.imageUrl"), &m.structured_data.image_url),
-    ] {
-        if let Some(url) = url {
-            if !is_link(url) {
-                return Err(AppError::bad_input(
-                    &path,
-                    format!("`{path}` must be an http(s) URL or a site path"),
-                ));
-            }
-        }
-    }
-    if let Some(q) = &m.question {
-        need_line(&p("question.title"), &q.title, 300)?;
-    }
-    if let Some(s) = &m.sponsor {
-        need_line(&p("sponsor.title"), &s.title, 300)?;
-        if !is_http_url(&s.url) {
-            return Err(AppError::bad_input(
-                p("sponsor.url"),
-                format!("`{}` must be an http(s) URL", p("sponsor.url")),
-            ));
-        }
-        if let Some(url) = &s.image_url {
-            if !is_link(url) {
-                return Err(AppError::bad_input(
-                    p("sponsor.imageUrl"),
-                    format!(
-                        "`{}` must be an http(s) URL or a site path",
-                        p("sponsor.imageUrl")
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(s) = &m.sitemap {
-        if !(0.0..=1.0).contains(&s.priority) {
-            return Err(AppError::bad_input(
-                p("sitemap.priority"),
-                format!("`{}` must be between 0.0 and 1.0", p("sitemap.priority")),
-            ));
-        }
-    }
-    if let Some(d) = &m.dimensions {
-        if !(d.width.is_finite() && d.height.is_finite() && d.width > 0.0 && d.height > 0.0) {
-            return Err(AppError::bad_input(
-                p("dimensions"),
-                format!("`{}` must be positive numbers", p("dimensions")),
-            ));
-        }
-    }
-    for (i, slug) in m.related_roadmaps.iter().enumerate() {
-        if !is_valid_slug(slug) || slug == &m.slug {
-            return Err(AppError::bad_input(
-                format!("{}[{i}]", p("relatedRoadmaps")),
-                format!("related roadmap `{slug}` is not a valid slug of another roadmap"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// A topic's title: one line of at most 300 characters. `field` names it in the error.
-pub fn check_topic_title(field: &str, title: &str) -> Result<(), AppError> {
-    need_line(field, title, 300)
-}
-
-/// A topic's description: markdown of at most 20000 characters (it may be empty).
-pub fn check_topic_description(field: &str, description: &str) -> Result<(), AppError> {
-    if description.chars().count() > 20_000 {
-        return Err(AppError::bad_input(
-            field,
-            format!("`{field}` is longer than 20000 characters"),
-        ));
-    }
-    Ok(())
-}
-
-/// A resource: a one-line title and an http(s) URL. `prefix` (`resources[2].`, or empty) leads
-/// the names of its fields in errors.
-pub fn check_resource(prefix: &str, r: &ResourceDoc) -> Result<(), AppError> {
-    need_line(&format!("{prefix}title"), &r.title, 300)?;
-    if !is_http_url(&r.url) {
-        return Err(AppError::bad_input(
-            format!("{prefix}url"),
-            format!("`{prefix}url` `{}` must be an http(s) URL", r.url),
-        ));
-    }
-    Ok(())
+    validate_topics(&doc.topics, "topics", 1, &mut ids, &mut count)?;
+    super::same_as_doc::validate(doc)?;
+    super::limits::check_document_size(Input::Document, doc)
 }
 
 fn validate_topics(
@@ -504,9 +339,7 @@ fn validate_topics(
         }
         check_topic_title(&format!("{here}.title"), &t.title)?;
         check_topic_description(&format!("{here}.description"), &t.description)?;
-        for (j, r) in t.resources.iter().enumerate() {
-            check_resource(&format!("{here}.resources[{j}]."), r)?;
-        }
+        check_resources(&format!("{here}.resources"), &t.resources)?;
         validate_topics(
             &t.children,
             &format!("{here}.children"),

@@ -1,6 +1,7 @@
 //! Stored roadmap → `RoadmapDocument`, and the model columns ↔ document metadata mapping that
 //! create, update, import and export share.
 use chrono::{DateTime, SubsecRound, Utc};
+use entity::ids::RoadmapId;
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -138,7 +139,10 @@ pub fn meta_of(
     })
 }
 
-pub async fn tags_of(db: &impl ConnectionTrait, roadmap_id: i32) -> Result<Vec<String>, AppError> {
+pub async fn tags_of(
+    db: &impl ConnectionTrait,
+    roadmap_id: RoadmapId,
+) -> Result<Vec<String>, AppError> {
     Ok(roadmap_tags::Entity::find()
         .filter(roadmap_tags::Column::RoadmapId.eq(roadmap_id))
         .order_by_asc(roadmap_tags::Column::Position)
@@ -152,7 +156,7 @@ pub async fn tags_of(db: &impl ConnectionTrait, roadmap_id: i32) -> Result<Vec<S
 /// Slugs of the live roadmaps this one links to, in order.
 pub async fn related_of(
     db: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> Result<Vec<String>, AppError> {
     Ok(roadmap_relations::Entity::find()
         .filter(roadmap_relations::Column::RoadmapId.eq(roadmap_id))
@@ -177,7 +181,7 @@ pub async fn full_meta(
 /// Every topic of a roadmap, deleted ones included (REPLACE revives them when they come back).
 pub async fn all_topics(
     db: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> Result<Vec<topics::Model>, AppError> {
     Ok(topics::Entity::find()
         .filter(topics::Column::RoadmapId.eq(roadmap_id))
@@ -187,7 +191,7 @@ pub async fn all_topics(
 
 pub async fn live_topics(
     db: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> Result<Vec<topics::Model>, AppError> {
     Ok(topics::Entity::find()
         .filter(topics::Column::RoadmapId.eq(roadmap_id))
@@ -199,7 +203,7 @@ pub async fn live_topics(
 /// Resources of every topic of a roadmap (deleted topics included), each list in order.
 pub async fn all_resources(
     db: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> Result<std::collections::HashMap<String, Vec<resources::Model>>, AppError> {
     let rows = resources::Entity::find()
         .join(JoinType::InnerJoin, resources::Relation::Topic.def())
@@ -227,23 +231,30 @@ pub fn resource_doc(r: &resources::Model) -> Result<ResourceDoc, AppError> {
 /// The topic tree of a roadmap (live topics, in order) in document form.
 pub async fn topic_nodes(
     db: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> Result<Vec<TopicNode>, AppError> {
     let tree = RoadmapTree::new(roadmap_id, live_topics(db, roadmap_id).await?);
     let resources = all_resources(db, roadmap_id).await?;
+    let repeats = super::links::repeats_of(db, roadmap_id).await?;
+    let ctx = (&resources, &repeats);
+    type Ctx<'a> = (
+        &'a std::collections::HashMap<String, Vec<resources::Model>>,
+        &'a std::collections::HashMap<String, String>,
+    );
     fn node(
         tree: &RoadmapTree,
         idx: usize,
-        resources: &std::collections::HashMap<String, Vec<resources::Model>>,
+        ctx: Ctx<'_>,
         depth: usize,
     ) -> Result<TopicNode, AppError> {
+        let (resources, repeats) = ctx;
         let t = &tree.topics[idx];
         let children = if depth > tree.len() {
             Vec::new() // a corrupt cycle cannot recurse forever
         } else {
             tree.children_of(idx)
                 .iter()
-                .map(|c| node(tree, *c, resources, depth + 1))
+                .map(|c| node(tree, *c, ctx, depth + 1))
                 .collect::<Result<_, _>>()?
         };
         Ok(TopicNode {
@@ -258,11 +269,12 @@ pub async fn topic_nodes(
                 .transpose()?
                 .unwrap_or_default(),
             children,
+            same_as: repeats.get(&t.id).cloned(),
         })
     }
     tree.roots()
         .iter()
-        .map(|i| node(&tree, *i, &resources, 0))
+        .map(|i| node(&tree, *i, ctx, 0))
         .collect()
 }
 

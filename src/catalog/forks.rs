@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use entity::enums::{RoadmapStatus, Visibility};
+use entity::ids::RoadmapId;
 use entity::{roadmap_revisions, roadmaps};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -18,12 +19,12 @@ use super::document;
 use super::export::{self, now};
 use super::import::{insert_resources, insert_topics};
 use super::ownership::{check_roadmap_quota, check_topic_count, Ownership};
-use super::revisions::{self, Actor, Entity};
+use super::revisions::{self, Actor, Edit, Entity};
 use super::roadmap_editing::slug_error;
 use super::roadmaps as service;
 use super::rows::{resource_rows, roadmap_row, topic_row};
 use super::topic_editing::new_topic_key;
-use crate::error::AppError;
+use crate::error::{AppError, Input};
 
 /// What a fork made.
 pub struct ForkedRoadmap {
@@ -46,7 +47,7 @@ pub fn default_slug(source_slug: &str, username: &str) -> String {
 }
 
 /// The id of the source's newest revision (0 when it has none): the fork's starting point.
-async fn last_revision(txn: &impl ConnectionTrait, roadmap_id: i32) -> Result<i64, AppError> {
+async fn last_revision(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<i64, AppError> {
     Ok(roadmap_revisions::Entity::find()
         .filter(roadmap_revisions::Column::RoadmapId.eq(roadmap_id))
         .order_by_desc(roadmap_revisions::Column::Id)
@@ -79,7 +80,7 @@ pub async fn fork(
     doc.roadmap.structured_data.date_modified = Some(export::date_modified_now());
     document::validate_meta(&doc.roadmap, "")?;
     let flat = doc.flatten();
-    check_topic_count(false, flat.len(), "roadmapId")?;
+    check_topic_count(false, flat.len(), Input::Roadmap)?;
 
     let when = now();
     let mut row = roadmap_row(&doc.roadmap, when);
@@ -124,7 +125,7 @@ pub async fn fork(
         txn,
         fork.id,
         actor,
-        "forkRoadmap",
+        Edit::ForkRoadmap,
         Entity::Roadmap,
         &fork.id.to_string(),
         json!({ "after": { "slug": fork.slug, "forkedFrom": source.slug,

@@ -3,18 +3,20 @@
 //! in the caller's transaction (all or nothing) and record a revision.
 use std::collections::{HashMap, HashSet};
 
+use entity::ids::RoadmapId;
 use entity::{resources, roadmaps, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveEnum;
+use sea_orm::UpdateMany;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use serde_json::{json, Value};
 
-use super::document::{self, ResourceDoc, RoadmapDocument, RoadmapMeta};
+use super::document::{self, ResourceDoc, RoadmapDocument, RoadmapMeta, TopicNode};
 use super::export::{self, date_modified_now, now};
 use super::ownership::{check_roadmap_quota, check_topic_count, Ownership};
-use super::revisions::{self, Actor, Entity};
+use super::revisions::{self, Actor, Edit, Entity};
 use super::roadmap_editing::slug_error;
 use super::roadmaps::{self as service, ImportReport};
 use super::rows::{resource_rows, roadmap_row, topic_row};
@@ -32,17 +34,19 @@ pub async fn import(
     actor: &Actor,
 ) -> Result<ImportReport, AppError> {
     document::validate(doc)?;
-    match mode {
-        ImportMode::Create => create(txn, doc, actor).await,
-        ImportMode::Replace => replace(txn, doc, actor).await,
-    }
+    let report = match mode {
+        ImportMode::Create => create(txn, doc, actor).await?,
+        ImportMode::Replace => replace(txn, doc, actor).await?,
+    };
+    super::same_as_doc::write(txn, doc).await?;
+    Ok(report)
 }
 
 /// Refuses topic ids that belong to another roadmap (topic ids are global keys).
 async fn check_ids_free(
     txn: &impl ConnectionTrait,
     ids: &[String],
-    own_roadmap: Option<i32>,
+    own_roadmap: Option<RoadmapId>,
 ) -> Result<(), AppError> {
     for chunk in ids.chunks(INSERT_CHUNK) {
         let mut q = topics::Entity::find().filter(topics::Column::Id.is_in(chunk.iter().cloned()));
@@ -130,7 +134,7 @@ async fn create(
         txn,
         roadmap.id,
         actor,
-        "importRoadmap",
+        Edit::ImportRoadmap,
         Entity::Roadmap,
         &roadmap.id.to_string(),
         json!({ "mode": "CREATE", "after": { "slug": roadmap.slug, "title": roadmap.title },
@@ -165,19 +169,89 @@ fn meta_without_date(meta: &RoadmapMeta) -> RoadmapMeta {
     m
 }
 
+/// Makes the roadmap named by the document's slug equal to the document, in these steps: lock
+/// the roadmap, read what it holds, plan each topic's change, write the topics (new first), remove
+/// the topics the document leaves out, replace changed resources, update the roadmap's own
+/// fields, and record one revision.
 async fn replace(
     txn: &impl ConnectionTrait,
     doc: &RoadmapDocument,
     actor: &Actor,
 ) -> Result<ImportReport, AppError> {
-    let slug = &doc.roadmap.slug;
-    // First statement: a write that locks the live roadmap row (see editing.rs).
+    let model = lock_roadmap(txn, &doc.roadmap.slug, actor).await?;
+    check_topic_count(model.is_official(), doc.flatten().len(), "topics")?;
+    let roadmap_id = model.id;
+    let before_meta = export::full_meta(txn, &model).await?;
+    let stored = stored_topics(txn, roadmap_id).await?;
+    let flat = doc.flatten();
+    let ids: Vec<String> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
+    check_ids_free(txn, &ids, Some(roadmap_id)).await?;
+
+    let mut report = ImportReport::new(doc.roadmap.slug.clone(), ImportMode::Replace);
+    let now = now();
+    let plan = plan_topics(roadmap_id, &flat, &stored, now, &mut report)?;
+    // New topics first: a kept topic may move under a new one, and foreign keys are checked per
+    // statement.
+    insert_topics(txn, plan.new_rows).await?;
+    for update in plan.updates {
+        update.exec(txn).await?;
+    }
+    let removed = remove_missing(txn, &stored.topics, &ids, now).await?;
+    report.removed_topic_ids = removed.iter().map(|t| t.id.clone()).collect();
+    super::links::dissolve_dead_groups(txn).await?;
+    replace_resources(txn, &plan.replaced_resources, plan.new_resources).await?;
+
+    let meta_changed = meta_without_date(&before_meta) != meta_without_date(&doc.roadmap);
+    report.roadmap_changed = meta_changed;
+    report.topics_added = report.added_topic_ids.len() as u64;
+    report.topics_changed = report.changed_topic_ids.len() as u64;
+    report.topics_removed = report.removed_topic_ids.len() as u64;
+    let roadmap_diff = if meta_changed {
+        update_meta(txn, actor, &model, &before_meta, &doc.roadmap, &mut report).await?
+    } else {
+        Value::Null
+    };
+    if !report.is_noop() {
+        super::roadmap_editing::touch(txn, actor, roadmap_id, meta_changed, None).await?;
+    }
+    let removed_info: Vec<Value> = removed
+        .iter()
+        .map(|t| json!({ "id": t.id, "title": t.title }))
+        .collect();
+    revisions::record(
+        txn,
+        roadmap_id,
+        actor,
+        Edit::ImportRoadmap,
+        Entity::Roadmap,
+        &roadmap_id.to_string(),
+        json!({
+            "mode": "REPLACE",
+            "roadmap": roadmap_diff,
+            "added": report.added_topic_ids,
+            "changed": plan.changed_diffs,
+            "removed": removed_info,
+            "reordered": report.topics_reordered,
+        }),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The live roadmap with this slug that the actor may edit, locked for the rest of the
+/// transaction: the first statement is a write on its row (see `roadmap_editing::touch`). One
+/// the actor may read but not edit is refused; one they may not read does not exist for them.
+async fn lock_roadmap(
+    txn: &impl ConnectionTrait,
+    slug: &str,
+    actor: &Actor,
+) -> Result<roadmaps::Model, AppError> {
     let locked = roadmaps::Entity::update_many()
         .col_expr(
             roadmaps::Column::Version,
             Expr::col(roadmaps::Column::Version).into(),
         )
-        .filter(roadmaps::Column::Slug.eq(slug.as_str()))
+        .filter(roadmaps::Column::Slug.eq(slug))
         .filter(roadmaps::Column::DeletedAt.is_null())
         .filter(actor.edit_condition())
         .exec(txn)
@@ -193,44 +267,76 @@ async fn replace(
             _ => missing(),
         });
     }
-    let model = service::by_slug(txn, slug).await?.ok_or_else(missing)?;
-    check_topic_count(model.is_official(), doc.flatten().len(), "topics")?;
-    let roadmap_id = model.id;
-    let before_meta = export::full_meta(txn, &model).await?;
-    let stored: HashMap<String, topics::Model> = export::all_topics(txn, roadmap_id)
+    service::by_slug(txn, slug).await?.ok_or_else(missing)
+}
+
+/// What a roadmap holds before a REPLACE: every topic (deleted ones too, by id) and their
+/// resources.
+struct StoredTopics {
+    topics: HashMap<String, topics::Model>,
+    resources: HashMap<String, Vec<resources::Model>>,
+}
+
+async fn stored_topics(
+    txn: &impl ConnectionTrait,
+    roadmap_id: RoadmapId,
+) -> Result<StoredTopics, AppError> {
+    let topics = export::all_topics(txn, roadmap_id)
         .await?
         .into_iter()
         .map(|t| (t.id.clone(), t))
         .collect();
-    let stored_resources = export::all_resources(txn, roadmap_id).await?;
-    let flat = doc.flatten();
-    let ids: Vec<String> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
-    check_ids_free(txn, &ids, Some(roadmap_id)).await?;
+    let resources = export::all_resources(txn, roadmap_id).await?;
+    Ok(StoredTopics { topics, resources })
+}
 
-    let mut report = ImportReport::new(slug.clone(), ImportMode::Replace);
-    let now = now();
-    let mut new_rows = Vec::new();
-    let mut new_resources = Vec::new();
-    let mut changed_diffs = serde_json::Map::new();
-    let mut replaced_resources: Vec<String> = Vec::new();
-    let mut updates = Vec::new();
-    for (parent, pos, n) in &flat {
+/// The writes a REPLACE makes to topics and resources, and the diffs its revision records.
+struct TopicPlan {
+    new_rows: Vec<topics::ActiveModel>,
+    new_resources: Vec<resources::ActiveModel>,
+    updates: Vec<UpdateMany<topics::Entity>>,
+    /// Topics whose stored resources are deleted before `new_resources` are inserted.
+    replaced_resources: Vec<String>,
+    changed_diffs: serde_json::Map<String, Value>,
+}
+
+/// Compares each document node with its stored topic: a new topic is inserted; a deleted one is
+/// revived; a changed or moved one is updated (with its resources if they differ); the others are
+/// left alone. Counts what it plans in `report`.
+fn plan_topics(
+    roadmap_id: RoadmapId,
+    flat: &[(Option<&str>, i32, &TopicNode)],
+    stored: &StoredTopics,
+    now: chrono::DateTime<chrono::Utc>,
+    report: &mut ImportReport,
+) -> Result<TopicPlan, AppError> {
+    let mut plan = TopicPlan {
+        new_rows: Vec::new(),
+        new_resources: Vec::new(),
+        updates: Vec::new(),
+        replaced_resources: Vec::new(),
+        changed_diffs: serde_json::Map::new(),
+    };
+    for &(parent, pos, n) in flat {
         let doc_snapshot = topic_snapshot(
-            *parent,
+            parent,
             n.kind,
             &n.title,
             &n.description,
             n.legend,
             &n.resources,
         );
-        let Some(old) = stored.get(&n.id) else {
-            new_rows.push(topic_row(roadmap_id, *parent, *pos, n, now));
-            new_resources.extend(resource_rows(&n.id, &n.resources, now));
+        let Some(old) = stored.topics.get(&n.id) else {
+            plan.new_rows
+                .push(topic_row(roadmap_id, parent, pos, n, now));
+            plan.new_resources
+                .extend(resource_rows(&n.id, &n.resources, now));
             report.resources_added += n.resources.len() as u64;
             report.added_topic_ids.push(n.id.clone());
             continue;
         };
-        let old_resources: Vec<ResourceDoc> = stored_resources
+        let old_resources: Vec<ResourceDoc> = stored
+            .resources
             .get(&n.id)
             .map(|rs| rs.iter().map(export::resource_doc).collect())
             .transpose()?
@@ -245,72 +351,94 @@ async fn replace(
         );
         let revived = old.deleted_at.is_some();
         let content_changed = old_snapshot != doc_snapshot;
-        let moved = old.position != *pos;
+        let moved = old.position != pos;
         if !revived && !content_changed && !moved {
             continue;
         }
-        let mut update = topics::Entity::update_many()
-            .col_expr(
-                topics::Column::ParentId,
-                Expr::value(parent.map(str::to_owned)),
-            )
-            .col_expr(topics::Column::Position, Expr::value(*pos))
-            .filter(topics::Column::Id.eq(n.id.as_str()));
-        if revived || content_changed {
-            update = update
-                .col_expr(topics::Column::Kind, Expr::value(n.kind.to_value()))
-                .col_expr(topics::Column::Title, Expr::value(n.title.as_str()))
-                .col_expr(
-                    topics::Column::Description,
-                    Expr::value(n.description.as_str()),
-                )
-                .col_expr(
-                    topics::Column::Legend,
-                    Expr::value(n.legend.map(|l| l.to_value())),
-                )
-                .col_expr(
-                    topics::Column::DeletedAt,
-                    Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-                )
-                .col_expr(topics::Column::UpdatedAt, Expr::value(now))
-                .col_expr(
-                    topics::Column::Version,
-                    Expr::col(topics::Column::Version).add(1),
-                );
-        }
-        updates.push(update);
+        plan.updates.push(topic_update(
+            parent,
+            pos,
+            n,
+            revived || content_changed,
+            now,
+        ));
         if old_resources != n.resources {
-            replaced_resources.push(n.id.clone());
+            plan.replaced_resources.push(n.id.clone());
             report.resources_removed += old_resources.len() as u64;
             report.resources_added += n.resources.len() as u64;
-            new_resources.extend(resource_rows(&n.id, &n.resources, now));
+            plan.new_resources
+                .extend(resource_rows(&n.id, &n.resources, now));
         }
         if revived {
             report.added_topic_ids.push(n.id.clone());
         } else if content_changed {
             report.changed_topic_ids.push(n.id.clone());
             if let Some(d) = revisions::diff(&old_snapshot, &doc_snapshot) {
-                changed_diffs.insert(n.id.clone(), d);
+                plan.changed_diffs.insert(n.id.clone(), d);
             }
         } else {
             report.topics_reordered += 1;
         }
     }
-    // New topics first: a kept topic may move under a new one, and foreign keys are checked per
-    // statement.
-    insert_topics(txn, new_rows).await?;
-    for update in updates {
-        update.exec(txn).await?;
-    }
+    Ok(plan)
+}
 
+/// The update of a kept topic: its place always; its content too (and it is live again, one
+/// version on) when `with_content`.
+fn topic_update(
+    parent: Option<&str>,
+    pos: i32,
+    n: &TopicNode,
+    with_content: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> UpdateMany<topics::Entity> {
+    let update = topics::Entity::update_many()
+        .col_expr(
+            topics::Column::ParentId,
+            Expr::value(parent.map(str::to_owned)),
+        )
+        .col_expr(topics::Column::Position, Expr::value(pos))
+        .filter(topics::Column::Id.eq(n.id.as_str()));
+    if !with_content {
+        return update;
+    }
+    update
+        .col_expr(topics::Column::Kind, Expr::value(n.kind.to_value()))
+        .col_expr(topics::Column::Title, Expr::value(n.title.as_str()))
+        .col_expr(
+            topics::Column::Description,
+            Expr::value(n.description.as_str()),
+        )
+        .col_expr(
+            topics::Column::Legend,
+            Expr::value(n.legend.map(|l| l.to_value())),
+        )
+        .col_expr(
+            topics::Column::DeletedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(topics::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            topics::Column::Version,
+            Expr::col(topics::Column::Version).add(1),
+        )
+}
+
+/// Soft-deletes the live topics the document leaves out; returns them, by id.
+async fn remove_missing<'s>(
+    txn: &impl ConnectionTrait,
+    stored: &'s HashMap<String, topics::Model>,
+    ids: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<&'s topics::Model>, AppError> {
     let in_doc: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut removed: Vec<&topics::Model> = stored
         .values()
         .filter(|t| t.deleted_at.is_none() && !in_doc.contains(t.id.as_str()))
         .collect();
     removed.sort_by(|a, b| a.id.cmp(&b.id));
-    report.removed_topic_ids = removed.iter().map(|t| t.id.clone()).collect();
-    for chunk in report.removed_topic_ids.chunks(INSERT_CHUNK) {
+    let removed_ids: Vec<String> = removed.iter().map(|t| t.id.clone()).collect();
+    for chunk in removed_ids.chunks(INSERT_CHUNK) {
         topics::Entity::update_many()
             .col_expr(topics::Column::DeletedAt, Expr::value(Some(now)))
             .col_expr(topics::Column::UpdatedAt, Expr::value(now))
@@ -318,58 +446,43 @@ async fn replace(
             .exec(txn)
             .await?;
     }
-    for chunk in replaced_resources.chunks(INSERT_CHUNK) {
+    Ok(removed)
+}
+
+/// Deletes the stored resources of the `replaced` topics, then inserts `new_resources`.
+async fn replace_resources(
+    txn: &impl ConnectionTrait,
+    replaced: &[String],
+    new_resources: Vec<resources::ActiveModel>,
+) -> Result<(), AppError> {
+    for chunk in replaced.chunks(INSERT_CHUNK) {
         resources::Entity::delete_many()
             .filter(resources::Column::TopicId.is_in(chunk.iter().cloned()))
             .exec(txn)
             .await?;
     }
-    insert_resources(txn, new_resources).await?;
+    insert_resources(txn, new_resources).await
+}
 
-    let doc_meta = &doc.roadmap;
-    let meta_changed = meta_without_date(&before_meta) != meta_without_date(doc_meta);
-    report.roadmap_changed = meta_changed;
-    report.topics_added = report.added_topic_ids.len() as u64;
-    report.topics_changed = report.changed_topic_ids.len() as u64;
-    report.topics_removed = report.removed_topic_ids.len() as u64;
-    let mut roadmap_diff = Value::Null;
-    if meta_changed {
-        let mut meta = doc_meta.clone();
-        meta.structured_data.date_modified = model.schema_date_modified;
-        let mut active = model.clone().into_active_model();
-        export::apply_meta(&mut active, &meta);
-        active.update(txn).await?;
-        service::set_tags(txn, roadmap_id, &meta.tags).await?;
-        report.unresolved_related =
-            service::set_related(txn, &actor.catalog(), roadmap_id, &meta.related_roadmaps).await?;
-        let b =
-            serde_json::to_value(meta_without_date(&before_meta)).map_err(AppError::internal)?;
-        let a = serde_json::to_value(meta_without_date(&meta)).map_err(AppError::internal)?;
-        roadmap_diff = revisions::diff(&b, &a).unwrap_or(Value::Null);
-    }
-    if !report.is_noop() {
-        super::roadmap_editing::touch(txn, actor, roadmap_id, meta_changed, None).await?;
-    }
-    let removed_info: Vec<Value> = removed
-        .iter()
-        .map(|t| json!({ "id": t.id, "title": t.title }))
-        .collect();
-    revisions::record(
-        txn,
-        roadmap_id,
-        actor,
-        "importRoadmap",
-        Entity::Roadmap,
-        &roadmap_id.to_string(),
-        json!({
-            "mode": "REPLACE",
-            "roadmap": roadmap_diff,
-            "added": report.added_topic_ids,
-            "changed": changed_diffs,
-            "removed": removed_info,
-            "reordered": report.topics_reordered,
-        }),
-    )
-    .await?;
-    Ok(report)
+/// Writes the document's roadmap fields (keeping the stored `dateModified`), tags and related
+/// roadmaps; the diff of the fields for the revision.
+async fn update_meta(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    model: &roadmaps::Model,
+    before_meta: &RoadmapMeta,
+    doc_meta: &RoadmapMeta,
+    report: &mut ImportReport,
+) -> Result<Value, AppError> {
+    let mut meta = doc_meta.clone();
+    meta.structured_data.date_modified = model.schema_date_modified;
+    let mut active = model.clone().into_active_model();
+    export::apply_meta(&mut active, &meta);
+    active.update(txn).await?;
+    service::set_tags(txn, model.id, &meta.tags).await?;
+    report.unresolved_related =
+        service::set_related(txn, &actor.catalog(), model.id, &meta.related_roadmaps).await?;
+    let b = serde_json::to_value(meta_without_date(before_meta)).map_err(AppError::internal)?;
+    let a = serde_json::to_value(meta_without_date(&meta)).map_err(AppError::internal)?;
+    Ok(revisions::diff(&b, &a).unwrap_or(Value::Null))
 }

@@ -3,6 +3,7 @@
 //! a team's roadmaps are owned by the team (no user), made and edited by its owners and managers.
 use base64::Engine;
 use entity::enums::Visibility;
+use entity::ids::{TeamId, UserId};
 use entity::{roadmaps, team_members, users};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
@@ -11,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use super::revisions::Actor;
 use crate::auth::{lock_team, no_such_team, Membership};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Input, Words};
 
 /// Topics a learner's roadmap may hold (official roadmaps: `document::MAX_TOPICS`).
 pub const MAX_OWNED_TOPICS: usize = 2_000;
@@ -20,9 +21,9 @@ pub const MAX_OWNED_TOPICS: usize = 2_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ownership {
     /// The learner who owns it; None for official and team roadmaps.
-    pub owner_id: Option<i32>,
+    pub owner_id: Option<UserId>,
     /// The team that owns it.
-    pub team_id: Option<i32>,
+    pub team_id: Option<TeamId>,
     pub visibility: Visibility,
 }
 
@@ -37,7 +38,7 @@ impl Ownership {
         actor: &Actor,
         official: Option<bool>,
         visibility: Option<Visibility>,
-        team_id: Option<i32>,
+        team_id: Option<TeamId>,
     ) -> Result<Self, AppError> {
         if let Some(team_id) = team_id {
             return Self::for_team(actor, official, visibility, team_id);
@@ -56,7 +57,7 @@ impl Ownership {
         let owner_id = if official { None } else { actor.user_id };
         if !official && owner_id.is_none() {
             return Err(AppError::bad_input(
-                "official",
+                Input::Official,
                 "a roadmap made without a signed-in user must be official",
             ));
         }
@@ -76,17 +77,21 @@ impl Ownership {
         actor: &Actor,
         official: Option<bool>,
         visibility: Option<Visibility>,
-        team_id: i32,
+        team_id: TeamId,
     ) -> Result<Self, AppError> {
         if official == Some(true) {
             return Err(AppError::bad_input(
-                "official",
-                "a team's roadmap cannot be official: leave out `official` or `teamId`",
+                Input::Official,
+                Words::new()
+                    .then("a team's roadmap cannot be official: leave out ")
+                    .then_quoted(Input::Official)
+                    .then(" or ")
+                    .then_quoted(Input::Team),
             ));
         }
         let Some(editor) = actor.author() else {
             return Err(AppError::bad_input(
-                "teamId",
+                Input::Team,
                 "a team's roadmap needs a signed-in author",
             ));
         };
@@ -119,6 +124,9 @@ fn not_an_editor() -> AppError {
     AppError::Forbidden("only the team's owners and managers make roadmaps for it".into())
 }
 
+/// Longest share token a client may hand back (ours are 32 characters).
+pub const MAX_SHARE_TOKEN_CHARS: usize = 64;
+
 /// A fresh share token: 24 random bytes, URL-safe base64 (32 characters).
 pub fn new_share_token() -> String {
     let mut bytes = [0u8; 24];
@@ -136,7 +144,11 @@ pub fn topic_limit(official: bool) -> usize {
 }
 
 /// Refuses a roadmap with more topics than its owner may have.
-pub fn check_topic_count(official: bool, count: usize, field: &str) -> Result<(), AppError> {
+pub fn check_topic_count(
+    official: bool,
+    count: usize,
+    field: impl Into<Field>,
+) -> Result<(), AppError> {
     let limit = topic_limit(official);
     if count > limit {
         return Err(AppError::bad_input(
@@ -153,7 +165,7 @@ pub fn check_topic_count(official: bool, count: usize, field: &str) -> Result<()
 pub async fn check_roadmap_quota(
     txn: &impl ConnectionTrait,
     ownership: &Ownership,
-    author: Option<i32>,
+    author: Option<UserId>,
     max: u64,
 ) -> Result<(), AppError> {
     if let Some(team_id) = ownership.team_id {
@@ -174,7 +186,7 @@ pub async fn check_roadmap_quota(
         .await?;
     if owned >= max {
         return Err(AppError::bad_input(
-            "input",
+            Input::Whole,
             format!(
                 "you already own {owned} roadmaps, the most one learner may have \
                  (MAX_ROADMAPS_PER_USER = {max}): delete one before making another"
@@ -186,8 +198,8 @@ pub async fn check_roadmap_quota(
 
 async fn check_team_quota(
     txn: &impl ConnectionTrait,
-    team_id: i32,
-    author: Option<i32>,
+    team_id: TeamId,
+    author: Option<UserId>,
     max: u64,
 ) -> Result<(), AppError> {
     lock_team(txn, team_id).await?;
@@ -211,7 +223,7 @@ async fn check_team_quota(
         .await?;
     if owned >= max {
         return Err(AppError::bad_input(
-            "teamId",
+            Input::Team,
             format!(
                 "the team already owns {owned} roadmaps, the most one team may have \
                  (MAX_ROADMAPS_PER_USER = {max}): delete one before making another"

@@ -5,7 +5,7 @@ use entity::{resources, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::error::AppError;
+use crate::error::{AppError, Input, Words};
 
 /// A table whose rows are ordered among their siblings by a `position` column.
 pub(crate) trait Ordered: EntityTrait {
@@ -35,8 +35,8 @@ pub(crate) fn check_position(position: Option<i32>, len: usize) -> Result<usize,
         None => Ok(len),
         Some(p) if p >= 0 && p as usize <= len => Ok(p as usize),
         Some(_) => Err(AppError::bad_input(
-            "position",
-            format!("`position` must be between 0 and {len}"),
+            Input::Position,
+            Words::quoted(Input::Position).then(format!(" must be between 0 and {len}")),
         )),
     }
 }

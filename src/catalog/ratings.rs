@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::enums::{RoadmapStatus, Visibility};
+use entity::ids::{RoadmapId, UserId};
 use entity::{roadmap_ratings, roadmaps};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
@@ -12,7 +13,7 @@ use sea_orm::{
 
 use crate::auth::{CatalogAccess, Learner};
 use crate::db::sql::Sql;
-use crate::error::AppError;
+use crate::error::{AppError, Input, Words};
 
 /// The longest comment a rating may carry, in characters.
 pub const MAX_FEEDBACK_CHARS: usize = 2000;
@@ -47,40 +48,34 @@ impl NewRating {
     pub fn parse(rating: i32, feedback: Option<String>) -> Result<Self, AppError> {
         if !(1..=5).contains(&rating) {
             return Err(AppError::bad_input(
-                "rating",
-                "`rating` must be between 1 and 5",
+                Input::Rating,
+                Words::quoted(Input::Rating).then(" must be between 1 and 5"),
             ));
         }
         let feedback = feedback
             .map(|f| f.trim().to_owned())
             .filter(|f| !f.is_empty());
-        if feedback
-            .as_ref()
-            .is_some_and(|f| f.chars().count() > MAX_FEEDBACK_CHARS)
-        {
-            return Err(AppError::bad_input(
-                "feedback",
-                format!("`feedback` must be at most {MAX_FEEDBACK_CHARS} characters"),
-            ));
+        if let Some(f) = &feedback {
+            crate::text::text(f, MAX_FEEDBACK_CHARS).map_err(|r| r.at(Input::Feedback))?;
         }
         Ok(Self { rating, feedback })
     }
 }
 
-fn not_found(id: i32) -> AppError {
+fn not_found(id: RoadmapId) -> AppError {
     AppError::NotFound(format!("roadmap {id} not found"))
 }
 
 /// Why `access` may not rate `roadmap` (the upsert's condition failed). A roadmap the caller
 /// cannot read is not found, never forbidden, so a PRIVATE roadmap's existence does not leak.
-fn refusal(access: &CatalogAccess, roadmap: Option<roadmaps::Model>, id: i32) -> AppError {
+fn refusal(access: &CatalogAccess, roadmap: Option<roadmaps::Model>, id: RoadmapId) -> AppError {
     match roadmap {
         // An UNLISTED roadmap the caller follows passes the upsert's rule unless it is their own,
         // which they can read anyway.
         Some(m) if access.can_read(&m) => {
             if m.is_official() {
                 AppError::bad_input(
-                    "roadmapId",
+                    Input::Roadmap,
                     "official roadmaps are not rated: ratings are for community roadmaps",
                 )
             } else if access.owns(&m) {
@@ -90,7 +85,7 @@ fn refusal(access: &CatalogAccess, roadmap: Option<roadmaps::Model>, id: i32) ->
             } else {
                 // An admin reading someone's PRIVATE roadmap or draft: nobody else can rate it.
                 AppError::bad_input(
-                    "roadmapId",
+                    Input::Roadmap,
                     "only published PUBLIC or UNLISTED community roadmaps can be rated",
                 )
             }
@@ -99,25 +94,31 @@ fn refusal(access: &CatalogAccess, roadmap: Option<roadmaps::Model>, id: i32) ->
     }
 }
 
-/// Who may rate what, as SQL over the roadmaps table aliased `r`: a roadmap the caller can read
-/// with tracking access (so UNLISTED ones reached by their link count: the learner follows them
-/// like any other), owned by someone else or by a team they are not in (a learner does not rate
-/// their own work), published
-/// and PUBLIC or UNLISTED (a PRIVATE roadmap or a draft has no audience to rate it for, even when
-/// an admin can read it). Official roadmaps are not rated. Only constants and the viewer's
-/// integer id are written into it.
-fn ratable_sql(access: &CatalogAccess, user_id: i32) -> String {
-    format!(
-        "{read} AND (r.owner_id IS NOT NULL OR r.team_id IS NOT NULL) \
-         AND (r.owner_id IS NULL OR r.owner_id <> {user_id}) \
-         AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = r.team_id \
-         AND tm.user_id = {user_id}) \
-         AND r.status = '{published}' AND r.visibility IN ('{public}', '{unlisted}')",
-        read = access.tracking().sql_filter("r"),
-        published = RoadmapStatus::Published.to_value(),
-        public = Visibility::Public.to_value(),
-        unlisted = Visibility::Unlisted.to_value(),
-    )
+/// Who may rate what, pushed as a condition over the roadmaps table aliased `r`: a roadmap the
+/// caller can read with tracking access (so UNLISTED ones reached by their link count: the
+/// learner follows them like any other), owned by someone else or by a team they are not in (a
+/// learner does not rate their own work), published and PUBLIC or UNLISTED (a PRIVATE roadmap or
+/// a draft has no audience to rate it for, even when an admin can read it). Official roadmaps are
+/// not rated. The caller and the enum values are bound, not written into the text.
+fn push_ratable(q: &mut Sql, access: &CatalogAccess, user_id: UserId) {
+    q.push(&access.tracking().sql_filter("r"))
+        .push(
+            " AND (r.owner_id IS NOT NULL OR r.team_id IS NOT NULL) \
+             AND (r.owner_id IS NULL OR r.owner_id <> ",
+        )
+        .bind(user_id)
+        .push(
+            ") AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = r.team_id \
+             AND tm.user_id = ",
+        )
+        .bind(user_id)
+        .push(") AND r.status = ")
+        .bind(RoadmapStatus::Published.to_value())
+        .push(" AND r.visibility IN (")
+        .bind(Visibility::Public.to_value())
+        .push(", ")
+        .bind(Visibility::Unlisted.to_value())
+        .push(")");
 }
 
 /// Rates a roadmap, or replaces the learner's earlier rating of it (its `created_at` stays,
@@ -129,7 +130,7 @@ pub async fn rate(
     db: &DatabaseConnection,
     access: &CatalogAccess,
     learner: &Learner,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     rating: NewRating,
 ) -> Result<roadmaps::Model, AppError> {
     let user_id = learner.user_id();
@@ -151,10 +152,10 @@ pub async fn rate(
     .bind(now)
     .push(" FROM roadmaps r WHERE r.id = ")
     .bind(roadmap_id)
-    .push(" AND ")
-    .push(&ratable_sql(access, user_id))
+    .push(" AND ");
+    push_ratable(&mut q, access, user_id);
     // SQLite needs the WHERE above to read ON CONFLICT as the upsert, not a join constraint.
-    .push(
+    q.push(
         " ON CONFLICT (roadmap_id, user_id) DO UPDATE SET rating = excluded.rating, \
          feedback = excluded.feedback, updated_at = excluded.updated_at",
     );
@@ -173,7 +174,7 @@ pub async fn unrate(
     db: &DatabaseConnection,
     access: &CatalogAccess,
     learner: &Learner,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> Result<roadmaps::Model, AppError> {
     let txn = db.begin().await?;
     roadmap_ratings::Entity::delete_many()
@@ -192,7 +193,7 @@ pub async fn unrate(
 
 #[derive(FromQueryResult)]
 struct StarsRow {
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     rating: i32,
     n: i64,
 }
@@ -201,8 +202,8 @@ struct StarsRow {
 /// statement per batch.
 pub async fn summaries(
     db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<HashMap<i32, RatingSummary>, AppError> {
+    ids: &[RoadmapId],
+) -> Result<HashMap<RoadmapId, RatingSummary>, AppError> {
     let rows = roadmap_ratings::Entity::find()
         .select_only()
         .column(roadmap_ratings::Column::RoadmapId)
@@ -214,7 +215,7 @@ pub async fn summaries(
         .into_model::<StarsRow>()
         .all(db)
         .await?;
-    let mut out: HashMap<i32, RatingSummary> =
+    let mut out: HashMap<RoadmapId, RatingSummary> =
         ids.iter().map(|k| (*k, RatingSummary::default())).collect();
     for row in rows {
         // Stars outside 1..=5 cannot be written; skip rather than fail a read if one ever is.
@@ -231,9 +232,9 @@ pub async fn summaries(
 /// The stars `user_id` gave each of these roadmaps (absent when not rated): one statement.
 pub async fn mine(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    ids: &[i32],
-) -> Result<HashMap<i32, i32>, AppError> {
+    user_id: UserId,
+    ids: &[RoadmapId],
+) -> Result<HashMap<RoadmapId, i32>, AppError> {
     let rows = roadmap_ratings::Entity::find()
         .filter(roadmap_ratings::Column::UserId.eq(user_id))
         .filter(roadmap_ratings::Column::RoadmapId.is_in(ids.iter().copied()))
@@ -251,7 +252,7 @@ mod tests {
         for bad in [0, 6, -1] {
             assert!(matches!(
                 NewRating::parse(bad, None),
-                Err(AppError::BadInput { field: Some(f), .. }) if f == "rating"
+                Err(AppError::BadInput { field: Some(f), .. }) if f == Input::Rating.into()
             ));
         }
         let r = NewRating::parse(5, Some("  great  ".into())).unwrap();

@@ -1,7 +1,9 @@
-//! Admin edits of a topic's resources: add, update, remove and reorder. Each runs in one
-//! transaction that first touches the roadmap row, as topic edits do (see `topic_editing`).
+//! Edits (by the roadmap's editors: see `auth::Editor`) of a topic's resources: add, update, remove
+//! and reorder. Each runs in one transaction that first touches the roadmap row, as topic edits do
+//! (see `topic_editing`).
 use std::collections::{HashMap, HashSet};
 
+use entity::ids::RoadmapId;
 use entity::{resources, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveEnum;
@@ -15,11 +17,11 @@ use super::ResourceKind;
 use crate::catalog::document::{self, ResourceDoc};
 use crate::catalog::export::now;
 use crate::catalog::positions::{check_position, open_gap, renumber};
-use crate::catalog::revisions::{self, Actor, Entity};
+use crate::catalog::revisions::{self, Actor, Edit, Entity};
 use crate::catalog::roadmap_editing::touch;
 use crate::catalog::rows::resource_row;
 use crate::catalog::topics::require_live;
-use crate::error::AppError;
+use crate::error::{AppError, Input, Words};
 
 fn resource_snapshot(r: &resources::Model) -> Value {
     json!({ "id": r.id, "topicId": r.topic_id, "kind": r.kind, "title": r.title, "url": r.url,
@@ -63,7 +65,7 @@ pub async fn add_resource(
     topic_id: &str,
     input: ResourceDoc,
     position: Option<i32>,
-) -> Result<(i32, resources::Model), AppError> {
+) -> Result<(RoadmapId, resources::Model), AppError> {
     let input = input.trimmed();
     document::check_resource("", &input)?;
     let roadmap_id = require_live(db, topic_id).await?.roadmap_id;
@@ -71,10 +73,13 @@ pub async fn add_resource(
     touch(&txn, actor, roadmap_id, false, None).await?;
     require_live(&txn, topic_id).await?;
     let list = topic_resources(&txn, topic_id).await?;
-    if list.len() >= 100 {
+    if list.len() >= super::limits::MAX_RESOURCES {
         return Err(AppError::bad_input(
-            "topicId",
-            "a topic may have at most 100 resources",
+            Input::Topic,
+            format!(
+                "a topic may have at most {} resources",
+                super::limits::MAX_RESOURCES
+            ),
         ));
     }
     let pos = check_position(position, list.len())?;
@@ -84,11 +89,12 @@ pub async fn add_resource(
     let created = resource_row(topic_id, &input, pos as i32, now)
         .insert(&txn)
         .await?;
+    super::limits::check_stored_size(&txn, roadmap_id, Input::Whole).await?;
     revisions::record(
         &txn,
         roadmap_id,
         actor,
-        "addResource",
+        Edit::AddResource,
         Entity::Resource,
         &created.id.to_string(),
         json!({ "after": resource_snapshot(&created) }),
@@ -109,7 +115,7 @@ pub async fn update_resource(
     actor: &Actor,
     id: i32,
     patch: ResourcePatch,
-) -> Result<(i32, resources::Model), AppError> {
+) -> Result<(RoadmapId, resources::Model), AppError> {
     let (_, topic) = live_resource(db, id).await?;
     let roadmap_id = topic.roadmap_id;
     let txn = db.begin().await?;
@@ -145,13 +151,17 @@ pub async fn update_resource(
         .exec(&txn)
         .await?;
     let (after, _) = live_resource(&txn, id).await?;
+    // Only longer text can make the document larger.
+    if after.title.len() + after.url.len() > before.title.len() + before.url.len() {
+        super::limits::check_stored_size(&txn, roadmap_id, Input::Whole).await?;
+    }
     let diff = revisions::diff(&resource_snapshot(&before), &resource_snapshot(&after))
         .unwrap_or_else(|| json!({}));
     revisions::record(
         &txn,
         roadmap_id,
         actor,
-        "updateResource",
+        Edit::UpdateResource,
         Entity::Resource,
         &id.to_string(),
         diff,
@@ -165,7 +175,7 @@ pub async fn remove_resource(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
-) -> Result<(i32, String), AppError> {
+) -> Result<(RoadmapId, String), AppError> {
     let (_, topic) = live_resource(db, id).await?;
     let roadmap_id = topic.roadmap_id;
     let txn = db.begin().await?;
@@ -182,7 +192,7 @@ pub async fn remove_resource(
         &txn,
         roadmap_id,
         actor,
-        "removeResource",
+        Edit::RemoveResource,
         Entity::Resource,
         &id.to_string(),
         json!({ "before": resource_snapshot(&before) }),
@@ -198,7 +208,7 @@ pub async fn reorder_resources(
     actor: &Actor,
     topic_id: &str,
     ids: Vec<i32>,
-) -> Result<i32, AppError> {
+) -> Result<RoadmapId, AppError> {
     let roadmap_id = require_live(db, topic_id).await?.roadmap_id;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
@@ -208,11 +218,11 @@ pub async fn reorder_resources(
     let given: HashSet<i32> = ids.iter().copied().collect();
     if given.len() != ids.len() || have != given {
         return Err(AppError::bad_input(
-            "resourceIds",
-            format!(
-                "`resourceIds` must list each of the topic's {} resources exactly once",
+            Input::ResourceOrder,
+            Words::quoted(Input::ResourceOrder).then(format!(
+                " must list each of the topic's {} resources exactly once",
                 list.len()
-            ),
+            )),
         ));
     }
     let old: HashMap<i32, i32> = list.iter().map(|r| (r.id, r.position)).collect();
@@ -225,7 +235,7 @@ pub async fn reorder_resources(
         &txn,
         roadmap_id,
         actor,
-        "reorderResources",
+        Edit::ReorderResources,
         Entity::Topic,
         topic_id,
         json!({ "before": { "resourceIds": list.iter().map(|r| r.id).collect::<Vec<_>>() },

@@ -1,5 +1,10 @@
 //! The revision history of a roadmap: every admin change appends one row saying who, when, which
 //! mutation, and what changed (`{"before": …, "after": …}` of the fields that differ).
+//!
+//! Retention: a roadmap keeps its newest [`MAX_REVISIONS_PER_ROADMAP`] revisions and at most
+//! [`MAX_REVISION_BYTES_PER_ROADMAP`] bytes of diffs (the newest revision always stays); older
+//! ones are deleted in the transaction of the edit that records a new one.
+use entity::ids::{RoadmapId, UserId};
 use entity::{roadmap_revisions, users};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
@@ -17,7 +22,7 @@ use crate::error::AppError;
 /// (`roadmap_editing::touch`) writes the roadmap row only when the actor may edit it.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user_id: Option<i32>,
+    pub user_id: Option<UserId>,
     pub name: String,
     /// None for trusted local callers (CLI, seeding), who may edit anything.
     editor: Option<Editor>,
@@ -122,30 +127,124 @@ impl Entity {
     }
 }
 
-/// Appends a revision. Runs in the caller's transaction, so it exists exactly when the change does.
+/// The edit a revision records. Its stored name (the `mutation` column, which the revision history
+/// shows) is the name of the API's mutation that made it: history written before keeps these
+/// names, so they are a stored vocabulary, kept in this one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    ForkRoadmap,
+    CreateTopic,
+    UpdateTopic,
+    MoveTopic,
+    DeleteTopic,
+    CreateRoadmap,
+    UpdateRoadmap,
+    RegenerateShareToken,
+    SetRelatedRoadmaps,
+    DeleteRoadmap,
+    AddResource,
+    UpdateResource,
+    RemoveResource,
+    ReorderResources,
+    ImportRoadmap,
+    SetTopicPrerequisites,
+}
+
+impl Edit {
+    /// The name stored in the `mutation` column.
+    pub fn stored_name(self) -> &'static str {
+        match self {
+            Self::ForkRoadmap => "forkRoadmap",
+            Self::CreateTopic => "createTopic",
+            Self::UpdateTopic => "updateTopic",
+            Self::MoveTopic => "moveTopic",
+            Self::DeleteTopic => "deleteTopic",
+            Self::CreateRoadmap => "createRoadmap",
+            Self::UpdateRoadmap => "updateRoadmap",
+            Self::RegenerateShareToken => "regenerateShareToken",
+            Self::SetRelatedRoadmaps => "setRelatedRoadmaps",
+            Self::DeleteRoadmap => "deleteRoadmap",
+            Self::AddResource => "addResource",
+            Self::UpdateResource => "updateResource",
+            Self::RemoveResource => "removeResource",
+            Self::ReorderResources => "reorderResources",
+            Self::ImportRoadmap => "importRoadmap",
+            Self::SetTopicPrerequisites => "setTopicPrerequisites",
+        }
+    }
+}
+
+/// Revisions a roadmap keeps; older ones are pruned.
+pub const MAX_REVISIONS_PER_ROADMAP: usize = 1_000;
+/// Bytes of diffs (as JSON text) a roadmap keeps; older revisions are pruned.
+pub const MAX_REVISION_BYTES_PER_ROADMAP: i64 = 2 * 1024 * 1024;
+
+/// The newest revision id to delete, given a roadmap's `(id, bytes)` newest first: the first one
+/// past the count or the bytes allowed (the newest always stays); `None` when all fit.
+fn prune_from(rows: &[(i64, i64)], max_count: usize, max_bytes: i64) -> Option<i64> {
+    let mut total = 0i64;
+    for (i, (id, bytes)) in rows.iter().enumerate() {
+        total = total.saturating_add(*bytes);
+        if i >= max_count || (i > 0 && total > max_bytes) {
+            return Some(*id);
+        }
+    }
+    None
+}
+
+/// Deletes the revisions of a roadmap beyond the retention rule (see the module comment).
+async fn prune(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<(), AppError> {
+    let rows: Vec<(i64, i64)> = roadmap_revisions::Entity::find()
+        .select_only()
+        .column(roadmap_revisions::Column::Id)
+        .column(roadmap_revisions::Column::Bytes)
+        .filter(roadmap_revisions::Column::RoadmapId.eq(roadmap_id))
+        .order_by_desc(roadmap_revisions::Column::Id)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let cut = prune_from(
+        &rows,
+        MAX_REVISIONS_PER_ROADMAP,
+        MAX_REVISION_BYTES_PER_ROADMAP,
+    );
+    if let Some(cut) = cut {
+        roadmap_revisions::Entity::delete_many()
+            .filter(roadmap_revisions::Column::RoadmapId.eq(roadmap_id))
+            .filter(roadmap_revisions::Column::Id.lte(cut))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Appends a revision and prunes the oldest beyond the retention rule. Runs in the caller's
+/// transaction, so it exists exactly when the change does.
 pub async fn record(
     txn: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     actor: &Actor,
-    mutation: &str,
+    edit: Edit,
     entity: Entity,
     entity_id: &str,
     diff: Value,
 ) -> Result<(), AppError> {
+    let bytes = serde_json::to_string(&diff).map_or(0, |t| t.len() as i64);
     roadmap_revisions::Entity::insert(roadmap_revisions::ActiveModel {
         id: NotSet,
         roadmap_id: Set(roadmap_id),
         user_id: Set(actor.user_id),
         actor: Set(actor.name.chars().take(100).collect()),
-        mutation: Set(mutation.to_owned()),
+        mutation: Set(edit.stored_name().to_owned()),
         entity_type: Set(entity.as_str().to_owned()),
         entity_id: Set(entity_id.to_owned()),
         diff: Set(diff),
+        bytes: Set(bytes),
         created_at: Set(super::export::now()),
     })
     .exec_without_returning(txn)
     .await?;
-    Ok(())
+    prune(txn, roadmap_id).await
 }
 
 /// `{"before": {k: old}, "after": {k: new}}` for the keys whose values differ between two JSON
@@ -174,7 +273,7 @@ pub fn diff(before: &Value, after: &Value) -> Option<Value> {
 }
 
 pub struct RevisionFilter {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     /// Only the revisions of this topic (by key).
     pub topic: Option<String>,
 }
@@ -214,8 +313,19 @@ pub async fn list(
 
 #[cfg(test)]
 mod tests {
-    use super::diff;
+    use super::{diff, prune_from};
     use serde_json::json;
+
+    #[test]
+    fn retention_keeps_the_newest_within_count_and_bytes() {
+        let rows = [(9, 10), (8, 10), (7, 10), (6, 10)];
+        assert_eq!(prune_from(&rows, 10, 100), None);
+        assert_eq!(prune_from(&rows, 2, 100), Some(7));
+        assert_eq!(prune_from(&rows, 10, 25), Some(7));
+        // The newest stays even when it alone is over the bytes.
+        assert_eq!(prune_from(&[(5, 500), (4, 1)], 10, 100), Some(4));
+        assert_eq!(prune_from(&[], 10, 100), None);
+    }
 
     #[test]
     fn diffs_only_changed_keys() {

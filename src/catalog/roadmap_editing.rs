@@ -1,9 +1,11 @@
-//! Admin edits of roadmaps: create, partial update, soft delete, related roadmaps. Each runs in one
-//! transaction whose first statement writes the roadmap row: that takes the row lock (PostgreSQL)
-//! or the write lock (SQLite) before anything is read, so concurrent edits of one roadmap queue up
-//! instead of reading stale rows, and `expectedVersion` is checked atomically in that statement.
+//! Edits (by the roadmap's editors: see `auth::Editor`) of roadmaps: create, partial update, soft
+//! delete, related roadmaps. Each runs in one transaction whose first statement writes the roadmap
+//! row: that takes the row lock (PostgreSQL) or the write lock (SQLite) before anything is read, so
+//! concurrent edits of one roadmap queue up instead of reading stale rows, and `expectedVersion` is
+//! checked atomically in that statement.
 use chrono::{DateTime, Utc};
 use entity::enums::Visibility;
+use entity::ids::{RoadmapId, TeamId};
 use entity::{progress, roadmaps, topics};
 use sea_orm::sea_query::{Condition, Expr, IntoCondition};
 use sea_orm::ActiveValue::Set;
@@ -17,18 +19,18 @@ use serde_json::json;
 use super::document::{self, RoadmapMeta};
 use super::export::{self, date_modified_now, now};
 use super::ownership::{check_roadmap_quota, Ownership};
-use super::revisions::{self, Actor, Entity};
+use super::revisions::{self, Actor, Edit, Entity};
 use super::roadmaps as service;
 use super::rows::roadmap_row;
-use crate::error::{is_unique_violation, AppError};
+use crate::error::{is_unique_violation, AppError, Field, Input, Words};
 
-fn not_found(id: i32) -> AppError {
+fn not_found(id: RoadmapId) -> AppError {
     AppError::NotFound(format!("roadmap {id} not found"))
 }
 
 fn slug_taken(slug: &str) -> AppError {
     AppError::conflict(
-        "slug",
+        Input::Slug,
         format!("a roadmap with slug `{slug}` already exists"),
     )
 }
@@ -49,7 +51,7 @@ pub(super) fn slug_error(err: sea_orm::DbErr, slug: &str) -> AppError {
 pub async fn touch(
     txn: &impl ConnectionTrait,
     actor: &Actor,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     bump_version: bool,
     expected: Option<i32>,
 ) -> Result<(), AppError> {
@@ -83,7 +85,7 @@ pub async fn touch(
 
 pub fn stale(what: &str, current: i32) -> AppError {
     AppError::conflict(
-        "expectedVersion",
+        Input::ExpectedVersion,
         format!(
             "the {what} was changed by someone else (it is at version {current}): reload it and \
              apply your change again"
@@ -93,7 +95,7 @@ pub fn stale(what: &str, current: i32) -> AppError {
 
 pub async fn live_by_id(
     db: &impl ConnectionTrait,
-    id: i32,
+    id: RoadmapId,
 ) -> Result<Option<roadmaps::Model>, AppError> {
     Ok(roadmaps::Entity::find_by_id(id)
         .filter(roadmaps::Column::DeletedAt.is_null())
@@ -101,7 +103,10 @@ pub async fn live_by_id(
         .await?)
 }
 
-pub async fn require_live(db: &impl ConnectionTrait, id: i32) -> Result<roadmaps::Model, AppError> {
+pub async fn require_live(
+    db: &impl ConnectionTrait,
+    id: RoadmapId,
+) -> Result<roadmaps::Model, AppError> {
     live_by_id(db, id).await?.ok_or_else(|| not_found(id))
 }
 
@@ -141,14 +146,14 @@ pub async fn create_roadmap(
         actor,
         model.id,
         &meta.related_roadmaps,
-        "relatedRoadmaps",
+        Input::RelatedRoadmaps,
     )
     .await?;
     revisions::record(
         &txn,
         model.id,
         actor,
-        "createRoadmap",
+        Edit::CreateRoadmap,
         Entity::Roadmap,
         &model.id.to_string(),
         json!({ "after": meta }),
@@ -170,7 +175,7 @@ pub struct RoadmapUpdate {
 pub async fn update_roadmap(
     txn: &impl ConnectionTrait,
     actor: &Actor,
-    id: i32,
+    id: RoadmapId,
     expected_version: Option<i32>,
     visibility: Option<Visibility>,
     patch: impl FnOnce(&mut RoadmapMeta) -> Result<(), AppError>,
@@ -209,6 +214,10 @@ pub async fn update_roadmap(
     }
     let mut b = serde_json::to_value(&before).map_err(AppError::internal)?;
     let mut a = serde_json::to_value(&after).map_err(AppError::internal)?;
+    // Only longer metadata can make the document larger.
+    if a.to_string().len() > b.to_string().len() {
+        super::limits::check_stored_size(txn, id, Input::Whole).await?;
+    }
     // The date modified moves on every edit; the diff is about what the admin changed.
     for v in [&mut b, &mut a] {
         if let Some(sd) = v.get_mut("structuredData").and_then(|s| s.as_object_mut()) {
@@ -224,7 +233,7 @@ pub async fn update_roadmap(
         txn,
         id,
         actor,
-        "updateRoadmap",
+        Edit::UpdateRoadmap,
         Entity::Roadmap,
         &id.to_string(),
         diff,
@@ -242,7 +251,7 @@ pub async fn update_roadmap(
 pub async fn regenerate_share_token(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: i32,
+    id: RoadmapId,
 ) -> Result<roadmaps::Model, AppError> {
     let txn = db.begin().await?;
     touch(&txn, actor, id, false, None).await?;
@@ -255,7 +264,7 @@ pub async fn regenerate_share_token(
         &txn,
         id,
         actor,
-        "regenerateShareToken",
+        Edit::RegenerateShareToken,
         Entity::Roadmap,
         &id.to_string(),
         json!({ "after": { "shareToken": "(new)" } }),
@@ -269,7 +278,7 @@ pub async fn regenerate_share_token(
 pub async fn set_related_roadmaps(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: i32,
+    id: RoadmapId,
     slugs: Vec<String>,
     expected_version: Option<i32>,
 ) -> Result<roadmaps::Model, AppError> {
@@ -280,19 +289,19 @@ pub async fn set_related_roadmaps(
     for (i, s) in slugs.iter().enumerate() {
         if !document::is_valid_slug(s) || s == &model.slug {
             return Err(AppError::bad_input(
-                format!("slugs[{i}]"),
+                Field::item(Input::RelatedSlugs, i),
                 format!("`{s}` is not the slug of another roadmap"),
             ));
         }
     }
     let before = export::related_of(&txn, id).await?;
-    set_related_checked(&txn, actor, id, &slugs, "slugs").await?;
+    set_related_checked(&txn, actor, id, &slugs, Input::RelatedSlugs).await?;
     let after = export::related_of(&txn, id).await?;
     revisions::record(
         &txn,
         id,
         actor,
-        "setRelatedRoadmaps",
+        Edit::SetRelatedRoadmaps,
         Entity::Roadmap,
         &id.to_string(),
         json!({ "before": { "relatedRoadmaps": before }, "after": { "relatedRoadmaps": after } }),
@@ -306,15 +315,15 @@ pub async fn set_related_roadmaps(
 async fn set_related_checked(
     txn: &impl ConnectionTrait,
     actor: &Actor,
-    id: i32,
+    id: RoadmapId,
     slugs: &[String],
-    field: &str,
+    list: Input,
 ) -> Result<(), AppError> {
     let unresolved = service::set_related(txn, &actor.catalog(), id, slugs).await?;
     if let Some(first) = unresolved.first() {
         let i = slugs.iter().position(|s| s == first).unwrap_or(0);
         return Err(AppError::bad_input(
-            format!("{field}[{i}]"),
+            Field::item(list, i),
             format!("no roadmap has the slug `{first}`"),
         ));
     }
@@ -332,7 +341,7 @@ pub struct Deleted {
 pub async fn delete_roadmap(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: i32,
+    id: RoadmapId,
     force: bool,
 ) -> Result<Deleted, AppError> {
     let txn = db.begin().await?;
@@ -357,11 +366,12 @@ pub async fn delete_roadmap(
     if live_progress > 0 && !force {
         // Dropping the transaction rolls the delete back.
         return Err(AppError::conflict(
-            "force",
-            format!(
-                "learners have progress on this roadmap ({live_progress} topic statuses): pass \
-                 `force: true` to delete it anyway and archive their progress"
-            ),
+            Input::Force,
+            Words::from(format!(
+                "learners have progress on this roadmap ({live_progress} topic statuses): pass `"
+            ))
+            .then_name(Input::Force)
+            .then(": true` to delete it anyway and archive their progress"),
         ));
     }
     // Every unarchived row of the roadmap is archived, including those on deleted topics.
@@ -374,7 +384,7 @@ pub async fn delete_roadmap(
         &txn,
         id,
         actor,
-        "deleteRoadmap",
+        Edit::DeleteRoadmap,
         Entity::Roadmap,
         &id.to_string(),
         json!({ "before": { "slug": model.slug, "title": model.title, "deletedAt": null },
@@ -391,8 +401,8 @@ pub async fn delete_roadmap(
 /// Lists a roadmap among a team's roadmaps (one the team just made, or chose).
 pub async fn list_on_team(
     txn: &impl ConnectionTrait,
-    team_id: i32,
-    roadmap_id: i32,
+    team_id: TeamId,
+    roadmap_id: RoadmapId,
 ) -> Result<(), AppError> {
     entity::team_roadmaps::Entity::insert(entity::team_roadmaps::ActiveModel {
         team_id: Set(team_id),
@@ -405,7 +415,7 @@ pub async fn list_on_team(
 }
 
 /// Marks the live roadmaps matching `which` deleted at `when`, bumping their version (so cached
-/// trees and answers drop them); returns how many.
+/// trees and answers drop them), and dissolves the groups rooted on them; returns how many.
 pub async fn soft_delete(
     txn: &impl ConnectionTrait,
     which: Condition,
@@ -422,6 +432,7 @@ pub async fn soft_delete(
         .filter(which)
         .exec(txn)
         .await?;
+    super::links::dissolve_dead_groups(txn).await?;
     Ok(done.rows_affected)
 }
 

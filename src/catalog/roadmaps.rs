@@ -1,5 +1,6 @@
 //! Roadmap reads (always through a `CatalogAccess`), tags and related roadmaps, and the import
 //! report.
+use entity::ids::{RoadmapId, UserId};
 use entity::{roadmap_tags, roadmaps};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -76,10 +77,31 @@ pub async fn by_slug(
         .await?)
 }
 
+/// The most roadmaps [`owned_by`] returns: more than `MAX_ROADMAPS_PER_USER`'s default, so a
+/// learner's list is whole unless an operator raised the quota past it.
+pub const OWNED_LIST_MAX: u64 = 100;
+
+/// The live roadmaps a learner owns (not their teams'), newest first, at most
+/// [`OWNED_LIST_MAX`]: one statement. Their owner may read them all, drafts and PRIVATE ones
+/// included, so no [`CatalogAccess`] is needed.
+pub async fn owned_by(
+    db: &impl ConnectionTrait,
+    owner_id: UserId,
+) -> Result<Vec<roadmaps::Model>, AppError> {
+    Ok(roadmaps::Entity::find()
+        .filter(roadmaps::Column::OwnerId.eq(owner_id))
+        .filter(roadmaps::Column::DeletedAt.is_null())
+        .order_by_desc(roadmaps::Column::CreatedAt)
+        .order_by_desc(roadmaps::Column::Id)
+        .limit(OWNED_LIST_MAX)
+        .all(db)
+        .await?)
+}
+
 /// A roadmap by id in whatever state (deleted included): for payloads after an admin's edit.
 pub async fn by_id(
     db: &impl ConnectionTrait,
-    id: i32,
+    id: RoadmapId,
 ) -> Result<Option<roadmaps::Model>, AppError> {
     Ok(roadmaps::Entity::find_by_id(id).one(db).await?)
 }
@@ -194,7 +216,7 @@ pub async fn import_create(
 /// Replaces a roadmap's tags (stored lower-case, in the given order).
 pub async fn set_tags(
     txn: &impl ConnectionTrait,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     tags: &[String],
 ) -> Result<(), AppError> {
     use sea_orm::ActiveValue::Set;
@@ -223,7 +245,7 @@ pub async fn set_tags(
 /// [`set_related`] in a transaction of its own (the CLI links roadmaps after importing them all).
 pub async fn set_related_now(
     db: &sea_orm::DatabaseConnection,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     slugs: &[String],
 ) -> Result<Vec<String>, AppError> {
     use sea_orm::TransactionTrait;
@@ -238,7 +260,7 @@ pub async fn set_related_now(
 pub async fn set_related(
     txn: &impl ConnectionTrait,
     access: &CatalogAccess,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     slugs: &[String],
 ) -> Result<Vec<String>, AppError> {
     use entity::roadmap_relations;

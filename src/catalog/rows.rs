@@ -1,6 +1,7 @@
 //! New rows of the catalogue tables, built from document parts: the one place that says what a
 //! fresh roadmap, topic or resource row holds, whether an admin creates it or an import does.
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 use entity::{resources, roadmaps, topics};
 use sea_orm::ActiveValue::{NotSet, Set};
 
@@ -25,7 +26,7 @@ pub(crate) fn roadmap_row(meta: &RoadmapMeta, now: DateTime<Utc>) -> roadmaps::A
 /// A new topic row (version 1) for `n` at `position` under `parent`; its resources are separate
 /// rows (`resource_rows`).
 pub(crate) fn topic_row(
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     parent: Option<&str>,
     position: i32,
     n: &TopicNode,

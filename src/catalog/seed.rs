@@ -25,8 +25,9 @@ pub fn documents() -> Result<Vec<RoadmapDocument>, AppError> {
             let text = f.contents_utf8().ok_or_else(|| {
                 AppError::internal(format!("seed file {} is not UTF-8", f.path().display()))
             })?;
-            document::parse_json(text)
-                .map_err(|e| AppError::internal(format!("seed file {}: {e}", f.path().display())))
+            document::parse_json(text).map_err(|e| {
+                AppError::internal_from(format!("seed file {}", f.path().display()), e)
+            })
         })
         .collect()
 }

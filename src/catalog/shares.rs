@@ -3,6 +3,7 @@
 //! (`regenerateShareToken`) ends every follow, as it ends every old link.
 use std::collections::HashSet;
 
+use entity::ids::{RoadmapId, UserId};
 use entity::roadmap_shares;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::Set;
@@ -13,8 +14,8 @@ use crate::error::AppError;
 /// Records that the user opened the roadmap's link; false when they already follow it.
 pub async fn follow(
     db: &impl ConnectionTrait,
-    roadmap_id: i32,
-    user_id: i32,
+    roadmap_id: RoadmapId,
+    user_id: UserId,
 ) -> Result<bool, AppError> {
     let inserted = roadmap_shares::Entity::insert(roadmap_shares::ActiveModel {
         roadmap_id: Set(roadmap_id),
@@ -37,13 +38,13 @@ pub async fn follow(
 /// The roadmaps the user follows.
 pub async fn followed_by(
     db: &impl ConnectionTrait,
-    user_id: i32,
-) -> Result<HashSet<i32>, AppError> {
+    user_id: UserId,
+) -> Result<HashSet<RoadmapId>, AppError> {
     Ok(roadmap_shares::Entity::find()
         .select_only()
         .column(roadmap_shares::Column::RoadmapId)
         .filter(roadmap_shares::Column::UserId.eq(user_id))
-        .into_tuple::<i32>()
+        .into_tuple::<RoadmapId>()
         .all(db)
         .await?
         .into_iter()
@@ -51,7 +52,7 @@ pub async fn followed_by(
 }
 
 /// Ends every follow of the roadmap (its link changed).
-pub async fn clear(txn: &impl ConnectionTrait, roadmap_id: i32) -> Result<(), AppError> {
+pub async fn clear(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<(), AppError> {
     roadmap_shares::Entity::delete_many()
         .filter(roadmap_shares::Column::RoadmapId.eq(roadmap_id))
         .exec(txn)

@@ -1,9 +1,11 @@
-//! Admin edits of topics: create, update, move and delete. Like roadmap edits, each runs in one
-//! transaction whose first statement touches the roadmap row (its `updated_at` and date modified),
-//! which also queues concurrent edits of the same roadmap behind each other, so sibling positions
-//! stay dense. A topic's resources are edited in `resource_editing`.
+//! Edits (by the roadmap's editors: see `auth::Editor`) of topics: create, update, move and delete.
+//! Like roadmap edits, each runs in one transaction whose first statement touches the roadmap row
+//! (its `updated_at` and date modified), which also queues concurrent edits of the same roadmap
+//! behind each other, so sibling positions stay dense. A topic's resources are edited in
+//! `resource_editing`.
 use std::collections::HashMap;
 
+use entity::ids::RoadmapId;
 use entity::{resources, topics};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
@@ -18,11 +20,11 @@ use crate::catalog::document::{self, ResourceDoc, TopicNode, MAX_DEPTH};
 use crate::catalog::export::now;
 use crate::catalog::ownership::topic_limit;
 use crate::catalog::positions::{check_position, open_gap, renumber};
-use crate::catalog::revisions::{self, Actor, Entity};
+use crate::catalog::revisions::{self, Actor, Edit, Entity};
 use crate::catalog::roadmap_editing::{stale, touch};
 use crate::catalog::rows::{resource_rows, topic_row};
 use crate::catalog::topics::{not_found, require_live};
-use crate::error::AppError;
+use crate::error::{AppError, Input, Words};
 
 const KEY_LEN: usize = 16;
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -53,7 +55,7 @@ struct Live {
 }
 
 impl Live {
-    async fn load(txn: &impl ConnectionTrait, roadmap_id: i32) -> Result<Self, AppError> {
+    async fn load(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<Self, AppError> {
         let rows = crate::catalog::export::live_topics(txn, roadmap_id).await?;
         Ok(Self {
             by_id: rows.into_iter().map(|t| (t.id.clone(), t)).collect(),
@@ -121,62 +123,24 @@ pub struct NewTopic {
     pub resources: Vec<ResourceDoc>,
 }
 
+/// Adds a topic to a roadmap under `parent` (the top level when `None`) at `position` (the end
+/// when `None`), in one transaction; returns its new key.
 pub async fn create_topic(
     db: &DatabaseConnection,
     actor: &Actor,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     parent: Option<String>,
     position: Option<i32>,
     input: NewTopic,
 ) -> Result<String, AppError> {
-    let title = input.title.trim().to_owned();
-    let description = input.description.trim().to_owned();
-    document::check_topic_title("title", &title)?;
-    document::check_topic_description("description", &description)?;
-    let resources: Vec<ResourceDoc> = input
-        .resources
-        .into_iter()
-        .map(ResourceDoc::trimmed)
-        .collect();
-    for (i, r) in resources.iter().enumerate() {
-        document::check_resource(&format!("resources[{i}]."), r)?;
-    }
-
+    let input = input.checked()?;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
     let live = Live::load(&txn, roadmap_id).await?;
-    if let Some(p) = &parent {
-        if !live.by_id.contains_key(p) {
-            return Err(parent_error(&txn, p, "parentId").await);
-        }
-        if live.depth(p) + 1 > MAX_DEPTH {
-            return Err(AppError::bad_input(
-                "parentId",
-                format!("topics may nest at most {MAX_DEPTH} levels deep"),
-            ));
-        }
-    }
-    let official = crate::catalog::roadmap_editing::require_live(&txn, roadmap_id)
-        .await?
-        .is_official();
-    let limit = topic_limit(official);
-    if live.by_id.len() >= limit {
-        return Err(AppError::bad_input(
-            "roadmapId",
-            format!("this roadmap may hold at most {limit} topics"),
-        ));
-    }
+    check_room(&txn, &live, roadmap_id, parent.as_deref()).await?;
     let siblings = live.siblings(parent.as_deref());
     let pos = check_position(position, siblings.len())?;
-
-    let mut key = new_topic_key();
-    while topics::Entity::find_by_id(key.clone())
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        key = new_topic_key();
-    }
+    let key = free_topic_key(&txn).await?;
     let now = now();
     let shifted: Vec<(String, i32)> = siblings
         .iter()
@@ -190,11 +154,12 @@ pub async fn create_topic(
         } else {
             TopicKind::Topic
         }),
-        title,
-        description,
+        title: input.title,
+        description: input.description,
         legend: input.legend,
-        resources,
+        resources: input.resources,
         children: Vec::new(),
+        same_as: None,
     };
     topics::Entity::insert(topic_row(
         roadmap_id,
@@ -211,6 +176,7 @@ pub async fn create_topic(
             .exec_without_returning(&txn)
             .await?;
     }
+    crate::catalog::limits::check_stored_size(&txn, roadmap_id, Input::Whole).await?;
     let created = require_live(&txn, &key).await?;
     let mut after = snapshot(&created);
     after["resources"] = json!(node.resources);
@@ -218,7 +184,7 @@ pub async fn create_topic(
         &txn,
         roadmap_id,
         actor,
-        "createTopic",
+        Edit::CreateTopic,
         Entity::Topic,
         &key,
         json!({ "after": after }),
@@ -228,12 +194,80 @@ pub async fn create_topic(
     Ok(key)
 }
 
+impl NewTopic {
+    /// The topic trimmed, with its title, description and resources checked.
+    fn checked(self) -> Result<Self, AppError> {
+        let title = self.title.trim().to_owned();
+        let description = self.description.trim().to_owned();
+        document::check_topic_title("title", &title)?;
+        document::check_topic_description("description", &description)?;
+        let resources: Vec<ResourceDoc> = self
+            .resources
+            .into_iter()
+            .map(ResourceDoc::trimmed)
+            .collect();
+        document::check_resources("resources", &resources)?;
+        Ok(Self {
+            title,
+            description,
+            resources,
+            ..self
+        })
+    }
+}
+
+/// Whether the roadmap has room for one more topic under `parent`: the parent is a live topic of
+/// it, not nested [`MAX_DEPTH`] deep, and the roadmap holds fewer topics than its limit.
+async fn check_room(
+    txn: &impl ConnectionTrait,
+    live: &Live,
+    roadmap_id: RoadmapId,
+    parent: Option<&str>,
+) -> Result<(), AppError> {
+    if let Some(p) = parent {
+        if !live.by_id.contains_key(p) {
+            return Err(parent_error(txn, p, Input::Parent).await);
+        }
+        if live.depth(p) + 1 > MAX_DEPTH {
+            return Err(AppError::bad_input(
+                Input::Parent,
+                format!("topics may nest at most {MAX_DEPTH} levels deep"),
+            ));
+        }
+    }
+    let official = crate::catalog::roadmap_editing::require_live(txn, roadmap_id)
+        .await?
+        .is_official();
+    let limit = topic_limit(official);
+    if live.by_id.len() >= limit {
+        return Err(AppError::bad_input(
+            Input::Roadmap,
+            format!("this roadmap may hold at most {limit} topics"),
+        ));
+    }
+    Ok(())
+}
+
+/// A new random topic key no topic has (topic keys are global).
+async fn free_topic_key(txn: &impl ConnectionTrait) -> Result<String, AppError> {
+    let mut key = new_topic_key();
+    while topics::Entity::find_by_id(key.clone())
+        .one(txn)
+        .await?
+        .is_some()
+    {
+        key = new_topic_key();
+    }
+    Ok(key)
+}
+
 /// Why a parent id is refused: it lives in another roadmap (BAD_USER_INPUT), or nowhere.
-async fn parent_error(txn: &impl ConnectionTrait, parent: &str, field: &str) -> AppError {
+async fn parent_error(txn: &impl ConnectionTrait, parent: &str, field: Input) -> AppError {
     match topics::Entity::find_by_id(parent.to_owned()).one(txn).await {
         Ok(Some(t)) if t.deleted_at.is_none() => AppError::bad_input(
             field,
-            format!("`{field}` is a topic of another roadmap: topics cannot move between roadmaps"),
+            Words::quoted(field)
+                .then(" is a topic of another roadmap: topics cannot move between roadmaps"),
         ),
         Ok(_) => AppError::NotFound(format!("parent topic `{parent}` not found")),
         Err(e) => e.into(),
@@ -280,7 +314,7 @@ pub async fn update_topic(
     id: &str,
     patch: TopicPatch,
     expected: Option<i32>,
-) -> Result<i32, AppError> {
+) -> Result<RoadmapId, AppError> {
     let roadmap_id = require_live(db, id).await?.roadmap_id;
     let title = patch.title.map(|t| t.trim().to_owned());
     let description = patch.description.map(|d| d.trim().to_owned());
@@ -309,12 +343,16 @@ pub async fn update_topic(
     }
     q.exec(&txn).await?;
     let after = require_live(&txn, id).await?;
+    // Only longer text can make the document larger.
+    if after.title.len() + after.description.len() > before.title.len() + before.description.len() {
+        crate::catalog::limits::check_stored_size(&txn, roadmap_id, Input::Whole).await?;
+    }
     let diff = revisions::diff(&snapshot(&before), &snapshot(&after)).unwrap_or_else(|| json!({}));
     revisions::record(
         &txn,
         roadmap_id,
         actor,
-        "updateTopic",
+        Edit::UpdateTopic,
         Entity::Topic,
         id,
         diff,
@@ -331,7 +369,7 @@ pub async fn move_topic(
     new_parent: Option<String>,
     position: Option<i32>,
     expected: Option<i32>,
-) -> Result<i32, AppError> {
+) -> Result<RoadmapId, AppError> {
     let roadmap_id = require_live(db, id).await?.roadmap_id;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
@@ -339,17 +377,17 @@ pub async fn move_topic(
     let before = live.by_id.get(id).cloned().ok_or_else(|| not_found(id))?;
     if let Some(p) = &new_parent {
         if !live.by_id.contains_key(p) {
-            return Err(parent_error(&txn, p, "newParentId").await);
+            return Err(parent_error(&txn, p, Input::NewParent).await);
         }
         if live.subtree(id).contains(p) {
             return Err(AppError::bad_input(
-                "newParentId",
+                Input::NewParent,
                 "a topic cannot move under itself or one of its descendants",
             ));
         }
         if live.depth(p) + live.height(id) > MAX_DEPTH {
             return Err(AppError::bad_input(
-                "newParentId",
+                Input::NewParent,
                 format!("topics may nest at most {MAX_DEPTH} levels deep"),
             ));
         }
@@ -387,7 +425,7 @@ pub async fn move_topic(
         &txn,
         roadmap_id,
         actor,
-        "moveTopic",
+        Edit::MoveTopic,
         Entity::Topic,
         id,
         json!({
@@ -400,12 +438,13 @@ pub async fn move_topic(
     Ok(roadmap_id)
 }
 
-/// Soft-deletes a topic and its subtree; learners' progress rows on them stay (out of the counts).
+/// Soft-deletes a topic and its subtree; learners' progress rows on them stay (out of the counts),
+/// and the topics that were the same as one of them stand alone.
 pub async fn delete_topic(
     db: &DatabaseConnection,
     actor: &Actor,
     id: &str,
-) -> Result<(i32, Vec<String>), AppError> {
+) -> Result<(RoadmapId, Vec<String>), AppError> {
     let roadmap_id = require_live(db, id).await?.roadmap_id;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
@@ -432,11 +471,12 @@ pub async fn delete_topic(
         .map(|t| (t.id.clone(), t.position))
         .collect();
     renumber::<topics::Entity>(&txn, &siblings, now).await?;
+    super::links::dissolve_dead_groups(&txn).await?;
     revisions::record(
         &txn,
         roadmap_id,
         actor,
-        "deleteTopic",
+        Edit::DeleteTopic,
         Entity::Topic,
         id,
         json!({ "before": snapshot(&before), "deletedIds": gone }),

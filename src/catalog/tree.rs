@@ -2,11 +2,17 @@
 //! further SQL.
 use std::collections::HashMap;
 
+use entity::ids::RoadmapId;
 use entity::topics;
+
+use crate::auth::RoadmapGate;
 
 #[derive(Debug)]
 pub struct RoadmapTree {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
+    /// Who could read the roadmap when these topics were read (in the same statement); `None`
+    /// when the tree was built without it (no topics, or a trusted caller's read).
+    pub gate: Option<RoadmapGate>,
     /// Live topics only (deleted ones are kept in the database for progress, never shown).
     pub topics: Vec<topics::Model>,
     by_id: HashMap<String, usize>,
@@ -17,7 +23,7 @@ pub struct RoadmapTree {
 }
 
 impl RoadmapTree {
-    pub fn new(roadmap_id: i32, mut rows: Vec<topics::Model>) -> Self {
+    pub fn new(roadmap_id: RoadmapId, mut rows: Vec<topics::Model>) -> Self {
         rows.retain(|t| t.deleted_at.is_none());
         rows.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
         let by_id: HashMap<String, usize> = rows
@@ -40,12 +46,19 @@ impl RoadmapTree {
         }
         Self {
             roadmap_id,
+            gate: None,
             topics: rows,
             by_id,
             roots,
             children,
             parent,
         }
+    }
+
+    /// The same tree, with the gate its topics were read beside.
+    pub fn with_gate(mut self, gate: Option<RoadmapGate>) -> Self {
+        self.gate = gate;
+        self
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
@@ -102,7 +115,7 @@ mod tests {
     fn t(id: &str, parent: Option<&str>, pos: i32) -> topics::Model {
         topics::Model {
             id: id.into(),
-            roadmap_id: 1,
+            roadmap_id: RoadmapId(1),
             parent_id: parent.map(Into::into),
             kind: entity::enums::TopicKind::Topic,
             title: id.into(),
@@ -122,7 +135,7 @@ mod tests {
         let mut gone = t("gone", Some("a"), 2);
         gone.deleted_at = Some(Utc::now());
         let tree = RoadmapTree::new(
-            1,
+            RoadmapId(1),
             vec![
                 t("b", None, 1),
                 t("a", None, 0),

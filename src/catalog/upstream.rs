@@ -1,10 +1,13 @@
 //! What changed upstream since a fork: the source's topics added, changed and removed after the
 //! fork was made, read from the source's revisions (every edit and import records one) and
 //! classified against the two trees as they are now, so a topic added and then removed upstream
-//! is not listed, and one changed and then removed is listed once, as removed.
+//! is not listed, and one changed and then removed is listed once, as removed. Only the
+//! revisions the source still keeps are read (see the retention rule in `revisions`): a change
+//! older than the oldest kept revision is not listed.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 use entity::{roadmap_revisions, roadmaps, topics};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
@@ -55,9 +58,9 @@ fn touched(rev: &roadmap_revisions::Model) -> Vec<String> {
             out.extend(ids(d.get("deletedIds")));
             out
         }
-        "RESOURCE" => ["after", "before"]
-            .iter()
-            .filter_map(|k| d.get(*k)?.get("topicId")?.as_str().map(str::to_owned))
+        "RESOURCE" => [d.get("after"), d.get("before")]
+            .into_iter()
+            .filter_map(|side| side?.get("topicId")?.as_str().map(str::to_owned))
             .take(1)
             .collect(),
         // Imports list what they added, changed and removed.
@@ -73,7 +76,7 @@ fn touched(rev: &roadmap_revisions::Model) -> Vec<String> {
 pub async fn changes(
     db: &impl ConnectionTrait,
     fork: &roadmaps::Model,
-    source_id: i32,
+    source_id: RoadmapId,
 ) -> Result<Vec<UpstreamChange>, AppError> {
     let since = fork.forked_at_revision.unwrap_or(0);
     let revs = roadmap_revisions::Entity::find()
@@ -144,13 +147,14 @@ mod tests {
     fn rev(entity: &str, id: &str, diff: Value) -> roadmap_revisions::Model {
         roadmap_revisions::Model {
             id: 1,
-            roadmap_id: 1,
+            roadmap_id: RoadmapId(1),
             user_id: None,
             actor: "a".into(),
             mutation: "m".into(),
             entity_type: entity.into(),
             entity_id: id.into(),
             diff,
+            bytes: 0,
             created_at: Utc::now(),
         }
     }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::accounts::roles;
 use crate::accounts::service::NewUser;
-use crate::config::{CreateAdminArgs, DbArgs};
+use crate::config::{CreateAdminArgs, DbArgs, DbSettings};
 
 pub async fn create_admin(db_args: &DbArgs, args: &CreateAdminArgs) -> ExitCode {
     let mut password = String::new();
@@ -15,15 +15,15 @@ pub async fn create_admin(db_args: &DbArgs, args: &CreateAdminArgs) -> ExitCode 
         }
     }
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let db = match crate::db::connect(db_args).await {
+    let db = match crate::db::connect(&DbSettings::from(db_args)).await {
         Ok((db, _)) => db,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error::chain(&e));
             return ExitCode::FAILURE;
         }
     };
     if let Err(e) = crate::db::migrate(&db).await {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", crate::error::chain(&e));
         return ExitCode::FAILURE;
     }
     let input = NewUser {
@@ -45,7 +45,7 @@ pub async fn create_admin(db_args: &DbArgs, args: &CreateAdminArgs) -> ExitCode 
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error::chain(&e));
             ExitCode::FAILURE
         }
     }

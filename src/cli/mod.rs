@@ -1,11 +1,15 @@
 //! Subcommands. Each returns an exit code; errors are one line on stderr, never a backtrace.
+#![allow(
+    clippy::print_stdout,
+    reason = "the commands answer on standard output"
+)]
 mod create_admin;
 mod roadmaps;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command, Config};
+use crate::config::{Cli, Command, DbSettings, Settings};
 
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env()
@@ -22,8 +26,10 @@ fn init_logging() {
     }
 }
 
-fn fail(err: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {err}");
+/// Prints the error with its causes (see `error::chain`) and fails.
+fn fail(err: impl Into<Box<dyn std::error::Error>>) -> ExitCode {
+    let err: Box<dyn std::error::Error> = err.into();
+    eprintln!("error: {}", crate::error::chain(err.as_ref()));
     ExitCode::FAILURE
 }
 
@@ -39,7 +45,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Migrate => {
             init_logging();
             let result = async {
-                let (db, _) = crate::db::connect(&cli.db).await?;
+                let (db, _) = crate::db::connect(&DbSettings::from(&cli.db)).await?;
                 crate::db::migrate(&db).await
             }
             .await;
@@ -65,8 +71,11 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Serve(serve) => {
             init_logging();
-            let config = Config { db: cli.db, serve };
-            let app = match crate::http::Application::build(config).await {
+            let settings = match Settings::from_cli(cli.db, serve) {
+                Ok(settings) => settings,
+                Err(e) => return fail(e),
+            };
+            let app = match crate::http::Application::build(settings).await {
                 Ok(app) => app,
                 Err(e) => return fail(e),
             };

@@ -10,7 +10,7 @@ use crate::catalog::document::{self, RoadmapDocument};
 use crate::catalog::revisions::Actor;
 use crate::catalog::roadmaps as service;
 use crate::catalog::{export, markdown, ImportMode};
-use crate::config::{DbArgs, ExportArgs, ExportFormat, ImportArgs, ImportModeArg};
+use crate::config::{DbArgs, DbSettings, ExportArgs, ExportFormat, ImportArgs, ImportModeArg};
 use crate::error::AppError;
 
 /// One roadmap to import: a JSON file or a markdown folder.
@@ -122,7 +122,7 @@ fn describe(r: &service::ImportReport) -> String {
 }
 
 async fn open_db(db_args: &DbArgs) -> Result<DatabaseConnection, String> {
-    let (db, _) = crate::db::connect(db_args)
+    let (db, _) = crate::db::connect(&DbSettings::from(db_args))
         .await
         .map_err(|e| e.to_string())?;
     crate::db::migrate(&db).await.map_err(|e| e.to_string())?;
@@ -148,16 +148,7 @@ pub async fn import(db_args: &DbArgs, args: &ImportArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let bar = if sources.len() > 1 {
-        let bar = ProgressBar::new(sources.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(sources.len());
     let (mut ok, mut failed) = (0u64, 0u64);
     let (mut added, mut changed, mut removed, mut resources) = (0u64, 0u64, 0u64, 0u64);
     let mut unresolved: Vec<(String, Vec<String>)> = Vec::new();
@@ -182,34 +173,14 @@ pub async fn import(db_args: &DbArgs, args: &ImportArgs) -> ExitCode {
             }
             Err(e) => {
                 failed += 1;
-                say(&bar, format!("failed {path}: {e}"));
+                say(&bar, format!("failed {path}: {}", crate::error::chain(&e)));
             }
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
     // Related roadmaps may be imported later in the same batch: resolve them once all exist.
-    for (slug, _) in &mut unresolved {
-        if let Ok(Some(r)) = service::by_slug(&db, slug).await {
-            let doc_related = sources.iter().find_map(|s| {
-                read(s)
-                    .ok()
-                    .filter(|d| &d.roadmap.slug == slug)
-                    .map(|d| d.roadmap.related_roadmaps)
-            });
-            if let Some(related) = doc_related {
-                let left = service::set_related_now(&db, r.id, &related).await;
-                match left {
-                    Ok(left) if !left.is_empty() => println!(
-                        "  note: {slug}: related roadmaps not found here: {}",
-                        left.join(", ")
-                    ),
-                    Ok(_) => {}
-                    Err(e) => println!("  note: {slug}: related roadmaps not set: {e}"),
-                }
-            }
-        }
-    }
+    resolve_related(&db, &sources, &unresolved).await;
     println!(
         "import summary: {ok} imported, {failed} failed; topics: {added} added, {changed} changed, \
          {removed} removed; {resources} resources added"
@@ -218,6 +189,52 @@ pub async fn import(db_args: &DbArgs, args: &ImportArgs) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A bar over `files` imports; hidden for a single file.
+fn progress_bar(files: usize) -> ProgressBar {
+    if files <= 1 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(files as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Sets again the related roadmaps of the imported roadmaps that named some not found at their
+/// import, now that the whole batch exists; prints those still missing.
+async fn resolve_related(
+    db: &DatabaseConnection,
+    sources: &[Source],
+    unresolved: &[(String, Vec<String>)],
+) {
+    for (slug, _) in unresolved {
+        if let Ok(Some(r)) = service::by_slug(db, slug).await {
+            let doc_related = sources.iter().find_map(|s| {
+                read(s)
+                    .ok()
+                    .filter(|d| &d.roadmap.slug == slug)
+                    .map(|d| d.roadmap.related_roadmaps)
+            });
+            if let Some(related) = doc_related {
+                let left = service::set_related_now(db, r.id, &related).await;
+                match left {
+                    Ok(left) if !left.is_empty() => println!(
+                        "  note: {slug}: related roadmaps not found here: {}",
+                        left.join(", ")
+                    ),
+                    Ok(_) => {}
+                    Err(e) => println!(
+                        "  note: {slug}: related roadmaps not set: {}",
+                        crate::error::chain(&e)
+                    ),
+                }
+            }
+        }
     }
 }
 

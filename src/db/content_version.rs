@@ -128,7 +128,7 @@ impl ContentVersion {
                     tracing::warn!("lost the catalogue-change listener; reconnecting");
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot listen for catalogue changes; reading per request");
+                    tracing::warn!(error = %crate::error::chain(&e), "cannot listen for catalogue changes; reading per request");
                 }
             }
             tokio::time::sleep(Duration::from_secs(1)).await;

@@ -14,6 +14,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use entity::ids::UserId;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::db::sql::Sql;
@@ -40,7 +41,7 @@ pub struct StoredResponse {
 /// Which request a key is asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyUse<'a> {
-    pub user_id: i32,
+    pub user_id: UserId,
     pub key: &'a str,
     /// Hex SHA-256 of the request body.
     pub request_hash: &'a str,
@@ -63,7 +64,7 @@ pub enum Reservation {
 /// A held reservation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
-    user_id: i32,
+    user_id: UserId,
     key: String,
     reserved_at: i64,
 }
@@ -223,23 +224,33 @@ fn where_ticket(sql: &mut Sql, ticket: &Ticket) {
         .push(" AND response_status IS NULL");
 }
 
-/// Deletes expired keys now and every [`PURGE_EVERY`]. Holds only a weak reference, so it ends
-/// with the app (tests run several apps in one process).
-pub fn spawn_purge(keys: &Arc<IdempotencyKeys>) {
+/// Deletes expired keys now, then every [`PURGE_EVERY`] in a task of its own. The first purge is
+/// awaited, so a started app sends no statement nobody asked for (tests count statements). The
+/// task holds only a weak reference, so it ends with the app (tests run several apps in one
+/// process).
+pub async fn purge_now_and_every_period(keys: &Arc<IdempotencyKeys>) {
+    purge_logged(keys).await;
     let keys: Weak<IdempotencyKeys> = Arc::downgrade(keys);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PURGE_EVERY);
+        let start = tokio::time::Instant::now() + PURGE_EVERY;
+        let mut tick = tokio::time::interval_at(start, PURGE_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let Some(keys) = keys.upgrade() else {
                 break;
             };
-            match keys.purge(chrono::Utc::now().timestamp()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(deleted = n, "purged expired idempotency keys"),
-                Err(e) => tracing::warn!(error = %e, "could not purge expired idempotency keys"),
-            }
+            purge_logged(&keys).await;
         }
     });
+}
+
+async fn purge_logged(keys: &IdempotencyKeys) {
+    match keys.purge(chrono::Utc::now().timestamp()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(deleted = n, "purged expired idempotency keys"),
+        Err(e) => {
+            tracing::warn!(error = %crate::error::chain(&e), "could not purge expired idempotency keys")
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! Database connection: embedded SQLite by default, PostgreSQL when `DATABASE_URL` says so.
 pub mod content_version;
 pub mod idempotency;
+pub mod lock;
 pub mod notify;
+pub mod replicas;
 pub mod sql;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -10,7 +12,9 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
-use crate::config::DbArgs;
+use secrecy::ExposeSecret;
+
+use crate::config::DbSettings;
 
 /// Counts SQL statements sent to the database (exported on `/metrics`, used by the N+1 test).
 #[derive(Debug, Default)]
@@ -27,15 +31,20 @@ impl DbStats {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("cannot create the data directory {path}")]
     DataDir {
         path: String,
+        #[source]
         source: std::io::Error,
     },
-    #[error("cannot connect to the database at DATABASE_URL={url}: {message}")]
-    Connect { url: String, message: String },
-    #[error("database migration failed: {0}")]
-    Migrate(String),
+    #[error("cannot connect to the database at DATABASE_URL={url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sea_orm::DbErr,
+    },
+    #[error("database migration failed")]
+    Migrate(#[source] sea_orm::DbErr),
 }
 
 /// Hides the password of a database URL before it is shown to anyone.
@@ -57,21 +66,23 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-pub async fn connect(args: &DbArgs) -> Result<(DatabaseConnection, Arc<DbStats>), ConnectError> {
-    if args.is_embedded() {
+pub async fn connect(
+    args: &DbSettings,
+) -> Result<(DatabaseConnection, Arc<DbStats>), ConnectError> {
+    if args.embedded {
         std::fs::create_dir_all(&args.data_dir).map_err(|source| ConnectError::DataDir {
             path: args.data_dir.display().to_string(),
             source,
         })?;
     }
-    let url = args.url();
+    let url = args.url.expose_secret().to_owned();
     // A request waits at most this long for a connection, opening a new one included (SeaORM hands
     // `connect_timeout` to the same pool deadline), so a database that is away answers in seconds
     // (503) rather than after sqlx's default 30 s. Idle connections are checked before use and
     // broken ones replaced, so the pool recovers by itself when the database is back.
-    let wait = Duration::from_secs(args.database_acquire_timeout_secs.max(1));
+    let wait = args.acquire_timeout;
     let mut opts = ConnectOptions::new(url.clone());
-    opts.max_connections(args.database_max_connections)
+    opts.max_connections(args.max_connections)
         .min_connections(1)
         .connect_timeout(wait)
         .acquire_timeout(wait)
@@ -86,14 +97,14 @@ pub async fn connect(args: &DbArgs) -> Result<(DatabaseConnection, Arc<DbStats>)
         });
     let mut db = Database::connect(opts)
         .await
-        .map_err(|e| ConnectError::Connect {
+        .map_err(|source| ConnectError::Connect {
             url: redact_url(&url),
-            message: e.to_string(),
+            source,
         })?;
     // Connecting lazily would hide a dead database until the first request: ping now.
-    db.ping().await.map_err(|e| ConnectError::Connect {
+    db.ping().await.map_err(|source| ConnectError::Connect {
         url: redact_url(&url),
-        message: e.to_string(),
+        source,
     })?;
     let stats = Arc::new(DbStats::default());
     let counter = stats.clone();
@@ -107,9 +118,7 @@ pub async fn connect(args: &DbArgs) -> Result<(DatabaseConnection, Arc<DbStats>)
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
-    Migrator::up(db, None)
-        .await
-        .map_err(|e| ConnectError::Migrate(e.to_string()))
+    Migrator::up(db, None).await.map_err(ConnectError::Migrate)
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

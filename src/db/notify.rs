@@ -104,7 +104,7 @@ async fn send_loop<T: Serialize>(
             .execute(&pool)
             .await;
         if let Err(e) = sent {
-            tracing::warn!(error = %e, channel = channel.name, "could not relay to other processes");
+            tracing::warn!(error = %crate::error::chain(&e), channel = channel.name, "could not relay to other processes");
         }
     }
 }
@@ -120,13 +120,13 @@ async fn listen_loop<T: DeserializeOwned>(
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(error = %e, channel = channel.name, "relay cannot connect; retrying");
+                tracing::warn!(error = %crate::error::chain(&e), channel = channel.name, "relay cannot connect; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
         if let Err(e) = listener.listen(channel.name).await {
-            tracing::warn!(error = %e, channel = channel.name, "relay cannot LISTEN; retrying");
+            tracing::warn!(error = %crate::error::chain(&e), channel = channel.name, "relay cannot LISTEN; retrying");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
@@ -145,7 +145,9 @@ async fn listen_loop<T: DeserializeOwned>(
                         let _ = local.send(Arc::new(wire.message));
                     }
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "unreadable relay payload"),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::error::chain(&e), "unreadable relay payload")
+                    }
                 },
                 Ok(None) => {
                     tracing::warn!(
@@ -155,7 +157,7 @@ async fn listen_loop<T: DeserializeOwned>(
                     break;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, channel = channel.name, "relay connection lost; reconnecting");
+                    tracing::warn!(error = %crate::error::chain(&e), channel = channel.name, "relay connection lost; reconnecting");
                     break;
                 }
             }

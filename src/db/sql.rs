@@ -1,6 +1,7 @@
-//! A small builder for the few hand-written statements of this module (aggregates with joins
-//! that read better as SQL than as query-builder calls). Placeholders are numbered for both
-//! backends: `$n` on PostgreSQL, `?n` on SQLite.
+//! A small builder for the hand-written statements the domains use where SQL reads better than
+//! query-builder calls (aggregates with joins, `INSERT … ON CONFLICT … RETURNING`, CTEs): text
+//! and bound values kept together, so a value never becomes SQL text. Placeholders are numbered
+//! for both backends: `$n` on PostgreSQL, `?n` on SQLite.
 use std::fmt::Write;
 
 use sea_orm::{DbBackend, Statement, Value};

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, UserId};
 use entity::users;
 
 use crate::accounts::Auth;
 use crate::accounts::{roles, service};
 use crate::auth::Role;
 use crate::error::AppError;
-use crate::graphql::context::{catalog_access, db, viewer, ClientIp};
+use crate::graphql::context::{catalog_access, db, mailer, viewer, ClientIp};
 use crate::graphql::enums::{ProfileRoadmaps, ProfileVisibility};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::{HasRole, SignedIn};
@@ -59,6 +60,12 @@ impl User {
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
         self.is_self_or_admin(ctx).then_some(self.0.email.as_str())
     }
+    /// Whether the address is proved (a mailed link was followed): team invites to it show only
+    /// once it is. Visible to the user and to admins only (null for anyone else).
+    async fn email_verified(&self, ctx: &Context<'_>) -> Option<bool> {
+        self.is_self_or_admin(ctx)
+            .then(|| crate::accounts::email::is_verified(&self.0))
+    }
     /// What the user may do (`USER` or `ADMIN`).
     async fn role(&self) -> crate::graphql::enums::Role {
         service::role_of(&self.0).into()
@@ -100,7 +107,7 @@ impl User {
         self.is_self_or_admin(ctx).then(|| {
             service::profile_roadmap_ids(&self.0)
                 .into_iter()
-                .map(|id| GlobalId::Roadmap(id).encode())
+                .map(|id| GlobalId::Roadmap(RoadmapId(id)).encode())
                 .collect()
         })
     }
@@ -121,6 +128,42 @@ impl User {
         progress::my_progress(ctx, self.0.id, first, after, last, before)
             .await
             .map(Some)
+    }
+    /// What to learn next across the roadmaps you track (have progress on or favourited; the
+    /// first 20, favourites first, then the most recently active): every topic you are LEARNING,
+    /// then the topics ready to start (see `Roadmap.nextTopics`), each in the order of those
+    /// roadmaps and in roadmap order within one. Only for yourself (null for anyone else).
+    #[graphql(
+        complexity = "crate::graphql::catalog::prerequisites::next_cost(first, child_complexity)"
+    )]
+    async fn next_topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many topics, 1 to 50 (default 10).")] first: Option<i32>,
+    ) -> ApiResult<Option<Vec<crate::graphql::catalog::topic::Topic>>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        crate::graphql::catalog::prerequisites::my_next(ctx, self.0.id, first)
+            .await
+            .map(Some)
+    }
+    /// The roadmaps you own (made or forked; not your teams'), newest first, at most 100, drafts
+    /// and PRIVATE ones included: a fork is here as soon as it exists. Only for yourself (null
+    /// for anyone else, admins included).
+    async fn roadmaps(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<crate::graphql::catalog::roadmap::Roadmap>>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        let rows = crate::catalog::roadmaps::owned_by(db(ctx), self.0.id).await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|m| crate::graphql::catalog::roadmap::Roadmap(Arc::new(m)))
+                .collect(),
+        ))
     }
     /// Your history of status changes, newest first. Only for yourself.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
@@ -150,7 +193,8 @@ impl User {
         crate::graphql::teams::my_teams(ctx).await.map(Some)
     }
     /// The pending (unexpired) invites to your email, newest first, including those made before
-    /// you signed up. Only for yourself (null for anyone else).
+    /// you signed up; empty while your address is unverified (`emailVerified`). Only for yourself
+    /// (null for anyone else).
     async fn team_invites(
         &self,
         ctx: &Context<'_>,
@@ -159,6 +203,43 @@ impl User {
             return Ok(None);
         }
         crate::graphql::teams::my_invites(ctx).await.map(Some)
+    }
+    /// The topics due for review now (`reviewTopic`), most overdue first, ties by topic: those
+    /// still DONE, on roadmaps you may follow. Only for yourself.
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1 to 50 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Only the topics of this roadmap (its global id).")] roadmap_id: Option<
+            ID,
+        >,
+    ) -> ApiResult<Option<Vec<crate::graphql::catalog::topic::Topic>>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        progress::my_review_queue(ctx, self.0.id, first, roadmap_id)
+            .await
+            .map(Some)
+    }
+    /// How many topics are due for review soon, and how many reviews you made lately. Only for
+    /// yourself.
+    async fn review_stats(&self, ctx: &Context<'_>) -> ApiResult<Option<progress::ReviewStats>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        progress::my_review_stats(ctx, self.0.id, &self.0.time_zone)
+            .await
+            .map(Some)
+    }
+    /// How your reviews are scheduled (`updateReviewSettings`). Only for yourself.
+    async fn review_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<progress::ReviewSettings>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        progress::my_review_settings(ctx, self.0.id).await.map(Some)
     }
     /// Consecutive days with activity, counted in your `timeZone`. Only for yourself.
     async fn streak(&self, ctx: &Context<'_>) -> ApiResult<Option<Streak>> {
@@ -200,69 +281,73 @@ impl From<service::Session> for AuthPayload {
 /// A new account.
 #[derive(InputObject)]
 pub struct SignUpInput {
-    /// A valid email address; unique (else `CONFLICT` with field `email`).
+    /// A valid email address; unique (else `CONFLICT` with field `email`). At most 254
+    /// characters.
     pub email: String,
     /// 3-32 letters, digits, `-` or `_`; unique regardless of case (else `CONFLICT` with field
-    /// `username`).
+    /// `username`). At most 32 characters.
     pub username: String,
-    /// 8-128 characters, not one of the most common passwords.
+    /// 8-128 characters, not one of the most common passwords. At most 128 characters.
     pub password: String,
-    /// 1-100 characters; by default the username.
+    /// One line, something visible in it; by default the username. At most 100 characters.
     pub display_name: Option<String>,
 }
 
 /// Credentials for `signIn`.
 #[derive(InputObject)]
 pub struct SignInInput {
-    /// The account's email address.
+    /// The account's email address. At most 254 characters.
     pub email: String,
-    /// The account's password.
+    /// The account's password. At most 128 characters.
     pub password: String,
 }
 
 /// The current password and the new one.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
-    /// The password in use now (`BAD_USER_INPUT` with field `currentPassword` when wrong).
+    /// The password in use now (`BAD_USER_INPUT` with field `currentPassword` when wrong). At
+    /// most 128 characters.
     pub current_password: String,
-    /// 8-128 characters, not one of the most common passwords.
+    /// 8-128 characters, not one of the most common passwords. At most 128 characters.
     pub new_password: String,
 }
 
 /// Confirms that the person deleting the account is its owner.
 #[derive(InputObject)]
 pub struct DeleteAccountInput {
-    /// The account's password (`BAD_USER_INPUT` with field `password` when wrong).
+    /// The account's password (`BAD_USER_INPUT` with field `password` when wrong). At most 128
+    /// characters.
     pub password: String,
 }
 
 /// Profile changes; fields left out (or null) stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
-    /// 1-100 characters.
+    /// One line, something visible in it. At most 100 characters.
     pub display_name: Option<String>,
     /// 3-32 letters, digits, `-` or `_`; unique regardless of case (else `CONFLICT` with field
-    /// `username`).
+    /// `username`). At most 32 characters.
     pub username: Option<String>,
-    /// IANA time zone name, e.g. `Europe/Paris`.
+    /// IANA time zone name, e.g. `Europe/Paris`. At most 64 characters.
     pub time_zone: Option<String>,
     /// Who sees your public profile, badges and leaderboard entries.
     pub profile_visibility: Option<ProfileVisibility>,
-    /// One line for your public profile, at most 200 characters; `""` clears it.
+    /// One line for your public profile; `""` clears it. At most 200 characters.
     pub headline: Option<String>,
-    /// Links for your public profile: at most 10 http:// or https:// URLs (a bad one fails with
-    /// field `links[i]`); the list replaces the stored one, `[]` clears it.
+    /// Links for your public profile: absolute http:// or https:// URLs of at most 2,000
+    /// characters each (a bad one fails with field `links[i]`); the list replaces the stored
+    /// one, `[]` clears it. At most 10 items.
     pub links: Option<Vec<String>>,
     /// Which of the roadmaps you follow your public profile lists.
     pub profile_roadmaps: Option<ProfileRoadmaps>,
     /// The roadmaps listed when `profileRoadmaps` is `SELECTED` (global ids of roadmaps you can
-    /// read, at most 100); replaces the stored list.
+    /// read); replaces the stored list. At most 100 items.
     pub profile_roadmap_ids: Option<Vec<ID>>,
 }
 
 /// Decodes `profileRoadmapIds` and checks that the viewer may read each roadmap
 /// (`BAD_USER_INPUT` naming `profileRoadmapIds[i]` otherwise).
-async fn readable_roadmap_ids(ctx: &Context<'_>, ids: &[ID]) -> ApiResult<Vec<i32>> {
+async fn readable_roadmap_ids(ctx: &Context<'_>, ids: &[ID]) -> ApiResult<Vec<RoadmapId>> {
     const FIELD: &str = "profileRoadmapIds";
     if ids.len() > 100 {
         return Err(AppError::bad_input(FIELD, "At most 100 roadmaps").into());
@@ -271,7 +356,7 @@ async fn readable_roadmap_ids(ctx: &Context<'_>, ids: &[ID]) -> ApiResult<Vec<i3
         .iter()
         .enumerate()
         .map(|(i, id)| GlobalId::roadmap(id, &format!("{FIELD}[{i}]")))
-        .collect::<Result<Vec<i32>, AppError>>()?;
+        .collect::<Result<Vec<RoadmapId>, AppError>>()?;
     let access = catalog_access(ctx).tracking();
     let readable = crate::progress::profile::readable_roadmaps(db(ctx), &access, &decoded).await?;
     match decoded.iter().position(|id| !readable.contains(id)) {
@@ -303,7 +388,8 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account (role `USER`) and signs it in. Anyone may call. Fails with
+    /// Creates an account (role `USER`) and signs it in; its address stays unverified until the
+    /// link mailed to it is followed (`verifyEmail`). Anyone may call. Fails with
     /// `BAD_USER_INPUT` (field named) on an invalid value, `CONFLICT` with field `email` or
     /// `username` when taken.
     async fn sign_up(
@@ -317,7 +403,9 @@ impl AccountMutation {
             password: input.password,
             display_name: input.display_name,
         };
-        Ok(service::sign_up(db(ctx), auth(ctx), new).await?.into())
+        Ok(service::sign_up(db(ctx), auth(ctx), mailer(ctx), new)
+            .await?
+            .into())
     }
 
     /// Signs in with email and password; anyone may call. Wrong credentials fail with
@@ -343,7 +431,10 @@ impl AccountMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The `refreshToken` of the latest `AuthPayload`.")] refresh_token: String,
+        #[graphql(
+            desc = "The `refreshToken` of the latest `AuthPayload`. At most 512 characters."
+        )]
+        refresh_token: String,
     ) -> ApiResult<AuthPayload> {
         Ok(service::refresh(db(ctx), auth(ctx), &refresh_token)
             .await?
@@ -356,9 +447,10 @@ impl AccountMutation {
     async fn sign_out(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The refresh token of the session to end.")] refresh_token: String,
+        #[graphql(desc = "The refresh token of the session to end. At most 512 characters.")]
+        refresh_token: String,
     ) -> ApiResult<bool> {
-        let id = viewer(ctx).user_id().unwrap_or_default();
+        let id = viewer(ctx).user_id().unwrap_or(UserId(0));
         service::sign_out(db(ctx), id, &refresh_token).await?;
         Ok(true)
     }
@@ -367,7 +459,7 @@ impl AccountMutation {
     /// (close code 4403); returns true. Signed in only.
     #[graphql(guard = "SignedIn")]
     async fn sign_out_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let id = viewer(ctx).user_id().unwrap_or_default();
+        let id = viewer(ctx).user_id().unwrap_or(UserId(0));
         service::sign_out_everywhere(db(ctx), auth(ctx), id).await?;
         Ok(true)
     }
@@ -381,7 +473,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The current and the new password.")] input: ChangePasswordInput,
     ) -> ApiResult<AuthPayload> {
-        let id = viewer(ctx).user_id().unwrap_or_default();
+        let id = viewer(ctx).user_id().unwrap_or(UserId(0));
         let session = service::change_password(
             db(ctx),
             auth(ctx),
@@ -405,7 +497,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The password, to confirm.")] input: DeleteAccountInput,
     ) -> ApiResult<bool> {
-        let id = viewer(ctx).user_id().unwrap_or_default();
+        let id = viewer(ctx).user_id().unwrap_or(UserId(0));
         let checks: [&dyn roles::BeforeAccountDeleted; 1] =
             [&crate::teams::leaving::SoleOwnedTeams];
         roles::delete_account(db(ctx), auth(ctx), id, input.password, &checks).await?;
@@ -420,7 +512,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The fields to change.")] input: UpdateProfileInput,
     ) -> ApiResult<User> {
-        let id = viewer(ctx).user_id().unwrap_or_default();
+        let id = viewer(ctx).user_id().unwrap_or(UserId(0));
         let profile_roadmap_ids = match input.profile_roadmap_ids {
             Some(ids) => Some(readable_roadmap_ids(ctx, &ids).await?),
             None => None,

@@ -71,17 +71,31 @@ impl Extension for ChargeOnValidation {
             return Ok(result);
         }
         let retry_after_secs = status.retry_after_secs(now);
-        Err(vec![server_error(AppError::RateLimited {
-            message: format!(
+        Err(vec![with_budget(
+            server_error(AppError::RateLimited {
+                message: format!(
                 "This request costs {cost} points and {remaining} of your {limit} are left until \
                  {reset}; retry in {retry_after_secs} s, or ask for less (smaller `first`)",
                 remaining = status.remaining,
                 limit = status.limit,
                 reset = status.reset_at.to_rfc3339(),
             ),
-            retry_after_secs,
-        })])
+                retry_after_secs,
+            }),
+            &status,
+        )])
     }
+}
+
+/// The budget's figures in the refusal's extensions (`limit`, `remaining`, `used`, `resetAt`):
+/// what the `X-RateLimit-*` headers tell over HTTP, for transports without headers (WebSocket).
+fn with_budget(mut err: ServerError, status: &BudgetStatus) -> ServerError {
+    let ext = err.extensions.get_or_insert_with(Default::default);
+    ext.set("limit", status.limit);
+    ext.set("remaining", status.remaining);
+    ext.set("used", status.limit.saturating_sub(status.remaining));
+    ext.set("resetAt", status.reset_at.to_rfc3339());
+    err
 }
 
 /// A request-level error (no path, no location) carrying the error's code and extensions.

@@ -38,3 +38,15 @@ pub fn learner(ctx: &Context<'_>) -> Result<Learner, AppError> {
         .learner()
         .ok_or_else(|| AppError::Unauthenticated("You must be signed in to do this".to_owned()))
 }
+
+/// Where mail goes (through `SMTP_URL`, or to the log).
+pub fn mailer<'a>(ctx: &Context<'a>) -> &'a crate::mail::Mailer {
+    ctx.data_unchecked::<std::sync::Arc<crate::mail::Mailer>>()
+}
+
+/// The client's address, or `""` when unknown.
+pub fn client_ip(ctx: &Context<'_>) -> String {
+    ctx.data_opt::<ClientIp>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default()
+}

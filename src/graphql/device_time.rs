@@ -83,8 +83,11 @@ mod tests {
         ] {
             match DeviceTime(bad).parse("changes[2].at") {
                 Err(AppError::BadInput { field, message }) => {
-                    assert_eq!(field.as_deref(), Some("changes[2].at"));
-                    assert!(message.starts_with("changes[2].at: "), "{message}");
+                    assert_eq!(field, Some("changes[2].at".into()));
+                    assert!(
+                        message.to_string().starts_with("changes[2].at: "),
+                        "{message}"
+                    );
                 }
                 other => panic!("{other:?}"),
             }

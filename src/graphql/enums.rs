@@ -161,6 +161,8 @@ pub enum ProgressChangeKind {
     Favorite,
     /// Progress on the roadmap was imported from a document.
     Import,
+    /// A topic was reviewed (`reviewTopic`): its `myReview` changed.
+    Review,
     /// Notifications were dropped because this client fell behind: refetch your progress.
     Resync,
 }

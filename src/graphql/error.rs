@@ -3,7 +3,18 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 
-use crate::error::AppError;
+use super::field_names::{input_name, operation_name};
+use crate::error::{chain, AppError, Field, Words};
+
+/// A field as the API spells it (`changes[3].topicId`).
+pub fn field_path(field: &Field) -> String {
+    field.spelled(&input_name)
+}
+
+/// An error's words as the API spells them.
+pub fn words(words: &Words) -> String {
+    words.spelled(&input_name, &operation_name)
+}
 
 /// The error type resolvers return. Cloneable (async-graphql needs that) and already carrying its
 /// `extensions.code`.
@@ -24,20 +35,25 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let code = err.code();
         let message = match &err {
-            AppError::Unavailable(e) => {
-                tracing::warn!(error = %e, "the database is unavailable");
+            AppError::Unavailable(_) => {
+                tracing::warn!(error = %chain(&err), "the database is unavailable");
                 err.to_string()
             }
-            AppError::Db(_) | AppError::Internal(_) => {
+            AppError::Db(_) | AppError::Internal { .. } => {
                 // The details stay in the log (which carries the request id); the client gets none.
-                tracing::error!(error = %err, "internal error while resolving a request");
+                tracing::error!(error = %chain(&err), "internal error while resolving a request");
                 "Internal server error".to_owned()
             }
+            AppError::BadInput { message, .. }
+            | AppError::Conflict { message, .. }
+            | AppError::NotFoundIn { message, .. } => words(message),
             other => other.to_string(),
         };
         let field = match &err {
-            AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => field.clone(),
-            AppError::NotFoundIn { field, .. } => Some(field.clone()),
+            AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => {
+                field.as_ref().map(field_path)
+            }
+            AppError::NotFoundIn { field, .. } => Some(field_path(field)),
             _ => None,
         };
         let retry = match &err {

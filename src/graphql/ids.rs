@@ -1,18 +1,20 @@
-//! Opaque global IDs: `base64url("Type:key")`. Clients treat them as opaque strings.
+//! Opaque global IDs: `base64url("Type:key")`. Clients treat them as opaque strings; the
+//! decoders return the typed ids of `entity::ids`, so a client's id is parsed once, here.
 use async_graphql::ID;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use entity::ids::{RoadmapId, TeamId, TeamInviteId, UserId};
 
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GlobalId {
-    Roadmap(i32),
+    Roadmap(RoadmapId),
     Topic(String),
     Resource(i32),
-    User(i32),
-    Team(i32),
-    TeamInvite(i32),
+    User(UserId),
+    Team(TeamId),
+    TeamInvite(TeamInviteId),
 }
 
 impl GlobalId {
@@ -36,17 +38,21 @@ impl GlobalId {
         let (kind, key) = raw.split_once(':').ok_or_else(bad)?;
         let int = |k: &str| k.parse::<i32>().ok().filter(|v| *v > 0);
         match kind {
-            "Roadmap" => int(key).map(Self::Roadmap).ok_or_else(bad),
+            "Roadmap" => int(key)
+                .map(|k| Self::Roadmap(RoadmapId(k)))
+                .ok_or_else(bad),
             "Resource" => int(key).map(Self::Resource).ok_or_else(bad),
-            "User" => int(key).map(Self::User).ok_or_else(bad),
-            "Team" => int(key).map(Self::Team).ok_or_else(bad),
-            "TeamInvite" => int(key).map(Self::TeamInvite).ok_or_else(bad),
+            "User" => int(key).map(|k| Self::User(UserId(k))).ok_or_else(bad),
+            "Team" => int(key).map(|k| Self::Team(TeamId(k))).ok_or_else(bad),
+            "TeamInvite" => int(key)
+                .map(|k| Self::TeamInvite(TeamInviteId(k)))
+                .ok_or_else(bad),
             "Topic" if crate::catalog::is_valid_topic_key(key) => Ok(Self::Topic(key.to_owned())),
             _ => Err(bad()),
         }
     }
 
-    pub fn roadmap(id: &str, field: &str) -> Result<i32, AppError> {
+    pub fn roadmap(id: &str, field: &str) -> Result<RoadmapId, AppError> {
         match Self::decode(id, field)? {
             Self::Roadmap(id) => Ok(id),
             _ => Err(AppError::bad_input(
@@ -76,7 +82,7 @@ impl GlobalId {
         }
     }
 
-    pub fn team(id: &str, field: &str) -> Result<i32, AppError> {
+    pub fn team(id: &str, field: &str) -> Result<TeamId, AppError> {
         match Self::decode(id, field)? {
             Self::Team(id) => Ok(id),
             _ => Err(AppError::bad_input(
@@ -86,7 +92,7 @@ impl GlobalId {
         }
     }
 
-    pub fn team_invite(id: &str, field: &str) -> Result<i32, AppError> {
+    pub fn team_invite(id: &str, field: &str) -> Result<TeamInviteId, AppError> {
         match Self::decode(id, field)? {
             Self::TeamInvite(id) => Ok(id),
             _ => Err(AppError::bad_input(
@@ -96,7 +102,7 @@ impl GlobalId {
         }
     }
 
-    pub fn user(id: &str, field: &str) -> Result<i32, AppError> {
+    pub fn user(id: &str, field: &str) -> Result<UserId, AppError> {
         match Self::decode(id, field)? {
             Self::User(id) => Ok(id),
             _ => Err(AppError::bad_input(
@@ -114,18 +120,18 @@ mod tests {
     #[test]
     fn round_trips_and_rejects_garbage() {
         for id in [
-            GlobalId::Roadmap(7),
+            GlobalId::Roadmap(RoadmapId(7)),
             GlobalId::Topic("aB3_x-9".into()),
             GlobalId::Resource(1),
-            GlobalId::User(42),
-            GlobalId::Team(3),
-            GlobalId::TeamInvite(9),
+            GlobalId::User(UserId(42)),
+            GlobalId::Team(TeamId(3)),
+            GlobalId::TeamInvite(TeamInviteId(9)),
         ] {
             assert_eq!(GlobalId::decode(&id.encode(), "id").unwrap(), id);
         }
         for bad in ["", "!!!", "Um9hZG1hcDp4", "Um9hZG1hcDo", "Zm9vOjE"] {
             assert!(GlobalId::decode(bad, "id").is_err(), "{bad}");
         }
-        assert!(GlobalId::roadmap(&GlobalId::User(1).encode(), "id").is_err());
+        assert!(GlobalId::roadmap(&GlobalId::User(UserId(1)).encode(), "id").is_err());
     }
 }

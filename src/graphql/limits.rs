@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::Positioned;
 
-use crate::config::HardeningArgs;
+use crate::config::Hardening;
 
 /// The configured limits (see `HardeningArgs` for what each means).
 #[derive(Debug, Clone)]
@@ -42,8 +42,8 @@ impl Default for Limits {
     }
 }
 
-impl From<&HardeningArgs> for Limits {
-    fn from(a: &HardeningArgs) -> Self {
+impl From<&Hardening> for Limits {
+    fn from(a: &Hardening) -> Self {
         Self {
             max_depth: a.max_query_depth,
             max_complexity: a.max_query_complexity,

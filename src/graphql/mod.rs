@@ -8,8 +8,10 @@ pub mod cache_hints;
 pub mod catalog;
 pub mod context;
 pub mod device_time;
+pub mod email;
 pub mod enums;
 pub mod error;
+pub mod field_names;
 pub mod guards;
 pub mod ids;
 pub mod limits;
@@ -18,7 +20,9 @@ pub mod node;
 pub mod pagination;
 pub mod profiles;
 pub mod progress;
+pub mod search;
 pub mod teams;
+pub mod token_mutations;
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
@@ -33,12 +37,13 @@ use accounts::{AccountMutation, AccountQuery};
 use catalog::community::CommunityQuery;
 use catalog::forks::ForkMutation;
 use catalog::links::LinkMutation;
+use catalog::prerequisites::PrerequisiteMutation;
 use catalog::rating::RatingMutation;
 use catalog::roadmap::RoadmapQuery;
 use catalog::roadmap_admin::RoadmapMutation;
 use catalog::topic::TopicQuery;
 use catalog::topic_admin::TopicMutation;
-use progress::{ProgressMutation, ProgressQuery, ProgressSubscription};
+use progress::{ProgressMutation, ProgressQuery, ProgressSubscription, ReviewMutation};
 
 /// Reads: the catalogue (anyone; drafts for admins), your account and progress (signed in), and
 /// exports (admins).
@@ -53,20 +58,25 @@ pub struct Query(
     profiles::ProfileQuery,
     budget::RateLimitQuery,
     teams::TeamQuery,
+    search::SearchQuery,
 );
 
-/// Writes: accounts and sessions, your progress (signed in), and the catalogue (admins only).
+/// Writes: accounts and sessions, your progress (signed in), and roadmaps: every signed-in user
+/// authors their own; a roadmap's owner, its team's owners and managers, and admins edit it.
 /// Errors carry `extensions.code` (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT`,
 /// `CONFLICT`, `RATE_LIMITED`) and, for the input at fault, `extensions.field`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
+    email::EmailMutation,
     RoadmapMutation,
     ForkMutation,
     RatingMutation,
     TopicMutation,
     LinkMutation,
+    PrerequisiteMutation,
     ProgressMutation,
+    ReviewMutation,
     teams::TeamMutation,
     teams::InviteMutation,
     teams::TeamRoadmapMutation,
@@ -89,8 +99,12 @@ pub struct SchemaData {
     pub budget: BudgetPolicy,
     /// What one learner may author.
     pub authoring: AuthoringLimits,
-    /// Team invitations by mail (sends nothing without `SMTP_URL`).
-    pub mailer: Arc<crate::teams::mail::Mailer>,
+    /// Outgoing mail (written to the log without `SMTP_URL`).
+    pub mailer: Arc<crate::mail::Mailer>,
+    /// Learners' hot statuses and counts, kept current by the progress bus.
+    pub learners: Arc<crate::progress::hot::LearnerCache>,
+    /// The search index of the process.
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 /// What one learner may author (`MAX_ROADMAPS_PER_USER`).
@@ -134,7 +148,7 @@ pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppS
         Subscription::default(),
     );
     if let Some(data) = data {
-        let bus = ProgressBus::for_database(&data.db, data.active_subscriptions);
+        let bus = ProgressBus::for_database(&data.db, data.active_subscriptions, data.learners);
         builder = builder.extension(budget::BudgetCharge {
             db: data.db.clone(),
             policy: data.budget,
@@ -144,6 +158,7 @@ pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppS
             .data(data.auth)
             .data(bus)
             .data(data.authoring)
+            .data(data.search)
             .data(data.mailer);
     }
     builder = builder

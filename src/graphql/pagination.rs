@@ -121,7 +121,9 @@ pub struct PageArgs {
     last: Option<u64>,
 }
 
-fn check_size(name: &str, v: Option<i32>) -> Result<Option<u64>, AppError> {
+/// A page size argument (`name`: `first` or `last`) checked against 1..=[`MAX_PAGE`]; also for
+/// plain lists that take a `first` without cursors.
+pub fn check_size(name: &str, v: Option<i32>) -> Result<Option<u64>, AppError> {
     match v {
         None => Ok(None),
         Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(Some(n as u64)),

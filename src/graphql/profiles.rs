@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::Utc;
+use entity::ids::UserId;
 
 use crate::accounts::service;
 use crate::auth::Membership;
@@ -19,7 +20,7 @@ use crate::progress::profile::{self, ProfileRoadmap as Shown, PublicProfile};
 /// A learner's public profile: only what they chose to show.
 pub struct Profile(PublicProfile);
 
-/// A learner's public profile. Roadmaps you cannot read are never listed.
+/// A learner's public profile. Only public roadmaps are listed (to the learner: also their own).
 #[Object]
 impl Profile {
     /// The learner's unique handle.
@@ -45,8 +46,9 @@ impl Profile {
             longest: self.0.streak.1,
         }
     }
-    /// The roadmaps the learner follows (has progress on) and chose to show, that you can read,
-    /// most recently updated first.
+    /// The roadmaps the learner follows (has progress on) and chose to show that anyone may read
+    /// (live, published, PUBLIC), most recently updated first; the learner also sees their own
+    /// private and team ones here.
     async fn roadmaps(&self) -> Vec<ProfileRoadmap> {
         self.0
             .roadmaps
@@ -106,7 +108,8 @@ pub enum LeaderboardKind {
     CurrentStreak,
     /// Days in the longest streak ever.
     LongestStreak,
-    /// Status changes to `DONE` in the last 30 days (30 × 24 hours).
+    /// Status changes to `DONE` in the last 30 days (30 × 24 hours), on the roadmaps the
+    /// learner's public profile shows (on a team's board: on the team's roadmaps).
     DoneLast30Days,
 }
 
@@ -137,9 +140,9 @@ pub struct ProfileQuery;
 #[Object]
 impl ProfileQuery {
     /// A learner's public profile; null when it is private or there is no such user (for
-    /// everyone, admins included). Anyone may call. It lists only roadmaps you can read; admins
-    /// see others' profiles as any signed-in user would (a learner's private roadmap shows only
-    /// to the learner).
+    /// everyone, admins included). Anyone may call. It lists only public roadmaps, the same for
+    /// every reader (teammates and admins included), and counts nothing else; the learner also
+    /// sees their own private and team roadmaps on it.
     async fn profile(
         &self,
         ctx: &Context<'_>,
@@ -167,10 +170,8 @@ impl ProfileQuery {
         )]
         team_id: Option<ID>,
     ) -> ApiResult<Vec<LeaderboardEntry>> {
-        let first = first.unwrap_or(20);
-        if !(1..=100).contains(&first) {
-            return Err(AppError::bad_input("first", "`first` must be between 1 and 100").into());
-        }
+        let first = crate::graphql::pagination::check_size("first", first)?
+            .unwrap_or(crate::graphql::pagination::DEFAULT_PAGE as u64);
         let board = match team_id {
             None => leaderboard::Board::Public,
             Some(id) => {
@@ -189,7 +190,7 @@ impl ProfileQuery {
         let entries =
             leaderboard::leaderboard(db(ctx), kind.into(), board, first as usize, Utc::now())
                 .await?;
-        let ids: Vec<i32> = entries.iter().map(|e| e.user_id).collect();
+        let ids: Vec<UserId> = entries.iter().map(|e| e.user_id).collect();
         let users = service::users_by_id(db(ctx), &ids).await?;
         Ok(entries
             .into_iter()

@@ -119,6 +119,8 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// The recorder with every metric described and registered. Over 80 lines: one description and
+    /// one registration per metric.
     pub fn new() -> Self {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &LATENCY_BUCKETS)
@@ -261,7 +263,7 @@ impl Metrics {
         self.pool_idle.set(f64::from(idle));
         self.pool_in_use.set(f64::from(size.saturating_sub(idle)));
         self.pool_max
-            .set(f64::from(state.config.db.database_max_connections));
+            .set(f64::from(state.config.db.max_connections));
         self.active_subscriptions
             .set(state.active_subscriptions.load(Ordering::Relaxed) as f64);
         let responses = &state.responses;
@@ -276,7 +278,62 @@ impl Metrics {
         self.apq_registered
             .absolute(apq.registrations.load(Ordering::Relaxed));
         self.apq_entries.set(apq.len() as f64);
-        self.handle.render()
+        let mut text = self.handle.render();
+        replica_metrics(state, &mut text);
+        text
+    }
+}
+
+/// Each read replica (labelled by its position in `DATABASE_READ_URLS`, from 0): whether it gets
+/// reads, its lag, the reads sent to it; and the reads that went to the primary instead.
+fn replica_metrics(state: &AppState, text: &mut String) {
+    use std::fmt::Write;
+    let Some(reads) = &state.reads else {
+        return;
+    };
+    let _ = writeln!(
+        text,
+        "# HELP roadmap_db_replica_up Whether the read replica answered its last check and has caught up.\n\
+         # TYPE roadmap_db_replica_up gauge"
+    );
+    for (i, r) in reads.replicas().iter().enumerate() {
+        let h = r.health();
+        let _ = writeln!(
+            text,
+            "roadmap_db_replica_up{{replica=\"{i}\"}} {}",
+            u8::from(h.up && h.caught_up)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "# HELP roadmap_db_replica_lag_seconds How far the read replica's replay is behind the primary.\n\
+         # TYPE roadmap_db_replica_lag_seconds gauge"
+    );
+    for (i, r) in reads.replicas().iter().enumerate() {
+        if let Some(lag) = r.health().lag {
+            let _ = writeln!(
+                text,
+                "roadmap_db_replica_lag_seconds{{replica=\"{i}\"}} {}",
+                lag.as_secs_f64()
+            );
+        }
+    }
+    let _ = writeln!(
+        text,
+        "# HELP roadmap_db_reads_total Queries routed, by database (primary, or replica number).\n\
+         # TYPE roadmap_db_reads_total counter"
+    );
+    let primary = reads.primary_reads.load(Ordering::Relaxed);
+    let _ = writeln!(
+        text,
+        "roadmap_db_reads_total{{database=\"primary\"}} {primary}"
+    );
+    for (i, r) in reads.replicas().iter().enumerate() {
+        let n = r.reads.load(Ordering::Relaxed);
+        let _ = writeln!(
+            text,
+            "roadmap_db_reads_total{{database=\"replica\",replica=\"{i}\"}} {n}"
+        );
     }
 }
 

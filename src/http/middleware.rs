@@ -99,7 +99,7 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::error!(error = %e, "cannot buffer a response to compute its ETag");
+            tracing::error!(error = %crate::error::chain(&e), "cannot buffer a response to compute its ETag");
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 MediaType::Json,
@@ -135,7 +135,7 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
 
 /// Ends requests that take longer than the configured time (body upload included) with 504.
 pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let limit = Duration::from_secs(state.config.serve.hardening.request_timeout_secs);
+    let limit = state.config.hardening.request_timeout;
     let media = media_or_json(req.headers());
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
@@ -215,12 +215,14 @@ pub fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 HeaderName::from_static("x-apollo-operation-name"),
                 HeaderName::from_static("x-request-id"),
                 HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static(super::graphql::replica::READ_AFTER_LSN),
             ])
             .expose_headers([
                 HeaderName::from_static("x-request-id"),
                 header::ETAG,
                 header::RETRY_AFTER,
                 HeaderName::from_static("idempotent-replayed"),
+                HeaderName::from_static(super::graphql::replica::READ_AFTER_LSN),
             ])
             .max_age(Duration::from_secs(600)),
     )

@@ -12,12 +12,15 @@ pub mod middleware;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod router;
+pub mod security_headers;
 pub mod session_cookie;
 pub mod startup;
 pub mod state;
 pub mod viewer;
 pub mod ws;
+pub mod ws_executor;
+pub mod ws_limits;
 
-pub use router::router;
+pub use router::{metrics_router, router};
 pub use startup::Application;
 pub use state::{prepare, AppState, StartError};

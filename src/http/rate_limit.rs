@@ -33,7 +33,7 @@ type Keyed<C> = governor::RateLimiter<
 
 /// The key a client is limited by: its IPv4 address, or the /64 network of an IPv6 address (one
 /// host usually holds a whole /64, so single addresses would be free to rotate).
-fn key(ip: IpAddr) -> IpAddr {
+pub fn key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -191,7 +191,7 @@ pub fn left_to_budget(state: &AppState, headers: &HeaderMap) -> bool {
 /// Middleware: one request of the client's allowance per anonymous HTTP request (a batch takes
 /// the rest); signed-in requests spend their user's budget instead.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let hardening = &state.config.serve.hardening;
+    let hardening = &state.config.hardening;
     if req.method() == Method::OPTIONS
         || !state.rate_limiter.enabled()
         || left_to_budget(&state, req.headers())

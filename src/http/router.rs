@@ -8,12 +8,15 @@ use tower_http::trace::TraceLayer;
 
 use super::state::AppState;
 use super::{
-    app, badges, graphiql, graphql, health, metrics, middleware, rate_limit, session_cookie, ws,
+    app, badges, graphiql, graphql, health, metrics, middleware, rate_limit, security_headers,
+    session_cookie, ws,
 };
 
+/// The app's routes and their layers. Over 80 lines: the one list of every route and of the
+/// layers around them.
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
-    let hardening = &state.config.serve.hardening;
+    let hardening = &state.config.hardening;
     // Innermost first: compression, then the ETag of the bytes actually sent, then the rate limit,
     // and metrics around all of it so refusals are counted too.
     let graphql_routes = Router::new()
@@ -49,11 +52,16 @@ pub fn router(state: AppState) -> Router {
             rate_limit::rate_limit,
         ));
     // The learner web app: one page at every app route, and its files.
-    let mut app_routes = Router::new().route(
-        "/app/{version}/{*path}",
-        get(app::asset).layer(CompressionLayer::new()),
-    );
-    for path in app::ROUTES {
+    let mut app_routes = Router::new()
+        .route(
+            "/app/{version}/{*path}",
+            get(app::asset).layer(CompressionLayer::new()),
+        )
+        .route(
+            "/sw.js",
+            get(app::service_worker).layer(CompressionLayer::new()),
+        );
+    for path in app::routes() {
         app_routes = app_routes.route(path, get(app::page).layer(CompressionLayer::new()));
     }
     let mut router = Router::new()
@@ -68,10 +76,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route(
+        // An unknown path: the app's page with status 404 for a browser, a bare 404 otherwise.
+        .fallback(app::not_found);
+    // With METRICS_ADDR set, /metrics lives on its own listener only (see `metrics_router`).
+    if state.config.metrics_addr.is_none() {
+        router = router.route(
             "/metrics",
             get(metrics::metrics).layer(CompressionLayer::new()),
-        )
+        );
+    }
+    router = router
         .layer(axum::extract::DefaultBodyLimit::max(
             hardening.max_body_bytes,
         ))
@@ -80,7 +94,7 @@ pub fn router(state: AppState) -> Router {
             middleware::timeout,
         ))
         .layer(axum::middleware::from_fn(middleware::catch_panic));
-    if let Some(cors) = middleware::cors_layer(&hardening.cors_origins()) {
+    if let Some(cors) = middleware::cors_layer(&hardening.cors_allowed_origins) {
         router = router.layer(cors);
     }
     router
@@ -96,5 +110,20 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        // Outermost, so every answer carries them (CORS preflights and refusals included).
+        .layer(axum::middleware::from_fn(security_headers::security_headers))
+        .with_state(state)
+}
+
+/// The router of the `METRICS_ADDR` listener: `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(metrics::metrics).layer(CompressionLayer::new()),
+        )
+        .layer(axum::middleware::from_fn(
+            security_headers::security_headers,
+        ))
         .with_state(state)
 }

@@ -138,7 +138,7 @@ fn app_error(e: AppError) -> Response {
             resp
         }
         other => {
-            tracing::error!(error = %other, "session cookie route failed");
+            tracing::error!(error = %crate::error::chain(&other), "session cookie route failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_SERVER_ERROR",

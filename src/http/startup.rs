@@ -6,33 +6,42 @@ use std::net::SocketAddr;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use super::router::router;
+use super::router::{metrics_router, router};
 use super::state::{prepare, StartError};
-use crate::config::Config;
+use crate::config::Settings;
 
 /// A bound, ready server.
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     router: Router,
+    /// The `METRICS_ADDR` listener, its bound address and its router, when configured.
+    metrics: Option<(TcpListener, SocketAddr, Router)>,
 }
 
 impl Application {
-    /// Binds `config.serve.listen_addr`, then connects, migrates, seeds and builds the router.
-    pub async fn build(config: Config) -> Result<Self, StartError> {
-        let addr = config.serve.listen_addr;
-        let listen_error = |source| StartError::Listen {
-            addr: addr.to_string(),
-            source,
+    /// Binds `config.listen_addr` (and `metrics_addr` when set), then connects,
+    /// migrates, seeds and builds the routers.
+    pub async fn build(config: Settings) -> Result<Self, StartError> {
+        let (listener, address) = bind(config.listen_addr).await?;
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
         };
-        let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
-        let address = listener.local_addr().map_err(listen_error)?;
         let state = prepare(config).await?;
+        let metrics = metrics_listener
+            .map(|(listener, address)| (listener, address, metrics_router(state.clone())));
         Ok(Self {
             listener,
             address,
             router: router(state),
+            metrics,
         })
+    }
+
+    /// The address `/metrics` is served on when `METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address, _)| *address)
     }
 
     /// The port actually bound (useful with port 0).
@@ -56,6 +65,19 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!("roadmap-api listening on http://{}/graphql", self.address);
+        // The metrics listener stops when the API server has drained.
+        let metrics = self.metrics.map(|(listener, address, router)| {
+            tracing::info!("metrics on http://{address}/metrics");
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+            });
+            (stop, task)
+        });
         // The peer address feeds the per-client rate limits.
         axum::serve(
             self.listener,
@@ -64,9 +86,26 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        if let Some((stop, task)) = metrics {
+            let _ = stop.send(());
+            if let Ok(result) = task.await {
+                result?;
+            }
+        }
         tracing::info!("roadmap-api stopped");
         Ok(())
     }
+}
+
+/// Binds `addr`, returning the listener and the address actually bound (port 0 picks one).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listen_error = |source| StartError::Listen {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
+    let address = listener.local_addr().map_err(listen_error)?;
+    Ok((listener, address))
 }
 
 async fn shutdown_signal() {

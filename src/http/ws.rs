@@ -4,9 +4,15 @@
 //! 1013 "try again later" when the token could not be checked because the database is away).
 //! A GET without an upgrade goes on to the GraphQL-over-HTTP handler.
 //!
+//! Every operation passes the steps a POST passes (`ws_executor`); the socket has limits of its
+//! own (`ws_limits`): sockets per user and per address, operations at once, messages per second
+//! (closed with 4429, or the operation refused), and message size (an oversized `subscribe` is
+//! refused like an oversized POST body; any other oversized message closes with 1009).
+//!
 //! An open socket lives no longer than its token: it is closed with 4403 when the token expires,
-//! and as soon as the user's tokens are revoked (see `accounts::revocations`).
-use std::net::SocketAddr;
+//! and as soon as the user's tokens, or the token's sign-in (a refresh token used twice), are
+//! revoked (see `accounts::revocations`).
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::Arc;
@@ -23,8 +29,11 @@ use futures_util::{future, SinkExt, StreamExt};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::rate_limit;
 use super::state::AppState;
 use super::viewer::viewer_from_token;
+use super::ws_executor::GuardedExecutor;
+use super::ws_limits::{self, SocketSlot};
 use crate::accounts::revocations::{Signal, Watch};
 use crate::auth::Viewer;
 use crate::graphql::context::{ClientIp, RequestId};
@@ -40,10 +49,15 @@ pub const CLOSE_TRY_AGAIN_LATER: u16 = 1013;
 pub const CLOSE_INTERNAL_ERROR: u16 = 1011;
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a socket closed for breaking a limit waits for the client's close.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// A timer that does not fire (reset once the token's expiry is known).
 const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 const TOKEN_EXPIRED: &str = "The access token expired; connect again with a fresh one";
 const TOKEN_REVOKED: &str = "The access token was revoked; sign in again";
+const TOO_MANY_FROM_ADDRESS: &str = "Too many open sockets from this address";
+const TOO_MANY_MESSAGES: &str = "Too many messages per second on this socket";
+const TOO_BIG: &str = "The message is larger than the limit";
 
 /// `GET /graphql`: a WebSocket upgrade goes to the subscription transport, anything else to the
 /// GraphQL-over-HTTP handler.
@@ -69,12 +83,37 @@ pub async fn graphql_get(
         )
             .into_response();
     };
+    let trust = state.config.hardening.trust_forwarded_for;
+    let client = rate_limit::client_ip(&parts.headers, Some(peer), trust);
+    let max = state.config.sockets.max_sockets_per_address;
+    let place = client.map(|ip| state.sockets.for_address(ip, max));
+    let max_message = state
+        .config
+        .hardening
+        .max_body_bytes
+        .saturating_mul(ws_limits::MESSAGE_FACTOR);
     match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
         Ok(ws) => ws
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| serve(socket, state, protocol, peer)),
+            .read_buffer_size(ws_limits::READ_BUFFER_BYTES)
+            .write_buffer_size(ws_limits::WRITE_BUFFER_BYTES)
+            .max_message_size(max_message)
+            .max_frame_size(max_message)
+            .on_upgrade(move |socket| async move {
+                match place {
+                    // Too many sockets from this address: told with a close code, which a
+                    // browser's WebSocket can read (it cannot read an HTTP status).
+                    Some(None) => refuse(socket, TOO_MANY_FROM_ADDRESS).await,
+                    Some(Some(place)) => serve(socket, state, protocol, peer, client, place).await,
+                    None => serve(socket, state, protocol, peer, client, ()).await,
+                }
+            }),
         Err(rejection) => rejection.into_response(),
     }
+}
+
+async fn refuse(mut socket: WebSocket, reason: &str) {
+    let _ = socket.send(close(ws_limits::CLOSE_TOO_MANY, reason)).await;
 }
 
 fn protocol_of(headers: &HeaderMap) -> Option<WebSocketProtocols> {
@@ -105,6 +144,8 @@ struct Session {
     token: String,
     expires_at: Instant,
     watch: Watch,
+    /// The socket's place among its user's (`WS_MAX_SOCKETS_PER_USER`).
+    place: SocketSlot,
 }
 
 /// The connection's data and session, or the close code and message to refuse it with.
@@ -125,7 +166,7 @@ async fn authenticate(
         if e.code() == crate::error::code::SERVICE_UNAVAILABLE {
             (CLOSE_TRY_AGAIN_LATER, e.to_string())
         } else {
-            tracing::error!(error = %e, "cannot check a WebSocket's access token");
+            tracing::error!(error = %crate::error::chain(&e), "cannot check a WebSocket's access token");
             (CLOSE_INTERNAL_ERROR, "Internal server error".to_owned())
         }
     })?;
@@ -137,11 +178,19 @@ async fn authenticate(
                 .unwrap_or_else(|| "The access token was refused".to_owned()),
         ));
     };
+    let max = state.config.sockets.max_sockets_per_user;
+    let place = state.sockets.for_user(user.id, max).ok_or_else(|| {
+        (
+            ws_limits::CLOSE_TOO_MANY,
+            format!("Too many open sockets for this user (WS_MAX_SOCKETS_PER_USER={max})"),
+        )
+    })?;
     let lifetime = u64::try_from(claims.exp - chrono::Utc::now().timestamp()).unwrap_or(0);
     let session = Session {
         token,
         expires_at: Instant::now() + Duration::from_secs(lifetime),
-        watch: listener.for_user(user.id),
+        watch: listener.for_session(user.id, claims.fam.clone()),
+        place,
     };
     let mut data = Data::default();
     data.insert(viewer);
@@ -167,8 +216,24 @@ async fn next_signal(watch: &mut Option<Watch>) -> Signal {
     }
 }
 
-async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols, peer: SocketAddr) {
+/// Serves one socket; `_place` holds its place among its address's until it ends. Over 80 lines:
+/// one `select!` loop whose arms share the sink and the session's state (token, watch, places).
+async fn serve<P: Send>(
+    socket: WebSocket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    peer: SocketAddr,
+    client: Option<IpAddr>,
+    _place: P,
+) {
     let (mut sink, stream) = socket.split();
+    // The close code when the client broke one of the socket's limits (0: none).
+    let overrun = Arc::new(AtomicU16::new(0));
+    let overrun_in = overrun.clone();
+    let overran = Arc::new(tokio::sync::Notify::new());
+    let overrun_tx = overran.clone();
+    let limiter = ws_limits::message_limiter(state.config.sockets.max_messages_per_second);
+    let max_body = state.config.hardening.max_body_bytes;
     let input = stream
         .take_while(|m| future::ready(m.is_ok()))
         .filter_map(|m| {
@@ -177,13 +242,26 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
                 Ok(Message::Binary(b)) => Some(b.to_vec()),
                 _ => None,
             })
+        })
+        .filter_map(move |m| {
+            // Once a limit is broken, the rest is read and dropped until the client answers the
+            // close (closing with unread data would reset the connection before the close frame).
+            let passed = match overrun_in.load(Ordering::SeqCst) {
+                0 => ws_limits::screen(m, &limiter, max_body).map_err(|code| {
+                    overrun_in.store(code, Ordering::SeqCst);
+                    overrun_tx.notify_one();
+                }),
+                _ => Err(()),
+            };
+            future::ready(passed.ok())
         });
     // The close code of a refused `connection_init` (0: not refused).
     let denied = Arc::new(AtomicU16::new(0));
     let initialised = Arc::new(AtomicBool::new(false));
     let (denied_in, init_in, state_in) = (denied.clone(), initialised.clone(), state.clone());
     let (session_tx, mut session_rx) = oneshot::channel::<Session>();
-    let mut out = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+    let executor = GuardedExecutor::new(state.clone(), client);
+    let mut out = async_graphql::http::WebSocket::new(executor, input, protocol)
         .on_connection_init(move |payload| async move {
             init_in.store(true, Ordering::SeqCst);
             match authenticate(&state_in, payload, peer).await {
@@ -202,6 +280,8 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
     tokio::pin!(deadline);
     // Until `connection_init` is accepted there is no token to expire or revoke.
     let (mut token, mut watch, mut waiting_for_session) = (None::<String>, None::<Watch>, true);
+    // The socket's place among its user's, held until it ends.
+    let mut _user_place = None::<SocketSlot>;
     let expiry = tokio::time::sleep_until(Instant::now() + NEVER);
     tokio::pin!(expiry);
     loop {
@@ -217,11 +297,20 @@ async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols,
                     expiry.as_mut().reset(session.expires_at);
                     token = Some(session.token);
                     watch = Some(session.watch);
+                    _user_place = Some(session.place);
                 }
                 continue;
             }
             _ = &mut expiry, if token.is_some() => {
                 let _ = sink.send(close(CLOSE_FORBIDDEN, TOKEN_EXPIRED)).await;
+                break;
+            }
+            _ = overran.notified() => {
+                let code = overrun.load(Ordering::SeqCst);
+                let reason = if code == ws_limits::CLOSE_TOO_BIG { TOO_BIG } else { TOO_MANY_MESSAGES };
+                let _ = sink.send(close(code, reason)).await;
+                // Read (and drop) what the client still sends until it answers the close.
+                let _ = tokio::time::timeout(CLOSE_GRACE, async { while out.next().await.is_some() {} }).await;
                 break;
             }
             signal = next_signal(&mut watch) => {

@@ -3,17 +3,19 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, UserId};
 use entity::progress;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
 use super::types::{Counts, ProgressStatus};
+use crate::catalog::links::{uncounted_topics, REPEATED_TOPICS};
 use crate::db::sql::Sql;
 use crate::error::AppError;
 
 /// The columns of [`Counts`] for one roadmap, as `counts` and `reads::my_roadmaps_page` select them.
 #[derive(FromQueryResult)]
 pub(super) struct CountRow {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     total: i64,
     done: i64,
     learning: i64,
@@ -36,13 +38,14 @@ impl From<CountRow> for Counts {
 }
 
 /// Counts of one user on each roadmap, in one statement. `total` and the statuses range over the
-/// same set, the live topics, so `done == total` is reachable; archived rows and rows of deleted
+/// same set, the live topics less the repeats of another topic of their roadmap (one subject
+/// counts once), so `done == total` is reachable; archived rows and rows of deleted or repeated
 /// topics count nowhere. Roadmaps that do not exist are absent from the map.
 pub async fn counts(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_ids: &[i32],
-) -> Result<HashMap<i32, Counts>, AppError> {
+    user_id: UserId,
+    roadmap_ids: &[RoadmapId],
+) -> Result<HashMap<RoadmapId, Counts>, AppError> {
     if roadmap_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -60,8 +63,10 @@ pub async fn counts(
          CAST(CASE WHEN f.roadmap_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS favorite \
          FROM roadmaps r \
          LEFT JOIN (SELECT roadmap_id, COUNT(*) AS total FROM topics \
-         WHERE deleted_at IS NULL AND roadmap_id IN ",
+         WHERE deleted_at IS NULL AND id NOT IN (",
     )
+    .push(REPEATED_TOPICS)
+    .push(") AND roadmap_id IN ")
     .bind_list(ids())
     .push(
         " GROUP BY roadmap_id) c ON c.roadmap_id = r.id \
@@ -70,7 +75,11 @@ pub async fn counts(
          SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
          SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped, \
          MAX(p.updated_at) AS updated_at \
-         FROM progress p WHERE p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) \
+         FROM progress p WHERE p.topic_id NOT IN (",
+    )
+    .push(&uncounted_topics())
+    .push(
+        ") \
          AND p.user_id = ",
     )
     .bind(user_id)
@@ -90,8 +99,8 @@ pub async fn counts(
 /// Counts of one user on one roadmap (all zero when it does not exist).
 pub(super) async fn counts_of(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_id: i32,
+    user_id: UserId,
+    roadmap_id: RoadmapId,
 ) -> Result<Counts, AppError> {
     Ok(counts(db, user_id, &[roadmap_id])
         .await?
@@ -102,10 +111,10 @@ pub(super) async fn counts_of(
 /// Statuses of one user on the live topics of each roadmap, in one statement.
 pub async fn statuses(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_ids: &[i32],
-) -> Result<HashMap<i32, HashMap<String, ProgressStatus>>, AppError> {
-    let mut out: HashMap<i32, HashMap<String, ProgressStatus>> =
+    user_id: UserId,
+    roadmap_ids: &[RoadmapId],
+) -> Result<HashMap<RoadmapId, HashMap<String, ProgressStatus>>, AppError> {
+    let mut out: HashMap<RoadmapId, HashMap<String, ProgressStatus>> =
         roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
     if roadmap_ids.is_empty() {
         return Ok(out);

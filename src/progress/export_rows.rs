@@ -1,5 +1,6 @@
 //! The rows `exportMyProgress` is built from.
 use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, UserId};
 use entity::{favorite_roadmaps, roadmaps};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -9,7 +10,7 @@ use crate::error::AppError;
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct ExportRow {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub slug: String,
     pub roadmap_title: String,
     pub topic_id: String,
@@ -26,7 +27,7 @@ pub struct ExportRow {
 /// the document would refuse the unknown roadmap).
 pub async fn export_rows(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     access: &CatalogAccess,
 ) -> Result<(Vec<ExportRow>, Vec<roadmaps::Model>), AppError> {
     let access = access.tracking();
@@ -55,7 +56,7 @@ pub async fn export_rows(
         .filter(favorite_roadmaps::Column::UserId.eq(user_id))
         .all(db)
         .await?;
-    let fav_ids: Vec<i32> = favs.iter().map(|f| f.roadmap_id).collect();
+    let fav_ids: Vec<RoadmapId> = favs.iter().map(|f| f.roadmap_id).collect();
     let fav_roadmaps = if fav_ids.is_empty() {
         Vec::new()
     } else {

@@ -1,6 +1,7 @@
 //! Favourite roadmaps.
 use chrono::{DateTime, Utc};
 use entity::favorite_roadmaps;
+use entity::ids::{RoadmapId, UserId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -15,8 +16,8 @@ use crate::error::AppError;
 /// Adds a favourite unless it is one already; returns how many rows it added (0 or 1).
 pub(super) async fn add(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_id: i32,
+    user_id: UserId,
+    roadmap_id: RoadmapId,
     at: DateTime<Utc>,
 ) -> Result<u64, AppError> {
     Ok(
@@ -41,8 +42,8 @@ pub(super) async fn add(
 /// Adds or removes a favourite; returns whether anything changed, and the counts after.
 pub(super) async fn set_favorite(
     db: &DatabaseConnection,
-    user_id: i32,
-    roadmap_id: i32,
+    user_id: UserId,
+    roadmap_id: RoadmapId,
     favorite: bool,
 ) -> Result<(bool, Counts), AppError> {
     let _turn = write_turn(db).await;

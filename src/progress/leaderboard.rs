@@ -7,10 +7,19 @@
 //! whose last day has passed reads 0; DONE changes leave the window), so the live figure is
 //! computed for each candidate (the streak in memory, the DONE count in one statement per batch)
 //! and the scan stops once no later candidate can still enter the top `first`.
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+//!
+//! `DONE_LAST_30_DAYS` counts, on the public board, only the DONE changes on the learner's
+//! [`Showcase`] (what their profile and badge show), and on a team's board only those on the
+//! team's roadmaps: never a private roadmap's progress.
+use std::collections::HashMap;
 
-use super::stats::{current, done_since, done_window_start, today};
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{ProfileRoadmaps, ProfileVisibility};
+use entity::ids::{TeamId, UserId};
+use sea_orm::{ActiveEnum, ConnectionTrait, FromQueryResult};
+
+use super::showcase::{public_roadmap_sql, Showcase};
+use super::stats::{current, done_since_by_roadmap, done_window_start, today};
 use super::streak::zone;
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -39,16 +48,40 @@ pub struct BoardEntry {
     /// Standard competition ranking: ties share a rank and the next rank skips (1, 2, 2, 4).
     pub rank: i32,
     pub value: i32,
-    pub user_id: i32,
+    pub user_id: UserId,
 }
 
 #[derive(FromQueryResult)]
 struct Candidate {
-    id: i32,
+    id: UserId,
     username_key: String,
     time_zone: String,
     streak_last_day: Option<i32>,
     stored: i32,
+    profile_visibility: String,
+    profile_roadmaps: String,
+    profile_roadmap_ids: String,
+}
+
+impl Candidate {
+    /// Only this server writes these columns, so a value it does not know is a fault to report
+    /// (internal, logged), never a setting to guess.
+    fn showcase(&self) -> Result<Showcase, AppError> {
+        let unknown = |what: &str, v: &str| {
+            AppError::internal(format!(
+                "a stored {what} `{v}` is not one this server knows"
+            ))
+        };
+        let visibility = ProfileVisibility::try_from_value(&self.profile_visibility)
+            .map_err(|_| unknown("profile visibility", &self.profile_visibility))?;
+        let roadmaps = ProfileRoadmaps::try_from_value(&self.profile_roadmaps)
+            .map_err(|_| unknown("profile roadmaps setting", &self.profile_roadmaps))?;
+        Ok(Showcase::from_settings(
+            &visibility,
+            &roadmaps,
+            &self.profile_roadmap_ids,
+        ))
+    }
 }
 
 /// One keyset page of candidates in index order, after `(stored, username_key)` when given.
@@ -63,7 +96,8 @@ async fn candidates(
     let col = kind.column();
     let mut q = Sql::new(db.get_database_backend());
     q.push(&format!(
-        "SELECT id, username_key, time_zone, streak_last_day, {col} AS stored FROM users \
+        "SELECT id, username_key, time_zone, streak_last_day, {col} AS stored, \
+         profile_visibility, profile_roadmaps, profile_roadmap_ids FROM users \
          WHERE {col} > 0 AND "
     ));
     match board {
@@ -104,7 +138,7 @@ pub enum Board {
     /// Everyone with a public profile.
     Public,
     /// Every member of a team (the caller has checked they are one).
-    Team(i32),
+    Team(TeamId),
 }
 
 /// The top `first` of `board` by `kind` at `now`, value descending then username; users whose
@@ -119,7 +153,7 @@ pub async fn leaderboard(
     let mut batch = first * 2 + 16;
     let mut after: Option<(i32, String)> = None;
     // (value, username_key, id), kept sorted.
-    let mut found: Vec<(i32, String, i32)> = Vec::new();
+    let mut found: Vec<(i32, String, UserId)> = Vec::new();
     loop {
         let page = candidates(
             db,
@@ -134,10 +168,7 @@ pub async fn leaderboard(
         let last_stored = last.stored;
         after = Some((last.stored, last.username_key.clone()));
         let done = match kind {
-            BoardKind::DoneLast30Days => {
-                let ids: Vec<i32> = page.iter().map(|c| c.id).collect();
-                done_since(db, &ids, done_window_start(now)).await?
-            }
+            BoardKind::DoneLast30Days => done_counted(db, board, &page, now).await?,
             _ => Default::default(),
         };
         for c in &page {
@@ -174,8 +205,53 @@ pub async fn leaderboard(
     Ok(rank(found))
 }
 
+/// The live DONE count of each candidate over the last 30 days, on the roadmaps `board` may
+/// count (see the module docs), in one statement.
+async fn done_counted(
+    db: &impl ConnectionTrait,
+    board: Board,
+    page: &[Candidate],
+    now: DateTime<Utc>,
+) -> Result<HashMap<UserId, i32>, AppError> {
+    let ids: Vec<UserId> = page.iter().map(|c| c.id).collect();
+    let since = done_window_start(now);
+    let rows = match board {
+        Board::Public => {
+            done_since_by_roadmap(db, &ids, since, |q| {
+                q.push(&public_roadmap_sql("r"));
+            })
+            .await?
+        }
+        Board::Team(team) => {
+            done_since_by_roadmap(db, &ids, since, |q| {
+                q.push(
+                    "r.deleted_at IS NULL AND r.id IN \
+                     (SELECT roadmap_id FROM team_roadmaps WHERE team_id = ",
+                )
+                .bind(team)
+                .push(")");
+            })
+            .await?
+        }
+    };
+    let showcases: HashMap<UserId, Showcase> = match board {
+        Board::Public => page
+            .iter()
+            .map(|c| Ok((c.id, c.showcase()?)))
+            .collect::<Result<_, AppError>>()?,
+        Board::Team(_) => HashMap::new(),
+    };
+    let mut out: HashMap<UserId, i32> = HashMap::new();
+    for (user, roadmap, n) in rows {
+        if showcases.get(&user).is_none_or(|s| s.selects(roadmap)) {
+            *out.entry(user).or_default() += n;
+        }
+    }
+    Ok(out)
+}
+
 /// Standard competition ranks over entries sorted by value descending.
-fn rank(sorted: Vec<(i32, String, i32)>) -> Vec<BoardEntry> {
+fn rank(sorted: Vec<(i32, String, UserId)>) -> Vec<BoardEntry> {
     let mut out: Vec<BoardEntry> = Vec::with_capacity(sorted.len());
     for (i, (value, _, user_id)) in sorted.into_iter().enumerate() {
         let rank = match out.last() {
@@ -198,12 +274,12 @@ mod tests {
     #[test]
     fn ties_share_a_rank_and_the_next_skips() {
         let e = rank(vec![
-            (9, "a".into(), 1),
-            (7, "b".into(), 2),
-            (7, "c".into(), 3),
-            (5, "d".into(), 4),
-            (5, "e".into(), 5),
-            (1, "f".into(), 6),
+            (9, "a".into(), UserId(1)),
+            (7, "b".into(), UserId(2)),
+            (7, "c".into(), UserId(3)),
+            (5, "d".into(), UserId(4)),
+            (5, "e".into(), UserId(5)),
+            (1, "f".into(), UserId(6)),
         ]);
         let ranks: Vec<i32> = e.iter().map(|e| e.rank).collect();
         assert_eq!(ranks, [1, 2, 2, 4, 4, 6]);

@@ -1,158 +1,118 @@
-//! Linking topics: a link group joins topics that teach one subject on several roadmaps, and a
-//! learner's status on any of them is their status on all of them.
+//! "Same as" links: a topic's editor may say it is the same as one root topic; learners' status
+//! on any topic of the group (the root and the topics pointing at it) is then their status on all
+//! of them.
 //!
-//! Progress stays one row per (user, topic): a status write fans out to the whole group (see
-//! `status_writes`), so every reader of progress is unchanged. Linking merges groups and, for
-//! every learner with progress on the merged group, writes the most recently changed status to
-//! all its topics (a topic without a row counts as `PENDING`, older than any row), in one
-//! statement for all learners; it records no history. Unlinking removes one topic from its group;
-//! each topic keeps the status it showed (its own row). Linking waits for the status writes under
-//! way and holds new ones back until it commits (`locks::lock_links`).
-use std::collections::{HashMap, HashSet};
+//! A link is its owner's claim about their own topic. Only editors of the pointing topic's
+//! roadmap set or clear the pointer (admins: any), and setting it changes only that topic: for
+//! every learner who can follow both roadmaps, the topic takes the root's status (the root is
+//! never written here), each change recorded in the learner's history with the cause `LINKED`.
+//! The target must be readable, live, and a root itself (no chains), so no call can join two
+//! topics its caller does not edit through a third. Clearing a pointer changes no status; clearing
+//! a root's (it has none) detaches every topic pointing at it, so an owner can always cut their
+//! topic loose from others' claims. A topic that is given a pointer stops being a root: the
+//! topics pointing at it stand alone. Progress stays one row per (user, topic): status writes fan
+//! out to the group (see `status_writes`), so every reader is a plain read. Pointing waits for the
+//! status writes under way and holds new ones back until it commits (`locks::lock_links`).
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{roadmaps, topic_links, topics};
-use sea_orm::sea_query::{Condition, IntoCondition};
+use entity::ids::{RoadmapId, UserId};
+use entity::{progress_events, roadmaps, topic_links, topics};
+use sea_orm::sea_query::Condition;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    TransactionTrait,
 };
 
 use super::locks::{lock_links, write_turn};
 use super::lookups::find_in;
 use super::merge::micros;
+use super::types::stored_status;
 use super::CHUNK;
-use crate::auth::CatalogAccess;
-use crate::auth::Editor;
-use crate::catalog::links::{group_members, LinkedTopic};
-use crate::catalog::topic_editing::new_topic_key;
+use crate::auth::{CatalogAccess, Editor, Tracker};
+use crate::catalog::links::{dissolve_lone_roots, point};
 use crate::db::sql::Sql;
-use crate::error::AppError;
+use crate::error::{AppError, Input, Words};
 
-/// Most topics one `linkTopics` call may name.
-pub const MAX_LINK: usize = 100;
+/// The `progress_events.cause` of a status taken from a root by `setTopicSameAs`.
+pub const CAUSE_LINKED: &str = "LINKED";
 
-/// Links the topics named by `keys` (input field `topicIds`) into one group, merging the groups
-/// any of them is already in; returns the group's live topics. See [`Editor::may_link`] for who
-/// may; a topic that is missing, deleted or on a roadmap the editor cannot read is `NOT_FOUND`
-/// naming `topicIds[i]`.
-pub async fn link_topics(
+/// Points the topic `key` (input field `topicId`) at the root `target` (field `sameAsId`), or
+/// clears its pointer (`None`); returns the topic with its roadmap. Editors of the topic's
+/// roadmap and admins: `NOT_FOUND` for a topic or target the editor cannot read, `FORBIDDEN` for
+/// a topic they can read but not edit, `BAD_USER_INPUT` (field `sameAsId`) for the topic itself
+/// or a target that points at another topic.
+pub async fn set_same_as(
     db: &DatabaseConnection,
     editor: &Editor,
-    keys: &[String],
-) -> Result<Vec<LinkedTopic>, AppError> {
-    if keys.len() < 2 || keys.len() > MAX_LINK {
-        return Err(AppError::bad_input(
-            "topicIds",
-            format!(
-                "topicIds: link 2 to {MAX_LINK} topics at a time ({} given)",
-                keys.len()
-            ),
-        ));
-    }
-    let mut seen = HashSet::new();
-    for (i, key) in keys.iter().enumerate() {
-        if !seen.insert(key) {
-            let field = format!("topicIds[{i}]");
-            return Err(AppError::bad_input(
-                &field,
-                format!("{field}: topic `{key}` appears twice"),
-            ));
-        }
-    }
-    let found = readable_topics(db, editor, keys).await?;
-    let mut on_roadmap: HashMap<i32, usize> = HashMap::new();
-    for (i, (_, r)) in found.iter().enumerate() {
-        if let Some(j) = on_roadmap.insert(r.id, i) {
-            let field = format!("topicIds[{i}]");
-            return Err(AppError::bad_input(
-                &field,
-                format!(
-                    "{field}: on the same roadmap (`{}`) as topicIds[{j}]; links join topics of \
-                     different roadmaps",
-                    r.slug
-                ),
-            ));
-        }
-    }
-    if !editor.may_link(found.iter().map(|(_, r)| r)) {
+    key: &str,
+    target: Option<&str>,
+) -> Result<(topics::Model, roadmaps::Model), AppError> {
+    let (topic, roadmap) = readable_topic(db, editor, key, Input::Topic).await?;
+    if !editor.may_edit(&roadmap) {
         return Err(AppError::Forbidden(
-            "You may link topics of your own roadmaps only (to any topic you can read)".into(),
+            "Only the editors of a topic's roadmap may say what it is the same as".into(),
         ));
     }
-
+    if target == Some(key) {
+        return Err(AppError::bad_input(
+            Input::SameAs,
+            Words::named(Input::SameAs).then(": a topic cannot be the same as itself"),
+        ));
+    }
+    let target = match target {
+        Some(t) => Some(readable_topic(db, editor, t, Input::SameAs).await?),
+        None => None,
+    };
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_links(&txn).await?;
     let now = micros(Utc::now());
-    let existing: HashSet<String> =
-        find_in::<topic_links::Entity, _>(&txn, topic_links::Column::TopicId, keys, all())
-            .await?
-            .into_iter()
-            .map(|l| l.group_id)
-            .collect();
-    let mut groups: Vec<String> = existing.into_iter().collect();
-    groups.sort();
-    check_one_per_roadmap(&txn, &groups, &found).await?;
-    let group = groups.first().cloned().unwrap_or_else(new_group_id);
-    if groups.len() > 1 {
-        let mut q = Sql::new(txn.get_database_backend());
-        q.push("UPDATE topic_links SET group_id = ")
-            .bind(group.as_str())
-            .push(" WHERE group_id IN ")
-            .bind_list(groups[1..].iter().map(String::as_str));
-        txn.execute(q.build()).await?;
+    match &target {
+        None => {
+            // Its own pointer, and the pointers of others at it: it stands alone.
+            let mut q = Sql::new(txn.get_database_backend());
+            q.push("DELETE FROM topic_links WHERE topic_id = ")
+                .bind(key)
+                .push(" OR group_id = ")
+                .bind(key);
+            txn.execute(q.build()).await?;
+        }
+        Some((root, _)) => {
+            let row = topic_links::Entity::find_by_id(root.id.clone())
+                .one(&txn)
+                .await?;
+            if row.is_some_and(|l| l.group_id != l.topic_id) {
+                return Err(AppError::bad_input(
+                    Input::SameAs,
+                    Words::named(Input::SameAs).then(
+                        ": that topic is itself the same as another topic; point at a \
+                         topic that points nowhere",
+                    ),
+                ));
+            }
+            // It stops being a root: the topics pointing at it stand alone.
+            let mut q = Sql::new(txn.get_database_backend());
+            q.push("DELETE FROM topic_links WHERE group_id = ")
+                .bind(key)
+                .push(" AND topic_id <> ")
+                .bind(key);
+            txn.execute(q.build()).await?;
+            point(&txn, &[(key, root.id.as_str())], now).await?;
+            adopt_root_status(&txn, &[key], now, History::Record).await?;
+        }
     }
-    let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), group.as_str())).collect();
-    put_in_groups(&txn, &pairs, now).await?;
-    sync(&txn, Targets::Group(&group), now).await?;
-    let members = group_members(&txn, &group).await?;
-    txn.commit().await?;
-    Ok(members)
-}
-
-/// Removes a topic (input field `topicId`) from its group; a group left with one topic
-/// dissolves. Each topic keeps the status it shows. Owners of the topic's roadmap and admins
-/// (`FORBIDDEN` for a roadmap the editor can read but not edit, `NOT_FOUND` for one they cannot
-/// read). Returns the topic with its roadmap; unlinking a topic without a group changes nothing.
-pub async fn unlink_topic(
-    db: &DatabaseConnection,
-    editor: &Editor,
-    key: &str,
-) -> Result<(topics::Model, roadmaps::Model), AppError> {
-    let (topic, roadmap) = readable_topic(db, editor, key, "topicId").await?;
-    if !editor.may_edit(&roadmap) {
-        return Err(AppError::Forbidden(
-            "Only the roadmap's owner and admins may unlink its topics".into(),
-        ));
-    }
-    let _turn = write_turn(db).await;
-    let txn = db.begin().await?;
-    lock_links(&txn).await?;
-    if let Some(link) = topic_links::Entity::find_by_id(key.to_owned())
-        .one(&txn)
-        .await?
-    {
-        topic_links::Entity::delete_by_id(key.to_owned())
-            .exec(&txn)
-            .await?;
-        let mut q = Sql::new(txn.get_database_backend());
-        q.push("DELETE FROM topic_links WHERE group_id = ")
-            .bind(link.group_id.as_str())
-            .push(" AND (SELECT COUNT(*) FROM topic_links x WHERE x.group_id = ")
-            .bind(link.group_id.as_str())
-            .push(") = 1");
-        txn.execute(q.build()).await?;
-    }
+    dissolve_lone_roots(&txn).await?;
     txn.commit().await?;
     Ok((topic, roadmap))
 }
 
-/// For each `(new_topic, source_topic)`: puts `new_topic` into `source_topic`'s group (creating
-/// the group when the source has none; a group `new_topic` was in before is left) and writes every
-/// learner's status on the source's group onto `new_topic` (the most recently changed one, as
-/// when linking). For forks: a fixed number of statements per 500 pairs, inside the caller's
-/// transaction, after the link lock. No authorisation here: the caller checks; nor a check that
-/// a group keeps one topic per roadmap. Topic ids that do not exist fail on the foreign key.
+/// For each `(new_topic, source_topic)` of a fork: points `new_topic` at the source's root (the
+/// source itself, or the root the source points at: no chains) and gives it every learner's
+/// status on that root (no history: the topics are new, nobody saw them change). A fixed number
+/// of statements per 500 pairs, inside the caller's transaction, after the link lock. No
+/// authorisation here: the caller checks (the forker edits the fork and reads the source).
 pub async fn link_pairs(
     txn: &impl ConnectionTrait,
     pairs: &[(String, String)],
@@ -164,85 +124,175 @@ pub async fn link_pairs(
     let now = micros(Utc::now());
     for chunk in pairs.chunks(CHUNK) {
         let sources: Vec<&str> = chunk.iter().map(|(_, s)| s.as_str()).collect();
-        let mut group_of: HashMap<String, String> =
-            find_in::<topic_links::Entity, _>(txn, topic_links::Column::TopicId, &sources, all())
-                .await?
-                .into_iter()
-                .map(|l| (l.topic_id, l.group_id))
-                .collect();
-        let mut fresh: Vec<(&str, String)> = Vec::new();
-        for s in &sources {
-            if !group_of.contains_key(*s) {
-                let g = new_group_id();
-                group_of.insert((*s).to_owned(), g.clone());
-                fresh.push((s, g));
-            }
-        }
-        let fresh: Vec<(&str, &str)> = fresh.iter().map(|(s, g)| (*s, g.as_str())).collect();
-        put_in_groups(txn, &fresh, now).await?;
+        let root_of: HashMap<String, String> = find_in::<topic_links::Entity, _>(
+            txn,
+            topic_links::Column::TopicId,
+            &sources,
+            Condition::all(),
+        )
+        .await?
+        .into_iter()
+        .map(|l| (l.topic_id, l.group_id))
+        .collect();
         // A topic named twice goes where its last pair says.
-        let mut joined: Vec<(&str, &str)> = Vec::new();
-        let mut at: HashMap<&str, usize> = HashMap::new();
+        let mut at: HashMap<&str, &str> = HashMap::new();
         for (n, s) in chunk {
-            let Some(g) = group_of.get(s) else { continue };
-            match at.get(n.as_str()) {
-                Some(&i) => joined[i] = (n.as_str(), g.as_str()),
-                None => {
-                    at.insert(n.as_str(), joined.len());
-                    joined.push((n.as_str(), g.as_str()));
-                }
-            }
+            at.insert(n, root_of.get(s).map_or(s.as_str(), String::as_str));
         }
-        put_in_groups(txn, &joined, now).await?;
-        let targets: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
-        sync(txn, Targets::Topics(&targets), now).await?;
+        let mut joined: Vec<(&str, &str)> = at.into_iter().collect();
+        joined.sort_unstable();
+        point(txn, &joined, now).await?;
+        let targets: Vec<&str> = joined.iter().map(|(n, _)| *n).collect();
+        adopt_root_status(txn, &targets, now, History::Skip).await?;
     }
     Ok(())
 }
 
-fn all() -> Condition {
-    Condition::all()
+/// Whether [`adopt_root_status`] writes history events.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum History {
+    Record,
+    Skip,
 }
 
-/// A new opaque group id: 16 random base62 characters, as topic keys.
-fn new_group_id() -> String {
-    new_topic_key()
+#[derive(FromQueryResult)]
+struct Taken {
+    user_id: UserId,
+    topic_id: String,
+    roadmap_id: RoadmapId,
+    from_status: String,
+    to_status: String,
 }
 
-/// The live topics named by `keys`, with their roadmaps, in input order; the first that is
-/// missing, deleted or unreadable to the editor fails as `NOT_FOUND` naming `topicIds[i]`.
-async fn readable_topics(
-    db: &impl ConnectionTrait,
-    editor: &Editor,
-    keys: &[String],
-) -> Result<Vec<(topics::Model, roadmaps::Model)>, AppError> {
-    let live = topics::Column::DeletedAt.is_null().into_condition();
-    let found: HashMap<String, topics::Model> =
-        find_in::<topics::Entity, _>(db, topics::Column::Id, keys, live)
+/// For every learner who can follow both the roadmap of a pointing topic in `targets` and its
+/// root's, the topic takes the root's status (no row on the root: the topic's row goes, as
+/// `PENDING`), keeping the root's change time. Two statements per 500 targets, whatever the
+/// number of learners; with [`History::Record`] each change is a history event (`LINKED`).
+async fn adopt_root_status(
+    txn: &impl ConnectionTrait,
+    targets: &[&str],
+    now: DateTime<Utc>,
+    history: History,
+) -> Result<(), AppError> {
+    let backend = txn.get_database_backend();
+    let root_join = "JOIN topics rt ON rt.id = nl.group_id AND rt.deleted_at IS NULL \
+                     JOIN roadmaps rr ON rr.id = rt.roadmap_id AND rr.deleted_at IS NULL";
+    let mut taken = Vec::new();
+    for chunk in targets.chunks(CHUNK) {
+        let mut q = Sql::new(backend);
+        q.push("DELETE FROM progress WHERE archived_at IS NULL AND topic_id IN ")
+            .bind_list(chunk.iter().copied())
+            .push(" AND EXISTS (SELECT 1 FROM topic_links nl ")
+            .push(root_join)
+            .push(" WHERE nl.topic_id = progress.topic_id AND nl.group_id <> nl.topic_id AND ");
+        CatalogAccess::push_learner_tracks(&mut q, "rr", Tracker::EachRow("progress.user_id"))
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM progress w WHERE w.topic_id = rt.id \
+                 AND w.user_id = progress.user_id AND w.archived_at IS NULL)) \
+                 RETURNING user_id, topic_id, roadmap_id, status AS from_status, \
+                 'PENDING' AS to_status",
+            );
+        taken.extend(Taken::find_by_statement(q.build()).all(txn).await?);
+
+        let mut q = Sql::new(backend);
+        q.push(
+            "INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at, \
+             changed_at) SELECT w.user_id, n.id, n.roadmap_id, w.status, ",
+        )
+        .bind(now)
+        .push(
+            ", COALESCE(w.changed_at, w.updated_at) FROM topics n \
+             JOIN roadmaps nr ON nr.id = n.roadmap_id AND nr.deleted_at IS NULL \
+             JOIN topic_links nl ON nl.topic_id = n.id AND nl.group_id <> nl.topic_id ",
+        )
+        .push(root_join)
+        .push(
+            " JOIN progress w ON w.topic_id = rt.id AND w.archived_at IS NULL \
+             WHERE n.deleted_at IS NULL AND n.id IN ",
+        )
+        .bind_list(chunk.iter().copied())
+        .push(" AND ");
+        CatalogAccess::push_learner_tracks(&mut q, "nr", Tracker::EachRow("w.user_id"))
+            .push(" AND ");
+        CatalogAccess::push_learner_tracks(&mut q, "rr", Tracker::EachRow("w.user_id"))
+            .push(UPSERT_TAIL)
+            .push(
+                " RETURNING user_id, topic_id, roadmap_id, \
+             COALESCE(previous_status, 'PENDING') AS from_status, status AS to_status",
+            );
+        taken.extend(Taken::find_by_statement(q.build()).all(txn).await?);
+    }
+    if history == History::Record {
+        record_taken(txn, taken, now).await?;
+    }
+    Ok(())
+}
+
+/// The `ON CONFLICT` part of a write that brings a learner's row in line with another row:
+/// an archived row is overwritten (it was no status), a row already showing the status at that
+/// time is left alone.
+const UPSERT_TAIL: &str = " ON CONFLICT (user_id, topic_id) DO UPDATE SET \
+     previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
+     updated_at = CASE WHEN progress.archived_at IS NULL \
+     AND progress.status = excluded.status THEN progress.updated_at \
+     ELSE excluded.updated_at END, \
+     status = excluded.status, changed_at = excluded.changed_at, \
+     roadmap_id = excluded.roadmap_id, archived_at = NULL \
+     WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
+     OR COALESCE(progress.changed_at, progress.updated_at) <> excluded.changed_at";
+
+/// Writes one `LINKED` history event per status a link changed (with the titles of now).
+async fn record_taken(
+    txn: &impl ConnectionTrait,
+    taken: Vec<Taken>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let taken: Vec<Taken> = taken
+        .into_iter()
+        .filter(|t| t.from_status != t.to_status)
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    let topic_ids: Vec<&str> = taken.iter().map(|t| t.topic_id.as_str()).collect();
+    let mut roadmap_ids: Vec<RoadmapId> = taken.iter().map(|t| t.roadmap_id).collect();
+    roadmap_ids.sort_unstable();
+    roadmap_ids.dedup();
+    let topic_titles: HashMap<String, String> =
+        find_in::<topics::Entity, _>(txn, topics::Column::Id, &topic_ids, Condition::all())
             .await?
             .into_iter()
-            .map(|t| (t.id.clone(), t))
+            .map(|t| (t.id, t.title))
             .collect();
-    let mut ids: Vec<i32> = found.values().map(|t| t.roadmap_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let access = editor.catalog();
-    let roadmaps: HashMap<i32, roadmaps::Model> =
-        find_in::<roadmaps::Entity, _>(db, roadmaps::Column::Id, &ids, all())
+    let roadmap_titles: HashMap<RoadmapId, String> =
+        find_in::<roadmaps::Entity, _>(txn, roadmaps::Column::Id, &roadmap_ids, Condition::all())
             .await?
             .into_iter()
-            .filter(|r| access.can_read(r))
-            .map(|r| (r.id, r))
+            .map(|r| (r.id, r.title))
             .collect();
-    keys.iter()
-        .enumerate()
-        .map(|(i, key)| {
-            found
-                .get(key)
-                .and_then(|t| roadmaps.get(&t.roadmap_id).map(|r| (t.clone(), r.clone())))
-                .ok_or_else(|| missing(&format!("topicIds[{i}]"), key))
+    let events: Vec<progress_events::ActiveModel> = taken
+        .into_iter()
+        .map(|t| -> Result<progress_events::ActiveModel, AppError> {
+            Ok(progress_events::ActiveModel {
+                id: NotSet,
+                user_id: Set(t.user_id),
+                roadmap_id: Set(t.roadmap_id),
+                topic_title: Set(topic_titles.get(&t.topic_id).cloned()),
+                roadmap_title: Set(roadmap_titles.get(&t.roadmap_id).cloned()),
+                topic_id: Set(t.topic_id),
+                from_status: Set(stored_status(&t.from_status)?),
+                to_status: Set(stored_status(&t.to_status)?),
+                created_at: Set(now),
+                cause: Set(Some(CAUSE_LINKED.to_owned())),
+            })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    for chunk in events.chunks(CHUNK) {
+        progress_events::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One live topic readable to the editor, with its roadmap, or `NOT_FOUND` naming `field`.
@@ -250,7 +300,7 @@ async fn readable_topic(
     db: &impl ConnectionTrait,
     editor: &Editor,
     key: &str,
-    field: &str,
+    field: Input,
 ) -> Result<(topics::Model, roadmaps::Model), AppError> {
     let row = topics::Entity::find_by_id(key.to_owned())
         .filter(topics::Column::DeletedAt.is_null())
@@ -258,85 +308,12 @@ async fn readable_topic(
         .one(db)
         .await?;
     match row {
-        Some((t, Some(r))) if editor.catalog().can_read(&r) => Ok((t, r)),
-        _ => Err(missing(field, key)),
+        Some((t, Some(r))) if r.deleted_at.is_none() && editor.catalog().can_read(&r) => Ok((t, r)),
+        _ => Err(AppError::not_found_in(
+            field,
+            Words::named(field).then(format!(": no topic `{key}`")),
+        )),
     }
-}
-
-fn missing(field: &str, key: &str) -> AppError {
-    AppError::not_found_in(field, format!("{field}: no topic `{key}`"))
-}
-
-/// Refuses a link that would put two live topics of one roadmap in a group: `groups` are the
-/// groups being merged, `given` the topics named (already one per roadmap).
-async fn check_one_per_roadmap(
-    txn: &impl ConnectionTrait,
-    groups: &[String],
-    given: &[(topics::Model, roadmaps::Model)],
-) -> Result<(), AppError> {
-    let mut seen: HashMap<i32, &str> = given.iter().map(|(t, r)| (r.id, t.id.as_str())).collect();
-    let mut members = Vec::new();
-    for g in groups {
-        members.extend(group_members(txn, g).await?);
-    }
-    for m in &members {
-        match seen.get(&m.roadmap_id) {
-            Some(other) if *other != m.topic_id => {
-                return Err(AppError::bad_input(
-                    "topicIds",
-                    format!(
-                        "topicIds: the groups would join topics `{other}` and `{}` of one \
-                         roadmap; unlink one first",
-                        m.topic_id
-                    ),
-                ));
-            }
-            _ => {
-                seen.insert(m.roadmap_id, &m.topic_id);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Puts each topic into a group (moving it out of the one it was in), one statement per 500.
-async fn put_in_groups(
-    txn: &impl ConnectionTrait,
-    pairs: &[(&str, &str)],
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    for chunk in pairs.chunks(CHUNK) {
-        let mut q = Sql::new(txn.get_database_backend());
-        q.push("INSERT INTO topic_links (topic_id, group_id, created_at) VALUES ");
-        for (i, (topic, group)) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.push("(")
-                .bind(*topic)
-                .push(", ")
-                .bind(*group)
-                .push(", ")
-                .bind(now)
-                .push(")");
-        }
-        q.push(
-            " ON CONFLICT (topic_id) DO UPDATE SET group_id = excluded.group_id, \
-             created_at = excluded.created_at WHERE topic_links.group_id <> excluded.group_id",
-        );
-        txn.execute(q.build()).await?;
-    }
-    Ok(())
-}
-
-/// The topics whose rows [`sync`] brings in line with their group.
-enum Targets<'a> {
-    /// Every topic of a group.
-    Group(&'a str),
-    /// These topics (each in a group).
-    Topics(&'a [&'a str]),
-    /// The linked topics of a roadmap, for every learner or for one.
-    Roadmap(i32, Option<i32>),
 }
 
 /// Brings the linked topics of a roadmap in line with their groups, for every learner (the
@@ -345,25 +322,23 @@ enum Targets<'a> {
 /// roadmap that opens up to someone must first receive their statuses. One statement.
 pub async fn refresh(
     txn: &impl ConnectionTrait,
-    roadmap_id: i32,
-    learner: Option<i32>,
+    roadmap_id: RoadmapId,
+    learner: Option<UserId>,
 ) -> Result<(), AppError> {
     lock_links(txn).await?;
-    sync(
-        txn,
-        Targets::Roadmap(roadmap_id, learner),
-        micros(Utc::now()),
-    )
-    .await
+    sync_roadmap(txn, roadmap_id, learner, micros(Utc::now())).await
 }
 
-/// For every learner with progress on the group of a target topic on a roadmap they can follow,
-/// writes the most recently changed status of the group (`COALESCE(changed_at, updated_at)`, ties to the greater topic
-/// key; only live rows of live topics) to the target, keeping that change time: one statement,
-/// whatever the number of learners. Rows already showing it are left alone.
-async fn sync(
+/// For every learner with progress on the live group of a topic of the roadmap (on a roadmap
+/// they can follow), writes the most recently changed status of the group
+/// (`COALESCE(changed_at, updated_at)`, ties to the greater topic key; only live rows of live
+/// topics) to that topic, keeping that change time: one statement, whatever the number of
+/// learners. Rows already showing it are left alone. Repeats of a topic of their own roadmap are
+/// written as well: they show their root's status.
+async fn sync_roadmap(
     txn: &impl ConnectionTrait,
-    targets: Targets<'_>,
+    roadmap_id: RoadmapId,
+    learner: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut q = Sql::new(txn.get_database_backend());
@@ -377,28 +352,20 @@ async fn sync(
          FROM topics n \
          JOIN roadmaps nr ON nr.id = n.roadmap_id AND nr.deleted_at IS NULL \
          JOIN topic_links nl ON nl.topic_id = n.id \
+         JOIN topics gt ON gt.id = nl.group_id AND gt.deleted_at IS NULL \
+         JOIN roadmaps gr ON gr.id = gt.roadmap_id AND gr.deleted_at IS NULL \
          JOIN topic_links wl ON wl.group_id = nl.group_id \
          JOIN topics wt ON wt.id = wl.topic_id AND wt.deleted_at IS NULL \
          JOIN progress w ON w.topic_id = wl.topic_id AND w.archived_at IS NULL \
-         WHERE n.deleted_at IS NULL AND ",
-    );
-    match targets {
-        Targets::Group(g) => {
-            q.push("nl.group_id = ").bind(g);
-        }
-        Targets::Topics(ids) => {
-            q.push("n.id IN ").bind_list(ids.iter().copied());
-        }
-        Targets::Roadmap(id, learner) => {
-            q.push("n.roadmap_id = ").bind(id);
-            if let Some(user) = learner {
-                q.push(" AND w.user_id = ").bind(user);
-            }
-        }
+         WHERE n.deleted_at IS NULL AND n.roadmap_id = ",
+    )
+    .bind(roadmap_id);
+    if let Some(user) = learner {
+        q.push(" AND w.user_id = ").bind(user);
     }
     // Only onto roadmaps each learner can follow (as status writes do).
-    q.push(" AND ")
-        .push(&CatalogAccess::learner_tracks_sql("nr", "w.user_id"));
+    q.push(" AND ");
+    CatalogAccess::push_learner_tracks(&mut q, "nr", Tracker::EachRow("w.user_id"));
     q.push(
         " AND NOT EXISTS (SELECT 1 FROM topic_links ol \
          JOIN topics ot ON ot.id = ol.topic_id AND ot.deleted_at IS NULL \
@@ -407,17 +374,9 @@ async fn sync(
          WHERE ol.group_id = nl.group_id \
          AND (COALESCE(o.changed_at, o.updated_at) > COALESCE(w.changed_at, w.updated_at) \
          OR (COALESCE(o.changed_at, o.updated_at) = COALESCE(w.changed_at, w.updated_at) \
-         AND o.topic_id > w.topic_id))) \
-         ON CONFLICT (user_id, topic_id) DO UPDATE SET \
-         previous_status = CASE WHEN progress.archived_at IS NULL THEN progress.status END, \
-         updated_at = CASE WHEN progress.archived_at IS NULL \
-         AND progress.status = excluded.status THEN progress.updated_at \
-         ELSE excluded.updated_at END, \
-         status = excluded.status, changed_at = excluded.changed_at, \
-         roadmap_id = excluded.roadmap_id, archived_at = NULL \
-         WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
-         OR COALESCE(progress.changed_at, progress.updated_at) <> excluded.changed_at",
-    );
+         AND o.topic_id > w.topic_id)))",
+    )
+    .push(UPSERT_TAIL);
     txn.execute(q.build()).await?;
     Ok(())
 }

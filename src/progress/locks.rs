@@ -1,10 +1,12 @@
 //! How progress writers wait for each other.
 //!
-//! A single status write relies on the progress row's own lock (see `status_writes`). Batch
-//! writes (several statuses, reset, import) also take a per-user lock, so two of them for one
-//! user do not interleave: an advisory lock on PostgreSQL; on SQLite a first statement that is a
-//! write, which takes the database write lock at once (a read first would make the later upgrade
-//! fail with SQLITE_BUSY instead of waiting).
+//! Every write of a user's progress (one status or several, reset, import, notes, statistics)
+//! takes that user's lock first ([`lock_user`]), so two writes for one user never interleave: an
+//! advisory lock on PostgreSQL; on SQLite a first statement that is a write, which takes the
+//! database write lock at once (a read first would make the later upgrade fail with SQLITE_BUSY
+//! instead of waiting). Linking topics takes the link lock ([`lock_links`]) that status writes
+//! hold shared.
+use entity::ids::UserId;
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::db::sql::Sql;
@@ -35,7 +37,7 @@ const LINK_NAMESPACE: i32 = 0x4c49_4e4b; // "LINK"
 /// Takes the per-user write lock for the rest of the transaction (see the module docs). On
 /// PostgreSQL it also takes the link lock shared, so the link groups a write fans out to cannot
 /// change under it (see [`lock_links`]); on SQLite writers are one at a time anyway.
-pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: i32) -> Result<(), AppError> {
+pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: UserId) -> Result<(), AppError> {
     let backend = txn.get_database_backend();
     let mut q = Sql::new(backend);
     match backend {

@@ -3,6 +3,7 @@
 //! UNLISTED roadmap whose link they opened). Filtered in SQL, where "follows" can be read.
 use std::collections::HashMap;
 
+use entity::ids::RoadmapId;
 use entity::{roadmaps, topics};
 use sea_orm::sea_query::{Condition, IntoCondition};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
@@ -58,7 +59,7 @@ pub async fn live_topic(
 pub async fn roadmap(
     db: &impl ConnectionTrait,
     access: &CatalogAccess,
-    id: i32,
+    id: RoadmapId,
 ) -> Result<Option<roadmaps::Model>, AppError> {
     Ok(roadmaps::Entity::find_by_id(id)
         .filter(access.tracking().condition())
@@ -85,7 +86,7 @@ pub async fn roadmaps_by_slug(
 /// Live topics among `keys`, by id: of one roadmap, or of any when `roadmap_id` is `None`.
 pub async fn live_topics(
     db: &impl ConnectionTrait,
-    roadmap_id: Option<i32>,
+    roadmap_id: Option<RoadmapId>,
     keys: &[String],
 ) -> Result<HashMap<String, topics::Model>, AppError> {
     let mut also = topics::Column::DeletedAt.is_null().into_condition();
@@ -100,8 +101,8 @@ pub async fn live_topics(
 pub async fn readable(
     db: &impl ConnectionTrait,
     access: &CatalogAccess,
-    ids: &[i32],
-) -> Result<std::collections::HashSet<i32>, AppError> {
+    ids: &[RoadmapId],
+) -> Result<std::collections::HashSet<RoadmapId>, AppError> {
     let rows = find_in::<roadmaps::Entity, _>(
         db,
         roadmaps::Column::Id,

@@ -16,12 +16,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
+use entity::ids::UserId;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::types::{stored_status, ProgressStatus, SkipReason, Skipped};
 use super::CHUNK;
 use crate::db::sql::Sql;
-use crate::error::AppError;
+use crate::error::{AppError, Field, Words};
 
 /// How far ahead of the server's clock a device's `at` may be (clocks drift; more is refused).
 pub const MAX_CLOCK_AHEAD: TimeDelta = TimeDelta::minutes(5);
@@ -38,19 +39,20 @@ pub(super) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
 pub(super) fn check_at(
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-    field: &str,
+    field: impl Into<Field>,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
     let Some(at) = at else { return Ok(None) };
     if at > now + MAX_CLOCK_AHEAD {
+        let field = field.into();
         return Err(AppError::bad_input(
-            field,
-            format!(
-                "{field}: {} is more than {} minutes ahead of the server's clock ({}); check the \
+            &field,
+            Words::named(&field).then(format!(
+                ": {} is more than {} minutes ahead of the server's clock ({}); check the \
                  device's clock",
                 at.to_rfc3339(),
                 MAX_CLOCK_AHEAD.num_minutes(),
                 now.to_rfc3339()
-            ),
+            )),
         ));
     }
     Ok(Some(micros(at)))
@@ -91,7 +93,7 @@ struct ClearedRow {
 /// set are absent. Run it under the user's lock.
 pub(super) async fn stored_statuses(
     txn: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     topic_ids: &[&str],
 ) -> Result<HashMap<String, (ProgressStatus, DateTime<Utc>)>, AppError> {
     let backend = txn.get_database_backend();
@@ -106,7 +108,7 @@ pub(super) async fn stored_statuses(
         .push(" AND archived_at IS NULL AND topic_id IN ")
         .bind_list(chunk.iter().copied());
         for r in StoredRow::find_by_statement(q.build()).all(txn).await? {
-            out.insert(r.topic_id, (stored_status(&r.status), r.at));
+            out.insert(r.topic_id, (stored_status(&r.status)?, r.at));
         }
     }
     let missing: Vec<&str> = topic_ids
@@ -133,6 +135,7 @@ pub(super) async fn stored_statuses(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Input;
     use chrono::TimeZone;
 
     #[test]
@@ -150,19 +153,23 @@ mod tests {
         assert_eq!(s.reason, SkipReason::NewerChangeStored);
         assert_eq!(s.stored_at, t + TimeDelta::seconds(1));
 
-        assert!(check_at(Some(t + MAX_CLOCK_AHEAD), t, "at").is_ok());
+        assert!(check_at(Some(t + MAX_CLOCK_AHEAD), t, Input::At).is_ok());
         let err = check_at(
             Some(t + MAX_CLOCK_AHEAD + TimeDelta::seconds(1)),
             t,
-            "changes[3].at",
+            Field::item(Input::StatusChanges, 3).part(Input::At),
         );
-        assert!(
-            matches!(err, Err(AppError::BadInput { field: Some(f), .. }) if f == "changes[3].at")
-        );
-        assert_eq!(check_at(None, t, "at").unwrap(), None);
+        assert!(matches!(
+            err,
+            Err(AppError::BadInput {
+                field: Some(Field::Item { index: 3, .. }),
+                ..
+            })
+        ));
+        assert_eq!(check_at(None, t, Input::At).unwrap(), None);
         let fine = t + TimeDelta::nanoseconds(1_234_567);
         assert_eq!(
-            check_at(Some(fine), t, "at").unwrap(),
+            check_at(Some(fine), t, Input::At).unwrap(),
             Some(t + TimeDelta::microseconds(1_234))
         );
     }

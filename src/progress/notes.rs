@@ -2,6 +2,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, UserId};
 use entity::{topic_notes, topics};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::Set;
@@ -12,24 +13,55 @@ use sea_orm::{
 use super::locks::{lock_user, write_turn};
 use super::merge;
 use super::types::Skipped;
-use crate::error::AppError;
+use crate::error::{AppError, Field, Input};
 
 /// Longest private note, in characters.
 pub const MAX_NOTE_CHARS: usize = 10_000;
+/// Notes one learner may keep, on all topics together.
+pub const MAX_NOTES_PER_USER: i64 = 5_000;
+/// Characters of all of one learner's notes together.
+pub const MAX_NOTE_CHARS_PER_USER: i64 = 1_000_000;
+
+/// Refuses a write (inside its transaction, after it) that left the learner with more notes, or
+/// more characters of notes, than the per-user quota; the caller's transaction then rolls back.
+pub(super) async fn check_quota(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    field: Input,
+) -> Result<(), AppError> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::QuerySelect;
+    let (count, chars): (i64, i64) = topic_notes::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "count")
+        .column_as(Expr::cust("COALESCE(SUM(LENGTH(note)), 0)"), "chars")
+        .filter(topic_notes::Column::UserId.eq(user_id))
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or((0, 0));
+    if count > MAX_NOTES_PER_USER || chars > MAX_NOTE_CHARS_PER_USER {
+        return Err(AppError::bad_input(
+            field,
+            format!(
+                "your notes may hold at most {MAX_NOTES_PER_USER} notes and \
+                 {MAX_NOTE_CHARS_PER_USER} characters in all: shorten or clear some first"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// Checks a note and normalises "nothing" (null, empty, blank) to `None`.
-pub fn check_note(note: Option<String>, field: &str) -> Result<Option<String>, AppError> {
+pub fn check_note(
+    note: Option<String>,
+    field: impl Into<Field>,
+) -> Result<Option<String>, AppError> {
     let Some(note) = note else { return Ok(None) };
     if note.trim().is_empty() {
         return Ok(None);
     }
-    let n = note.chars().count();
-    if n > MAX_NOTE_CHARS {
-        return Err(AppError::bad_input(
-            field,
-            format!("a note may have at most {MAX_NOTE_CHARS} characters (this one has {n})"),
-        ));
-    }
+    crate::text::text(&note, MAX_NOTE_CHARS).map_err(|r| r.at(field))?;
     Ok(Some(note))
 }
 
@@ -47,7 +79,7 @@ pub(super) enum NoteMerge {
 /// device's clock); `None` is the time the write got the lock.
 pub(super) async fn merge_note(
     db: &DatabaseConnection,
-    user_id: i32,
+    user_id: UserId,
     topic: &topics::Model,
     note: Option<&str>,
     at: Option<DateTime<Utc>>,
@@ -71,6 +103,9 @@ pub(super) async fn merge_note(
         }
     }
     let changed = set_note(&txn, user_id, topic, note, now, at).await?;
+    if note.is_some() {
+        check_quota(&txn, user_id, Input::Note).await?;
+    }
     txn.commit().await?;
     Ok(NoteMerge::Written { changed })
 }
@@ -79,7 +114,7 @@ pub(super) async fn merge_note(
 /// the time of the change (`changed_at`). Returns whether anything changed.
 pub(super) async fn set_note(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     topic: &topics::Model,
     note: Option<&str>,
     updated_at: DateTime<Utc>,
@@ -123,10 +158,10 @@ pub(super) async fn set_note(
 /// Notes of one user on each roadmap, in one statement.
 pub async fn notes(
     db: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_ids: &[i32],
-) -> Result<HashMap<i32, HashMap<String, String>>, AppError> {
-    let mut out: HashMap<i32, HashMap<String, String>> =
+    user_id: UserId,
+    roadmap_ids: &[RoadmapId],
+) -> Result<HashMap<RoadmapId, HashMap<String, String>>, AppError> {
+    let mut out: HashMap<RoadmapId, HashMap<String, String>> =
         roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
     if roadmap_ids.is_empty() {
         return Ok(out);

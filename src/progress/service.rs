@@ -6,22 +6,24 @@
 //! "Not found" (a topic or roadmap missing, deleted, or a draft the caller may not see) is `None`:
 //! the caller names what it was asked for in its own terms.
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 use entity::roadmaps;
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
-use super::bus::{NoteNotice, Notice, ProgressBus};
+use super::bus::{Notice, ProgressBus};
 use super::import::ImportOutcome;
 use super::lookups::{live_topic, live_topics, readable, roadmap};
-use super::merge::check_at;
+use super::merge::{check_at, micros};
 use super::notes::{check_note, NoteMerge};
+use super::review::{self, ReviewOutcome};
 use super::status_writes::{self, Wanted};
 use super::types::{
     Counts, LinkedWrite, ProgressChangeKind, ProgressStatus, Skipped, WriteOutcome,
 };
 use super::{export, export_rows, favorites, import, notes};
 use crate::auth::{CatalogAccess, Learner};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Input, Words};
 
 /// Most changes one `setTopicStatuses` call may carry.
 pub const MAX_BATCH: usize = 500;
@@ -51,7 +53,7 @@ pub struct StatusInput {
 
 /// What `set_note` did.
 pub struct NoteWrite {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     /// The note now stored; `None` when there is none (the caller's note, or, when it was
     /// skipped, the newer note that won).
     pub note: Option<String>,
@@ -89,15 +91,14 @@ impl<'a> Progress<'a> {
         out: &WriteOutcome,
     ) {
         if !out.changes.is_empty() {
-            self.announce(Notice {
-                user_id: learner.user_id(),
+            self.announce(Notice::statuses(
+                learner.user_id(),
                 kind,
-                roadmap_id: Some(out.roadmap_id),
-                changes: out.changes.clone(),
-                note: None,
-                counts: Some(out.counts),
-                at: out.at,
-            });
+                out.roadmap_id,
+                out.changes.clone(),
+                out.counts,
+                out.at,
+            ));
         }
         self.announce_linked(learner, access, kind, &out.linked, out.at)
             .await;
@@ -117,11 +118,11 @@ impl<'a> Progress<'a> {
         if self.bus.is_none() || linked.iter().all(|l| l.changes.is_empty()) {
             return;
         }
-        let ids: Vec<i32> = linked.iter().map(|l| l.roadmap_id).collect();
+        let ids: Vec<RoadmapId> = linked.iter().map(|l| l.roadmap_id).collect();
         let shown = match readable(self.db, access, &ids).await {
             Ok(shown) => shown,
             Err(e) => {
-                tracing::warn!(error = %e, "linked roadmaps not announced");
+                tracing::warn!(error = %crate::error::chain(&e), "linked roadmaps not announced");
                 return;
             }
         };
@@ -129,15 +130,14 @@ impl<'a> Progress<'a> {
             .iter()
             .filter(|l| !l.changes.is_empty() && shown.contains(&l.roadmap_id))
         {
-            self.announce(Notice {
-                user_id: learner.user_id(),
+            self.announce(Notice::statuses(
+                learner.user_id(),
                 kind,
-                roadmap_id: Some(l.roadmap_id),
-                changes: l.changes.clone(),
-                note: None,
-                counts: Some(l.counts),
+                l.roadmap_id,
+                l.changes.clone(),
+                l.counts,
                 at,
-            });
+            ));
         }
     }
 
@@ -153,7 +153,7 @@ impl<'a> Progress<'a> {
         status: ProgressStatus,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<RoadmapWrite>, AppError> {
-        let at = check_at(at, Utc::now(), "at")?;
+        let at = check_at(at, Utc::now(), Input::At)?;
         let Some((topic, roadmap)) = live_topic(self.db, access, topic_key).await? else {
             return Ok(None);
         };
@@ -185,7 +185,7 @@ impl<'a> Progress<'a> {
         &self,
         learner: &Learner,
         access: &CatalogAccess,
-        roadmap_id: i32,
+        roadmap_id: RoadmapId,
         changes: I,
     ) -> Result<Option<RoadmapWrite>, AppError>
     where
@@ -196,7 +196,7 @@ impl<'a> Progress<'a> {
         };
         if changes.len() > MAX_BATCH {
             return Err(AppError::bad_input(
-                "changes",
+                Input::StatusChanges,
                 format!(
                     "at most {MAX_BATCH} changes per call ({} given)",
                     changes.len()
@@ -217,10 +217,14 @@ impl<'a> Progress<'a> {
                 let field = topic_field(i);
                 return Err(AppError::bad_input(
                     &field,
-                    format!("{field}: topic `{key}` appears twice"),
+                    Words::named(&field).then(format!(": topic `{key}` appears twice")),
                 ));
             }
-            let at = check_at(at, now, &format!("changes[{i}].at"))?;
+            let at = check_at(
+                at,
+                now,
+                Field::item(Input::StatusChanges, i).part(Input::At),
+            )?;
             keys.push(key);
             statuses.push((status, at));
         }
@@ -231,10 +235,10 @@ impl<'a> Progress<'a> {
                 let field = topic_field(i);
                 return Err(AppError::bad_input(
                     &field,
-                    format!(
-                        "{field}: topic `{key}` is not a topic of roadmap `{}`",
+                    Words::named(&field).then(format!(
+                        ": topic `{key}` is not a topic of roadmap `{}`",
                         roadmap.slug
-                    ),
+                    )),
                 ));
             };
             wanted.push(Wanted { topic, status, at });
@@ -256,7 +260,7 @@ impl<'a> Progress<'a> {
         &self,
         learner: &Learner,
         access: &CatalogAccess,
-        roadmap_id: i32,
+        roadmap_id: RoadmapId,
     ) -> Result<Option<RoadmapWrite>, AppError> {
         let Some(roadmap) = roadmap(self.db, access, roadmap_id).await? else {
             return Ok(None);
@@ -282,8 +286,8 @@ impl<'a> Progress<'a> {
         note: Option<String>,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<NoteWrite>, AppError> {
-        let note = check_note(note, "note")?;
-        let at = check_at(at, Utc::now(), "at")?;
+        let note = check_note(note, Input::Note)?;
+        let at = check_at(at, Utc::now(), Input::At)?;
         let Some((topic, roadmap)) = live_topic(self.db, access, topic_key).await? else {
             return Ok(None);
         };
@@ -302,18 +306,13 @@ impl<'a> Progress<'a> {
             }
         };
         if changed {
-            self.announce(Notice {
-                user_id: learner.user_id(),
-                kind: ProgressChangeKind::Note,
-                roadmap_id: Some(roadmap.id),
-                changes: Vec::new(),
-                note: Some(NoteNotice {
-                    topic_id: topic.id,
-                    note: note.clone(),
-                }),
-                counts: None,
-                at: Utc::now(),
-            });
+            self.announce(Notice::note(
+                learner.user_id(),
+                roadmap.id,
+                topic.id,
+                note.clone(),
+                Utc::now(),
+            ));
         }
         Ok(Some(NoteWrite {
             roadmap_id: roadmap.id,
@@ -329,7 +328,7 @@ impl<'a> Progress<'a> {
         &self,
         learner: &Learner,
         access: &CatalogAccess,
-        roadmap_id: i32,
+        roadmap_id: RoadmapId,
         favorite: bool,
     ) -> Result<Option<FavoriteWrite>, AppError> {
         let Some(roadmap) = roadmap(self.db, access, roadmap_id).await? else {
@@ -338,21 +337,56 @@ impl<'a> Progress<'a> {
         let (changed, counts) =
             favorites::set_favorite(self.db, learner.user_id(), roadmap.id, favorite).await?;
         if changed {
-            self.announce(Notice {
-                user_id: learner.user_id(),
-                kind: ProgressChangeKind::Favorite,
-                roadmap_id: Some(roadmap.id),
-                changes: Vec::new(),
-                note: None,
-                counts: Some(counts),
-                at: Utc::now(),
-            });
+            self.announce(Notice::favorite(
+                learner.user_id(),
+                roadmap.id,
+                counts,
+                Utc::now(),
+            ));
         }
         Ok(Some(FavoriteWrite {
             roadmap,
             changed,
             counts,
         }))
+    }
+
+    /// Records the learner's review of a topic rated `rating` and reschedules it (see
+    /// [`review`]); `None` when there is no such topic for the caller. `at` as for
+    /// [`Self::set_status`] (default now). A topic not DONE fails as the topic's input.
+    pub async fn review(
+        &self,
+        learner: &Learner,
+        access: &CatalogAccess,
+        topic_key: &str,
+        rating: rs_fsrs::Rating,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<ReviewOutcome>, AppError> {
+        let at = check_at(at, Utc::now(), Input::At)?.unwrap_or_else(|| micros(Utc::now()));
+        let Some((topic, _)) = live_topic(self.db, access, topic_key).await? else {
+            return Ok(None);
+        };
+        let out = review::review(self.db, learner.user_id(), &topic, rating, at).await?;
+        if out.changed && self.bus.is_some() {
+            // On every roadmap of the group the learner may see (the others stay unnamed). The
+            // review has committed: a failed lookup only loses the notices.
+            match readable(self.db, access, &out.roadmap_ids).await {
+                Ok(shown) => {
+                    for id in out.roadmap_ids.iter().filter(|id| shown.contains(id)) {
+                        self.announce(Notice::review(
+                            learner.user_id(),
+                            *id,
+                            topic.id.clone(),
+                            Utc::now(),
+                        ));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "review not announced");
+                }
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Imports a `roadmap-api/progress@1` document, all or nothing (see [`import`]).
@@ -370,15 +404,14 @@ impl<'a> Progress<'a> {
             .filter(|w| out.touched.contains(&w.roadmap_id))
         {
             // Announced even when only a note or the favourite changed, unlike a status write.
-            self.announce(Notice {
-                user_id: learner.user_id(),
-                kind: ProgressChangeKind::Import,
-                roadmap_id: Some(w.roadmap_id),
-                changes: w.changes.clone(),
-                note: None,
-                counts: Some(w.counts),
-                at: w.at,
-            });
+            self.announce(Notice::statuses(
+                learner.user_id(),
+                ProgressChangeKind::Import,
+                w.roadmap_id,
+                w.changes.clone(),
+                w.counts,
+                w.at,
+            ));
         }
         for w in &out.writes {
             self.announce_linked(learner, access, ProgressChangeKind::Import, &w.linked, w.at)
@@ -396,11 +429,16 @@ impl<'a> Progress<'a> {
     ) -> Result<Value, AppError> {
         let (rows, favorites) =
             export_rows::export_rows(self.db, learner.user_id(), access).await?;
-        Ok(export::build(&rows, &favorites, Utc::now()))
+        let mut doc = export::build(&rows, &favorites, Utc::now())?;
+        export::add_reviews(
+            &mut doc,
+            &review::log_by_topic(self.db, learner.user_id()).await?,
+        );
+        Ok(doc)
     }
 }
 
 /// The input field of the `i`th change of `setTopicStatuses`.
-fn topic_field(i: usize) -> String {
-    format!("changes[{i}].topicId")
+fn topic_field(i: usize) -> Field {
+    Field::item(Input::StatusChanges, i).part(Input::Topic)
 }

@@ -5,8 +5,10 @@
 //!   days of the user's time zone, as [`super::streak`] counts them) that ends on the last active
 //!   day, and the longest run. The current streak is derived at read time ([`current`]): the run
 //!   while the last active day is today or yesterday, else 0, so it decays without a write.
-//! - `done_30d`: the DONE changes of the 30 days before the user's last write. It can only go
-//!   down until the next write, so it is an upper bound of the live figure ([`done_since`]).
+//! - `done_30d`: the DONE changes of the 30 days before the user's last write, on any roadmap. It
+//!   can only go down until the next write, and the leaderboard counts a subset of it (the
+//!   learner's showcase, see [`super::showcase`]), so it is an upper bound of the live figure
+//!   ([`done_since_by_roadmap`]).
 //!
 //! [`record`] runs inside every status write's transaction, after its history events: a day at or
 //! after the last active day extends the run in place; an older one (a change synced late) or a
@@ -16,6 +18,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use entity::ids::{RoadmapId, UserId};
 use entity::users;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
@@ -107,7 +110,10 @@ struct StatsRow {
     stats_version: i32,
 }
 
-async fn stats_row(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<StatsRow>, AppError> {
+async fn stats_row(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+) -> Result<Option<StatsRow>, AppError> {
     Ok(users::Entity::find_by_id(user_id)
         .select_only()
         .column(users::Column::TimeZone)
@@ -123,7 +129,7 @@ async fn stats_row(db: &impl ConnectionTrait, user_id: i32) -> Result<Option<Sta
 /// The streak figures from the user's whole history.
 async fn runs_from_history(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     tz: Tz,
 ) -> Result<Runs, AppError> {
     let days = activity_buckets(db, user_id)
@@ -142,13 +148,13 @@ struct Count {
 /// DONE changes of one user since `since` (index `ix_progress_events_user_done`).
 async fn done_count(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     since: DateTime<Utc>,
 ) -> Result<i32, AppError> {
     let mut q = Sql::new(db.get_database_backend());
     q.push("SELECT COUNT(*) AS n FROM progress_events WHERE user_id = ")
         .bind(user_id)
-        .push(" AND to_status = 'DONE' AND created_at >= ")
+        .push(" AND to_status = 'DONE' AND cause IS NULL AND created_at >= ")
         .bind(since);
     let n = Count::find_by_statement(q.build())
         .one(db)
@@ -157,31 +163,45 @@ async fn done_count(
     Ok(n.clamp(0, i32::MAX as i64) as i32)
 }
 
-/// DONE changes since `since` of each of the users, in one statement (absent: none).
-pub async fn done_since(
+/// DONE changes since `since` of each of the users on the roadmaps passing the condition on `r`
+/// that `roadmaps` pushes (values bound), by user and roadmap, in one statement (absent: none).
+pub async fn done_since_by_roadmap(
     db: &impl ConnectionTrait,
-    user_ids: &[i32],
+    user_ids: &[UserId],
     since: DateTime<Utc>,
-) -> Result<std::collections::HashMap<i32, i32>, AppError> {
+    roadmaps: impl FnOnce(&mut Sql),
+) -> Result<Vec<(UserId, RoadmapId, i32)>, AppError> {
     #[derive(FromQueryResult)]
     struct Row {
-        user_id: i32,
+        user_id: UserId,
+        roadmap_id: RoadmapId,
         n: i64,
     }
     if user_ids.is_empty() {
         return Ok(Default::default());
     }
     let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT user_id, COUNT(*) AS n FROM progress_events WHERE user_id IN ")
-        .bind_list(user_ids.iter().copied())
-        .push(" AND to_status = 'DONE' AND created_at >= ")
-        .bind(since)
-        .push(" GROUP BY user_id");
+    q.push(
+        "SELECT e.user_id AS user_id, e.roadmap_id AS roadmap_id, COUNT(*) AS n \
+         FROM progress_events e JOIN roadmaps r ON r.id = e.roadmap_id WHERE e.user_id IN ",
+    )
+    .bind_list(user_ids.iter().copied())
+    .push(" AND e.to_status = 'DONE' AND e.cause IS NULL AND e.created_at >= ")
+    .bind(since)
+    .push(" AND ");
+    roadmaps(&mut q);
+    q.push(" GROUP BY e.user_id, e.roadmap_id");
     Ok(Row::find_by_statement(q.build())
         .all(db)
         .await?
         .into_iter()
-        .map(|r| (r.user_id, r.n.clamp(0, i32::MAX as i64) as i32))
+        .map(|r| {
+            (
+                r.user_id,
+                r.roadmap_id,
+                r.n.clamp(0, i32::MAX as i64) as i32,
+            )
+        })
         .collect())
 }
 
@@ -192,7 +212,7 @@ pub fn done_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
 
 async fn store(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     runs: Runs,
     done_30d: i32,
 ) -> Result<(), AppError> {
@@ -217,7 +237,7 @@ async fn store(
 /// `txn` (the caller holds the user's write lock).
 pub(super) async fn record(
     txn: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     times: &[DateTime<Utc>],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -247,7 +267,7 @@ pub(super) async fn record(
 
 /// Recomputes one user's statistics from their history, in a transaction of its own under the
 /// user's write lock (after a change of time zone moved their days).
-pub async fn recompute(db: &DatabaseConnection, user_id: i32) -> Result<(), AppError> {
+pub async fn recompute(db: &DatabaseConnection, user_id: UserId) -> Result<(), AppError> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
@@ -267,7 +287,7 @@ pub async fn backfill(db: &DatabaseConnection) -> Result<usize, AppError> {
     use sea_orm::ColumnTrait;
     let mut done = 0;
     loop {
-        let ids: Vec<i32> = users::Entity::find()
+        let ids: Vec<UserId> = users::Entity::find()
             .select_only()
             .column(users::Column::Id)
             .filter(users::Column::StatsVersion.lt(STATS_VERSION))

@@ -6,13 +6,14 @@
 //! `PENDING`) returns each row it changed with the status it had just before, read inside
 //! `DO UPDATE` from the latest committed version (`previous_status`), and the history events are
 //! written from that, at the change's own time.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, UserId};
 use entity::{progress_events, roadmaps, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveEnum;
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 
 use super::counts::counts;
@@ -23,8 +24,8 @@ use super::stats;
 use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
+use super::write_plan::{self as plan, event, Groups, Row, Stored};
 use super::CHUNK;
-use crate::auth::CatalogAccess;
 use crate::catalog::links::linked_members;
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -56,32 +57,14 @@ pub(super) struct Applied {
     /// The changes not applied (a newer one is stored), in the order wanted.
     pub skipped: Vec<Skipped>,
     /// The statuses set on linked topics of other roadmaps, by roadmap (no history events).
-    pub linked: BTreeMap<i32, Vec<StatusChange>>,
-}
-
-/// One row to write: the change, the row's `updated_at` (server) and `changed_at` (the change's
-/// time, also the history event's).
-struct Timed<'w, 'a> {
-    wanted: &'w Wanted<'a>,
-    updated_at: DateTime<Utc>,
-    changed_at: DateTime<Utc>,
-}
-
-/// One progress row to write: a wanted topic or one linked to it.
-struct Row<'a> {
-    topic_id: &'a str,
-    roadmap_id: i32,
-    status: ProgressStatus,
-    updated_at: DateTime<Utc>,
-    changed_at: DateTime<Utc>,
+    pub linked: BTreeMap<RoadmapId, Vec<StatusChange>>,
 }
 
 /// Applies the changes inside `txn`, under the user's lock (so the stored times read for
 /// [`Timing::NewestWins`] cannot change before the write).
 ///
 /// A change to a linked topic is written to every live topic of its group on a roadmap the
-/// learner can follow (see
-/// `catalog::links`), with one history event, for the topic named. Under
+/// learner can follow (see `catalog::links`), with one history event, for the topic named. Under
 /// [`Timing::NewestWins`] the stored time is the newest of the group's, so a change older than
 /// any of them is skipped.
 ///
@@ -90,107 +73,67 @@ struct Row<'a> {
 /// exact without reading first. A status a topic already has matches nothing: no write, no event.
 pub(super) async fn apply_in(
     txn: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
     now: DateTime<Utc>,
     timing: Timing,
 ) -> Result<Applied, AppError> {
-    let backend = txn.get_database_backend();
-    let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
-    // Onto the roadmaps this learner can follow only: another learner's PRIVATE fork does not
-    // make every change of this one cost a row (see `links::refresh` for when one opens up).
-    let reader = CatalogAccess::learner_tracks_sql("r", &user_id.to_string());
-    let groups = linked_members(txn, &ids, &reader).await?;
-    let linked_of = |id: &str| groups.get(id).map(Vec::as_slice).unwrap_or(&[]);
-    let mut skipped = Vec::new();
-    let timed: Vec<Timed> = match timing {
-        Timing::Replace => wanted
-            .iter()
-            .map(|w| Timed {
-                wanted: w,
-                updated_at: w.at.unwrap_or(now).min(now),
-                changed_at: now,
-            })
-            .collect(),
+    let groups = followed_groups(txn, user_id, wanted).await?;
+    let (timed, skipped) = match timing {
+        Timing::Replace => (plan::replace(wanted, now), Vec::new()),
         Timing::NewestWins => {
-            let mut all = ids.clone();
-            all.extend(groups.values().flatten().map(|m| m.topic_id.as_str()));
-            all.sort_unstable();
-            all.dedup();
-            let stored = merge::stored_statuses(txn, user_id, &all).await?;
-            let shown = |t: &str| stored.get(t).map_or(ProgressStatus::Pending, |s| s.0);
-            let mut timed = Vec::with_capacity(wanted.len());
-            let mut restated = Vec::new();
-            for w in wanted {
-                let at = w.at.unwrap_or(now);
-                let group: Vec<&str> = std::iter::once(w.topic.id.as_str())
-                    .chain(linked_of(&w.topic.id).iter().map(|m| m.topic_id.as_str()))
-                    .collect();
-                let newest = group
-                    .iter()
-                    .filter_map(|t| stored.get(*t))
-                    .max_by_key(|s| s.1);
-                if let Some(&(status, stored_at)) = newest {
-                    if let Some(s) = merge::skip(&w.topic.id, at, stored_at, Some(status)) {
-                        skipped.push(s);
-                        continue;
-                    }
-                }
-                if group.iter().all(|t| shown(t) == w.status) {
-                    // The status it has, stated again later: nothing changes, but the rows
-                    // remember the later time, so that a change made between the two (synced
-                    // after) loses, as it would have had the devices synced in order.
-                    for t in group {
-                        match stored.get(t) {
-                            Some(&(s, t_at)) if s != ProgressStatus::Pending && at > t_at => {
-                                restated.push((t, at));
-                            }
-                            _ => {}
-                        }
-                    }
-                } else {
-                    timed.push(Timed {
-                        wanted: w,
-                        updated_at: now,
-                        changed_at: at,
-                    });
-                }
-            }
-            restate(txn, user_id, &restated).await?;
-            timed
+            let stored = stored_in_groups(txn, user_id, wanted, &groups).await?;
+            let merged = plan::newest_wins(wanted, &groups, &stored, now);
+            restate(txn, user_id, &merged.restated).await?;
+            (merged.timed, merged.skipped)
         }
     };
-    // Every row to write, once (a topic named twice through its group: the later change wins).
-    let mut rows: Vec<Row> = Vec::new();
-    let mut at_row: HashMap<&str, usize> = HashMap::new();
-    for t in &timed {
-        let w = t.wanted;
-        let own = LinkedTopicRef {
-            topic_id: w.topic.id.as_str(),
-            roadmap_id: roadmap.id,
-        };
-        let members = linked_of(&w.topic.id).iter().map(|m| LinkedTopicRef {
-            topic_id: m.topic_id.as_str(),
-            roadmap_id: m.roadmap_id,
-        });
-        for m in std::iter::once(own).chain(members) {
-            let row = Row {
-                topic_id: m.topic_id,
-                roadmap_id: m.roadmap_id,
-                status: w.status,
-                updated_at: t.updated_at,
-                changed_at: t.changed_at,
-            };
-            match at_row.get(m.topic_id) {
-                Some(&i) => rows[i] = row,
-                None => {
-                    at_row.insert(m.topic_id, rows.len());
-                    rows.push(row);
-                }
-            }
-        }
-    }
+    let rows = plan::rows_to_write(&timed, roadmap.id, &groups);
+    let from = write_rows(txn, user_id, &rows).await?;
+    let report = plan::report(user_id, roadmap, &timed, &rows, &from);
+    insert_events(txn, user_id, report.events).await?;
+    Ok(Applied {
+        changes: report.changes,
+        skipped,
+        linked: report.linked,
+    })
+}
+
+/// The topics linked to each wanted one, onto the roadmaps this learner can follow only: another
+/// learner's PRIVATE fork does not make every change of this one cost a row (see
+/// `links::refresh` for when one opens up).
+async fn followed_groups(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    wanted: &[Wanted<'_>],
+) -> Result<Groups, AppError> {
+    let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
+    linked_members(txn, &ids, user_id).await
+}
+
+/// The stored status and time of every wanted topic and every topic of their groups.
+async fn stored_in_groups(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    wanted: &[Wanted<'_>],
+    groups: &Groups,
+) -> Result<Stored, AppError> {
+    let mut all: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
+    all.extend(groups.values().flatten().map(|m| m.topic_id.as_str()));
+    all.sort_unstable();
+    all.dedup();
+    merge::stored_statuses(txn, user_id, &all).await
+}
+
+/// Writes the rows (upserts, then clears for `PENDING`), in chunks; the status each topic it
+/// changed had before.
+async fn write_rows(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    rows: &[Row<'_>],
+) -> Result<HashMap<String, ProgressStatus>, AppError> {
+    let backend = txn.get_database_backend();
     let (clears, upserts): (Vec<&Row>, Vec<&Row>) = rows
         .iter()
         .partition(|r| r.status == ProgressStatus::Pending);
@@ -205,68 +148,14 @@ pub(super) async fn apply_in(
         push_clear(&mut q, user_id, chunk.iter().map(|r| r.topic_id));
         read_changed(txn, q, &mut from).await?;
     }
-
-    let mut changes = Vec::new();
-    let mut events = Vec::new();
-    let mut reported: HashSet<&str> = HashSet::new();
-    for t in &timed {
-        let w = t.wanted;
-        let Some(&was) = from.get(&w.topic.id) else {
-            continue;
-        };
-        reported.insert(&w.topic.id);
-        let change = StatusChange {
-            topic_id: w.topic.id.clone(),
-            from: was,
-            to: w.status,
-        };
-        events.push(event(
-            user_id,
-            roadmap,
-            &change,
-            Some(w.topic.title.clone()),
-            t.changed_at,
-        ));
-        changes.push(change);
-    }
-    let mut linked: BTreeMap<i32, Vec<StatusChange>> = BTreeMap::new();
-    for r in &rows {
-        let Some(&was) = from.get(r.topic_id) else {
-            continue;
-        };
-        if !reported.insert(r.topic_id) {
-            continue;
-        }
-        let change = StatusChange {
-            topic_id: r.topic_id.to_owned(),
-            from: was,
-            to: r.status,
-        };
-        if r.roadmap_id == roadmap.id {
-            changes.push(change);
-        } else {
-            linked.entry(r.roadmap_id).or_default().push(change);
-        }
-    }
-    insert_events(txn, user_id, events).await?;
-    Ok(Applied {
-        changes,
-        skipped,
-        linked,
-    })
-}
-
-/// A topic to write, borrowed from a wanted change or its group.
-struct LinkedTopicRef<'a> {
-    topic_id: &'a str,
-    roadmap_id: i32,
+    Ok(from)
 }
 
 /// Moves the `changed_at` of live rows of the user forward without changing their status (no
 /// event, `updated_at` kept: nothing a count or the history shows changed).
 async fn restate(
     txn: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     rows: &[(&str, DateTime<Utc>)],
 ) -> Result<(), AppError> {
     for chunk in rows.chunks(CHUNK / 2) {
@@ -294,7 +183,7 @@ async fn read_changed(
     for row in txn.query_all(q.build()).await? {
         let topic: String = row.try_get("", "topic_id")?;
         let was: String = row.try_get("", "from_status")?;
-        from.insert(topic, stored_status(&was));
+        from.insert(topic, stored_status(&was)?);
     }
     Ok(())
 }
@@ -302,7 +191,7 @@ async fn read_changed(
 /// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, each row with its
 /// roadmap, `updated_at` and `changed_at`, returning `topic_id` and `from_status` for every row it
 /// changed. An archived row is overwritten and was no status (`PENDING`).
-fn push_upsert(q: &mut Sql, user_id: i32, rows: &[&Row<'_>]) {
+fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
     q.push(
         "INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at, changed_at) \
          VALUES ",
@@ -338,7 +227,7 @@ fn push_upsert(q: &mut Sql, user_id: i32, rows: &[&Row<'_>]) {
 
 /// Deletes the live statuses of one user on the topics, returning `topic_id` and `from_status`
 /// for every row it removed.
-fn push_clear<'a>(q: &mut Sql, user_id: i32, topic_ids: impl IntoIterator<Item = &'a str>) {
+fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Item = &'a str>) {
     q.push("DELETE FROM progress WHERE user_id = ")
         .bind(user_id)
         .push(" AND archived_at IS NULL AND topic_id IN ")
@@ -350,7 +239,7 @@ fn push_clear<'a>(q: &mut Sql, user_id: i32, topic_ids: impl IntoIterator<Item =
 /// date ([`super::stats::record`]) in the same transaction.
 async fn insert_events(
     txn: &impl ConnectionTrait,
-    user_id: i32,
+    user_id: UserId,
     events: Vec<progress_events::ActiveModel>,
 ) -> Result<(), AppError> {
     let times: Vec<DateTime<Utc>> = events
@@ -374,7 +263,7 @@ async fn insert_events(
 /// write of this server. `setTopicStatus` is this with one change.
 pub(super) async fn set_statuses(
     db: &DatabaseConnection,
-    user_id: i32,
+    user_id: UserId,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
 ) -> Result<WriteOutcome, AppError> {
@@ -399,9 +288,9 @@ pub(super) async fn set_statuses(
 /// statement.
 pub(super) async fn counts_after(
     txn: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_id: i32,
-    linked: BTreeMap<i32, Vec<StatusChange>>,
+    user_id: UserId,
+    roadmap_id: RoadmapId,
+    linked: BTreeMap<RoadmapId, Vec<StatusChange>>,
 ) -> Result<(Counts, Vec<LinkedWrite>), AppError> {
     let mut ids = vec![roadmap_id];
     ids.extend(linked.keys().copied());
@@ -417,40 +306,19 @@ pub(super) async fn counts_after(
     Ok((all.remove(&roadmap_id).unwrap_or_default(), linked))
 }
 
-/// A history row for one change; `topic_title` is `None` only for a topic that no longer exists.
-fn event(
-    user_id: i32,
-    roadmap: &roadmaps::Model,
-    change: &StatusChange,
-    topic_title: Option<String>,
-    at: DateTime<Utc>,
-) -> progress_events::ActiveModel {
-    progress_events::ActiveModel {
-        id: NotSet,
-        user_id: Set(user_id),
-        roadmap_id: Set(roadmap.id),
-        topic_id: Set(change.topic_id.clone()),
-        from_status: Set(change.from),
-        to_status: Set(change.to),
-        created_at: Set(at),
-        topic_title: Set(topic_title),
-        roadmap_title: Set(Some(roadmap.title.clone())),
-    }
-}
-
 /// Clears every status of the user on the roadmap (rows of deleted topics too: a reset starts
 /// over), recording each in the history.
 pub(super) async fn reset_roadmap(
     db: &DatabaseConnection,
-    user_id: i32,
+    user_id: UserId,
     roadmap: &roadmaps::Model,
 ) -> Result<WriteOutcome, AppError> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
     let now = merge::micros(Utc::now());
-    // The delete reports what it removed (a concurrent setTopicStatus takes no user lock, so
-    // anything read before it could be stale), then the titles are looked up for the history.
+    // The delete reports what it removed, so the history names exactly the rows it cleared;
+    // then the titles are looked up for the history.
     let mut q = Sql::new(txn.get_database_backend());
     q.push("DELETE FROM progress WHERE user_id = ")
         .bind(user_id)
@@ -503,7 +371,7 @@ pub(super) async fn reset_roadmap(
 #[derive(sea_orm::FromQueryResult)]
 struct ClearedRow {
     topic_id: String,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     from_status: String,
 }
 
@@ -511,9 +379,9 @@ struct ClearedRow {
 /// roadmap's live topics (no history events), in one statement; what it cleared, by roadmap.
 async fn clear_linked(
     txn: &impl ConnectionTrait,
-    user_id: i32,
-    roadmap_id: i32,
-) -> Result<BTreeMap<i32, Vec<StatusChange>>, AppError> {
+    user_id: UserId,
+    roadmap_id: RoadmapId,
+) -> Result<BTreeMap<RoadmapId, Vec<StatusChange>>, AppError> {
     use sea_orm::FromQueryResult;
     let mut q = Sql::new(txn.get_database_backend());
     q.push("DELETE FROM progress WHERE user_id = ")
@@ -523,17 +391,19 @@ async fn clear_linked(
         .push(
             " AND topic_id IN (SELECT m.topic_id FROM topics s \
              JOIN topic_links l ON l.topic_id = s.id \
+             JOIN topics gt ON gt.id = l.group_id AND gt.deleted_at IS NULL \
+             JOIN roadmaps gr ON gr.id = gt.roadmap_id AND gr.deleted_at IS NULL \
              JOIN topic_links m ON m.group_id = l.group_id AND m.topic_id <> l.topic_id \
              JOIN topics t ON t.id = m.topic_id AND t.deleted_at IS NULL \
              WHERE s.deleted_at IS NULL AND s.roadmap_id = ",
         )
         .bind(roadmap_id)
         .push(") RETURNING topic_id, roadmap_id, status AS from_status");
-    let mut out: BTreeMap<i32, Vec<StatusChange>> = BTreeMap::new();
+    let mut out: BTreeMap<RoadmapId, Vec<StatusChange>> = BTreeMap::new();
     for r in ClearedRow::find_by_statement(q.build()).all(txn).await? {
         out.entry(r.roadmap_id).or_default().push(StatusChange {
             topic_id: r.topic_id,
-            from: stored_status(&r.from_status),
+            from: stored_status(&r.from_status)?,
             to: ProgressStatus::Pending,
         });
     }

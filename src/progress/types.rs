@@ -1,5 +1,7 @@
 //! Types of the progress domain: statuses, counts, and what a write changed.
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 
 pub use entity::enums::ProgressStatus;
 use sea_orm::ActiveEnum;
@@ -18,14 +20,20 @@ pub enum ProgressChangeKind {
     Favorite,
     /// Progress on the roadmap was imported from a document.
     Import,
+    /// A topic was reviewed (spaced repetition): its schedule changed.
+    Review,
     /// Notifications were dropped because this client fell behind: refetch your progress.
     Resync,
 }
 
-/// The status a stored row names; an unknown stored value counts as no status rather than
-/// failing every read.
-pub(crate) fn stored_status(s: &str) -> ProgressStatus {
-    ProgressStatus::try_from_value(&s.to_owned()).unwrap_or(ProgressStatus::Pending)
+/// The status a stored row names. Only this server writes the column, so a value it does not know
+/// is a fault to report (internal, logged), never a status to guess.
+pub(crate) fn stored_status(s: &str) -> Result<ProgressStatus, AppError> {
+    ProgressStatus::try_from_value(&s.to_owned()).map_err(|_| {
+        AppError::internal(format!(
+            "a stored status `{s}` is not one this server knows"
+        ))
+    })
 }
 
 /// A user's counts on one roadmap, over its live topics only.
@@ -95,7 +103,7 @@ pub struct Skipped {
 /// What a write did on one roadmap.
 #[derive(Debug, Clone)]
 pub struct WriteOutcome {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub changes: Vec<StatusChange>,
     /// Changes not applied because a newer one is stored, in the order wanted.
     pub skipped: Vec<Skipped>,
@@ -108,7 +116,20 @@ pub struct WriteOutcome {
 /// The statuses a write set on linked topics of one other roadmap, and the counts after.
 #[derive(Debug, Clone)]
 pub struct LinkedWrite {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub changes: Vec<StatusChange>,
     pub counts: Counts,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_status_this_server_does_not_know_is_an_error_not_a_guess() {
+        assert_eq!(stored_status("DONE").ok(), Some(ProgressStatus::Done));
+        let err = stored_status("FINISHED").expect_err("unknown value");
+        assert_eq!(err.code(), crate::error::code::INTERNAL_SERVER_ERROR);
+        assert!(err.to_string().contains("FINISHED"));
+    }
 }

@@ -1,13 +1,14 @@
 //! What leaving for good means for teams: an account whose user is the only owner of a team
 //! cannot be deleted until they hand the team over (or delete it); their memberships go with
 //! them (the database cascades), and so do the invites to their email.
+use entity::ids::UserId;
 use entity::team_invites;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::TeamRole;
 use crate::accounts::roles::BeforeAccountDeleted;
 use crate::db::sql::Sql;
-use crate::error::AppError;
+use crate::error::{AppError, Input, Operation, Words};
 
 /// Refuses to delete the account of a team's only owner (`CONFLICT` on `password`, naming the
 /// team), and removes the invites to the user's email.
@@ -18,7 +19,7 @@ impl BeforeAccountDeleted for SoleOwnedTeams {
     async fn check(
         &self,
         txn: &DatabaseTransaction,
-        user_id: i32,
+        user_id: UserId,
         email: &str,
     ) -> Result<(), AppError> {
         use sea_orm::ConnectionTrait;
@@ -50,11 +51,12 @@ impl BeforeAccountDeleted for SoleOwnedTeams {
         if let Some(row) = txn.query_one(q.build()).await? {
             let name: String = row.try_get_by_index(0)?;
             return Err(AppError::conflict(
-                "password",
-                format!(
-                    "You are the only owner of the team \"{name}\": transfer it \
-                     (transferTeamOwnership) or delete it before deleting your account"
-                ),
+                Input::Password,
+                Words::from(format!(
+                    "You are the only owner of the team \"{name}\": transfer it ("
+                ))
+                .then_operation(Operation::TransferTeamOwnership)
+                .then(") or delete it before deleting your account"),
             ));
         }
         team_invites::Entity::delete_many()

@@ -1,6 +1,7 @@
 //! Changing who is in a team and with which role: roles, removals, leaving, handing the team
 //! over. Each is one transaction that locks the team's row first, so "a team always has an
 //! owner" holds however many owners act at once.
+use entity::ids::{TeamId, UserId};
 use entity::team_members;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -11,15 +12,15 @@ use sea_orm::{
 use super::service::{find_team, member, owner, TeamView};
 use super::TeamRole;
 use crate::auth::{Learner, Membership};
-use crate::error::AppError;
+use crate::error::{AppError, Input, Operation, Words};
 
 /// Gives a member another role: owners. Demoting the last owner (themselves included) is refused
 /// with `CONFLICT` (field `role`): transfer the team or promote someone first.
 pub async fn update_member_role(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
-    user_id: i32,
+    team_id: TeamId,
+    user_id: UserId,
     role: TeamRole,
 ) -> Result<TeamView, AppError> {
     let txn = db.begin().await?;
@@ -30,7 +31,7 @@ pub async fn update_member_role(
         && owners(&txn, team_id).await? <= 1
     {
         return Err(AppError::conflict(
-            "role",
+            Input::Role,
             "This is the team's last owner; make someone else an owner first",
         ));
     }
@@ -51,15 +52,15 @@ pub async fn update_member_role(
 pub async fn remove_member(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
-    user_id: i32,
+    team_id: TeamId,
+    user_id: UserId,
 ) -> Result<TeamView, AppError> {
     let txn = db.begin().await?;
     let me = member(&txn, learner, team_id).await?;
     if user_id == learner.user_id() {
         return Err(AppError::bad_input(
-            "userId",
-            "To leave the team yourself, use leaveTeam",
+            Input::User,
+            Words::from("To leave the team yourself, use ").then_operation(Operation::LeaveTeam),
         ));
     }
     let target = target(&txn, team_id, user_id).await?;
@@ -84,13 +85,13 @@ pub async fn remove_member(
 pub async fn leave_team(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
     let me = member(&txn, learner, team_id).await?;
     if me.is_owner() && owners(&txn, team_id).await? <= 1 {
         return Err(AppError::conflict(
-            "teamId",
+            Input::Team,
             "You are the team's last owner; transfer it or delete it instead",
         ));
     }
@@ -106,13 +107,16 @@ pub async fn leave_team(
 pub async fn transfer_ownership(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
-    user_id: i32,
+    team_id: TeamId,
+    user_id: UserId,
 ) -> Result<TeamView, AppError> {
     let txn = db.begin().await?;
     owner(&txn, learner, team_id).await?;
     if user_id == learner.user_id() {
-        return Err(AppError::bad_input("userId", "You already own this team"));
+        return Err(AppError::bad_input(
+            Input::User,
+            "You already own this team",
+        ));
     }
     target(&txn, team_id, user_id).await?;
     set_role(&txn, team_id, user_id, TeamRole::Owner).await?;
@@ -129,19 +133,19 @@ pub async fn transfer_ownership(
 /// The membership of `user_id`: `NOT_FOUND` (field `userId`) when they are not in the team.
 async fn target(
     txn: &impl ConnectionTrait,
-    team_id: i32,
-    user_id: i32,
+    team_id: TeamId,
+    user_id: UserId,
 ) -> Result<team_members::Model, AppError> {
     team_members::Entity::find_by_id((team_id, user_id))
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::not_found_in("userId", "No such member of this team"))
+        .ok_or_else(|| AppError::not_found_in(Input::User, "No such member of this team"))
 }
 
 async fn reread(
     txn: &impl ConnectionTrait,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<Membership, AppError> {
     Membership::of(txn, learner, team_id)
         .await?
@@ -149,7 +153,7 @@ async fn reread(
 }
 
 /// How many owners the team has (read under the team's lock).
-pub(super) async fn owners(txn: &impl ConnectionTrait, team_id: i32) -> Result<u64, AppError> {
+pub(super) async fn owners(txn: &impl ConnectionTrait, team_id: TeamId) -> Result<u64, AppError> {
     Ok(team_members::Entity::find()
         .filter(team_members::Column::TeamId.eq(team_id))
         .filter(team_members::Column::Role.eq(TeamRole::Owner))
@@ -159,8 +163,8 @@ pub(super) async fn owners(txn: &impl ConnectionTrait, team_id: i32) -> Result<u
 
 async fn set_role(
     txn: &impl ConnectionTrait,
-    team_id: i32,
-    user_id: i32,
+    team_id: TeamId,
+    user_id: UserId,
     role: TeamRole,
 ) -> Result<(), AppError> {
     team_members::Entity::update_many()

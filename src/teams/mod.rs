@@ -15,7 +15,7 @@ pub mod views;
 pub use entity::enums::{TeamKind, TeamRole};
 
 pub(crate) use crate::auth::no_such_team;
-use crate::error::AppError;
+use crate::error::{AppError, Input};
 
 /// How long an invite may be answered, from when it was made (or last renewed).
 pub const INVITE_DAYS: i64 = 7;
@@ -34,16 +34,13 @@ pub struct TeamChanges {
     pub kind: Option<TeamKind>,
 }
 
-/// Trims a team name and checks it is 1-100 characters without control characters.
-pub fn check_name(field: &str, name: &str) -> Result<String, AppError> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(AppError::bad_input(
-            field,
-            "The team name must be 1-100 characters",
-        ));
-    }
-    Ok(n.to_owned())
+/// Longest team name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Trims a team name and checks it is one line of 1-100 characters (see [`crate::text::line`]).
+pub fn check_name(field: Input, name: &str) -> Result<String, AppError> {
+    crate::text::line(name, MAX_NAME_CHARS).map_err(|r| r.at(field))?;
+    Ok(name.trim().to_owned())
 }
 
 #[cfg(test)]
@@ -52,10 +49,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(check_name("name", "  Crew ").unwrap(), "Crew");
-        assert!(check_name("name", "  ").is_err());
-        assert!(check_name("name", &"x".repeat(101)).is_err());
-        assert!(check_name("name", &"é".repeat(100)).is_ok());
-        assert!(check_name("name", "a\u{7}b").is_err());
+        assert_eq!(check_name(Input::TeamName, "  Crew ").unwrap(), "Crew");
+        assert!(check_name(Input::TeamName, "  ").is_err());
+        assert!(check_name(Input::TeamName, &"x".repeat(101)).is_err());
+        assert!(check_name(Input::TeamName, &"é".repeat(100)).is_ok());
+        assert!(check_name(Input::TeamName, "a\u{7}b").is_err());
     }
 }

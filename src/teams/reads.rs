@@ -1,5 +1,6 @@
 //! What members read of their teams: the team, its members a page at a time, and the teams a user
 //! belongs to. A team exists only for its members (see [`Membership`]).
+use entity::ids::TeamId;
 use entity::{team_members, teams};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -13,7 +14,7 @@ use crate::error::AppError;
 pub async fn team_for(
     db: &impl ConnectionTrait,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<Option<TeamView>, AppError> {
     let Some(membership) = Membership::of(db, learner, team_id).await? else {
         return Ok(None);

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use entity::enums::{RoadmapStatus, Visibility};
+use entity::ids::{RoadmapId, TeamId};
 use entity::{roadmaps, team_hidden_topics, team_roadmaps, topics};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -13,7 +14,7 @@ use sea_orm::{
 
 use super::service::{find_team, member, TeamView};
 use crate::auth::{CatalogAccess, Learner, Membership};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Input};
 
 /// Most topics one team may hide on one roadmap (a roadmap of one's own holds at most 2,000).
 pub const MAX_HIDDEN_TOPICS: usize = 2_000;
@@ -25,8 +26,8 @@ pub async fn add_roadmap(
     db: &DatabaseConnection,
     learner: Learner,
     access: &CatalogAccess,
-    team_id: i32,
-    roadmap_id: i32,
+    team_id: TeamId,
+    roadmap_id: RoadmapId,
 ) -> Result<TeamView, AppError> {
     let txn = db.begin().await?;
     let membership = curator(&txn, learner, team_id).await?;
@@ -37,7 +38,7 @@ pub async fn add_roadmap(
         .ok_or_else(|| no_such_roadmap(roadmap_id))?;
     if !may_follow(&roadmap, team_id) {
         return Err(AppError::bad_input(
-            "roadmapId",
+            Input::Roadmap,
             format!(
                 "`{}` is not public: a team follows published PUBLIC roadmaps and the roadmaps \
                  it owns",
@@ -57,7 +58,7 @@ pub async fn add_roadmap(
 }
 
 /// Whether a team may follow this roadmap: its own, or any published PUBLIC one.
-fn may_follow(roadmap: &roadmaps::Model, team_id: i32) -> bool {
+fn may_follow(roadmap: &roadmaps::Model, team_id: TeamId) -> bool {
     roadmap.deleted_at.is_none()
         && (roadmap.team_id == Some(team_id)
             || (roadmap.status == RoadmapStatus::Published
@@ -69,8 +70,8 @@ fn may_follow(roadmap: &roadmaps::Model, team_id: i32) -> bool {
 pub async fn remove_roadmap(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
-    roadmap_id: i32,
+    team_id: TeamId,
+    roadmap_id: RoadmapId,
 ) -> Result<TeamView, AppError> {
     let txn = db.begin().await?;
     let membership = curator(&txn, learner, team_id).await?;
@@ -95,13 +96,13 @@ pub async fn remove_roadmap(
 pub async fn set_hidden_topics(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
-    roadmap_id: i32,
+    team_id: TeamId,
+    roadmap_id: RoadmapId,
     topic_ids: Vec<String>,
 ) -> Result<TeamView, AppError> {
     if topic_ids.len() > MAX_HIDDEN_TOPICS {
         return Err(AppError::bad_input(
-            "topicIds",
+            Input::HiddenTopics,
             format!("a team hides at most {MAX_HIDDEN_TOPICS} topics per roadmap"),
         ));
     }
@@ -133,7 +134,7 @@ pub async fn set_hidden_topics(
     };
     if let Some(i) = wanted.iter().position(|t| !found.contains(t)) {
         return Err(AppError::bad_input(
-            format!("topicIds[{i}]"),
+            Field::item(Input::HiddenTopics, i),
             "not a topic of this roadmap",
         ));
     }
@@ -162,7 +163,7 @@ pub async fn set_hidden_topics(
 async fn curator(
     txn: &impl ConnectionTrait,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<Membership, AppError> {
     let m = member(txn, learner, team_id).await?;
     if !m.may_curate_roadmaps() {
@@ -173,10 +174,10 @@ async fn curator(
     Ok(m)
 }
 
-fn no_such_roadmap(id: i32) -> AppError {
-    AppError::not_found_in("roadmapId", format!("roadmap {id} not found"))
+fn no_such_roadmap(id: RoadmapId) -> AppError {
+    AppError::not_found_in(Input::Roadmap, format!("roadmap {id} not found"))
 }
 
 fn not_listed() -> AppError {
-    AppError::not_found_in("roadmapId", "not one of the team's roadmaps")
+    AppError::not_found_in(Input::Roadmap, "not one of the team's roadmaps")
 }

@@ -1,6 +1,7 @@
 //! Creating, renaming and deleting teams. Each is one transaction; every write to an existing
 //! team locks its row first ([`Membership::lock`]).
 use chrono::Utc;
+use entity::ids::TeamId;
 use entity::{progress, roadmaps, team_members, teams};
 use sea_orm::sea_query::{IntoCondition, Query};
 use sea_orm::ActiveValue::Set;
@@ -9,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Tr
 use super::{check_name, no_such_team, TeamChanges, TeamInput, TeamRole};
 use crate::auth::{Learner, Membership};
 use crate::catalog::roadmap_editing::{archive_progress, soft_delete};
-use crate::error::AppError;
+use crate::error::{AppError, Input};
 
 /// A team and the caller's membership of it.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub async fn create_team(
     learner: Learner,
     input: TeamInput,
 ) -> Result<TeamView, AppError> {
-    let name = check_name("name", &input.name)?;
+    let name = check_name(Input::TeamName, &input.name)?;
     let now = Utc::now();
     let txn = db.begin().await?;
     let team = teams::ActiveModel {
@@ -55,10 +56,13 @@ pub async fn create_team(
 pub async fn update_team(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
     changes: TeamChanges,
 ) -> Result<TeamView, AppError> {
-    let name = changes.name.map(|n| check_name("name", &n)).transpose()?;
+    let name = changes
+        .name
+        .map(|n| check_name(Input::TeamName, &n))
+        .transpose()?;
     let txn = db.begin().await?;
     let membership = owner(&txn, learner, team_id).await?;
     let team = find_team(&txn, team_id).await?;
@@ -81,7 +85,7 @@ pub async fn update_team(
 pub async fn delete_team(
     db: &DatabaseConnection,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
     owner(&txn, learner, team_id).await?;
@@ -96,7 +100,7 @@ pub async fn delete_team(
 pub(super) async fn member(
     txn: &impl sea_orm::ConnectionTrait,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<Membership, AppError> {
     Membership::lock(txn, learner, team_id)
         .await?
@@ -107,7 +111,7 @@ pub(super) async fn member(
 pub(super) async fn owner(
     txn: &impl sea_orm::ConnectionTrait,
     learner: Learner,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<Membership, AppError> {
     let m = member(txn, learner, team_id).await?;
     if !m.may_manage_team() {
@@ -120,7 +124,7 @@ pub(super) async fn owner(
 
 pub(super) async fn find_team(
     conn: &impl sea_orm::ConnectionTrait,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<teams::Model, AppError> {
     teams::Entity::find_by_id(team_id)
         .one(conn)
@@ -131,7 +135,7 @@ pub(super) async fn find_team(
 /// Soft-deletes the team's live roadmaps and archives the progress on them.
 async fn retire_roadmaps(
     txn: &impl sea_orm::ConnectionTrait,
-    team_id: i32,
+    team_id: TeamId,
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let owned = Query::select()

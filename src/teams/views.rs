@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, TeamId, UserId};
 use entity::{roadmaps, team_roadmaps};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
 };
 
 use crate::auth::{CatalogAccess, Membership};
+use crate::catalog::links::{uncounted_topics, REPEATED_TOPICS};
 use crate::db::sql::Sql;
 use crate::error::AppError;
 
@@ -26,7 +28,7 @@ pub struct TeamRoadmap {
 
 #[derive(FromQueryResult)]
 struct TopicCount {
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     n: i64,
 }
 
@@ -47,7 +49,7 @@ pub async fn roadmaps(
     if listed.is_empty() {
         return Ok(Vec::new());
     }
-    let mut models: HashMap<i32, roadmaps::Model> = roadmaps::Entity::find()
+    let mut models: HashMap<RoadmapId, roadmaps::Model> = roadmaps::Entity::find()
         .filter(roadmaps::Column::Id.is_in(listed.iter().map(|l| l.roadmap_id)))
         .filter(access.condition())
         .all(db)
@@ -55,7 +57,7 @@ pub async fn roadmaps(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    let mut hidden: HashMap<i32, Vec<String>> = HashMap::new();
+    let mut hidden: HashMap<RoadmapId, Vec<String>> = HashMap::new();
     let mut q = Sql::new(db.get_database_backend());
     q.push(
         "SELECT h.roadmap_id AS roadmap_id, h.topic_id AS topic_id FROM team_hidden_topics h \
@@ -66,11 +68,11 @@ pub async fn roadmaps(
         hidden.entry(row.roadmap_id).or_default().push(row.topic_id);
     }
     let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT x.roadmap_id AS roadmap_id, ")
-        .push(&counted_topics(team, "x.roadmap_id"))
-        .push(" AS n FROM team_roadmaps x WHERE x.team_id = ")
+    q.push("SELECT x.roadmap_id AS roadmap_id, ");
+    push_counted_topics(&mut q, team, "x.roadmap_id");
+    q.push(" AS n FROM team_roadmaps x WHERE x.team_id = ")
         .bind(team);
-    let counts: HashMap<i32, i64> = TopicCount::find_by_statement(q.build())
+    let counts: HashMap<RoadmapId, i64> = TopicCount::find_by_statement(q.build())
         .all(db)
         .await?
         .into_iter()
@@ -92,24 +94,30 @@ pub async fn roadmaps(
 
 #[derive(FromQueryResult)]
 struct HiddenRow {
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     topic_id: String,
 }
 
-/// The number of topics team `team` counts on the roadmap whose id is the SQL expression
-/// `roadmap`: its live topics less the hidden ones (a scalar subquery).
-fn counted_topics(team: i32, roadmap: &str) -> String {
-    format!(
-        "(SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = {roadmap} AND t.deleted_at IS NULL \
-         AND {})",
-        not_hidden(team, "t.id")
-    )
+/// Pushes the number of topics team `team` counts on the roadmap whose id is the column
+/// `roadmap`: its live topics less the hidden ones and the repeats (a scalar subquery).
+fn push_counted_topics(q: &mut Sql, team: TeamId, roadmap: &'static str) {
+    q.push("(SELECT COUNT(*) FROM topics t WHERE t.roadmap_id = ")
+        .push(roadmap)
+        .push(" AND t.deleted_at IS NULL AND t.id NOT IN (")
+        .push(REPEATED_TOPICS)
+        .push(") AND ");
+    push_not_hidden(q, team, "t.id");
+    q.push(")");
 }
 
-/// "The topic whose id is the SQL expression `topic` is not hidden by team `team`". A list
-/// subquery, read once per statement (a hash or an ephemeral index), not a probe per row.
-fn not_hidden(team: i32, topic: &str) -> String {
-    format!("{topic} NOT IN (SELECT topic_id FROM team_hidden_topics WHERE team_id = {team})")
+/// Pushes "the topic whose id is the column `topic` is not hidden by team `team`", the team's id
+/// bound. A list subquery, read once per statement (a hash or an ephemeral index), not a probe
+/// per row.
+fn push_not_hidden(q: &mut Sql, team: TeamId, topic: &'static str) {
+    q.push(topic)
+        .push(" NOT IN (SELECT topic_id FROM team_hidden_topics WHERE team_id = ")
+        .bind(team)
+        .push(")");
 }
 
 /// The order of the rows of [`progress_page`].
@@ -117,6 +125,8 @@ fn not_hidden(team: i32, topic: &str) -> String {
 pub enum ProgressOrder {
     /// Most done first (ties: by username, then roadmap).
     PercentDoneDesc,
+    /// Most done or skipped first, as the learners' own figure counts (same ties).
+    PercentCompleteDesc,
     /// By username, then roadmap.
     Username,
     /// Most recently active first; members with nothing counted last.
@@ -126,8 +136,8 @@ pub enum ProgressOrder {
 /// One member's counts on one of the team's roadmaps, without the topics the team hides.
 #[derive(Debug, FromQueryResult)]
 pub struct MemberProgress {
-    pub user_id: i32,
-    pub roadmap_id: i32,
+    pub user_id: UserId,
+    pub roadmap_id: RoadmapId,
     pub done: i64,
     pub learning: i64,
     pub skipped: i64,
@@ -146,16 +156,16 @@ struct Count {
 /// `with_totals`: also the topic counts (a count of rows does not need them).
 fn push_team_roadmaps(
     q: &mut Sql,
-    team: i32,
+    team: TeamId,
     access: &CatalogAccess,
-    roadmap: Option<i32>,
+    roadmap: Option<RoadmapId>,
     with_totals: bool,
 ) {
     q.push("WITH tr AS MATERIALIZED (SELECT r.id AS roadmap_id");
     if with_totals {
-        q.push(", ")
-            .push(&counted_topics(team, "r.id"))
-            .push(" AS total");
+        q.push(", ");
+        push_counted_topics(q, team, "r.id");
+        q.push(" AS total");
     }
     q.push(" FROM team_roadmaps x JOIN roadmaps r ON r.id = x.roadmap_id WHERE x.team_id = ")
         .bind(team)
@@ -172,7 +182,7 @@ pub async fn progress_count(
     db: &impl ConnectionTrait,
     membership: Membership,
     access: &CatalogAccess,
-    roadmap: Option<i32>,
+    roadmap: Option<RoadmapId>,
 ) -> Result<u64, AppError> {
     let team = membership.team_id();
     let mut q = Sql::new(db.get_database_backend());
@@ -192,7 +202,7 @@ pub async fn progress_page(
     db: &impl ConnectionTrait,
     membership: Membership,
     access: &CatalogAccess,
-    roadmap: Option<i32>,
+    roadmap: Option<RoadmapId>,
     order: ProgressOrder,
     offset: u64,
     limit: u64,
@@ -219,9 +229,11 @@ pub async fn progress_page(
         " AND p.archived_at IS NULL AND p.user_id IN (SELECT user_id FROM team_members WHERE team_id = ",
     )
     .bind(team)
-    .push(") AND p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL) AND ")
-    .push(&not_hidden(team, "p.topic_id"))
-    .push(
+    .push(") AND p.topic_id NOT IN (")
+    .push(&uncounted_topics())
+    .push(") AND ");
+    push_not_hidden(&mut q, team, "p.topic_id");
+    q.push(
         " GROUP BY p.user_id, p.roadmap_id) \
          SELECT m.user_id AS user_id, tr.roadmap_id AS roadmap_id, \
          CAST(COALESCE(c.done, 0) AS BIGINT) AS done, \
@@ -237,6 +249,10 @@ pub async fn progress_page(
     .push(match order {
         ProgressOrder::PercentDoneDesc => {
             "CASE WHEN tr.total = 0 THEN 0 ELSE COALESCE(c.done, 0) * 1.0 / tr.total END DESC, "
+        }
+        ProgressOrder::PercentCompleteDesc => {
+            "CASE WHEN tr.total = 0 THEN 0 \
+             ELSE (COALESCE(c.done, 0) + COALESCE(c.skipped, 0)) * 1.0 / tr.total END DESC, "
         }
         ProgressOrder::Username => "",
         ProgressOrder::UpdatedAtDesc => {
@@ -254,7 +270,7 @@ pub async fn progress_page(
 #[derive(Debug, FromQueryResult)]
 pub struct MemberActivity {
     pub id: i64,
-    pub user_id: i32,
+    pub user_id: UserId,
     pub roadmap_slug: String,
     pub topic_title: Option<String>,
     pub from_status: String,
@@ -262,10 +278,10 @@ pub struct MemberActivity {
     pub created_at: DateTime<Utc>,
 }
 
-/// `FROM … WHERE …` of the members' history on the team's readable roadmaps, hidden topics left
-/// out.
-/// `with_titles` joins the topics for their current titles.
-fn push_activity_source(q: &mut Sql, team: i32, access: &CatalogAccess, with_titles: bool) {
+/// `FROM … WHERE …` of the members' history on the team's roadmaps the reader may read now,
+/// hidden topics left out. `with_titles` joins the topics, for events written before title
+/// snapshots existed.
+fn push_activity_source(q: &mut Sql, team: TeamId, access: &CatalogAccess, with_titles: bool) {
     q.push(" FROM progress_events e JOIN team_members m ON m.user_id = e.user_id AND m.team_id = ")
         .bind(team)
         .push(" JOIN team_roadmaps x ON x.roadmap_id = e.roadmap_id AND x.team_id = ")
@@ -276,8 +292,8 @@ fn push_activity_source(q: &mut Sql, team: i32, access: &CatalogAccess, with_tit
     }
     q.push(" WHERE ")
         .push(&access.sql_filter("r"))
-        .push(" AND ")
-        .push(&not_hidden(team, "e.topic_id"));
+        .push(" AND ");
+    push_not_hidden(q, team, "e.topic_id");
 }
 
 /// How many entries the team's activity has (one statement).
@@ -307,10 +323,11 @@ pub async fn activity_page(
     let mut q = Sql::new(db.get_database_backend());
     q.push(
         "SELECT e.id AS id, e.user_id AS user_id, r.slug AS roadmap_slug, \
-         COALESCE(t.title, e.topic_title) AS topic_title, e.from_status AS from_status, \
+         COALESCE(e.topic_title, t.title) AS topic_title, e.from_status AS from_status, \
          e.to_status AS to_status, e.created_at AS created_at",
     );
-    // The topic's current title; the snapshot once it is gone.
+    // The title as it was when the change was made (the roadmap is readable, so the live title is
+    // only a fallback for events older than snapshots).
     push_activity_source(&mut q, membership.team_id(), access, true);
     q.push(" ORDER BY e.id DESC LIMIT ")
         .bind(limit as i64)

@@ -29,12 +29,21 @@ async fn authorization_matrix_covers_every_mutation() {
         ("changePassword", Who::SignedIn, r#"mutation { changePassword(input: {currentPassword: "a", newPassword: "b"}) { accessToken } }"#.into()),
         ("deleteAccount", Who::SignedIn, r#"mutation { deleteAccount(input: {password: "wrong"}) }"#.into()),
         ("updateProfile", Who::SignedIn, r#"mutation { updateProfile(input: {displayName: "X"}) { username } }"#.into()),
+        // Email ownership: links are followed by whoever holds the mailed token (signed in or
+        // not); a reset is asked for by anyone (tests/api/email_ownership.rs, password_reset.rs).
+        ("verifyEmail", Who::Anyone, r#"mutation { verifyEmail(token: "x") { username } }"#.into()),
+        ("resendVerificationEmail", Who::SignedIn, "mutation { resendVerificationEmail }".into()),
+        ("changeEmail", Who::SignedIn, r#"mutation { changeEmail(input: {newEmail: "n@x.io", password: "wrong"}) }"#.into()),
+        ("requestPasswordReset", Who::Anyone, r#"mutation { requestPasswordReset(email: "m@x.io") }"#.into()),
+        ("resetPassword", Who::Anyone, r#"mutation { resetPassword(input: {token: "x", newPassword: "matrix pass 456"}) }"#.into()),
         ("setUserRole", Who::Admin, format!(r#"mutation {{ setUserRole(userId: "{fake_id}", role: USER) {{ username }} }}"#)),
         // Progress: every mutation acts on the caller's own progress only.
         ("setTopicStatus", Who::SignedIn, r#"mutation { setTopicStatus(topicId: "VG9waWM6bm9wZQ", status: DONE) { changed } }"#.into()),
         ("setTopicStatuses", Who::SignedIn, r#"mutation { setTopicStatuses(roadmapId: "Um9hZG1hcDo5OTk5OTk", changes: []) { changedCount } }"#.into()),
         ("resetRoadmapProgress", Who::SignedIn, r#"mutation { resetRoadmapProgress(roadmapId: "Um9hZG1hcDo5OTk5OTk") { clearedCount } }"#.into()),
         ("setTopicNote", Who::SignedIn, r#"mutation { setTopicNote(topicId: "VG9waWM6bm9wZQ", note: "x") { note } }"#.into()),
+        ("reviewTopic", Who::SignedIn, r#"mutation { reviewTopic(topicId: "VG9waWM6bm9wZQ", rating: GOOD) { id } }"#.into()),
+        ("updateReviewSettings", Who::SignedIn, r#"mutation { updateReviewSettings(input: {desiredRetention: 0.9}) { desiredRetention } }"#.into()),
         ("favoriteRoadmap", Who::SignedIn, r#"mutation { favoriteRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk") { favorite } }"#.into()),
         ("unfavoriteRoadmap", Who::SignedIn, r#"mutation { unfavoriteRoadmap(roadmapId: "Um9hZG1hcDo5OTk5OTk") { favorite } }"#.into()),
         // Ratings: any signed-in learner rates community roadmaps (owner / other user / admin
@@ -49,6 +58,7 @@ async fn authorization_matrix_covers_every_mutation() {
         ("updateTeam", Who::SignedIn, format!(r#"mutation {{ updateTeam(teamId: "{team}", input: {{name: "X"}}) {{ id }} }}"#)),
         ("deleteTeam", Who::SignedIn, format!(r#"mutation {{ deleteTeam(teamId: "{team}") }}"#)),
         ("inviteTeamMember", Who::SignedIn, format!(r#"mutation {{ inviteTeamMember(teamId: "{team}", email: "x@y.io", role: MEMBER) {{ id }} }}"#)),
+        ("acceptTeamInvite", Who::SignedIn, r#"mutation { acceptTeamInvite(token: "x") { id } }"#.into()),
         ("respondToTeamInvite", Who::SignedIn, format!(r#"mutation {{ respondToTeamInvite(inviteId: "{invite}", accept: true) {{ id }} }}"#)),
         ("cancelTeamInvite", Who::SignedIn, format!(r#"mutation {{ cancelTeamInvite(inviteId: "{invite}") {{ id }} }}"#)),
         ("updateTeamMemberRole", Who::SignedIn, format!(r#"mutation {{ updateTeamMemberRole(teamId: "{team}", userId: "{fake_id}", role: MEMBER) {{ id }} }}"#)),
@@ -84,9 +94,9 @@ async fn authorization_matrix_covers_every_mutation() {
         ("addResource", Who::SignedIn, format!(r#"mutation {{ addResource(topicId: "{tp}", input: {{kind: VIDEO, title: "V", url: "https://x.org"}}) {{ resource {{ id }} }} }}"#)),
         ("updateResource", Who::SignedIn, format!(r#"mutation {{ updateResource(id: "{rs}", input: {{title: "V"}}) {{ resource {{ id }} }} }}"#)),
         ("removeResource", Who::SignedIn, format!(r#"mutation {{ removeResource(id: "{rs}") {{ removedResourceId }} }}"#)),
-        ("linkTopics", Who::SignedIn, format!(r#"mutation {{ linkTopics(topicIds: ["{tp}", "VG9waWM6b3RoZXI"]) {{ id }} }}"#)),
-        ("unlinkTopic", Who::SignedIn, format!(r#"mutation {{ unlinkTopic(topicId: "{tp}") {{ id }} }}"#)),
+        ("setTopicSameAs", Who::SignedIn, format!(r#"mutation {{ setTopicSameAs(topicId: "{tp}", sameAsId: "VG9waWM6b3RoZXI") {{ id }} }}"#)),
         ("reorderResources", Who::SignedIn, format!(r#"mutation {{ reorderResources(topicId: "{tp}", resourceIds: []) {{ id }} }}"#)),
+        ("setTopicPrerequisites", Who::SignedIn, format!(r#"mutation {{ setTopicPrerequisites(topicId: "{tp}", prerequisiteIds: []) {{ id }} }}"#)),
     ]);
 
     let app = spawn_app().await;
@@ -187,6 +197,8 @@ async fn official_roadmaps_refuse_anonymous_and_users() {
         ("mutation($id: ID!) { updateResource(id: $id, input: { title: \"X\" }) { resource { id } } }", json!({ "id": res })),
         ("mutation($id: ID!) { removeResource(id: $id) { removedResourceId } }", json!({ "id": res })),
         ("mutation($id: ID!, $r: ID!) { reorderResources(topicId: $id, resourceIds: [$r]) { id } }", json!({ "id": t["id"], "r": res })),
+        ("mutation($id: ID!, $to: ID) { setTopicSameAs(topicId: $id, sameAsId: $to) { id } }", json!({ "id": t["id"], "to": null })),
+        ("mutation($id: ID!) { setTopicPrerequisites(topicId: $id, prerequisiteIds: []) { id } }", json!({ "id": t["id"] })),
         ("query { exportRoadmap(slug: \"guarded\") { json } }", json!({})),
         ("query { roadmap(slug: \"guarded\") { revisions { totalCount } } }", json!({})),
     ];

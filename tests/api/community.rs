@@ -108,7 +108,7 @@ async fn lists_only_public_published_learner_roadmaps_in_pages() {
     }
 }
 
-fn base64_id(kind: &str, id: i32) -> String {
+fn base64_id(kind: &str, id: impl std::fmt::Display) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }

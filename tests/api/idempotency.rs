@@ -538,3 +538,52 @@ async fn a_request_that_times_out_drops_its_reservation() {
     assert!(!retried.replayed());
     assert_eq!(retried.json()["data"]["setTopicStatus"]["status"], "DONE");
 }
+
+#[tokio::test]
+async fn answers_that_carry_tokens_are_never_stored_even_when_signed_in() {
+    let app = spawn_app().await;
+    let s = app.signup("keeper").await;
+    let token = Some(s.access_token.as_str());
+    let sign_in = request(
+        ops::SIGN_IN,
+        json!({ "input": { "email": s.email, "password": s.password } }),
+    );
+    let refresh = |t: &str| request(ops::REFRESH_SESSION, json!({ "t": t }));
+    let change_password = request(
+        "mutation Change($input: ChangePasswordInput!) { changePassword(input: $input) { \
+         accessToken refreshToken } }",
+        json!({ "input": { "currentPassword": s.password, "newPassword": "keeper-Other-Pass-43" } }),
+    );
+
+    // signIn with a key, signed in, twice: two runs, two different pairs of tokens.
+    let first = send(&app, token, Some(b"tok-1"), &sign_in).await;
+    let second = send(&app, token, Some(b"tok-1"), &sign_in).await;
+    assert_eq!(first.status, 200, "{}", first.json());
+    assert!(!second.replayed());
+    let (a, b) = (first.json(), second.json());
+    assert!(a["data"]["signIn"]["accessToken"].is_string(), "{a}");
+    assert_ne!(
+        a["data"]["signIn"]["refreshToken"],
+        b["data"]["signIn"]["refreshToken"]
+    );
+
+    let fresh = b["data"]["signIn"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = send(&app, token, Some(b"tok-2"), &refresh(&fresh)).await;
+    assert!(
+        r.json()["data"]["refreshSession"]["accessToken"].is_string(),
+        "{}",
+        r.json()
+    );
+    let r = send(&app, token, Some(b"tok-3"), &change_password).await;
+    assert!(
+        r.json()["data"]["changePassword"]["accessToken"].is_string(),
+        "{}",
+        r.json()
+    );
+
+    // No answer (and so no token) went into the table.
+    assert_eq!(keys_stored(&app).await, 0);
+}

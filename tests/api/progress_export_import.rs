@@ -11,7 +11,7 @@ async fn export_then_import_into_a_fresh_account() {
     let (_, backend) = topics_of(&app, "backend").await;
     import_generated(&app, "gen-x", 10).await;
     let (docker_id, docker) = topics_of(&app, "gen-x").await;
-    // A favourite without any topics travels too.
+    // A favourite without any progress travels too.
     let (python_id, _) = topics_of(&app, "python").await;
     let a = app.signup("mover").await;
     for (i, st) in ["DONE", "LEARNING", "SKIPPED", "DONE"].iter().enumerate() {

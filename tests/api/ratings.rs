@@ -61,12 +61,15 @@ fn ratings_row(
     user: &Session,
 ) -> entity::roadmap_ratings::Model {
     rows.iter()
-        .find(|r| r.user_id == user_number(&user.user_id))
+        .find(|r| r.user_id.0 == user_number(&user.user_id))
         .cloned()
         .expect("a rating row")
 }
 
-async fn rows_of(app: &TestApp, roadmap_id: i32) -> Vec<entity::roadmap_ratings::Model> {
+async fn rows_of(
+    app: &TestApp,
+    roadmap_id: entity::ids::RoadmapId,
+) -> Vec<entity::roadmap_ratings::Model> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let db = app.db.connect().await;
     entity::roadmap_ratings::Entity::find()

@@ -1,6 +1,7 @@
 //! Revocation reaches open sockets: a subscription socket closes with 4403 when its access token
 //! expires, and as soon as the user's tokens are revoked — sign out everywhere, a new password, a
-//! role change, a deleted account — on every server sharing the database.
+//! role change, a deleted account, a refresh token used twice (that sign-in only) — on every
+//! server sharing the database.
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -41,6 +42,7 @@ fn short_lived_token(user_id: i32, seconds: i64) -> String {
         iss: "roadmap-api".to_owned(),
         aud: "roadmap-api".to_owned(),
         jti: uuid::Uuid::new_v4().to_string(),
+        fam: None,
     };
     let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
@@ -242,4 +244,101 @@ async fn a_revocation_through_one_server_closes_sockets_on_another() {
         closed_with(&mut ws, at, "signOutEverywhere on another server").await,
         Some(4403)
     );
+}
+
+/// The user of an access token, or null when the token is refused.
+async fn who(app: &TestApp, token: &str) -> serde_json::Value {
+    app.gql_as(token, ops::ME, json!({})).await["data"]["me"]["username"].clone()
+}
+
+async fn refresh(app: &TestApp, refresh_token: &str) -> serde_json::Value {
+    app.gql(ops::REFRESH_SESSION, json!({ "t": refresh_token }))
+        .await
+}
+
+/// A refresh token used twice revokes its sign-in: its refresh tokens, the access tokens already
+/// issued in it (at once, on every server on the database) and the sockets they opened — and
+/// nothing of the user's other sign-ins.
+#[tokio::test]
+async fn a_reused_refresh_token_kills_its_sign_ins_access_tokens_and_sockets() {
+    let app = spawn_app().await;
+    // On PostgreSQL, a second server on the same database (as a second process would be): the
+    // revocation must reach it over NOTIFY. SQLite is served by one process.
+    let cross = backend() == Backend::Postgres;
+    let other = match cross {
+        true => Some(spawn_on(app.db.clone(), &[]).await),
+        false => None,
+    };
+    let s = app.signup("reused").await;
+    let second = app.sign_in(&s.email, &s.password).await;
+    let kept = second["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{second}"))
+        .to_owned();
+    let rotated = refresh(&app, &s.refresh_token).await;
+    let rotated_access = rotated["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rotated}"))
+        .to_owned();
+    for token in [&s.access_token, &rotated_access, &kept] {
+        assert_eq!(who(&app, token).await, "reused");
+    }
+    let mut doomed = live_socket(&app, &s.access_token).await;
+    let elsewhere = other.as_ref().unwrap_or(&app);
+    let mut doomed_elsewhere = live_socket(elsewhere, &rotated_access).await;
+    let mut spared = live_socket(&app, &kept).await;
+    wait_for_subscriptions(&app, 2.0).await;
+
+    // The thief (or a confused client) presents the first refresh token again.
+    let at = Instant::now();
+    let replay = refresh(&app, &s.refresh_token).await;
+    assert_eq!(error_code(&replay), Some("UNAUTHENTICATED"), "{replay}");
+
+    // Both access tokens of that sign-in are refused at once on this server, and soon on the
+    // other (the relay is asynchronous on PostgreSQL).
+    for token in [&s.access_token, &rotated_access] {
+        assert!(who(&app, token).await.is_null(), "the token still works");
+        let refused_elsewhere = eventually(Duration::from_secs(10), || async {
+            who(elsewhere, token).await.is_null()
+        })
+        .await;
+        assert!(
+            refused_elsewhere,
+            "the other server still accepts the token"
+        );
+    }
+    assert_eq!(
+        closed_with(&mut doomed, at, "refresh reuse").await,
+        Some(4403)
+    );
+    assert_eq!(
+        closed_with(&mut doomed_elsewhere, at, "refresh reuse on another server").await,
+        Some(4403)
+    );
+    // A new socket with a revoked token is refused; the rotated refresh token is dead too.
+    let mut again = ws_connect(&app).await;
+    let refused = ws_init(&mut again, &rotated_access).await;
+    assert_ne!(refused["type"], "connection_ack", "{refused}");
+    let next = rotated["data"]["refreshSession"]["refreshToken"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        error_code(&refresh(&app, next).await),
+        Some("UNAUTHENTICATED")
+    );
+
+    // The other sign-in lives on, over HTTP and on its socket.
+    assert_eq!(who(&app, &kept).await, "reused");
+    assert!(
+        answers_ping(&mut spared).await,
+        "another sign-in's socket was closed"
+    );
+
+    // The revocation is in the database, so a server started later refuses the tokens too.
+    let revoked = count_rows(&app, "SELECT COUNT(*) FROM revoked_families").await;
+    assert_eq!(revoked, 1);
+    drop(other);
+    let later = spawn_on(app.db.clone(), &[]).await;
+    assert!(who(&later, &s.access_token).await.is_null());
+    assert_eq!(who(&later, &kept).await, "reused");
 }

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::browser::{chromium_or_skip, Browser};
+use crate::helpers::chart;
 use crate::helpers::web::{Check, Web};
 use crate::helpers::*;
 
@@ -22,12 +23,6 @@ async fn web_app_owner_edits_a_roadmap_and_sees_team_and_profile() {
     let outcome = edit_flow(&browser, &app, &owner).await;
     browser.close().await;
     outcome.unwrap_or_else(|failure| panic!("{failure}"));
-}
-
-async fn api(app: &TestApp, owner: &Session, query: &str, variables: Value) -> Value {
-    let body = app.gql_as(&owner.access_token, query, variables).await;
-    assert!(body["errors"].is_null(), "{query}: {body}");
-    body["data"].clone()
 }
 
 /// The roadmap's tree as `[title, [children…]]` pairs, and the ids by title.
@@ -125,11 +120,12 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     let web = Web::new(browser, app).await?;
     web.sign_in(&owner.email, &owner.password).await?;
     web.goto("/roadmaps/my-map").await?;
+    chart::open_topic(&web, "Alpha").await?;
     web.wait_text("main strong", "this").await?;
     let rendered = browser
         .client()
         .execute(
-            "var d = document.querySelector('main .topic .description'); return { \
+            "var d = document.querySelector('main .topic-panel .description'); return { \
                imgs: d.querySelectorAll('img').length, \
                bad: d.querySelectorAll('a[href^=\"javascript\"]').length, \
                good: d.querySelectorAll('a[href=\"https://example.com/\"]').length, \
@@ -288,11 +284,26 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     web.wait_text("h1", "Study club").await?;
     web.wait_text("td", "@owner").await?;
     // The team learns the Backend roadmap: members' progress on it, and their activity.
-    web.fill("#team-roadmap-slug", "backend").await?;
+    let backend_id = api(
+        app,
+        owner,
+        "{ roadmap(slug: \"backend\") { id } }",
+        json!({}),
+    )
+    .await["roadmap"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    web.find("#team-roadmap")
+        .await?
+        .select_by_value(&backend_id)
+        .await
+        .map_err(|e| e.to_string())?;
     web.press("Add roadmap").await?;
     web.wait_text("caption", "Members’ progress on Backend Developer")
         .await?;
-    web.wait_text("tbody td", "1/153").await?;
+    web.wait_text("tbody td", "1% complete · 1 done · 0 learning · 0 skipped")
+        .await?;
     web.wait_text(
         "main li",
         "@owner: How does the Internet work? Pending → Done",
@@ -358,8 +369,14 @@ async fn edit_flow(browser: &Browser, app: &TestApp, owner: &Session) -> Check {
     if rated["roadmap"]["myRating"] != 4 {
         return Err(format!("the rating was not stored: {rated}"));
     }
-    web.press("Fork this roadmap").await?;
-    web.wait_text("h1", "Edit Shared map").await?;
+    web.find("a[href='/fork/shared-map']")
+        .await?
+        .click()
+        .await
+        .map_err(|e| format!("fork link: {e}"))?;
+    web.wait_text("h1", "Fork").await?;
+    web.press("Fork").await?;
+    web.wait_text("h1", "Edit Shared map (my copy)").await?;
     if web.path().await? != "/edit/shared-map-owner" {
         return Err(format!("the fork opened {}", web.path().await?));
     }

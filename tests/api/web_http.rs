@@ -21,6 +21,7 @@ async fn web_app_page_is_served_at_deep_links_with_its_files() {
     for path in [
         "/",
         "/roadmaps/backend",
+        "/roadmaps/backend/BcbfnoGMbJmTPSIA",
         "/dashboard",
         "/signin",
         "/signup",
@@ -60,6 +61,18 @@ async fn web_app_page_is_served_at_deep_links_with_its_files() {
     // Not an app route: still 404.
     let r = app.client.get(app.url("/nope/nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
+    // A browser asking for it gets the app's page (its "not found" view), still with 404.
+    let r = app
+        .client
+        .get(app.url("/nope/nope"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(header(&r, "content-type").starts_with("text/html"));
+    assert!(!header(&r, "content-security-policy").contains("unsafe"));
+    assert!(r.text().await.unwrap().contains("<main id=\"main\""));
 
     // Every file the page names, and what its modules import, comes from /app/<version>/.
     let body = app

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::browser::{chromium_or_skip, Browser};
+use crate::helpers::chart;
 use crate::helpers::web::{Check, Web};
 use crate::helpers::*;
 
@@ -106,7 +107,7 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     c.switch_to_window(first.clone())
         .await
         .map_err(|e| e.to_string())?;
-    web.choose(&format!("{FIRST} status"), "DONE").await?;
+    chart::set_status(&web, FIRST, "DONE").await?;
     web.wait(
         "the first page to send its change",
         "return document.getElementById('sync').textContent === '' ? true : null;",
@@ -121,7 +122,7 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     c.switch_to_window(other.handle.clone())
         .await
         .map_err(|e| e.to_string())?;
-    wait_value(&web, &format!("{FIRST} status"), "DONE").await?;
+    chart::wait_status(&web, FIRST, "DONE").await?;
     web.wait_progress(1).await?;
 
     // A change from another device (the API, another session) appears on the open page.
@@ -134,38 +135,33 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
         )
         .await;
     assert_eq!(body["data"]["setTopicStatus"]["changed"], true, "{body}");
-    wait_value(&web, &format!("{FIRST} status"), "LEARNING").await?;
+    chart::wait_status(&web, FIRST, "LEARNING").await?;
     web.wait_progress(0).await?;
 
     // A private note saved on the first page appears on the second.
     c.switch_to_window(first.clone())
         .await
         .map_err(|e| e.to_string())?;
-    wait_value(&web, &format!("{FIRST} status"), "LEARNING").await?;
-    web.find("details.note summary")
-        .await?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    chart::wait_status(&web, FIRST, "LEARNING").await?;
+    chart::open_topic(&web, "Internet").await?;
     web.fill("textarea[aria-label='Internet note']", "Start with TCP")
         .await?;
     web.press("Save note on Internet").await?;
-    web.wait_text("details.note [role=status]", "Saved").await?;
+    web.wait_text(".topic-panel .note [role=status]", "Saved")
+        .await?;
     c.switch_to_window(other.handle.clone())
         .await
         .map_err(|e| e.to_string())?;
+    chart::open_topic(&web, "Internet").await?;
     wait_value(&web, "Internet note", "Start with TCP").await?;
 
     // Offline: the change waits in the browser, and the page says so.
     c.switch_to_window(first).await.map_err(|e| e.to_string())?;
     network(browser, true).await?;
-    web.choose(&format!("{OFFLINE_TOPIC} status"), "DONE")
-        .await?;
+    chart::set_status(&web, OFFLINE_TOPIC, "DONE").await?;
     let said = web.wait_text("#sync", "1 change pending").await?;
-    web.find(&format!(
-        "select.pending[aria-label='{OFFLINE_TOPIC} status'][aria-describedby=sync]"
-    ))
-    .await?;
+    web.find(".topic-panel .status-buttons.pending[aria-describedby=sync]")
+        .await?;
     let queued: Value = c
         .execute(
             "var k = Object.keys(localStorage).filter(function (k) { \
@@ -190,7 +186,7 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
     web.wait(
         "the queue to drain",
         "return document.getElementById('sync').textContent === '' \
-         && !document.querySelector('select.pending') ? true : null;",
+         && !document.querySelector('.status-buttons.pending') ? true : null;",
     )
     .await?;
     let (_, stored) = topic_status(app, &learner.access_token, OFFLINE_TOPIC).await;
@@ -226,8 +222,7 @@ async fn live_flow(browser: &Browser, app: &TestApp, learner: &Session) -> Check
 
     // Queued offline, then the session ends elsewhere: the change waits for the next sign-in.
     network(browser, true).await?;
-    web.choose("What is Domain Name? status", "LEARNING")
-        .await?;
+    chart::set_status(&web, "What is Domain Name?", "LEARNING").await?;
     web.wait_text("#sync", "1 change pending").await?;
     let body = app
         .gql_as(

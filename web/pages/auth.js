@@ -1,32 +1,25 @@
 // `/signin` and `/signup`: labelled fields, errors shown next to the field the server names
-// (`extensions.field`).
+// (`extensions.field`); an empty form names every missing field at once. Both go back to the
+// page the learner came from (`?next=`), else to the dashboard.
 import { authenticate } from '../api.js';
 import { h, replace } from '../dom.js';
-
-function field(name, label, type, autocomplete) {
-  const id = `f-${name}`;
-  const error = h('span', { id: `${id}-error`, class: 'field-error' });
-  const input = h('input', { id, name, type, autocomplete, required: true, 'aria-describedby': `${id}-error` });
-  return { name, input, error, node: h('label', { for: id }, label, input, error) };
-}
+import { clearErrors, field, nextPath, requireFilled, showErrors, stackForm } from '../forms.js';
 
 export async function render(main, ctx) {
   const signup = ctx.options.mode === 'signup';
   const title = signup ? 'Sign up' : 'Sign in';
   document.title = `${title} · Roadmaps`;
-  const fields = [field('email', 'Email', 'email', 'email')];
-  if (signup) fields.push(field('username', 'Username', 'text', 'username'));
-  fields.push(field('password', 'Password', 'password', signup ? 'new-password' : 'current-password'));
+  const fields = [field('email', 'Email', { type: 'email', autocomplete: 'email', required: true })];
+  if (signup) fields.push(field('username', 'Username', { autocomplete: 'username', required: true }));
+  fields.push(field('password', 'Password', { type: 'password', autocomplete: signup ? 'new-password' : 'current-password', required: true }));
   const general = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', text: title });
-  const form = h('form', { class: 'stack', novalidate: true }, fields.map((f) => f.node), general, button);
+  const form = stackForm(fields, general, button);
+  const next = nextPath('/dashboard');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    for (const f of fields) {
-      f.error.textContent = '';
-      f.input.removeAttribute('aria-invalid');
-    }
-    general.textContent = '';
+    clearErrors(fields, general);
+    if (!requireFilled(fields)) return;
     const input = {};
     for (const f of fields) input[f.name] = f.input.value;
     button.disabled = true;
@@ -38,24 +31,15 @@ export async function render(main, ctx) {
     }
     button.disabled = false;
     if (!result.errors) {
-      ctx.navigate('/dashboard');
+      ctx.navigate(next);
       return;
     }
-    let firstBad = null;
-    for (const e of result.errors) {
-      const target = fields.find((f) => e.extensions && f.name === e.extensions.field);
-      if (target) {
-        target.error.textContent = e.message;
-        target.input.setAttribute('aria-invalid', 'true');
-        firstBad = firstBad || target.input;
-      } else {
-        general.textContent = e.message;
-      }
-    }
-    if (firstBad) firstBad.focus();
+    showErrors(result, fields, general);
   });
+  const carry = next === '/dashboard' ? '' : `?next=${encodeURIComponent(next)}`;
   const other = signup
-    ? h('p', null, 'Have an account? ', h('a', { href: '/signin', text: 'Sign in' }))
-    : h('p', null, 'New here? ', h('a', { href: '/signup', text: 'Sign up' }));
-  replace(main, h('h1', { text: title }), form, other);
+    ? h('p', null, 'Have an account? ', h('a', { href: `/signin${carry}`, text: 'Sign in' }))
+    : h('p', null, 'New here? ', h('a', { href: `/signup${carry}`, text: 'Sign up' }));
+  const forgot = signup ? null : h('p', null, h('a', { href: '/reset-password', text: 'Forgot your password?' }));
+  replace(main, h('h1', { text: title }), form, other, forgot);
 }

@@ -1,20 +1,24 @@
-// `/dashboard`: my roadmaps with progress bars, streak, recent activity, favourites, teams and
-// invites, and the export of my progress.
+// `/dashboard`: my roadmaps with progress bars (and the ones I made or forked), streak, recent
+// activity, favourites, teams, invites and a new team (dashboard-lists.js), and the export of my
+// progress.
 import { gql, me } from '../api.js';
-import { errorMessage, h, notice, progressBar, replace, statusWord, when } from '../dom.js';
+import { errorMessage, h, notice, plural, replace, statusWord, when } from '../dom.js';
+import { CARD, myRoadmaps, teamsSection } from './dashboard-lists.js';
+import { dashboardNextUp, MY_NEXT_FIELDS } from '../guidance.js';
 
 const QUERY = `query Dashboard {
   me {
-    displayName
+    username displayName
     streak { current longest }
-    progress(first: 50) { nodes { done total percentDone favorite roadmap { slug title } } }
+    progress(first: 50) { nodes { done learning skipped total percentComplete favorite roadmap { ${CARD} } } }
+    roadmaps { ${CARD} }
     activity(first: 10) { nodes { at from to topicTitle roadmapTitle roadmapSlug } }
     teams { id name }
     teamInvites { id role team { name } }
+    ${MY_NEXT_FIELDS}
   }
 }`;
 const EXPORT = 'query Export { exportMyProgress }';
-const RESPOND = `mutation Respond($id: ID!, $accept: Boolean!) { respondToTeamInvite(inviteId: $id, accept: $accept) { id } }`;
 
 function roadmapLink(r) {
   return h('a', { href: `/roadmaps/${encodeURIComponent(r.slug)}`, text: r.title });
@@ -60,12 +64,10 @@ export async function render(main, ctx) {
     replace(
       main,
       h('h1', { text: `Hello, ${user.displayName}` }),
-      h('p', null, `Streak: ${user.streak.current} day${user.streak.current === 1 ? '' : 's'} (longest ${user.streak.longest})`),
-      h('h2', { text: 'My roadmaps' }),
-      progress.length
-        ? h('ul', { class: 'cards' }, progress.map((p) => h('li', null, h('h3', null, roadmapLink(p.roadmap)),
-          h('div', { class: 'progress-line' }, progressBar(`Progress on ${p.roadmap.title}`, p), h('span', { class: 'muted', text: `${p.done}/${p.total}` })))))
-        : h('p', null, 'Nothing tracked yet. ', h('a', { href: '/roadmaps/backend', text: 'Start with the Backend roadmap' }), ' or ', h('a', { href: '/', text: 'pick another' }), '.'),
+      h('p', null, `Streak: ${plural(user.streak.current, 'day')} (longest ${plural(user.streak.longest, 'day')})`),
+      dashboardNextUp(user),
+      h('div', { class: 'row heading-row' }, h('h2', { text: 'My roadmaps' }), h('a', { class: 'button', href: '/new', text: 'New roadmap' })),
+      myRoadmaps(progress, user.roadmaps || [], user.username),
       h('h2', { text: 'Favourites' }),
       favorites.length ? h('ul', null, favorites.map((p) => h('li', null, roadmapLink(p.roadmap)))) : h('p', { class: 'muted', text: 'No favourites yet.' }),
       h('h2', { text: 'Recent activity' }),
@@ -75,11 +77,7 @@ export async function render(main, ctx) {
           a.roadmapSlug ? h('a', { href: `/roadmaps/${encodeURIComponent(a.roadmapSlug)}`, text: a.roadmapTitle }) : a.roadmapTitle,
           h('span', { class: 'muted', text: ` · ${when(a.at)}` }))))
         : h('p', { class: 'muted', text: 'No activity yet.' }),
-      h('h2', { text: 'Teams' }),
-      (user.teams || []).length ? h('ul', null, user.teams.map((t) => h('li', null, h('a', { href: `/teams/${encodeURIComponent(t.id)}`, text: t.name })))) : h('p', { class: 'muted', text: 'No teams.' }),
-      invites.length ? h('ul', { 'aria-label': 'Team invites' }, invites.map((i) => h('li', { class: 'row' }, `Invite to ${i.team.name} as ${i.role.toLowerCase()}`,
-        h('button', { type: 'button', text: `Join ${i.team.name}`, onclick: async () => { await gql(RESPOND, { id: i.id, accept: true }); show(); } }),
-        h('button', { type: 'button', class: 'secondary', text: `Decline ${i.team.name}`, onclick: async () => { await gql(RESPOND, { id: i.id, accept: false }); show(); } })))) : null,
+      teamsSection(user.teams || [], invites, ctx, show),
       h('h2', { text: 'Export' }),
       exportButton(),
     );

@@ -1,14 +1,16 @@
-// `/edit/<slug>`: for the roadmap's owner (and admins): add, rename, move up/down, re-parent and
-// delete topics, and edit their resources. Edits carry `expectedVersion`; a conflict is
+// `/edit/<slug>`: for the roadmap's owner (and admins): the roadmap's details (its owner:
+// edit-details.js), add, rename, move up/down, re-parent and delete topics, and edit their
+// resources. Edits carry `expectedVersion`; a conflict is
 // explained and the learner's text stays in its field.
 import { gql, me } from '../api.js';
 import { errorMessage, h, notice, replace } from '../dom.js';
+import { DETAILS, detailsEditor, savedNotice } from './edit-details.js';
 import { topicEditor } from './edit-topic.js';
 
 const TOPIC = 'id title version resources { id kind title url }';
 const QUERY = `query Edit($slug: String!) {
   roadmap(slug: $slug) {
-    id slug title owner { username }
+    id slug title owner { username } ${DETAILS}
     topics { ${TOPIC} children { ${TOPIC} children { ${TOPIC} children { ${TOPIC} children { ${TOPIC} children { ${TOPIC} children { ${TOPIC} children { ${TOPIC} } } } } } } } }
   }
 }`;
@@ -72,11 +74,14 @@ export async function render(main, ctx) {
       }
     };
     const edit = { say, reload: show, parents, busy };
+    if (focusKey === 'details-saved') replace(messages, savedNotice());
     replace(
       main,
       h('h1', { text: `Edit ${roadmap.title}` }),
       h('p', null, h('a', { href: `/roadmaps/${encodeURIComponent(roadmap.slug)}`, text: 'View the roadmap' })),
       messages,
+      // A learner's own roadmap: its details here (official ones are edited by import).
+      mine ? detailsEditor(roadmap, ctx, show) : null,
       h('h2', { text: 'Add a topic' }),
       add,
       h('h2', { text: 'Topics' }),

@@ -1,41 +1,20 @@
 // `/teams/<id>`: the team's roadmaps with members' progress on each, its activity, members and,
-// for owners and managers, its invites and the roadmaps it learns.
+// for owners and managers, its invites, the roadmaps it learns (team-roadmaps.js) and the
+// topics it counts on each.
 import { gql } from '../api.js';
 import { errorMessage, h, notice, replace, when } from '../dom.js';
 import { activityList, progressTable } from './team-progress.js';
+import { addRoadmapForm, hiddenTopicsEditor } from './team-roadmaps.js';
 
 const QUERY = `query Team($id: ID!) {
   team(id: $id) {
     id name myRole
     members(first: 100) { totalCount nodes { role joinedAt user { username } } }
     invites { id email role expiresAt }
-    roadmaps { roadmap { id slug title } topicCount }
+    roadmaps { roadmap { id slug title } topicCount hiddenTopicIds }
     activity(first: 10) { nodes { user { username } roadmapSlug topicTitle from to at } }
   }
 }`;
-const FIND = 'query Find($slug: String!) { roadmap(slug: $slug) { id } }';
-const ADD = 'mutation AddRoadmap($teamId: ID!, $roadmapId: ID!) { addTeamRoadmap(teamId: $teamId, roadmapId: $roadmapId) { id } }';
-
-function addRoadmapForm(team, refresh) {
-  const slug = h('input', { id: 'team-roadmap-slug', type: 'text', required: true, placeholder: 'backend', 'aria-describedby': 'team-roadmap-error' });
-  const error = h('span', { id: 'team-roadmap-error', class: 'field-error', role: 'alert' });
-  const form = h('form', { class: 'stack' },
-    h('label', { for: 'team-roadmap-slug' }, 'Roadmap (its slug)', slug), error,
-    h('button', { type: 'submit', text: 'Add roadmap' }));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const found = await gql(FIND, { slug: slug.value.trim() });
-    const roadmap = found.data && found.data.roadmap;
-    if (!roadmap) {
-      error.textContent = errorMessage(found) || 'No roadmap with this slug';
-      return;
-    }
-    const result = await gql(ADD, { teamId: team.id, roadmapId: roadmap.id });
-    if (result.data) refresh();
-    else error.textContent = errorMessage(result);
-  });
-  return form;
-}
 const INVITE = `mutation Invite($teamId: ID!, $email: String!, $role: TeamRole!) { inviteTeamMember(teamId: $teamId, email: $email, role: $role) { id } }`;
 const CANCEL = `mutation Cancel($id: ID!) { cancelTeamInvite(inviteId: $id) { id } }`;
 
@@ -75,11 +54,11 @@ export async function render(main, ctx) {
       h('p', { class: 'muted', text: `Your role: ${(team.myRole || '').toLowerCase()}` }),
       h('h2', { text: 'Progress' }),
       (team.roadmaps || []).length
-        ? team.roadmaps.map((entry) => progressTable(team.id, entry))
+        ? team.roadmaps.map((entry) => [progressTable(team.id, entry), manages ? hiddenTopicsEditor(team.id, entry, show) : null])
         : h('p', { class: 'muted', text: 'The team has no roadmaps yet.' }),
-      manages ? addRoadmapForm(team, show) : null,
+      manages ? [h('h3', { text: 'Add a roadmap' }), await addRoadmapForm(team, show)] : null,
       h('h2', { text: 'Recent activity' }),
-      activityList(team.activity),
+      activityList(team.activity, team.roadmaps),
       h('h2', { text: `Members (${team.members.totalCount})` }),
       h('table', null,
         h('thead', null, h('tr', null, h('th', { scope: 'col', text: 'Member' }), h('th', { scope: 'col', text: 'Role' }), h('th', { scope: 'col', text: 'Joined' }))),

@@ -69,14 +69,15 @@ pub async fn insert_profiles(
         for (i, at) in times.iter().enumerate() {
             events.push(progress_events::ActiveModel {
                 id: NotSet,
-                user_id: Set(user_id),
-                roadmap_id: Set(roadmap_id),
+                user_id: Set(entity::ids::UserId(user_id)),
+                roadmap_id: Set(entity::ids::RoadmapId(roadmap_id)),
                 topic_id: Set(topic_id(0, 1 + (k + i) % 300)),
                 from_status: Set(entity::enums::ProgressStatus::Pending),
                 to_status: Set(entity::enums::ProgressStatus::Done),
                 created_at: Set(*at),
                 topic_title: Set(None),
                 roadmap_title: Set(None),
+                cause: Set(None),
             });
         }
         if events.len() >= per_stmt {

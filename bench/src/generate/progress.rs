@@ -188,9 +188,9 @@ async fn insert_progress_rows(db: &DatabaseConnection, rows: &[ProgressRow]) -> 
     let txn = db.begin().await?;
     for chunk in rows.chunks(MAX_PARAMS / 6) {
         let models = chunk.iter().map(|r| progress::ActiveModel {
-            user_id: Set(r.user_id),
+            user_id: Set(entity::ids::UserId(r.user_id)),
             topic_id: Set(r.topic_id.clone()),
-            roadmap_id: Set(r.roadmap_id),
+            roadmap_id: Set(entity::ids::RoadmapId(r.roadmap_id)),
             status: Set(super::load::stored(r.status)),
             updated_at: Set(r.updated_at),
             // Left out (NULL): read as `COALESCE(changed_at, updated_at)`.

@@ -45,7 +45,7 @@ pub async fn insert_team(
     for chunk in user_ids[1..=members].chunks(MAX_PARAMS / 4) {
         let rows = chunk.iter().map(|&user_id| team_members::ActiveModel {
             team_id: Set(team.id),
-            user_id: Set(user_id),
+            user_id: Set(entity::ids::UserId(user_id)),
             role: Set(if user_id == user_ids[1] {
                 TeamRole::Owner
             } else {
@@ -59,7 +59,7 @@ pub async fn insert_team(
     }
     let listed = (1..=followed).map(|r| team_roadmaps::ActiveModel {
         team_id: Set(team.id),
-        roadmap_id: Set(roadmap_ids[r]),
+        roadmap_id: Set(entity::ids::RoadmapId(roadmap_ids[r])),
         added_at: Set(now),
     });
     if followed > 0 {
@@ -84,9 +84,9 @@ pub async fn insert_team(
                     _ => "SKIPPED",
                 };
                 rows.push(progress::ActiveModel {
-                    user_id: Set(user_id),
+                    user_id: Set(entity::ids::UserId(user_id)),
                     topic_id: Set(topic_id(r, (start + k) % size)),
-                    roadmap_id: Set(roadmap_ids[r]),
+                    roadmap_id: Set(entity::ids::RoadmapId(roadmap_ids[r])),
                     status: Set(stored(status)),
                     updated_at: Set(now + chrono::Duration::seconds(rng.gen_range(0..86_400 * 300))),
                     changed_at: NotSet,

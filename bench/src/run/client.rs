@@ -44,6 +44,17 @@ impl Client {
         check_answer(status, &bytes)
     }
 
+    /// The server's `/metrics` text.
+    pub async fn metrics(&self, base: &str) -> anyhow::Result<String> {
+        Ok(self
+            .0
+            .get(format!("{base}/metrics"))
+            .send()
+            .await?
+            .text()
+            .await?)
+    }
+
     /// `roadmap_db_statements_total` from the server's `/metrics`.
     pub async fn statements(&self, base: &str) -> anyhow::Result<f64> {
         let text = self

@@ -4,8 +4,8 @@
 pub(crate) mod client;
 mod oha;
 pub(crate) mod procs;
-mod report;
-mod scenarios;
+pub(crate) mod report;
+pub(crate) mod scenarios;
 mod teams;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +20,8 @@ use oha::{Body, Load};
 use procs::Proc;
 use report::{Report, Row};
 use scenarios::*;
+
+pub(crate) use oha::Figures;
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
@@ -62,7 +64,7 @@ type Phase = (
     &'static [(&'static str, &'static str)],
 );
 
-fn parse_env(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_env(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| format!("`{s}`: want K=V"))

@@ -191,7 +191,7 @@ impl FrontMatter {
 /// The text of `roadmap.md`.
 pub(super) fn render(meta: &RoadmapMeta) -> Result<String, AppError> {
     let yaml = serde_yaml_ng::to_string(&FrontMatter::of(meta))
-        .map_err(|e| AppError::internal(format!("cannot write the front matter: {e}")))?;
+        .map_err(|e| AppError::internal_from("cannot write the front matter", e))?;
     let mut roadmap_md = format!("---\n{yaml}---\n");
     if !meta.description.is_empty() {
         roadmap_md.push('\n');

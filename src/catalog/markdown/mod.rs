@@ -91,7 +91,7 @@ pub fn read(files: &[RoadmapFile], base: &str, field: &str) -> Result<RoadmapDoc
             message,
             field: Some(path),
         } => {
-            let (file, line) = locate::locate(&doc, &path, &sources, &meta_lines);
+            let (file, line) = locate::locate(&doc, &path.to_string(), &sources, &meta_lines);
             errs.at(&file, line, message)
         }
         other => other,
@@ -141,6 +141,7 @@ fn assemble(
                 legend: e.legend,
                 resources: topic.resources,
                 children: Vec::new(),
+                same_as: e.same_as.clone(),
             },
         );
         children

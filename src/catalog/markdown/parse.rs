@@ -197,6 +197,7 @@ mod tests {
                 url: "https://x.org/v".into(),
             }],
             children: vec![],
+            same_as: None,
         };
         let errs = Errs {
             base: "",

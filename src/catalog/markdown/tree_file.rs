@@ -25,6 +25,9 @@ pub(super) struct TreeEntry {
     pub(super) kind: TopicKind,
     #[serde(default)]
     pub(super) legend: Option<LegendMark>,
+    /// The key of the topic of this roadmap that this one repeats (the document's `sameAs`).
+    #[serde(default, rename = "sameAs", skip_serializing_if = "Option::is_none")]
+    pub(super) same_as: Option<String>,
 }
 
 /// The text of `tree.json` for the topics in document order (`RoadmapDocument::flatten`).
@@ -36,6 +39,7 @@ pub(super) fn render(flat: &[(Option<&str>, i32, &TopicNode)]) -> Result<String,
             parent: parent.map(str::to_owned),
             kind: n.kind,
             legend: n.legend,
+            same_as: n.same_as.clone(),
         };
         let line = serde_json::to_string(&entry).map_err(AppError::internal)?;
         let comma = if i + 1 < flat.len() { "," } else { "" };

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
+use entity::ids::RoadmapId;
+use sea_orm::{EntityTrait, TransactionTrait};
 
 use super::roadmap::{self as roadmaps, Roadmap};
 use super::roadmap_admin::actor;
 use super::topic::{tree_of, Topic, TreeTopics};
+use crate::auth::RoadmapGate;
 use crate::catalog::{forks, roadmaps as service, upstream};
 use crate::error::AppError;
 use crate::graphql::context::{db, loaders};
@@ -53,7 +55,7 @@ pub struct UpstreamChange {
     /// When it last changed upstream.
     pub at: DateTime<Utc>,
     #[graphql(skip)]
-    source_roadmap_id: i32,
+    source_roadmap_id: RoadmapId,
     #[graphql(skip)]
     key: String,
 }
@@ -70,7 +72,7 @@ impl UpstreamChange {
 }
 
 /// A live topic of a roadmap the viewer can read, through the request's loaders.
-async fn topic_of(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Option<Topic>> {
+async fn topic_of(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &str) -> ApiResult<Option<Topic>> {
     if roadmaps::visible_by_id(ctx, roadmap_id).await?.is_none() {
         return Ok(None);
     }
@@ -98,8 +100,19 @@ pub async fn upstream_changes(
         return Ok(Vec::new());
     };
     let source_id = source.0.id;
-    Ok(upstream::changes(db(ctx), fork, source_id)
-        .await?
+    let changes = upstream::changes(db(ctx), fork, source_id).await?;
+    // The source was readable when asked, but its titles were read after that: if it was hidden
+    // meanwhile (made private, then renamed), what was read may be what it hides now. Its gate,
+    // read again after the titles, has seen any hiding that came before them.
+    let gate = entity::roadmaps::Entity::find_by_id(source_id)
+        .one(db(ctx))
+        .await
+        .map_err(AppError::from)?
+        .map(|r| RoadmapGate::of(&r));
+    if gate.is_none() || !roadmaps::gate_admits(ctx, source_id, gate.as_ref()).await? {
+        return Ok(Vec::new());
+    }
+    Ok(changes
         .into_iter()
         .map(|c| UpstreamChange {
             kind: c.kind.into(),
@@ -116,7 +129,7 @@ pub async fn upstream_changes(
 /// readable. Resolved from the source's tree, so a whole tree costs no statement per topic.
 pub async fn topic_forked_from(
     ctx: &Context<'_>,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     source_key: Option<&str>,
 ) -> ApiResult<Option<Topic>> {
     let Some(key) = source_key else {
@@ -145,11 +158,21 @@ impl ForkMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the roadmap to copy.")] roadmap_id: ID,
-        #[graphql(desc = "The fork's slug; by default `<source slug>-<your username>`.")]
+        #[graphql(
+            desc = "The fork's slug; by default `<source slug>-<your username>`. At most 64 \
+                    characters."
+        )]
         slug: Option<String>,
-        #[graphql(desc = "The share token, to fork an UNLISTED roadmap you have the link of.")]
+        #[graphql(
+            desc = "The share token, to fork an UNLISTED roadmap you have the link of. At most \
+                    64 characters."
+        )]
         share_token: Option<String>,
     ) -> ApiResult<Roadmap> {
+        if let Some(token) = &share_token {
+            crate::text::max_chars(token, crate::catalog::ownership::MAX_SHARE_TOKEN_CHARS)
+                .map_err(|r| r.at("shareToken"))?;
+        }
         let id = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
         let actor = actor(ctx).await?;
         let source = service::by_id(db(ctx), id)

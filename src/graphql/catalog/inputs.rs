@@ -29,9 +29,9 @@ impl From<DimensionsInput> for DimensionsDoc {
 /// The question a roadmap page opens with.
 #[derive(InputObject)]
 pub struct QuestionInput {
-    /// The question: one line, 1-300 characters.
+    /// The question: one line, 1-300 characters. At most 300 characters.
     pub title: String,
-    /// The answer, markdown.
+    /// The answer, markdown. At most 10,000 characters.
     pub description: String,
 }
 
@@ -47,11 +47,11 @@ impl From<QuestionInput> for QuestionDoc {
 /// What search engines are told about a roadmap page.
 #[derive(InputObject)]
 pub struct SeoInput {
-    /// Page title; null or omitted to use the roadmap's title.
+    /// Page title, one line; null or omitted to use the roadmap's title. At most 200 characters.
     pub title: Option<String>,
-    /// Meta description; null or omitted for none.
+    /// Meta description; null or omitted for none. At most 1,000 characters.
     pub description: Option<String>,
-    /// Meta keywords, in order.
+    /// Meta keywords, in order, each one line of at most 100 characters. At most 30 items.
     #[graphql(default)]
     pub keywords: Vec<String>,
 }
@@ -87,13 +87,14 @@ impl From<SitemapInput> for SitemapDoc {
 /// A sponsor to show on a roadmap page.
 #[derive(InputObject)]
 pub struct SponsorInput {
-    /// Where the sponsor's link points: an http(s) URL.
+    /// Where the sponsor's link points: an absolute http(s) URL. At most 2,000 characters.
     pub url: String,
-    /// The sponsor's name or headline: one line, 1-300 characters.
+    /// The sponsor's name or headline: one line. At most 300 characters.
     pub title: String,
-    /// URL of the sponsor's image (http(s) or a site path); null or omitted for none.
+    /// URL of the sponsor's image (http(s) or a site path starting with one `/`); null or omitted
+    /// for none. At most 2,000 characters.
     pub image_url: Option<String>,
-    /// A short text about the sponsor; null or omitted for none.
+    /// A short text about the sponsor; null or omitted for none. At most 1,000 characters.
     pub description: Option<String>,
     /// When the sponsorship ends (it is hidden from then on); null or omitted for never.
     pub expires_at: Option<DateTime<Utc>>,
@@ -116,9 +117,9 @@ impl From<SponsorInput> for SponsorDoc {
 pub struct ResourceInput {
     /// What kind of resource the link is.
     pub kind: ResourceKind,
-    /// The link text.
+    /// The link text: one line. At most 300 characters.
     pub title: String,
-    /// An absolute http(s) URL.
+    /// An absolute http(s) URL. At most 2,000 characters.
     pub url: String,
 }
 
@@ -136,9 +137,10 @@ impl From<ResourceInput> for ResourceDoc {
 #[derive(SimpleObject, InputObject)]
 #[graphql(name = "RoadmapFile", input_name = "RoadmapFileInput")]
 pub struct RoadmapFileObject {
-    /// Path relative to the folder, `/`-separated, e.g. `content/intro@abc.md`.
+    /// Path relative to the folder, `/`-separated, e.g. `content/intro@abc.md`. At most 300
+    /// characters.
     pub path: String,
-    /// The file's text (UTF-8).
+    /// The file's text (UTF-8). At most 1,000,000 characters.
     pub content: String,
 }
 

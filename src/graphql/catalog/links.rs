@@ -1,7 +1,8 @@
-//! Linked topics: `Topic.linkedTopics` and the `linkTopics` / `unlinkTopic` mutations. Thin: ids
-//! in, `progress::links` links (and merges learners' statuses), the topics come back as the
-//! viewer may see them.
+//! "Same as" links: `Topic.sameAs`, `Topic.linkedTopics` and the `setTopicSameAs` mutation.
+//! Thin: ids in, `progress::links` points the topic (and gives it learners' statuses), the topics
+//! come back as the viewer may see them.
 use async_graphql::{Context, Object, ID};
+use entity::ids::RoadmapId;
 
 use super::roadmap::can_see;
 use super::topic::{tree_of, Topic, TreeTopics};
@@ -13,10 +14,38 @@ use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
 use crate::progress::links;
 
+/// The root a topic of a roadmap is the same as, when the viewer may see it.
+pub async fn same_as(
+    ctx: &Context<'_>,
+    roadmap_id: RoadmapId,
+    key: &str,
+) -> ApiResult<Option<Topic>> {
+    let map = loaders(ctx)
+        .links
+        .load_one(roadmap_id)
+        .await?
+        .unwrap_or_default();
+    let Some(root) = map.same_as.get(key) else {
+        return Ok(None);
+    };
+    if !map
+        .roadmaps
+        .get(&root.roadmap_id)
+        .is_some_and(|r| can_see(ctx, r))
+    {
+        return Ok(None);
+    }
+    Ok(topics_at(ctx, &[root]).await?.into_iter().next())
+}
+
 /// The topics linked to a topic of a roadmap that the viewer may see, by roadmap then key: two
 /// statements for a whole tree (the request's links loader), plus the trees of the linked
 /// roadmaps the shared cache lacks, in one batch.
-pub async fn linked_topics(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Vec<Topic>> {
+pub async fn linked_topics(
+    ctx: &Context<'_>,
+    roadmap_id: RoadmapId,
+    key: &str,
+) -> ApiResult<Vec<Topic>> {
     let map = loaders(ctx)
         .links
         .load_one(roadmap_id)
@@ -36,25 +65,12 @@ pub async fn linked_topics(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> Api
     topics_at(ctx, &shown).await
 }
 
-/// The members the viewer may see, as topics (roadmaps through the request's loader).
-async fn visible_members(ctx: &Context<'_>, members: &[LinkedTopic]) -> ApiResult<Vec<Topic>> {
-    let mut ids: Vec<i32> = members.iter().map(|m| m.roadmap_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let roadmaps = loaders(ctx).roadmap_by_id.load_many(ids).await?;
-    let shown: Vec<&LinkedTopic> = members
-        .iter()
-        .filter(|m| roadmaps.get(&m.roadmap_id).is_some_and(|r| can_see(ctx, r)))
-        .collect();
-    topics_at(ctx, &shown).await
-}
-
 /// Topics of several roadmaps, in the order given; one batch of trees.
 async fn topics_at(ctx: &Context<'_>, members: &[&LinkedTopic]) -> ApiResult<Vec<Topic>> {
     if members.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<i32> = members.iter().map(|m| m.roadmap_id).collect();
+    let mut ids: Vec<RoadmapId> = members.iter().map(|m| m.roadmap_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let trees = loaders(ctx).trees_of(&ids).await?;
@@ -78,50 +94,39 @@ pub struct LinkMutation;
 
 #[Object]
 impl LinkMutation {
-    /// Links topics that teach one subject on different roadmaps (2 to 100, at most one per
-    /// roadmap), merging the link groups any of them is already in. A learner's status on any
-    /// topic of a group is then their status on all of them: for each learner with progress on
-    /// the group, the most recently changed status is written to every topic (no history
-    /// entries). Returns the group's topics that you may see. Admins link any topics; others link
-    /// topics of roadmaps they own to any topic they can read (`FORBIDDEN` when none of the
-    /// topics is on a roadmap of yours). A topic that does not exist or that you cannot see fails
-    /// with `NOT_FOUND`, fewer than 2 or more than 100 topics, a topic named twice, two topics of
-    /// one roadmap, or a malformed id with `BAD_USER_INPUT` (field `topicIds` or `topicIds[i]`).
+    /// Says that a topic of a roadmap you edit is the same as another topic (`sameAsId`), or
+    /// clears that (`sameAsId: null`). Your status on any topic of a group (a topic and the topics
+    /// that are the same as it) is then your status on all of them; a repeat on its own roadmap
+    /// counts once. Setting it changes only this topic: for every learner who can follow both
+    /// roadmaps, this topic takes their status on the other (each change is in their history,
+    /// cause `LINKED`); the other topic is never written. Clearing changes no status; clearing a
+    /// topic that others are the same as detaches them all. A topic that is given a target stops
+    /// being one: the topics that pointed at it stand alone. Editors of the topic's roadmap and
+    /// admins (`FORBIDDEN` on a roadmap you can read but not edit). A topic or target that does
+    /// not exist or that you cannot see fails with `NOT_FOUND` (field `topicId` or `sameAsId`);
+    /// the topic itself, or a target that is itself the same as another topic (no chains), with
+    /// `BAD_USER_INPUT` (field `sameAsId`); a malformed id with `BAD_USER_INPUT`.
     #[graphql(guard = "SignedIn")]
-    async fn link_topics(
+    async fn set_topic_same_as(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The global id (`Topic.id`) of a topic of a roadmap you edit.")]
+        topic_id: ID,
         #[graphql(
-            desc = "Global ids of the topics to link (`Topic.id`), each on another roadmap."
+            desc = "The global id of the topic it is the same as: any live topic you can read \
+                    (of any roadmap, this one included) that is not itself the same as another; \
+                    null clears."
         )]
-        topic_ids: Vec<ID>,
-    ) -> ApiResult<Vec<Topic>> {
-        let keys = topic_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| GlobalId::topic(id, &format!("topicIds[{i}]")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let editor = editor(ctx)?;
-        let members = links::link_topics(db(ctx), &editor, &keys).await?;
-        loaders(ctx).links.clear::<i32>();
-        visible_members(ctx, &members).await
-    }
-
-    /// Removes a topic from its link group (a group left with one topic is dissolved). Every
-    /// topic keeps the status each learner had on it. Owners of the topic's roadmap and admins
-    /// (`FORBIDDEN` on a roadmap you can read but not edit); a topic that does not exist or that
-    /// you cannot see fails with `NOT_FOUND`, a malformed id with `BAD_USER_INPUT` (field
-    /// `topicId`). A topic without links is returned unchanged.
-    #[graphql(guard = "SignedIn")]
-    async fn unlink_topic(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The topic's global id (`Topic.id`).")] topic_id: ID,
+        same_as_id: Option<ID>,
     ) -> ApiResult<Topic> {
         let key = GlobalId::topic(&topic_id, "topicId")?;
+        let target = same_as_id
+            .as_ref()
+            .map(|id| GlobalId::topic(id, "sameAsId"))
+            .transpose()?;
         let editor = editor(ctx)?;
-        let (_, roadmap) = links::unlink_topic(db(ctx), &editor, &key).await?;
-        loaders(ctx).links.clear::<i32>();
+        let (_, roadmap) = links::set_same_as(db(ctx), &editor, &key, target.as_deref()).await?;
+        loaders(ctx).links.clear::<RoadmapId>();
         let tree = tree_of(ctx, roadmap.id).await?;
         tree.index_of(&key)
             .map(|i| tree.topic(i))

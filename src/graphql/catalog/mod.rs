@@ -6,6 +6,7 @@ pub mod forks;
 pub mod import_report;
 pub mod inputs;
 pub mod links;
+pub mod prerequisites;
 pub mod rating;
 pub mod revision;
 pub mod roadmap;

@@ -64,8 +64,8 @@ impl RatingMutation {
         #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
         #[graphql(desc = "Stars, 1 to 5.")] rating: i32,
         #[graphql(
-            desc = "A comment for the author; trimmed, at most 2,000 characters; empty \
-                          or null for none."
+            desc = "A comment for the author, trimmed; empty or null for none. At most 2,000 \
+                    characters."
         )]
         feedback: Option<String>,
     ) -> ApiResult<Roadmap> {

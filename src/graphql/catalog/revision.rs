@@ -11,7 +11,8 @@ use crate::graphql::ids::GlobalId;
 /// One change to a roadmap, a topic or a resource.
 pub struct Revision(pub roadmap_revisions::Model);
 
-/// One admin change to a roadmap, a topic or a resource (admins only, via `Roadmap.revisions`).
+/// One change to a roadmap, a topic or a resource, shown to those who may edit the roadmap (via
+/// `Roadmap.revisions`).
 #[Object(name = "RoadmapRevision")]
 impl Revision {
     /// Opaque id.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, MergedObject, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::ids::RoadmapId;
 use entity::roadmaps;
 use sea_orm::TransactionTrait;
 
@@ -13,7 +14,7 @@ use super::revision::Revision;
 use super::roadmap_admin::RoadmapAdminQuery;
 use super::topic::tree_of;
 use super::topic_list::TopicList;
-use crate::auth::CatalogAccess;
+use crate::auth::{CatalogAccess, RoadmapGate, Viewer};
 use crate::catalog::export::json_strings;
 use crate::catalog::ratings::RatingSummary;
 use crate::catalog::{revisions, roadmaps as service};
@@ -24,6 +25,7 @@ use crate::graphql::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus, Visibil
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::CanEdit;
 use crate::graphql::ids::GlobalId;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::pagination::{Conn, PageArgs};
 
 /// A learning roadmap: metadata plus an ordered tree of topics.
@@ -33,7 +35,7 @@ pub struct Roadmap(pub Arc<roadmaps::Model>);
 /// Loads a roadmap by id through the request's loader; `None` when missing or not visible (an
 /// UNLISTED roadmap is visible once this request has opened it by its share link or its
 /// progress).
-pub async fn visible_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
+pub async fn visible_by_id(ctx: &Context<'_>, id: RoadmapId) -> ApiResult<Option<Roadmap>> {
     let model = loaders(ctx).roadmap_by_id.load_one(id).await?;
     Ok(model.filter(|m| can_see(ctx, m)).map(Roadmap))
 }
@@ -44,10 +46,45 @@ pub fn can_see(ctx: &Context<'_>, m: &roadmaps::Model) -> bool {
     access.can_read(m) || (loaders(ctx).is_unlocked(m.id) && CatalogAccess::link_opens(m))
 }
 
+/// Whether content read beside `gate` (a tree, resources) may be shown: the rule of
+/// [`visible_by_id`] and [`trackable_by_id`] applied again to the roadmap as it was when the
+/// content was read, so a check made a moment earlier cannot let through content written after
+/// the roadmap was hidden. `None` (nothing read, or a trusted read) admits.
+pub async fn gate_admits<T: Sync>(
+    ctx: &async_graphql::context::ContextBase<'_, T>,
+    roadmap_id: RoadmapId,
+    gate: Option<&RoadmapGate>,
+) -> ApiResult<bool> {
+    let Some(gate) = gate else {
+        return Ok(true);
+    };
+    let access = ctx
+        .data_opt::<Viewer>()
+        .unwrap_or(&Viewer::ANONYMOUS)
+        .catalog();
+    if access.can_read_gate(gate) {
+        return Ok(true);
+    }
+    if !CatalogAccess::link_opens_gate(gate) {
+        return Ok(false);
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    if loaders.is_unlocked(roadmap_id) {
+        return Ok(true);
+    }
+    match access.viewer_id() {
+        Some(user) => {
+            let db = ctx.data_unchecked::<sea_orm::DatabaseConnection>();
+            loaders.follows(db, user, roadmap_id).await
+        }
+        None => Ok(false),
+    }
+}
+
 /// A roadmap the viewer may record progress on (see `CatalogAccess::can_track`): for the
 /// progress payloads, history and live events of the viewer's own progress. Opens it for the
 /// rest of the request.
-pub async fn trackable_by_id(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Roadmap>> {
+pub async fn trackable_by_id(ctx: &Context<'_>, id: RoadmapId) -> ApiResult<Option<Roadmap>> {
     let Some(model) = loaders(ctx).roadmap_by_id.load_one(id).await? else {
         return Ok(None);
     };
@@ -314,7 +351,9 @@ impl Roadmap {
             roots: true,
         })
     }
-    /// Number of topics in the tree (all levels). These are the topics a learner can mark.
+    /// Number of topics in the tree (all levels). These are the topics a learner can mark; a
+    /// topic that repeats another of this roadmap (`sameAs`) shares its status and counts once in
+    /// progress, so `myProgress.total` is smaller by the number of repeats.
     async fn topic_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         if loaders(ctx).cache.is_some() {
             // The tree is cached (or will be): its length is the count, without a query.
@@ -333,7 +372,7 @@ impl Roadmap {
         self.0.version
     }
     /// Every change to this roadmap, its topics and resources, newest first. For those who may
-    /// edit it: its owner and admins (`FORBIDDEN` otherwise). Page arguments out of range fail
+    /// edit it: its owner, its team's owners and managers, and admins (`FORBIDDEN` otherwise). Page arguments out of range fail
     /// with `BAD_USER_INPUT`.
     #[graphql(
         guard = "CanEdit(&self.0)",
@@ -375,6 +414,19 @@ impl Roadmap {
     ) -> ApiResult<Option<crate::graphql::progress::RoadmapProgress>> {
         crate::graphql::progress::roadmap_progress(ctx, self.0.id).await
     }
+    /// What to learn next here: the topics you are LEARNING, then the topics not DONE or
+    /// SKIPPED whose prerequisites (those you may read) are all DONE or SKIPPED, each in roadmap
+    /// order (depth first, siblings by position). Empty when signed out.
+    #[graphql(
+        complexity = "crate::graphql::catalog::prerequisites::next_cost(first, child_complexity)"
+    )]
+    async fn next_topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many topics, 1 to 50 (default 10).")] first: Option<i32>,
+    ) -> ApiResult<Vec<super::topic::Topic>> {
+        super::prerequisites::roadmap_next(ctx, self.0.id, first).await
+    }
     /// What learners think of this roadmap (`rateRoadmap`). Official roadmaps are not rated:
     /// their count is always 0.
     async fn rating(&self, ctx: &Context<'_>) -> ApiResult<RoadmapRating> {
@@ -408,6 +460,8 @@ impl RoadmapReadQuery {
     /// The official catalogue, ordered by `order`: published roadmaps, and drafts for admins.
     /// Learners' own roadmaps are in `communityRoadmaps`. Anyone may call. Page arguments out of
     /// range or a bad cursor fail with `BAD_USER_INPUT`.
+    // The page arguments are the schema's own; async-graphql cannot flatten a struct into
+    // arguments (async-graphql#1514), so `PageArgs::parse` takes the four.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
     async fn roadmaps(
@@ -470,10 +524,17 @@ impl RoadmapReadQuery {
                 // Opened by its link while signed in: the learner follows it from now on, and
                 // their statuses on topics linked with its own are brought onto it.
                 let txn = db(ctx).begin().await?;
-                if crate::catalog::shares::follow(&txn, m.id, user).await? {
+                let followed = crate::catalog::shares::follow(&txn, m.id, user).await?;
+                if followed {
                     crate::progress::links::refresh(&txn, m.id, Some(user)).await?;
                 }
                 txn.commit().await?;
+                if followed {
+                    // Statuses written without a notice: the learner's hot ones are stale.
+                    if let Some(bus) = ctx.data_opt::<crate::progress::ProgressBus>() {
+                        bus.hot().changed(user);
+                    }
+                }
             }
         }
         Ok(found.map(Roadmap))

@@ -13,6 +13,7 @@ use super::inputs::RoadmapFileObject;
 use super::roadmap::Roadmap;
 use super::roadmap_inputs::{CreateRoadmapInput, StructuredDataInput, UpdateRoadmapInput};
 use crate::catalog::document::{self, RoadmapDocument, RoadmapMeta};
+use crate::catalog::limits;
 use crate::catalog::markdown::{self, RoadmapFile};
 use crate::catalog::ownership::Ownership;
 use crate::catalog::revisions::Actor;
@@ -96,6 +97,10 @@ pub fn read_import(
     match (document, files) {
         (Some(Json(value)), None) => decode_document(value),
         (None, Some(files)) => {
+            limits::check_files(
+                "files",
+                files.iter().map(|f| (f.path.as_str(), f.content.as_str())),
+            )?;
             let files: Vec<RoadmapFile> = files.into_iter().map(Into::into).collect();
             markdown::read(&files, "", "files")
         }
@@ -290,13 +295,16 @@ impl RoadmapMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The roadmap's global id.")] id: ID,
-        #[graphql(desc = "Slugs of the related roadmaps, in order; empty clears them.")] slugs: Vec<
-            String,
-        >,
+        #[graphql(
+            desc = "Slugs of the related roadmaps, in order, each 1-64 lower-case letters, digits \
+                    and dashes (at most 64 characters); empty clears them. At most 20 items."
+        )]
+        slugs: Vec<String>,
         #[graphql(desc = "The `Roadmap.version` you read; omit to skip the check.")]
         expected_version: Option<i32>,
     ) -> ApiResult<Roadmap> {
         let id = GlobalId::roadmap(&id, "id")?;
+        limits::check_slugs("slugs", &slugs, limits::MAX_RELATED, "related roadmap")?;
         let actor = actor(ctx).await?;
         let model =
             editing::set_related_roadmaps(db(ctx), &actor, id, slugs, expected_version).await?;
@@ -317,7 +325,10 @@ impl RoadmapMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "A `roadmap-api/roadmap@1` document: a JSON object, or its text.")]
         document: Option<Json<serde_json::Value>>,
-        #[graphql(desc = "The markdown folder (`roadmap.md`, `tree.json`, `content/*.md`).")]
+        #[graphql(
+            desc = "The markdown folder (`roadmap.md`, `tree.json`, `content/*.md`). At most \
+                    5,002 items."
+        )]
         files: Option<Vec<RoadmapFileObject>>,
 
         #[graphql(desc = "CREATE (the default) or REPLACE.")] mode: Option<ImportMode>,

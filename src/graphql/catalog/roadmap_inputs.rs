@@ -10,11 +10,12 @@ use crate::graphql::enums::{RoadmapKind, RoadmapStatus, Visibility};
 /// Structured data an admin sets; the date modified is kept by the server.
 #[derive(InputObject, Default)]
 pub struct StructuredDataInput {
-    /// schema.org `headline`; null or omitted for none.
+    /// schema.org `headline`, one line; null or omitted for none. At most 200 characters.
     pub headline: Option<String>,
-    /// schema.org `description`; null or omitted for none.
+    /// schema.org `description`; null or omitted for none. At most 1,000 characters.
     pub description: Option<String>,
-    /// schema.org `image`: an http(s) URL or a site path; null or omitted for none.
+    /// schema.org `image`: an http(s) URL or a site path starting with one `/`; null or omitted
+    /// for none. At most 2,000 characters.
     pub image_url: Option<String>,
     /// schema.org `datePublished`; null or omitted for none.
     pub date_published: Option<NaiveDate>,
@@ -37,14 +38,15 @@ impl StructuredDataInput {
 #[derive(InputObject)]
 pub struct CreateRoadmapInput {
     /// 1-64 lower-case letters, digits and dashes; unique (else `CONFLICT` with field `slug`).
+    /// At most 64 characters.
     pub slug: String,
-    /// Full title: one line, 1-200 characters.
+    /// Full title: one line. At most 200 characters.
     pub title: String,
-    /// Short title for menus and cards: one line, 1-100 characters.
+    /// Short title for menus and cards: one line. At most 100 characters.
     pub brief_title: String,
-    /// Long description: markdown, at most 10,000 characters.
+    /// Long description: markdown. At most 10,000 characters.
     pub description: String,
-    /// One-sentence description for cards, at most 1,000 characters.
+    /// One-sentence description for cards. At most 1,000 characters.
     pub brief_description: String,
     /// Position in the catalogue; by default after the last roadmap.
     pub order: Option<i32>,
@@ -65,7 +67,8 @@ pub struct CreateRoadmapInput {
     /// `PRIVATE` (the default) only its members read it; it joins the team's roadmaps. Owners
     /// and managers only (`FORBIDDEN` for a member, `NOT_FOUND` when you are not in the team).
     pub team_id: Option<async_graphql::ID>,
-    /// Tags, in order: lower-case letters, digits and dashes each.
+    /// Tags, in order: each 1-64 lower-case letters, digits and dashes (at most 64 characters),
+    /// none twice. At most 20 items.
     #[graphql(default)]
     pub tags: Vec<String>,
     /// Whether the client offers to copy the roadmap.
@@ -84,13 +87,16 @@ pub struct CreateRoadmapInput {
     pub structured_data: Option<StructuredDataInput>,
     /// Sitemap settings; omit for none.
     pub sitemap: Option<SitemapInput>,
-    /// URL of a PDF of the roadmap (http(s) or a site path); omit for none.
+    /// URL of a PDF of the roadmap (http(s) or a site path starting with one `/`); omit for
+    /// none. At most 2,000 characters.
     pub pdf_url: Option<String>,
-    /// URL of the drawing as JSON (http(s) or a site path); omit for none.
+    /// URL of the drawing as JSON (http(s) or a site path starting with one `/`); omit for none.
+    /// At most 2,000 characters.
     pub json_url: Option<String>,
     /// The sponsor to show; omit for none.
     pub sponsor: Option<SponsorInput>,
-    /// Slugs of related questions (guides) on the client site, in order.
+    /// Slugs of related questions (guides) on the client site, in order, each one line of at
+    /// most 200 characters. At most 20 items.
     #[graphql(default)]
     pub related_questions: Vec<String>,
 }
@@ -100,15 +106,15 @@ pub struct CreateRoadmapInput {
 #[derive(InputObject, Default)]
 pub struct UpdateRoadmapInput {
     /// New slug: 1-64 lower-case letters, digits and dashes; unique (else `CONFLICT` with field
-    /// `slug`). Cannot be null.
+    /// `slug`). Cannot be null. At most 64 characters.
     pub slug: MaybeUndefined<String>,
-    /// New title: one line, 1-200 characters. Cannot be null.
+    /// New title: one line. Cannot be null. At most 200 characters.
     pub title: MaybeUndefined<String>,
-    /// New short title: one line, 1-100 characters. Cannot be null.
+    /// New short title: one line. Cannot be null. At most 100 characters.
     pub brief_title: MaybeUndefined<String>,
-    /// New description: markdown, at most 10,000 characters. Cannot be null.
+    /// New description: markdown. Cannot be null. At most 10,000 characters.
     pub description: MaybeUndefined<String>,
-    /// New one-sentence description, at most 1,000 characters. Cannot be null.
+    /// New one-sentence description. Cannot be null. At most 1,000 characters.
     pub brief_description: MaybeUndefined<String>,
     /// New position in the catalogue. Cannot be null.
     pub order: MaybeUndefined<i32>,
@@ -118,7 +124,8 @@ pub struct UpdateRoadmapInput {
     pub status: MaybeUndefined<RoadmapStatus>,
     /// New visibility: `PRIVATE`, `UNLISTED` or `PUBLIC`. Cannot be null.
     pub visibility: MaybeUndefined<Visibility>,
-    /// The new tags, replacing all of them. Cannot be null.
+    /// The new tags, replacing all of them: each 1-64 lower-case letters, digits and dashes (at
+    /// most 64 characters). Cannot be null. At most 20 items.
     pub tags: MaybeUndefined<Vec<String>>,
     /// Whether the client offers to copy the roadmap. Cannot be null.
     pub is_forkable: MaybeUndefined<bool>,
@@ -134,13 +141,16 @@ pub struct UpdateRoadmapInput {
     pub structured_data: MaybeUndefined<StructuredDataInput>,
     /// New sitemap settings; null clears them.
     pub sitemap: MaybeUndefined<SitemapInput>,
-    /// New PDF URL (http(s) or a site path); null clears it.
+    /// New PDF URL (http(s) or a site path starting with one `/`); null clears it. At most 2,000
+    /// characters.
     pub pdf_url: MaybeUndefined<String>,
-    /// New drawing JSON URL (http(s) or a site path); null clears it.
+    /// New drawing JSON URL (http(s) or a site path starting with one `/`); null clears it. At
+    /// most 2,000 characters.
     pub json_url: MaybeUndefined<String>,
     /// New sponsor, replacing it as a whole; null clears it.
     pub sponsor: MaybeUndefined<SponsorInput>,
-    /// New related question slugs, replacing all of them; null clears them.
+    /// New related question slugs, replacing all of them, each one line of at most 200
+    /// characters; null clears them. At most 20 items.
     pub related_questions: MaybeUndefined<Vec<String>>,
 }
 

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 use entity::{resources, topics};
 
 use super::roadmap::{self as roadmaps, Roadmap};
 use super::topic_list::TopicList;
+use crate::catalog::batch::ResourceMap;
 use crate::catalog::topics as topic_reads;
 use crate::catalog::RoadmapTree;
 use crate::error::AppError;
@@ -51,12 +53,37 @@ impl TreeTopics for Arc<RoadmapTree> {
     }
 }
 
-/// The tree of a roadmap, through the request's loader (one query per request and roadmap).
-pub async fn tree_of(ctx: &Context<'_>, roadmap_id: i32) -> ApiResult<Arc<RoadmapTree>> {
-    loaders(ctx)
+/// The tree of a roadmap, through the request's loader (one query per request and roadmap);
+/// empty when the roadmap was hidden from the viewer by the time its topics were read
+/// ([`roadmaps::gate_admits`]).
+pub async fn tree_of(ctx: &Context<'_>, roadmap_id: RoadmapId) -> ApiResult<Arc<RoadmapTree>> {
+    let tree = loaders(ctx)
         .tree_of(roadmap_id)
         .await?
-        .ok_or_else(|| AppError::internal("tree loader returned nothing").into())
+        .ok_or_else(|| AppError::internal("tree loader returned nothing"))?;
+    if roadmaps::gate_admits(ctx, roadmap_id, tree.gate.as_ref()).await? {
+        Ok(tree)
+    } else {
+        Ok(Arc::new(RoadmapTree::new(roadmap_id, Vec::new())))
+    }
+}
+
+/// A roadmap's resources by topic, through the request's loader; none when the roadmap was
+/// hidden from the viewer by the time they were read (as [`tree_of`]).
+pub async fn resources_of<T: Sync>(
+    ctx: &async_graphql::context::ContextBase<'_, T>,
+    roadmap_id: RoadmapId,
+) -> ApiResult<Arc<ResourceMap>> {
+    let map = ctx
+        .data_unchecked::<crate::graphql::loaders::Loaders>()
+        .resources_of(roadmap_id)
+        .await?
+        .unwrap_or_default();
+    if roadmaps::gate_admits(ctx, roadmap_id, map.gate.as_ref()).await? {
+        Ok(map)
+    } else {
+        Ok(Arc::default())
+    }
 }
 
 /// A live topic whose roadmap the viewer may see, or `None`.
@@ -150,10 +177,7 @@ impl Topic {
     }
     /// Learning resources, in order.
     async fn resources(&self, ctx: &Context<'_>) -> ApiResult<Vec<Resource>> {
-        let map = loaders(ctx)
-            .resources_of(self.tree.roadmap_id)
-            .await?
-            .unwrap_or_default();
+        let map = resources_of(ctx, self.tree.roadmap_id).await?;
         Ok(map
             .get(&self.model().id)
             .map(|rs| rs.iter().cloned().map(Resource).collect())
@@ -180,10 +204,27 @@ impl Topic {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model().updated_at
     }
-    /// The topics that teach the same subject on other roadmaps (its link group), those you may
-    /// see, by roadmap. Your status on any of them is your status on this one.
+    /// The topic this one is the same as (set by this roadmap's editors with `setTopicSameAs`);
+    /// null when none, or when you may not see it.
+    async fn same_as(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
+        super::links::same_as(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
+    /// The other topics of its group (the topic it is the same as, and the topics that are the
+    /// same as that one or as this one), those you may see, by roadmap. Your status on any of
+    /// them is your status on this one.
     async fn linked_topics(&self, ctx: &Context<'_>) -> ApiResult<Vec<Topic>> {
         super::links::linked_topics(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
+    /// The topics best learned before this one (set by its roadmap's editors with
+    /// `setTopicPrerequisites`; at most 20), those you may read: this roadmap's first, then
+    /// other roadmaps', each in roadmap order.
+    async fn prerequisites(&self, ctx: &Context<'_>) -> ApiResult<Vec<Topic>> {
+        super::prerequisites::prerequisites_of(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
+    /// The topics that name this one as a prerequisite, those you may read, in the order of
+    /// `prerequisites`.
+    async fn unlocks(&self, ctx: &Context<'_>) -> ApiResult<Vec<Topic>> {
+        super::prerequisites::unlocks_of(ctx, self.tree.roadmap_id, &self.model().id).await
     }
     /// Your status on this topic (`PENDING` when you have none); null when signed out.
     async fn my_status(&self, ctx: &Context<'_>) -> ApiResult<Option<ProgressStatus>> {
@@ -192,6 +233,15 @@ impl Topic {
     /// Your private markdown note on this topic; null when signed out or when there is none.
     async fn my_note(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         crate::graphql::progress::topic_note(ctx, self.tree.roadmap_id, &self.model().id).await
+    }
+    /// Your review schedule of this topic (`reviewTopic`); null when signed out or never
+    /// reviewed. It stays when the topic goes back from DONE, but the topic then leaves
+    /// `me.reviewQueue` until it is DONE again.
+    async fn my_review(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::graphql::progress::ReviewCard>> {
+        crate::graphql::progress::topic_review(ctx, self.tree.roadmap_id, &self.model().id).await
     }
 }
 

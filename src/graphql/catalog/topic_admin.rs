@@ -7,6 +7,7 @@ use super::inputs::ResourceInput;
 use super::roadmap::Roadmap;
 use super::roadmap_admin::actor;
 use super::topic::{tree_of, Resource, Topic, TreeTopics};
+use crate::catalog::limits;
 use crate::catalog::resource_editing::{self, ResourcePatch};
 use crate::catalog::roadmaps;
 use crate::catalog::topic_editing::{self as editing, NewTopic, TopicPatch};
@@ -16,22 +17,24 @@ use crate::graphql::enums::{LegendMark, ResourceKind, TopicKind};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
+use crate::text::{self, AtField};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+use entity::ids::RoadmapId;
 
 /// A new topic's fields (`createTopic`). Invalid values fail with `BAD_USER_INPUT` naming the
 /// field.
 #[derive(InputObject)]
 pub struct CreateTopicInput {
-    /// One line, 1-300 characters.
+    /// One line. At most 300 characters.
     pub title: String,
-    /// Markdown, at most 20,000 characters.
+    /// Markdown. At most 20,000 characters.
     #[graphql(default)]
     pub description: String,
     /// By default TOPIC at the root and SUBTOPIC below it.
     pub kind: Option<TopicKind>,
     /// The legend mark to show; omit for none.
     pub legend: Option<LegendMark>,
-    /// Learning resources, in order (at most 100).
+    /// Learning resources, in order. At most 100 items.
     #[graphql(default)]
     pub resources: Vec<ResourceInput>,
 }
@@ -39,9 +42,9 @@ pub struct CreateTopicInput {
 /// Only the fields given change; `legend: null` clears the legend.
 #[derive(InputObject, Default)]
 pub struct UpdateTopicInput {
-    /// New title: one line, 1-300 characters. Cannot be null.
+    /// New title: one line. Cannot be null. At most 300 characters.
     pub title: MaybeUndefined<String>,
-    /// New description: markdown, at most 20,000 characters. Cannot be null.
+    /// New description: markdown. Cannot be null. At most 20,000 characters.
     pub description: MaybeUndefined<String>,
     /// New kind. Cannot be null.
     pub kind: MaybeUndefined<TopicKind>,
@@ -54,9 +57,9 @@ pub struct UpdateTopicInput {
 pub struct UpdateResourceInput {
     /// New kind.
     pub kind: MaybeUndefined<ResourceKind>,
-    /// New link text.
+    /// New link text: one line. At most 300 characters.
     pub title: MaybeUndefined<String>,
-    /// New absolute http(s) URL.
+    /// New absolute http(s) URL. At most 2,000 characters.
     pub url: MaybeUndefined<String>,
 }
 
@@ -99,14 +102,14 @@ pub struct RemoveResourcePayload {
 }
 
 /// A topic read fresh after a change (the per-request loaders do not cache).
-async fn load_topic(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Topic> {
+async fn load_topic(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &str) -> ApiResult<Topic> {
     let tree = tree_of(ctx, roadmap_id).await?;
     tree.index_of(key)
         .map(|i| tree.topic(i))
         .ok_or_else(|| AppError::NotFound(format!("topic `{key}` not found")).into())
 }
 
-async fn load_roadmap(ctx: &Context<'_>, id: i32) -> ApiResult<Roadmap> {
+async fn load_roadmap(ctx: &Context<'_>, id: RoadmapId) -> ApiResult<Roadmap> {
     roadmaps::by_id(db(ctx), id)
         .await?
         .map(|m| Roadmap(Arc::new(m)))
@@ -308,9 +311,12 @@ impl TopicMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's global id.")] topic_id: ID,
-        #[graphql(desc = "Global ids of all the topic's resources, in the new order.")]
+        #[graphql(
+            desc = "Global ids of all the topic's resources, in the new order. At most 100 items."
+        )]
         resource_ids: Vec<ID>,
     ) -> ApiResult<Topic> {
+        text::max_items(&resource_ids, limits::MAX_RESOURCES).at("resourceIds")?;
         let key = GlobalId::topic(&topic_id, "topicId")?;
         let ids = resource_ids
             .iter()

@@ -94,11 +94,10 @@ impl TopicList {
             }
         }
         let resources = if plan.needs_resources() {
-            let map = l
-                .resources_of(self.tree.roadmap_id)
+            let map = super::topic::resources_of(ctx, self.tree.roadmap_id)
                 .await
                 .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
-            Some(map.unwrap_or_default())
+            Some(map)
         } else {
             None
         };

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entity::ids::RoadmapId;
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::links::{self, LinkMap};
@@ -12,11 +13,14 @@ use crate::graphql::error::ApiError;
 
 pub struct LinksLoader(pub DatabaseConnection);
 
-impl Loader<i32> for LinksLoader {
+impl Loader<RoadmapId> for LinksLoader {
     type Value = Arc<LinkMap>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         Ok(links::linked_by_roadmap(&self.0, keys).await?)
     }
 }

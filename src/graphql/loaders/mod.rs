@@ -1,12 +1,15 @@
 //! Per-request DataLoaders. Created fresh for every request so no cache or batch crosses users.
 pub mod links;
+pub mod prerequisites;
 pub mod progress;
 pub mod ratings;
+pub mod reviews;
 pub mod roadmaps;
 pub mod topics;
 pub mod users;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
+use entity::ids::{RoadmapId, UserId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,9 +17,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::batch::ResourceMap;
 use crate::catalog::cache::CacheScope;
+use crate::catalog::prerequisites::PrerequisiteMap;
 use crate::catalog::RoadmapTree;
 use crate::graphql::error::ApiResult;
+use crate::progress::hot::LearnerCache;
 use links::LinksLoader;
+use prerequisites::PrerequisitesLoader;
 use progress::ProgressLoaders;
 use ratings::{MyRatingLoader, RatingSummaryLoader};
 use roadmaps::{RelatedLoader, RoadmapByIdLoader, TagsLoader, TopicCountLoader};
@@ -36,20 +42,24 @@ pub struct Loaders {
     /// Linked topics by roadmap (cached for the request: see `links`; shared so a subscription
     /// can clear it).
     pub links: Arc<DataLoader<LinksLoader, HashMapCache>>,
+    /// Prerequisites by roadmap (cached for the request, like `links`).
+    pub prerequisites: DataLoader<PrerequisitesLoader, HashMapCache>,
     /// The viewer's progress (cached for the request; shared so a subscription can clear it).
     pub progress: Arc<ProgressLoaders>,
+    /// The viewer's review cards (cached for the request; shared so a subscription can clear it).
+    pub reviews: Arc<reviews::ReviewCards>,
     /// Set when trees come from the shared cache (then counting a tree's topics is free).
     pub cache: Option<CacheScope>,
     /// UNLISTED roadmaps this request opened by their share link or the viewer's progress.
-    unlocked: std::sync::Mutex<std::collections::HashSet<i32>>,
+    unlocked: std::sync::Mutex<std::collections::HashSet<RoadmapId>>,
     /// The UNLISTED roadmaps the viewer follows, read once per request when first needed.
-    followed: tokio::sync::OnceCell<std::collections::HashSet<i32>>,
+    followed: tokio::sync::OnceCell<std::collections::HashSet<RoadmapId>>,
 }
 
 impl Loaders {
     /// A roadmap's tree: straight from the shared cache when it is current (no batching delay),
     /// else through the loader.
-    pub async fn tree_of(&self, roadmap_id: i32) -> ApiResult<Option<Arc<RoadmapTree>>> {
+    pub async fn tree_of(&self, roadmap_id: RoadmapId) -> ApiResult<Option<Arc<RoadmapTree>>> {
         if let Some(scope) = &self.cache {
             if let Some(v) = scope.version().await {
                 if let Some(t) = scope.caches().trees.tree(roadmap_id, v) {
@@ -62,7 +72,10 @@ impl Loaders {
 
     /// Several roadmaps' trees, like [`Loaders::tree_of`]: the ones the shared cache lacks in one
     /// batch.
-    pub async fn trees_of(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Arc<RoadmapTree>>> {
+    pub async fn trees_of(
+        &self,
+        ids: &[RoadmapId],
+    ) -> ApiResult<HashMap<RoadmapId, Arc<RoadmapTree>>> {
         let mut out = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
         let version = match &self.cache {
@@ -83,8 +96,33 @@ impl Loaders {
         Ok(out)
     }
 
+    /// Several roadmaps' prerequisite edges, like [`Loaders::trees_of`].
+    pub async fn prerequisites_of(
+        &self,
+        ids: &[RoadmapId],
+    ) -> ApiResult<HashMap<RoadmapId, Arc<PrerequisiteMap>>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        let version = match &self.cache {
+            Some(scope) => scope.version().await.map(|v| (scope, v)),
+            None => None,
+        };
+        for id in ids {
+            match version.and_then(|(s, v)| s.caches().trees.prerequisites(*id, v)) {
+                Some(m) => {
+                    out.insert(*id, m);
+                }
+                None => missing.push(*id),
+            }
+        }
+        if !missing.is_empty() {
+            out.extend(self.prerequisites.load_many(missing).await?);
+        }
+        Ok(out)
+    }
+
     /// A roadmap's resources by topic, like [`Loaders::tree_of`].
-    pub async fn resources_of(&self, roadmap_id: i32) -> ApiResult<Option<Arc<ResourceMap>>> {
+    pub async fn resources_of(&self, roadmap_id: RoadmapId) -> ApiResult<Option<Arc<ResourceMap>>> {
         if let Some(scope) = &self.cache {
             if let Some(v) = scope.version().await {
                 if let Some(r) = scope.caches().trees.resources(roadmap_id, v) {
@@ -96,7 +134,7 @@ impl Loaders {
     }
 
     /// Lets the rest of the request see an UNLISTED roadmap it opened legitimately.
-    pub fn unlock(&self, roadmap_id: i32) {
+    pub fn unlock(&self, roadmap_id: RoadmapId) {
         if let Ok(mut set) = self.unlocked.lock() {
             set.insert(roadmap_id);
         }
@@ -106,8 +144,8 @@ impl Loaders {
     pub async fn follows(
         &self,
         db: &DatabaseConnection,
-        user_id: i32,
-        roadmap_id: i32,
+        user_id: UserId,
+        roadmap_id: RoadmapId,
     ) -> ApiResult<bool> {
         let set = self
             .followed
@@ -116,7 +154,7 @@ impl Loaders {
         Ok(set.contains(&roadmap_id))
     }
 
-    pub fn is_unlocked(&self, roadmap_id: i32) -> bool {
+    pub fn is_unlocked(&self, roadmap_id: RoadmapId) -> bool {
         self.unlocked
             .lock()
             .is_ok_and(|set| set.contains(&roadmap_id))
@@ -124,11 +162,18 @@ impl Loaders {
 
     /// Loaders that always read the database.
     pub fn new(db: &DatabaseConnection) -> Self {
-        Self::with_cache(db, None)
+        Self::with_cache(db, None, None)
     }
 
-    /// Loaders whose trees and resources come from the shared caches when they are current.
-    pub fn with_cache(db: &DatabaseConnection, cache: Option<CacheScope>) -> Self {
+    /// Loaders whose trees and resources come from the shared caches when they are current, and
+    /// the viewer's statuses and counts from `learners` (only with the shared caches).
+    pub fn with_cache(
+        db: &DatabaseConnection,
+        cache: Option<CacheScope>,
+        learners: Option<Arc<LearnerCache>>,
+    ) -> Self {
+        let shared = cache.clone().filter(|c| c.caches().trees.enabled());
+        let hot = learners.zip(shared.clone());
         let db = || db.clone();
         // Batches run in tasks of their own: keep them in the request's span so what they log
         // (database errors) carries the request id.
@@ -161,8 +206,17 @@ impl Loaders {
                 spawn.clone(),
                 HashMapCache::default(),
             )),
-            progress: Arc::new(ProgressLoaders::new(db(), spawn)),
-            cache: cache.filter(|c| c.caches().trees.enabled()),
+            reviews: Arc::new(reviews::ReviewCards::new(db())),
+            prerequisites: DataLoader::with_cache(
+                PrerequisitesLoader {
+                    db: db(),
+                    cache: cache.clone(),
+                },
+                spawn.clone(),
+                HashMapCache::default(),
+            ),
+            progress: Arc::new(ProgressLoaders::new(db(), spawn, hot)),
+            cache: shared,
             unlocked: Default::default(),
             followed: Default::default(),
         }

@@ -1,23 +1,28 @@
 //! Per-request loaders of the viewer's progress, keyed by (user id, roadmap id): a whole tree's
 //! `myStatus`/`myNote` cost one statement each, and every `myProgress` of a page one statement.
-//! They remember what they loaded for the request; writes clear them.
+//! They remember what they loaded for the request; writes clear them. Reads through the shared
+//! caches (queries, not mutations) also keep statuses and counts hot between requests
+//! ([`LearnerCache`]): a learner's next page costs no statement until they or the catalogue change.
 use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
+use entity::ids::{RoadmapId, UserId};
 use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 
+use crate::catalog::cache::CacheScope;
 use crate::error::AppError;
 use crate::graphql::error::ApiError;
+use crate::progress::hot::{LearnerCache, Stamp};
 use crate::progress::{counts, notes, Counts, ProgressStatus};
 
 /// (user id, roadmap id)
-pub type UserRoadmap = (i32, i32);
+pub type UserRoadmap = (UserId, RoadmapId);
 
 type Cells<V> = Mutex<HashMap<UserRoadmap, Arc<OnceCell<V>>>>;
 
@@ -31,6 +36,8 @@ pub struct ProgressLoaders {
     status_memo: Cells<<Statuses as RoadmapRead>::Value>,
     notes_memo: Cells<<Notes as RoadmapRead>::Value>,
     counts_memo: Cells<Counts>,
+    /// The learners' cache and this request's view of the content version, when both are on.
+    hot: Option<(Arc<LearnerCache>, CacheScope)>,
 }
 
 fn cell<V>(cells: &Cells<V>, key: UserRoadmap) -> Arc<OnceCell<V>> {
@@ -60,7 +67,11 @@ fn forget<V>(cells: &Cells<V>) {
 
 impl ProgressLoaders {
     /// `spawn` runs the batches (the request's loaders keep them in the request's span).
-    pub fn new<S, R>(db: DatabaseConnection, spawn: S) -> Self
+    pub fn new<S, R>(
+        db: DatabaseConnection,
+        spawn: S,
+        hot: Option<(Arc<LearnerCache>, CacheScope)>,
+    ) -> Self
     where
         S: Fn(BoxFuture<'static, ()>) -> R + Clone + Send + Sync + 'static,
     {
@@ -71,14 +82,73 @@ impl ProgressLoaders {
             status_memo: Mutex::default(),
             notes_memo: Mutex::default(),
             counts_memo: Mutex::default(),
+            hot: hot.filter(|(c, _)| c.enabled()),
         }
+    }
+
+    /// What a read for `user` starting now is read under, when the learners' cache is on and
+    /// the content version could be read.
+    async fn stamp(&self, user: UserId) -> Option<(&LearnerCache, Stamp)> {
+        let (hot, scope) = self.hot.as_ref()?;
+        let version = scope.version().await?;
+        Some((hot, hot.stamp(user, version)))
     }
 
     pub async fn statuses(
         &self,
         key: UserRoadmap,
     ) -> Result<Arc<HashMap<String, ProgressStatus>>, ApiError> {
-        memo_load(&self.status_memo, &self.status, key).await
+        cell(&self.status_memo, key)
+            .get_or_try_init(|| async {
+                let stamp = self.stamp(key.0).await;
+                if let Some(v) = stamp.and_then(|(hot, s)| hot.statuses(key, s)) {
+                    return Ok(v);
+                }
+                let v = self.status.load_one(key).await?.unwrap_or_default();
+                if let Some((hot, s)) = stamp {
+                    hot.put_statuses(key, s, v.clone());
+                }
+                Ok::<_, ApiError>(v)
+            })
+            .await
+            .cloned()
+    }
+
+    /// The statuses of `user` on several roadmaps, like [`statuses`](Self::statuses), the ones
+    /// neither this request nor the learners' cache holds read in one statement (concurrent
+    /// single loads could fall into two batches).
+    pub async fn statuses_of(
+        &self,
+        user: UserId,
+        ids: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Arc<HashMap<String, ProgressStatus>>>, ApiError> {
+        let stamp = self.stamp(user).await;
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            let key = (user, *id);
+            if let Some(v) = cell(&self.status_memo, key).get() {
+                out.insert(*id, v.clone());
+            } else if let Some(v) = stamp.and_then(|(hot, s)| hot.statuses(key, s)) {
+                out.insert(*id, v);
+            } else {
+                missing.push(key);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let loaded = self.status.load_many(missing.iter().copied()).await?;
+        for key in missing {
+            let v = loaded.get(&key).cloned().unwrap_or_default();
+            if let Some((hot, s)) = stamp {
+                hot.put_statuses(key, s, v.clone());
+            }
+            // A concurrent load of the same key may have filled the cell: both read the same.
+            let _ = cell(&self.status_memo, key).set(v.clone());
+            out.insert(key.1, v);
+        }
+        Ok(out)
     }
 
     pub async fn notes(&self, key: UserRoadmap) -> Result<Arc<HashMap<String, String>>, ApiError> {
@@ -86,7 +156,20 @@ impl ProgressLoaders {
     }
 
     pub async fn counts(&self, key: UserRoadmap) -> Result<Counts, ApiError> {
-        memo_load(&self.counts_memo, &self.counts, key).await
+        cell(&self.counts_memo, key)
+            .get_or_try_init(|| async {
+                let stamp = self.stamp(key.0).await;
+                if let Some(v) = stamp.and_then(|(hot, s)| hot.counts(key, s)) {
+                    return Ok(v);
+                }
+                let v = self.counts.load_one(key).await?.unwrap_or_default();
+                if let Some((hot, s)) = stamp {
+                    hot.put_counts(key, s, v);
+                }
+                Ok::<_, ApiError>(v)
+            })
+            .await
+            .copied()
     }
 
     /// Forgets what was loaded, after a write (or before a subscription resolves a new event).
@@ -98,8 +181,8 @@ impl ProgressLoaders {
 }
 
 /// Groups keys by user (in practice a request has one viewer, so one statement).
-fn by_user(keys: &[UserRoadmap]) -> HashMap<i32, Vec<i32>> {
-    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+fn by_user(keys: &[UserRoadmap]) -> HashMap<UserId, Vec<RoadmapId>> {
+    let mut out: HashMap<UserId, Vec<RoadmapId>> = HashMap::new();
     for (user, roadmap) in keys {
         out.entry(*user).or_default().push(*roadmap);
     }
@@ -113,9 +196,9 @@ pub trait RoadmapRead: Send + Sync + 'static {
 
     fn read(
         db: &DatabaseConnection,
-        user_id: i32,
-        roadmap_ids: &[i32],
-    ) -> impl Future<Output = Result<HashMap<i32, Self::Value>, AppError>> + Send;
+        user_id: UserId,
+        roadmap_ids: &[RoadmapId],
+    ) -> impl Future<Output = Result<HashMap<RoadmapId, Self::Value>, AppError>> + Send;
 }
 
 /// A loader of one [`RoadmapRead`], keyed by (user id, roadmap id).
@@ -153,9 +236,9 @@ impl RoadmapRead for Statuses {
 
     async fn read(
         db: &DatabaseConnection,
-        user_id: i32,
-        roadmap_ids: &[i32],
-    ) -> Result<HashMap<i32, Self::Value>, AppError> {
+        user_id: UserId,
+        roadmap_ids: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, AppError> {
         let all = counts::statuses(db, user_id, roadmap_ids).await?;
         Ok(all.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
     }
@@ -169,9 +252,9 @@ impl RoadmapRead for Notes {
 
     async fn read(
         db: &DatabaseConnection,
-        user_id: i32,
-        roadmap_ids: &[i32],
-    ) -> Result<HashMap<i32, Self::Value>, AppError> {
+        user_id: UserId,
+        roadmap_ids: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, AppError> {
         let all = notes::notes(db, user_id, roadmap_ids).await?;
         Ok(all.into_iter().map(|(id, m)| (id, Arc::new(m))).collect())
     }
@@ -185,9 +268,9 @@ impl RoadmapRead for RoadmapCounts {
 
     async fn read(
         db: &DatabaseConnection,
-        user_id: i32,
-        roadmap_ids: &[i32],
-    ) -> Result<HashMap<i32, Self::Value>, AppError> {
+        user_id: UserId,
+        roadmap_ids: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, AppError> {
         counts::counts(db, user_id, roadmap_ids).await
     }
 }

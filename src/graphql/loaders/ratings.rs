@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
+use entity::ids::{RoadmapId, UserId};
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::ratings::{self, RatingSummary};
@@ -11,11 +12,14 @@ use crate::graphql::error::ApiError;
 /// Rating summaries by roadmap id.
 pub struct RatingSummaryLoader(pub DatabaseConnection);
 
-impl Loader<i32> for RatingSummaryLoader {
+impl Loader<RoadmapId> for RatingSummaryLoader {
     type Value = RatingSummary;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         Ok(ratings::summaries(&self.0, keys).await?)
     }
 }
@@ -23,16 +27,16 @@ impl Loader<i32> for RatingSummaryLoader {
 /// A user's stars by (user id, roadmap id); a key without a rating is absent.
 pub struct MyRatingLoader(pub DatabaseConnection);
 
-impl Loader<(i32, i32)> for MyRatingLoader {
+impl Loader<(UserId, RoadmapId)> for MyRatingLoader {
     type Value = i32;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[(i32, i32)],
-    ) -> Result<HashMap<(i32, i32), Self::Value>, Self::Error> {
+        keys: &[(UserId, RoadmapId)],
+    ) -> Result<HashMap<(UserId, RoadmapId), Self::Value>, Self::Error> {
         // A request has one viewer, so in practice this is one statement.
-        let mut by_user: HashMap<i32, Vec<i32>> = HashMap::new();
+        let mut by_user: HashMap<UserId, Vec<RoadmapId>> = HashMap::new();
         for (user, roadmap) in keys {
             by_user.entry(*user).or_default().push(*roadmap);
         }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entity::ids::RoadmapId;
 use entity::roadmaps;
 use sea_orm::DatabaseConnection;
 
@@ -12,22 +13,28 @@ use crate::graphql::error::ApiError;
 
 pub struct RoadmapByIdLoader(pub DatabaseConnection);
 
-impl Loader<i32> for RoadmapByIdLoader {
+impl Loader<RoadmapId> for RoadmapByIdLoader {
     type Value = Arc<roadmaps::Model>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         Ok(batch::roadmaps_by_id(&self.0, keys).await?)
     }
 }
 
 pub struct TagsLoader(pub DatabaseConnection);
 
-impl Loader<i32> for TagsLoader {
+impl Loader<RoadmapId> for TagsLoader {
     type Value = Vec<String>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         Ok(batch::tags(&self.0, keys).await?)
     }
 }
@@ -35,11 +42,14 @@ impl Loader<i32> for TagsLoader {
 /// Related roadmaps of each roadmap, in their stored order.
 pub struct RelatedLoader(pub DatabaseConnection);
 
-impl Loader<i32> for RelatedLoader {
+impl Loader<RoadmapId> for RelatedLoader {
     type Value = Vec<Arc<roadmaps::Model>>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         Ok(batch::related(&self.0, keys).await?)
     }
 }
@@ -47,11 +57,14 @@ impl Loader<i32> for RelatedLoader {
 /// Number of live (not deleted) topics per roadmap.
 pub struct TopicCountLoader(pub DatabaseConnection);
 
-impl Loader<i32> for TopicCountLoader {
+impl Loader<RoadmapId> for TopicCountLoader {
     type Value = i64;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         Ok(batch::topic_counts(&self.0, keys).await?)
     }
 }

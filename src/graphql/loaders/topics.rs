@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entity::ids::RoadmapId;
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::batch::{self, ResourceMap};
@@ -30,11 +31,14 @@ async fn cache_version(cache: &Option<CacheScope>) -> Option<(&CacheScope, u64)>
     Some((scope, scope.version().await?))
 }
 
-impl Loader<i32> for TreeLoader {
+impl Loader<RoadmapId> for TreeLoader {
     type Value = Arc<RoadmapTree>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         // The version is read before the rows, so a cached tree is never older than its version.
         let cache = cache_version(&self.cache).await;
         let mut out = HashMap::with_capacity(keys.len());
@@ -72,11 +76,14 @@ impl ResourcesLoader {
     }
 }
 
-impl Loader<i32> for ResourcesLoader {
+impl Loader<RoadmapId> for ResourcesLoader {
     type Value = Arc<ResourceMap>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[RoadmapId],
+    ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
         let cache = cache_version(&self.cache).await;
         let mut found = HashMap::with_capacity(keys.len());
         let mut missing = Vec::new();

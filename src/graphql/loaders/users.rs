@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entity::ids::UserId;
 use entity::users;
 use sea_orm::DatabaseConnection;
 
@@ -11,11 +12,11 @@ use crate::graphql::error::ApiError;
 
 pub struct UserByIdLoader(pub DatabaseConnection);
 
-impl Loader<i32> for UserByIdLoader {
+impl Loader<UserId> for UserByIdLoader {
     type Value = Arc<users::Model>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, Self::Error> {
         Ok(service::users_by_id(&self.0, keys).await?)
     }
 }

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 
 use super::*;
 use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
@@ -36,7 +37,7 @@ impl ProgressChange {
     }
     /// The statuses that changed (empty for notes and favourites).
     async fn changes(&self) -> Vec<TopicStatusChange> {
-        let roadmap_id = self.0.roadmap_id.unwrap_or_default();
+        let roadmap_id = self.0.roadmap_id.unwrap_or(RoadmapId(0));
         self.0
             .changes
             .iter()
@@ -49,7 +50,7 @@ impl ProgressChange {
     /// For `NOTE`: the topic and its note now.
     async fn note(&self) -> Option<NoteChange> {
         self.0.note.clone().map(|n| NoteChange {
-            roadmap_id: self.0.roadmap_id.unwrap_or_default(),
+            roadmap_id: self.0.roadmap_id.unwrap_or(RoadmapId(0)),
             notice: n,
         })
     }
@@ -60,6 +61,14 @@ impl ProgressChange {
             _ => None,
         }
     }
+    /// For `REVIEW`: the topic you reviewed (on this roadmap, or linked to one of its topics);
+    /// the schedule of its link group changed.
+    async fn reviewed_topic_id(&self) -> Option<ID> {
+        self.0
+            .reviewed
+            .clone()
+            .map(|key| GlobalId::Topic(key).encode())
+    }
     /// When the change was committed.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
@@ -67,7 +76,7 @@ impl ProgressChange {
 }
 
 pub struct TopicStatusChange {
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     change: StatusChange,
 }
 
@@ -97,7 +106,7 @@ impl TopicStatusChange {
 }
 
 pub struct NoteChange {
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     notice: NoteNotice,
 }
 

@@ -7,14 +7,20 @@ mod live;
 mod mutations;
 mod objects;
 mod payloads;
+mod review;
 mod subscription;
 
 use async_graphql::Context;
 use chrono::Utc;
+use entity::ids::{RoadmapId, UserId};
 
 pub use live::ProgressChange;
 pub use mutations::{ProgressMutation, ProgressQuery};
 pub use objects::{ActivityEntry, RoadmapProgress, Streak};
+pub use review::{
+    my_review_queue, my_review_settings, my_review_stats, topic_review, ReviewCard, ReviewMutation,
+    ReviewSettings, ReviewStats,
+};
 pub use subscription::ProgressSubscription;
 
 use crate::error::AppError;
@@ -25,6 +31,7 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::pagination::{Conn, PageArgs};
+use crate::progress::hot::{LearnerCache, Stamp};
 use crate::progress::{reads, streak, Progress, ProgressBus, ProgressStatus};
 
 // ---------------------------------------------------------------------------------------------
@@ -33,6 +40,7 @@ use crate::progress::{reads, streak, Progress, ProgressBus, ProgressStatus};
 /// Forgets the request's cached progress after a write, so the payload shows the new state.
 fn clear_cache(l: &Loaders) {
     l.progress.clear();
+    l.reviews.clear();
 }
 
 /// The progress domain over this request's database, announcing on the server's bus.
@@ -49,7 +57,7 @@ fn not_found_roadmap(id: &str) -> ApiError {
 }
 
 /// A live topic of a roadmap the viewer may see, as a GraphQL object (through the tree loader).
-async fn topic_in(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Option<Topic>> {
+async fn topic_in(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &str) -> ApiResult<Option<Topic>> {
     if roadmaps::trackable_by_id(ctx, roadmap_id).await?.is_none() {
         return Ok(None);
     }
@@ -57,7 +65,47 @@ async fn topic_in(ctx: &Context<'_>, roadmap_id: i32, key: &str) -> ApiResult<Op
     Ok(tree.index_of(key).map(|i| tree.topic(i)))
 }
 
-async fn visible_roadmap(ctx: &Context<'_>, id: i32) -> ApiResult<Roadmap> {
+/// The learners' cache and what a read of `user_id`'s data starting now is read under: `None`
+/// for the stamp (read the database) in a mutation, with the shared caches off, or when the
+/// content version cannot be read.
+async fn hot<'a>(ctx: &Context<'a>, user_id: UserId) -> (Option<&'a LearnerCache>, Option<Stamp>) {
+    let Some(cache) = ctx.data_opt::<ProgressBus>().map(|b| &**b.hot()) else {
+        return (None, None);
+    };
+    let Some(scope) = &loaders(ctx).cache else {
+        return (Some(cache), None);
+    };
+    let stamp = scope.version().await.map(|v| cache.stamp(user_id, v));
+    (Some(cache), stamp)
+}
+
+/// What the dashboard's reads depend on besides the learner's progress and the catalogue: what
+/// the viewer may follow (its SQL, and the teams it names by membership).
+fn access_key(ctx: &Context<'_>, access: &crate::auth::CatalogAccess) -> String {
+    let teams = viewer(ctx).user.as_ref().map(|u| format!("{:?}", u.teams));
+    format!("{} {teams:?}", access.sql_filter("r"))
+}
+
+/// `load`, or its answer kept in the learners' cache (see `progress::hot`).
+async fn kept<T, F, Fut>(
+    ctx: &Context<'_>,
+    user_id: UserId,
+    what: String,
+    weight: fn(&T) -> usize,
+    load: F,
+) -> Result<std::sync::Arc<T>, AppError>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    match hot(ctx, user_id).await {
+        (Some(cache), stamp) => cache.read(user_id, what, stamp, weight, load).await,
+        (None, _) => load().await.map(std::sync::Arc::new),
+    }
+}
+
+async fn visible_roadmap(ctx: &Context<'_>, id: RoadmapId) -> ApiResult<Roadmap> {
     roadmaps::trackable_by_id(ctx, id)
         .await?
         .ok_or_else(|| not_found_roadmap(&GlobalId::Roadmap(id).encode()))
@@ -69,7 +117,7 @@ async fn visible_roadmap(ctx: &Context<'_>, id: i32) -> ApiResult<Roadmap> {
 /// The viewer's status on a topic; `None` when anonymous.
 pub async fn topic_status(
     ctx: &Context<'_>,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     topic_id: &str,
 ) -> ApiResult<Option<crate::graphql::enums::ProgressStatus>> {
     let Some(user) = viewer(ctx).user_id() else {
@@ -87,7 +135,7 @@ pub async fn topic_status(
 /// The viewer's note on a topic; `None` when anonymous or when there is none.
 pub async fn topic_note(
     ctx: &Context<'_>,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
     topic_id: &str,
 ) -> ApiResult<Option<String>> {
     let Some(user) = viewer(ctx).user_id() else {
@@ -100,7 +148,7 @@ pub async fn topic_note(
 /// The viewer's counts on a roadmap; `None` when anonymous.
 pub async fn roadmap_progress(
     ctx: &Context<'_>,
-    roadmap_id: i32,
+    roadmap_id: RoadmapId,
 ) -> ApiResult<Option<RoadmapProgress>> {
     let Some(user) = viewer(ctx).user_id() else {
         return Ok(None);
@@ -113,7 +161,7 @@ pub async fn roadmap_progress(
 /// updated first.
 pub async fn my_progress(
     ctx: &Context<'_>,
-    user_id: i32,
+    user_id: UserId,
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
@@ -122,12 +170,27 @@ pub async fn my_progress(
     let page = PageArgs::parse(after, before, first, last)?;
     // A learner's dashboard keeps the UNLISTED roadmaps they follow.
     let access = catalog_access(ctx).tracking();
-    let total = reads::my_roadmaps_count(db(ctx), user_id, &access).await?;
+    let key = access_key(ctx, &access);
+    let total = *kept(
+        ctx,
+        user_id,
+        format!("roadmaps {key}"),
+        |_| 8,
+        || reads::my_roadmaps_count(db(ctx), user_id, &access),
+    )
+    .await?;
     let (offset, limit) = page.window(total);
-    let items = reads::my_roadmaps_page(db(ctx), user_id, &access, offset, limit)
-        .await?
-        .into_iter()
-        .map(|(roadmap_id, counts)| RoadmapProgress { roadmap_id, counts })
+    let rows = kept(
+        ctx,
+        user_id,
+        format!("roadmaps {offset} {limit} {key}"),
+        |v: &Vec<_>| v.len() * 80,
+        || reads::my_roadmaps_page(db(ctx), user_id, &access, offset, limit),
+    )
+    .await?;
+    let items = rows
+        .iter()
+        .map(|&(roadmap_id, counts)| RoadmapProgress { roadmap_id, counts })
         .collect();
     Ok(page.connection(total, items))
 }
@@ -135,21 +198,26 @@ pub async fn my_progress(
 /// `me.activity`: the user's history, newest first.
 pub async fn my_activity(
     ctx: &Context<'_>,
-    user_id: i32,
+    user_id: UserId,
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
 ) -> ApiResult<Conn<ActivityEntry>> {
+    // Not kept hot: history rows are also written outside the progress service (by hand, by
+    // older imports), with no notice to make a kept copy stale.
     let page = PageArgs::parse(after, before, first, last)?;
     let total = reads::activity_count(db(ctx), user_id).await?;
     let (offset, limit) = page.window(total);
-    let rows = reads::activity_page(db(ctx), user_id, offset, limit).await?;
+    // What the learner may follow now decides which entries keep a slug and a live roadmap.
+    let access = catalog_access(ctx).tracking();
+    let rows = reads::activity_page(db(ctx), user_id, &access, offset, limit).await?;
     Ok(page.connection(total, rows.into_iter().map(ActivityEntry).collect()))
 }
 
-/// `me.streak`: consecutive days with activity, in the user's time zone.
-pub async fn my_streak(ctx: &Context<'_>, user_id: i32) -> ApiResult<Streak> {
+/// `me.streak`: consecutive days with activity, in the user's time zone (from the history, not
+/// kept hot, like `me.activity`).
+pub async fn my_streak(ctx: &Context<'_>, user_id: UserId) -> ApiResult<Streak> {
     let tz_name = reads::time_zone(db(ctx), user_id).await?;
     let tz = streak::zone(&tz_name);
     let buckets = reads::activity_buckets(db(ctx), user_id).await?;

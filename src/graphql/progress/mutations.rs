@@ -97,9 +97,13 @@ impl ProgressMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The roadmap's global id.")] roadmap_id: ID,
-        #[graphql(desc = "The topics and their new statuses, 0 to 500, each topic at most once.")]
+        #[graphql(
+            desc = "The topics and their new statuses, each topic at most once. At most 500 items."
+        )]
         changes: Vec<TopicStatusInput>,
     ) -> ApiResult<SetTopicStatusesPayload> {
+        crate::text::max_items(&changes, crate::progress::MAX_BATCH)
+            .map_err(|r| r.at("changes"))?;
         let learner = learner(ctx)?;
         let rid = GlobalId::roadmap(&roadmap_id, "roadmapId")?;
         // Decoded as the domain reads them, so a bad id or time fails in its place among the
@@ -179,7 +183,10 @@ impl ProgressMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's global id.")] topic_id: ID,
-        #[graphql(desc = "Markdown, at most 10,000 characters; empty or null clears the note.")]
+        #[graphql(
+            desc = "Markdown; empty or null clears the note. At most 10,000 characters (and all \
+                    your notes together at most 1,000,000 characters in 5,000 notes)."
+        )]
         note: Option<String>,
         #[graphql(
             desc = "When you wrote the note, by your device's clock (RFC 3339); default now. \

@@ -1,7 +1,8 @@
 //! Output types of progress reads: `RoadmapProgress`, `ActivityEntry`, `Streak`.
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::ids::RoadmapId;
 
 use super::*;
 use crate::graphql::catalog::roadmap::{self as roadmaps, Roadmap};
@@ -19,7 +20,7 @@ use crate::progress::Counts;
 /// reaches 100 when every topic is done.
 #[derive(Clone)]
 pub struct RoadmapProgress {
-    pub roadmap_id: i32,
+    pub roadmap_id: RoadmapId,
     pub counts: Counts,
 }
 
@@ -71,6 +72,16 @@ impl RoadmapProgress {
 /// One entry of your history.
 pub struct ActivityEntry(pub(super) ActivityRow);
 
+/// Why a status in your history changed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeCause {
+    /// You changed it (on this topic, or on a topic it is the same as).
+    Learner,
+    /// The topic's editor said it is the same as another topic (`setTopicSameAs`), and it took
+    /// your status on that topic.
+    Linked,
+}
+
 /// One status change in your history (`me.activity`).
 #[Object]
 impl ActivityEntry {
@@ -84,37 +95,45 @@ impl ActivityEntry {
         self.0.created_at
     }
     /// The status before the change.
-    async fn from(&self) -> ProgressStatus {
-        self.0.from().into()
+    async fn from(&self) -> ApiResult<ProgressStatus> {
+        Ok(self.0.from()?.into())
     }
     /// The status after the change.
-    async fn to(&self) -> ProgressStatus {
-        self.0.to().into()
+    async fn to(&self) -> ApiResult<ProgressStatus> {
+        Ok(self.0.to()?.into())
+    }
+    /// Why it changed: your own change, or a link set by the topic's editor.
+    async fn cause(&self) -> ChangeCause {
+        match self.0.cause.as_deref() {
+            Some(crate::progress::links::CAUSE_LINKED) => ChangeCause::Linked,
+            _ => ChangeCause::Learner,
+        }
     }
     /// The topic's stable key.
     async fn topic_key(&self) -> &str {
         &self.0.topic_id
     }
-    /// The topic's title (also for topics deleted since).
+    /// The topic's title as it was when the change was made (renamed or deleted topics keep it).
     async fn topic_title(&self) -> &str {
-        self.0.topic_title.as_deref().unwrap_or("(deleted topic)")
+        self.0.topic_title.as_deref().unwrap_or("(unknown topic)")
     }
-    /// The roadmap's title (`(deleted roadmap)` once it is gone).
+    /// The roadmap's title as it was when the change was made (a later rename does not show).
     async fn roadmap_title(&self) -> &str {
         self.0
             .roadmap_title
             .as_deref()
-            .unwrap_or("(deleted roadmap)")
+            .unwrap_or("(unknown roadmap)")
     }
-    /// The roadmap's slug; null once the roadmap is gone.
+    /// The roadmap's current slug while you can read the roadmap; null once it is deleted, made
+    /// private, left with its team or behind a regenerated link.
     async fn roadmap_slug(&self) -> Option<&str> {
         self.0.roadmap_slug.as_deref()
     }
-    /// The topic, while it is part of a roadmap you can see; null once deleted.
+    /// The topic as it is now, while it is part of a roadmap you can read; null otherwise.
     async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {
         topic_in(ctx, self.0.roadmap_id, &self.0.topic_id).await
     }
-    /// The roadmap, while you can see it; null once deleted.
+    /// The roadmap as it is now, while you can read it; null otherwise.
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {
         roadmaps::trackable_by_id(ctx, self.0.roadmap_id).await
     }

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
+use entity::ids::RoadmapId;
 
 use super::objects::RoadmapProgress;
 use super::*;
@@ -40,7 +41,7 @@ impl From<&Skipped> for SkippedChange {
 }
 
 pub struct SetTopicStatusPayload {
-    pub(super) roadmap_id: i32,
+    pub(super) roadmap_id: RoadmapId,
     pub(super) topic_key: String,
     pub(super) status: ProgressStatus,
     pub(super) changed: bool,

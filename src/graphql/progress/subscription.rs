@@ -1,6 +1,7 @@
 //! `myProgressChanged`: the live feed of the signed-in learner's changes.
 
 use async_graphql::{Context, Subscription};
+use entity::ids::RoadmapId;
 use futures_util::stream::{self, Stream, StreamExt};
 
 use super::*;
@@ -35,6 +36,7 @@ impl ProgressSubscription {
             .ok_or_else(|| ApiError::from(AppError::internal("no progress bus")))?;
         let cache = ctx.data_opt::<Loaders>().map(|l| l.progress.clone());
         let links = ctx.data_opt::<Loaders>().map(|l| l.links.clone());
+        let reviews = ctx.data_opt::<Loaders>().map(|l| l.reviews.clone());
         let sub = bus.subscribe(user);
         Ok(stream::unfold(
             sub,
@@ -45,8 +47,11 @@ impl ProgressSubscription {
             if let Some(l) = &cache {
                 l.clear();
             }
+            if let Some(l) = &reviews {
+                l.clear();
+            }
             if let Some(l) = &links {
-                l.clear::<i32>();
+                l.clear::<RoadmapId>();
             }
             ProgressChange(n)
         }))

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
+use entity::ids::{TeamId, TeamInviteId};
 use entity::{team_invites, team_members, teams};
 
 pub use mutations::{InviteMutation, TeamMutation};
@@ -108,6 +109,8 @@ impl Team {
     /// are not a member. Never a member's other
     /// roadmaps. A page costs a fixed number of SQL statements whatever its size.
     #[graphql(complexity = "crate::graphql::limits::page_cost(first, last, child_complexity)")]
+    // The page arguments are the schema's own; async-graphql cannot flatten a struct into
+    // arguments (async-graphql#1514), so `PageArgs::parse` takes the four.
     #[allow(clippy::too_many_arguments)]
     async fn progress(
         &self,
@@ -257,7 +260,7 @@ pub async fn my_invites(ctx: &Context<'_>) -> ApiResult<Vec<TeamInvite>> {
 }
 
 /// The team, when the viewer is a member (for `team(id)` and `node`).
-pub async fn visible_team(ctx: &Context<'_>, team_id: i32) -> ApiResult<Option<Team>> {
+pub async fn visible_team(ctx: &Context<'_>, team_id: TeamId) -> ApiResult<Option<Team>> {
     let Some(learner) = viewer(ctx).learner() else {
         return Ok(None);
     };
@@ -267,7 +270,10 @@ pub async fn visible_team(ctx: &Context<'_>, team_id: i32) -> ApiResult<Option<T
 }
 
 /// The invite, when the viewer is its invitee or manages its team (for `node`).
-pub async fn visible_invite(ctx: &Context<'_>, invite_id: i32) -> ApiResult<Option<TeamInvite>> {
+pub async fn visible_invite(
+    ctx: &Context<'_>,
+    invite_id: TeamInviteId,
+) -> ApiResult<Option<TeamInvite>> {
     let Some(learner) = viewer(ctx).learner() else {
         return Ok(None);
     };

@@ -7,18 +7,20 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Object, ID};
 
 use super::{Team, TeamInvite};
-use crate::graphql::context::{db, learner};
+use crate::graphql::context::{db, learner, mailer};
 use crate::graphql::enums::{TeamKind, TeamRole};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
-use crate::teams::mail::{InviteMail, Mailer};
+use crate::teams::mail::{send_invite, InviteMail};
 use crate::teams::{invites, members, service, TeamChanges, TeamInput};
+use entity::ids::TeamId;
 
 /// A new team.
 #[derive(InputObject)]
 pub struct CreateTeamInput {
-    /// 1-100 characters (`BAD_USER_INPUT` with field `name` otherwise).
+    /// One line with something visible in it (`BAD_USER_INPUT` with field `name` otherwise). At
+    /// most 100 characters.
     pub name: String,
     /// What the team is for.
     pub kind: TeamKind,
@@ -27,13 +29,14 @@ pub struct CreateTeamInput {
 /// Changes to a team; fields left out (or null) stay as they are.
 #[derive(InputObject)]
 pub struct UpdateTeamInput {
-    /// 1-100 characters (`BAD_USER_INPUT` with field `name` otherwise).
+    /// One line with something visible in it (`BAD_USER_INPUT` with field `name` otherwise). At
+    /// most 100 characters.
     pub name: Option<String>,
     /// What the team is for.
     pub kind: Option<TeamKind>,
 }
 
-fn team_id(id: &ID) -> Result<i32, crate::error::AppError> {
+fn team_id(id: &ID) -> Result<TeamId, crate::error::AppError> {
     GlobalId::team(id, "teamId")
 }
 
@@ -166,7 +169,8 @@ pub struct InviteMutation;
 #[Object]
 impl InviteMutation {
     /// Invites someone by email, whether or not they have an account yet; they see the invite in
-    /// `me.teamInvites` once signed in with that email, and by mail when the server sends mail.
+    /// `me.teamInvites` once signed in with that email verified, and get a mail whose link
+    /// accepts it (`acceptTeamInvite`).
     /// Owners invite with any role, managers invite `MEMBER`s only (`FORBIDDEN` otherwise). An
     /// invalid email is `BAD_USER_INPUT` and someone already in the team `CONFLICT` (field
     /// `email`). Inviting the same email again renews the invite (new role, new expiry).
@@ -175,7 +179,7 @@ impl InviteMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the team (`Team.id`).")] team_id: ID,
-        #[graphql(desc = "The invitee's email address.")] email: String,
+        #[graphql(desc = "The invitee's email address. At most 254 characters.")] email: String,
         #[graphql(desc = "The role the invitee gets on accepting.")] role: TeamRole,
     ) -> ApiResult<TeamInvite> {
         let id = self::team_id(&team_id)?;
@@ -184,22 +188,43 @@ impl InviteMutation {
             invite: Arc::new(made.invite),
             team: made.team.into(),
         };
-        if let Some(mailer) = ctx.data_opt::<Arc<Mailer>>() {
-            let key = GlobalId::TeamInvite(invite.invite.id).encode();
-            mailer.send_invite(InviteMail {
+        send_invite(
+            mailer(ctx),
+            InviteMail {
                 to: invite.invite.email.clone(),
                 team_name: invite.team.team.name.clone(),
                 inviter_name: made.inviter_name,
-                link: mailer.link(&key),
+                invite_key: GlobalId::TeamInvite(invite.invite.id).encode().0,
+                token: made.token,
                 expires_at: invite.invite.expires_at,
-            });
-        }
+            },
+        );
         Ok(invite)
     }
 
-    /// Answers an invite to your email: accepting makes you a member with the invite's role and
-    /// returns the team; declining returns null. Either way the invite is gone. Someone else's
-    /// invite is `NOT_FOUND` and an expired one `BAD_USER_INPUT` (field `inviteId`).
+    /// Accepts an invite through the link mailed with it, from any account (holding the token
+    /// proves the mail reached you); returns the team, with you a member in the invite's role.
+    /// When the invite was to your own address, your address becomes verified. An unknown token
+    /// (the invite was answered, renewed or withdrawn) or an expired invite fails with
+    /// `BAD_USER_INPUT` (field `token`).
+    #[graphql(guard = "SignedIn")]
+    async fn accept_team_invite(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The token of the mailed link (`?token=` in the link), at most 64 characters."
+        )]
+        token: String,
+    ) -> ApiResult<Team> {
+        Ok(invites::accept_by_token(db(ctx), learner(ctx)?, &token)
+            .await?
+            .into())
+    }
+
+    /// Answers an invite to your verified email: accepting makes you a member with the invite's
+    /// role and returns the team; declining returns null. Either way the invite is gone. Someone
+    /// else's invite, or one to your address while it is unverified, is `NOT_FOUND`; an expired
+    /// one `BAD_USER_INPUT` (field `inviteId`).
     #[graphql(guard = "SignedIn")]
     async fn respond_to_team_invite(
         &self,

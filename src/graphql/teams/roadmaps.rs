@@ -2,6 +2,7 @@
 //! `setTeamHiddenTopics`. Owners and managers (`FORBIDDEN` for members); for anyone outside the
 //! team it does not exist (`NOT_FOUND`, field `teamId`). Each returns the team.
 use async_graphql::{Context, Object, ID};
+use entity::ids::{RoadmapId, TeamId};
 
 use super::Team;
 use crate::graphql::context::{catalog_access, db, learner};
@@ -57,8 +58,11 @@ impl TeamRoadmapMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the team (`Team.id`).")] team_id: ID,
         #[graphql(desc = "Global id of the roadmap (`Roadmap.id`).")] roadmap_id: ID,
-        #[graphql(desc = "Global ids of the topics to hide (`Topic.id`).")] topic_ids: Vec<ID>,
+        #[graphql(desc = "Global ids of the topics to hide (`Topic.id`). At most 2,000 items.")]
+        topic_ids: Vec<ID>,
     ) -> ApiResult<Team> {
+        crate::text::max_items(&topic_ids, crate::teams::roadmaps::MAX_HIDDEN_TOPICS)
+            .map_err(|r| r.at("topicIds"))?;
         let (team, roadmap) = ids(&team_id, &roadmap_id)?;
         let topics = topic_ids
             .iter()
@@ -71,7 +75,7 @@ impl TeamRoadmapMutation {
     }
 }
 
-fn ids(team_id: &ID, roadmap_id: &ID) -> Result<(i32, i32), crate::error::AppError> {
+fn ids(team_id: &ID, roadmap_id: &ID) -> Result<(TeamId, RoadmapId), crate::error::AppError> {
     Ok((
         GlobalId::team(team_id, "teamId")?,
         GlobalId::roadmap(roadmap_id, "roadmapId")?,

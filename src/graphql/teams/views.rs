@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
+use entity::ids::UserId;
 
 use crate::auth::Membership;
 use crate::error::AppError;
@@ -52,6 +53,9 @@ impl TeamRoadmap {
 pub enum TeamProgressOrder {
     /// Highest `percentDone` first (ties by username, then roadmap).
     PercentDoneDesc,
+    /// Highest `percentComplete` first (done and skipped, as `myProgress` counts; ties by
+    /// username, then roadmap).
+    PercentCompleteDesc,
     /// By username, then roadmap.
     Username,
     /// Most recently active first; members with nothing counted yet last.
@@ -62,6 +66,7 @@ impl From<TeamProgressOrder> for ProgressOrder {
     fn from(o: TeamProgressOrder) -> Self {
         match o {
             TeamProgressOrder::PercentDoneDesc => Self::PercentDoneDesc,
+            TeamProgressOrder::PercentCompleteDesc => Self::PercentCompleteDesc,
             TeamProgressOrder::Username => Self::Username,
             TeamProgressOrder::UpdatedAtDesc => Self::UpdatedAtDesc,
         }
@@ -109,6 +114,11 @@ impl TeamProgress {
     async fn percent_done(&self) -> f64 {
         crate::progress::types::percent(self.0.done, self.0.total)
     }
+    /// `(done + skipped) / total × 100`: skipped topics count as dealt with, as in the
+    /// member's own `myProgress.percentComplete`; 0 for a roadmap with no counted topic.
+    async fn percent_complete(&self) -> f64 {
+        crate::progress::types::percent(self.0.done + self.0.skipped, self.0.total)
+    }
     /// When a counted status last changed; null when there is none.
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.updated_at
@@ -129,17 +139,17 @@ impl TeamActivity {
     async fn roadmap_slug(&self) -> &str {
         &self.0.roadmap_slug
     }
-    /// The topic's title (its last known one once deleted).
+    /// The topic's title as it was when the change was made.
     async fn topic_title(&self) -> &str {
         self.0.topic_title.as_deref().unwrap_or("(deleted topic)")
     }
     /// The status before the change.
-    async fn from(&self) -> ProgressStatus {
-        stored_status(&self.0.from_status).into()
+    async fn from(&self) -> ApiResult<ProgressStatus> {
+        Ok(stored_status(&self.0.from_status)?.into())
     }
     /// The status after the change.
-    async fn to(&self) -> ProgressStatus {
-        stored_status(&self.0.to_status).into()
+    async fn to(&self) -> ApiResult<ProgressStatus> {
+        Ok(stored_status(&self.0.to_status)?.into())
     }
     /// When the change was made (by the clock of the device it was made on).
     async fn at(&self) -> DateTime<Utc> {
@@ -147,7 +157,7 @@ impl TeamActivity {
     }
 }
 
-async fn member(ctx: &Context<'_>, user_id: i32) -> ApiResult<User> {
+async fn member(ctx: &Context<'_>, user_id: UserId) -> ApiResult<User> {
     let user = loaders(ctx).user_by_id.load_one(user_id).await?;
     user.map(User)
         .ok_or_else(|| AppError::internal("a member without a user").into())

@@ -19,7 +19,7 @@ pub const INDEX: &str = "index.html";
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
 /// Every embedded file, depth first, with its `/`-separated path.
-fn files() -> Vec<&'static File<'static>> {
+pub(super) fn files() -> Vec<&'static File<'static>> {
     fn walk(dir: &'static Dir<'static>, out: &mut Vec<&'static File<'static>>) {
         out.extend(dir.files());
         for sub in dir.dirs() {
@@ -55,6 +55,8 @@ pub(super) fn base() -> String {
 pub fn content_type(path: &str) -> Option<&'static str> {
     Some(match path.rsplit('.').next()? {
         "js" => "text/javascript; charset=utf-8",
+        // The route list, imported by app.js as a JSON module (which needs this media type).
+        "json" => "application/json",
         "css" => "text/css; charset=utf-8",
         "svg" => "image/svg+xml",
         "png" => "image/png",
@@ -66,9 +68,12 @@ pub fn content_type(path: &str) -> Option<&'static str> {
 /// `GET /app/{version}/{*path}`: the file, or 404 for an unknown one, another version (a cached
 /// page of an older build must not get today's files under immutable URLs), or the page itself.
 pub async fn serve(Path((requested, path)): Path<(String, String)>) -> Response {
-    let file = (requested == version() && path != INDEX && !path.contains(".."))
-        .then(|| WEB.get_file(&path))
-        .flatten();
+    let file = (requested == version()
+        && path != INDEX
+        && path != super::worker::WORKER
+        && !path.contains(".."))
+    .then(|| WEB.get_file(&path))
+    .flatten();
     let Some((file, kind)) = file.and_then(|f| Some((f, content_type(&path)?))) else {
         return (StatusCode::NOT_FOUND, "Not found").into_response();
     };

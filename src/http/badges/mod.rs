@@ -62,7 +62,7 @@ pub async fn badge(
         Ok(Some(p)) => p,
         Ok(None) => return not_found(),
         Err(e) => {
-            tracing::warn!(error = %e, "badge not drawn");
+            tracing::warn!(error = %crate::error::chain(&e), "badge not drawn");
             return (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response();
         }
     };

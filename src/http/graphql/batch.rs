@@ -13,7 +13,7 @@ use crate::http::rate_limit::{client_ip, too_many_requests};
 pub async fn run(ctx: &Ctx<'_>, items: Vec<serde_json::Value>) -> Response {
     let state = ctx.state;
     let media = ctx.media;
-    let max = state.config.serve.hardening.max_batch_size;
+    let max = state.config.hardening.max_batch_size;
     if max == 0 {
         return request_error(
             StatusCode::BAD_REQUEST,
@@ -34,7 +34,7 @@ pub async fn run(ctx: &Ctx<'_>, items: Vec<serde_json::Value>) -> Response {
     // (signed-in operations spend their user's budget, each on its own).
     let extra = u32::try_from(items.len() - 1).unwrap_or(u32::MAX);
     if extra > 0 && !crate::http::rate_limit::left_to_budget(state, ctx.headers) {
-        let trust = state.config.serve.hardening.trust_forwarded_for;
+        let trust = state.config.hardening.trust_forwarded_for;
         let ip = client_ip(ctx.headers, Some(ctx.peer), trust).unwrap_or(ctx.peer.ip());
         if let Err(wait) = state.rate_limiter.check(ip, extra) {
             return too_many_requests(media, wait);

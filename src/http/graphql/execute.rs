@@ -4,8 +4,9 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ErrorExtensionValues, ServerError, Variables};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 
-use super::respond::{graphql_request_error, request_error, viewer_failed, Answer};
+use super::respond::{request_error, viewer_failed, Answer};
 use super::Ctx;
+use super::{admit, replica};
 use crate::accounts::budget::BudgetStatus;
 use crate::auth::Viewer;
 use crate::catalog::cache::CacheScope;
@@ -14,8 +15,9 @@ use crate::graphql::budget::BudgetSlot;
 use crate::graphql::cache_hints::CacheHints;
 use crate::graphql::catalog::topic_list::RawJson;
 use crate::graphql::context::{ClientIp, RequestId};
-use crate::graphql::limits::{self, Limits};
+use crate::graphql::limits::Limits;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::token_mutations;
 use crate::http::rate_limit;
 use crate::http::response_cache::cacheable_operation;
 use crate::http::viewer::viewer_from_headers;
@@ -28,6 +30,8 @@ pub struct Prepared {
     pub operation_type: Option<OperationType>,
     /// The answer may go into the response cache (only catalogue roots).
     pub store: bool,
+    /// A mutation whose answer carries tokens (never stored under an idempotency key).
+    pub issues_tokens: bool,
 }
 
 /// Size and tokens before the parser runs (the parser itself is bounded by the nesting check),
@@ -40,35 +44,24 @@ pub fn prepare(
     may_store: bool,
 ) -> Result<Prepared, Answer> {
     let media = ctx.media;
-    let limits = &ctx.state.limits;
-    if let Err(msg) = limits::check_text(&query, limits) {
-        return Err(graphql_request_error(media, code::GRAPHQL_VALIDATION_FAILED, msg).into());
-    }
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = &operation_name {
         request = request.operation_name(name.clone());
     }
-    let (store, operation) = match request.parsed_query() {
-        Ok(doc) => {
-            if let Err(msg) = limits::check_document(doc, limits) {
-                return Err(
-                    graphql_request_error(media, code::GRAPHQL_VALIDATION_FAILED, msg).into(),
-                );
-            }
-            (
-                may_store && cacheable_operation(doc, operation_name.as_deref()),
-                selected_operation(doc, operation_name.as_deref()),
-            )
-        }
-        Err(e) => {
-            return Err(graphql_request_error(
-                media,
-                code::GRAPHQL_PARSE_FAILED,
-                format!("The GraphQL document could not be parsed: {}", e.message),
-            )
-            .into());
-        }
+    if let Err(refusal) = admit::check_document(&mut request, &ctx.state.limits) {
+        return Err(refusal.respond(media).into());
+    }
+    let Ok(doc) = request.parsed_query() else {
+        // `check_document` parsed it.
+        return Err(
+            admit::bad_request("The GraphQL document could not be parsed")
+                .respond(media)
+                .into(),
+        );
     };
+    let store = may_store && cacheable_operation(doc, operation_name.as_deref());
+    let operation = selected_operation(doc, operation_name.as_deref());
+    let issues_tokens = token_mutations::issues_tokens(doc, operation_name.as_deref());
     let name = operation.as_ref().and_then(|(_, name)| name.clone());
     let operation_type = operation.map(|(ty, _)| ty);
     if ctx.method == Method::GET && operation_type.is_some_and(|t| t != OperationType::Query) {
@@ -87,6 +80,7 @@ pub fn prepare(
         name,
         operation_type,
         store,
+        issues_tokens,
     })
 }
 
@@ -102,6 +96,8 @@ pub struct Executed {
     pub raw: RawJson,
     /// The user's budget after this request (signed in, budgets on, document valid).
     pub budget: Option<BudgetStatus>,
+    /// After a signed-in mutation with replicas: the position to send in `Read-After-Lsn`.
+    pub read_after: Option<crate::db::replicas::Lsn>,
 }
 
 /// Who asks (from `Authorization`), and for a request that signs no one in, the per-address
@@ -137,43 +133,40 @@ pub async fn run(
     // `graphql::budget`); the slot tells what it came to.
     let budget = viewer.user.is_some().then(BudgetSlot::default);
     let is_mutation = prepared.operation_type == Some(OperationType::Mutation);
-    // A mutation reads what it just wrote (its payload): never through the shared caches, whose
-    // version it could only have read before its own commit.
-    let scope = (!is_mutation).then(|| CacheScope::new(state.caches.clone(), version));
-    let hints = CacheHints::default();
-    let raw = RawJson::default();
-    let mut request = prepared.request;
-    if let Some(slot) = &budget {
-        request = request.data(slot.clone());
+    // Queries read on a replica when one has replayed what this reader must see.
+    let replica = replica::choose(state, prepared.operation_type, &viewer, ctx.headers);
+    let retry = replica.as_ref().map(|_| copy_request(&prepared.request));
+    let ip = ClientIp(ctx.peer.ip().to_string());
+    let per_request = PerRequest {
+        viewer,
+        ip,
+        rid: rid.clone(),
+        budget: budget.clone(),
+    };
+    let db = replica.as_ref().map_or(&state.db, |r| &r.conn);
+    let (mut response, mut hints, mut raw) = per_request
+        .execute(state, prepared.request, db, is_mutation, version)
+        .await;
+    if let (Some(replica), Some(request)) = (&replica, retry) {
+        if let Some(why) = replica::replica_failed(&response) {
+            // A query only reads: running it again on the primary is safe.
+            tracing::warn!(replica = %replica.label, error = %why, "read failed on a replica; answered from the primary");
+            if let Some(reads) = &state.reads {
+                reads.failed(replica, why);
+            }
+            (response, hints, raw) = per_request
+                .execute(state, request, &state.db, is_mutation, version)
+                .await;
+        }
     }
-    let request = request
-        .data(Loaders::with_cache(&state.db, scope))
-        .data(viewer)
-        .data(ClientIp(ctx.peer.ip().to_string()))
-        .data(RequestId(rid.clone()))
-        .data(hints.clone())
-        .data(raw.clone());
-    let mut response = state.schema.execute(request).await;
-    if is_mutation {
+    let read_after = if is_mutation {
         // Whatever it wrote, this process reads the content version again before trusting a cache.
         state.caches.version.mark_stale();
-    }
-    let is_request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    // Variable values that do not fit their types are reported at the argument using them (and
-    // again at the field): the client's input is at fault, not the document.
-    let bad_variables = is_request_error
-        && response
-            .errors
-            .iter()
-            .any(|e| points_at_variable(&query_text, e));
-    for err in &mut response.errors {
-        let bad_input = bad_variables
-            && (err.message.starts_with("Invalid value for argument")
-                || err.message.starts_with("Expected input type"));
-        normalize_error(err, is_request_error, bad_input, &rid, &state.limits);
-    }
+        replica::after_write(state, &per_request.viewer).await
+    } else {
+        None
+    };
+    let is_request_error = normalize_errors(&mut response, &query_text, &rid, &state.limits);
     Executed {
         response,
         name: prepared.name,
@@ -183,7 +176,87 @@ pub async fn run(
         hints,
         raw,
         budget: budget.and_then(|slot| slot.status()),
+        read_after,
     }
+}
+
+/// What every execution of one request carries besides its loaders.
+struct PerRequest {
+    viewer: Viewer,
+    ip: ClientIp,
+    rid: String,
+    budget: Option<BudgetSlot>,
+}
+
+impl PerRequest {
+    /// Executes on `db` with fresh loaders (through the shared caches unless it is a mutation: a
+    /// mutation reads what it just wrote, never a version read before its own commit).
+    async fn execute(
+        &self,
+        state: &crate::http::state::AppState,
+        mut request: async_graphql::Request,
+        db: &sea_orm::DatabaseConnection,
+        is_mutation: bool,
+        version: Option<u64>,
+    ) -> (async_graphql::Response, CacheHints, RawJson) {
+        let scope = (!is_mutation).then(|| CacheScope::new(state.caches.clone(), version));
+        // The learners' cache is filled from the primary only: a replica may not have replayed
+        // a write whose notice already reached this process, and an entry filled from it would
+        // stay stale past the replica's lag (until the learner's next change).
+        let learners = std::ptr::eq(db, &state.db).then(|| state.learners.clone());
+        let hints = CacheHints::default();
+        let raw = RawJson::default();
+        if let Some(slot) = &self.budget {
+            request = request.data(slot.clone());
+        }
+        let request = request
+            .data(db.clone())
+            .data(Loaders::with_cache(db, scope, learners))
+            .data(self.viewer.clone())
+            .data(self.ip.clone())
+            .data(RequestId(self.rid.clone()))
+            .data(hints.clone())
+            .data(raw.clone());
+        (state.schema.execute(request).await, hints, raw)
+    }
+}
+
+/// The operation as the client sent it, without per-request data (to run it again elsewhere).
+fn copy_request(request: &async_graphql::Request) -> async_graphql::Request {
+    let mut copy =
+        async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+    copy.operation_name = request.operation_name.clone();
+    copy.extensions = request.extensions.clone();
+    copy.introspection_mode = request.introspection_mode;
+    copy
+}
+
+/// Gives every error of an executed operation its code (see [`normalize_error`]), whatever the
+/// transport; whether the operation was refused as a whole (no `data`, only errors without a
+/// path).
+pub fn normalize_errors(
+    response: &mut async_graphql::Response,
+    query_text: &str,
+    request_id: &str,
+    limits: &Limits,
+) -> bool {
+    let is_request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    // Variable values that do not fit their types are reported at the argument using them (and
+    // again at the field): the client's input is at fault, not the document.
+    let bad_variables = is_request_error
+        && response
+            .errors
+            .iter()
+            .any(|e| points_at_variable(query_text, e));
+    for err in &mut response.errors {
+        let bad_input = bad_variables
+            && (err.message.starts_with("Invalid value for argument")
+                || err.message.starts_with("Expected input type"));
+        normalize_error(err, is_request_error, bad_input, request_id, limits);
+    }
+    is_request_error
 }
 
 /// The per-address bucket for a request whose `Authorization` did not make it signed in (the
@@ -193,7 +266,7 @@ fn limit_anonymous(ctx: &Ctx<'_>, viewer: &Viewer) -> Result<(), axum::response:
     if viewer.user.is_some() || !rate_limit::left_to_budget(state, ctx.headers) {
         return Ok(());
     }
-    let trust = state.config.serve.hardening.trust_forwarded_for;
+    let trust = state.config.hardening.trust_forwarded_for;
     let Some(ip) = rate_limit::client_ip(ctx.headers, Some(ctx.peer), trust) else {
         return Ok(());
     };

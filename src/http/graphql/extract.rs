@@ -83,12 +83,7 @@ pub async fn from_post(
 ) -> Result<(Posted, Bytes), Response> {
     check_content_type(headers, media)?;
     let body = read_body(headers, body, limit).await.map_err(|e| match e {
-        BodyError::TooLarge => request_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            media,
-            code::BAD_USER_INPUT,
-            format!("The request body is larger than the limit of {limit} bytes"),
-        ),
+        BodyError::TooLarge => super::admit::too_large(limit).respond(media),
         BodyError::Read(e) => {
             bad_request(media, &format!("The request body could not be read: {e}"))
         }

@@ -5,9 +5,10 @@
 //! a retry while the first request still runs is asked to wait (409, `Retry-After: 1`).
 //!
 //! The key is read on every POST (a malformed one is refused, 400, before anything runs) but used
-//! only for a single signed-in mutation: queries are safe to repeat anyway, and anonymous
-//! mutations (`signUp`, `signIn`, `refreshSession`) would store fresh tokens for whoever repeats
-//! the request. A batch with a key is refused (400).
+//! only for a single signed-in mutation: queries are safe to repeat anyway, and mutations whose
+//! answer carries tokens (every one returning `AuthPayload`: `signUp`, `signIn`, `refreshSession`,
+//! `changePassword`, see `graphql::token_mutations`) ignore it, signed in or not: their answer
+//! would keep live tokens in clear for 24 hours. A batch with a key is refused (400).
 //!
 //! The pipeline calls [`begin`] once the operation type and the viewer are known, before anything
 //! executes, and [`finish`] with the answer it built. An answer that says nothing ran or that the
@@ -22,7 +23,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
-use super::execute::Executed;
+use super::execute::{Executed, Prepared};
 use super::media::MediaType;
 use super::respond::{any_error_with_code, database_failed, request_error, Answer};
 use super::Ctx;
@@ -150,7 +151,7 @@ impl Claim {
             Err(e) => {
                 // The mutation ran; its answer goes to the client, but a retry will run it again
                 // (at once if the reservation can be dropped, after the request timeout if not).
-                tracing::warn!(error = %e, "could not store the answer of an idempotency key");
+                tracing::warn!(error = %crate::error::chain(&e), "could not store the answer of an idempotency key");
                 release_logged(&self.keys, &ticket).await;
             }
         }
@@ -172,26 +173,27 @@ impl Drop for Claim {
 async fn release_logged(keys: &IdempotencyKeys, ticket: &Ticket) {
     if let Err(e) = keys.release(ticket).await {
         // Left as it is, the reservation is taken over once it is older than the request timeout.
-        tracing::warn!(error = %e, "could not drop an idempotency key's reservation");
+        tracing::warn!(error = %crate::error::chain(&e), "could not drop an idempotency key's reservation");
     }
 }
 
 /// Before execution: `Ok(None)` when the key does not apply (no key, not a mutation, not signed
-/// in); `Ok(Some(claim))` when this request reserved it and runs; otherwise the finished answer
+/// in, a mutation whose answer carries tokens); `Ok(Some(claim))` when this request reserved it and runs; otherwise the finished answer
 /// (the replay, 422, 409, or 503/500 when the keys cannot be read).
 pub async fn begin(
     ctx: &Ctx<'_>,
-    operation_type: Option<OperationType>,
+    prepared: &Prepared,
     viewer: &Viewer,
-    name: &Option<String>,
 ) -> Result<Option<Claim>, Answer> {
+    let name = &prepared.name;
     let Some(keyed) = &ctx.idempotency else {
         return Ok(None);
     };
     let Some(user) = &viewer.user else {
         return Ok(None);
     };
-    if operation_type != Some(OperationType::Mutation) {
+    // An answer with tokens is never stored (see `graphql::token_mutations`): the key is ignored.
+    if prepared.operation_type != Some(OperationType::Mutation) || prepared.issues_tokens {
         return Ok(None);
     }
     let keys = &ctx.state.idempotency;
@@ -294,7 +296,7 @@ pub async fn finish(claim: Option<Claim>, answer: Answer, failed: bool) -> Answe
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            tracing::error!(error = %e, "could not read an answer to store it");
+            tracing::error!(error = %crate::error::chain(&e), "could not read an answer to store it");
             claim.release().await;
             return Answer {
                 response: Response::from_parts(parts, Body::empty()),

@@ -3,7 +3,7 @@
 //!
 //! Each operation goes through a pipeline of steps, one file per concern: extract (CSRF and
 //! content type, body limit, JSON shape, parameter types) → persisted query → response cache →
-//! limits (size and tokens, parse, depth/aliases/root fields/directives, GET-is-read-only) →
+//! limits (the persisted-query rules and the limits are `admit`'s, which the WebSocket calls too) (size and tokens, parse, depth/aliases/root fields/directives, GET-is-read-only) →
 //! viewer → idempotency key (a signed-in mutation that ran before is replayed here) → execute
 //! (async-graphql's validation, with the complexity limit) → respond (→ the answer is stored
 //! under its idempotency key). A batch runs each of its operations through the same steps.
@@ -11,6 +11,7 @@
 // A step ends the pipeline early by returning the finished refusal (`Err(Response)`); that is the
 // cold path, so the response is not boxed.
 #![allow(clippy::result_large_err)]
+pub mod admit;
 pub mod batch;
 pub mod budget_headers;
 pub mod execute;
@@ -18,13 +19,14 @@ pub mod extract;
 pub mod idempotency;
 pub mod media;
 pub mod persisted;
+pub mod replica;
 pub mod respond;
 
 use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 
 use self::execute::Executed;
@@ -98,7 +100,7 @@ pub async fn post(
         Ok(key) => key,
         Err(resp) => return resp,
     };
-    let limit = state.config.serve.hardening.max_body_bytes;
+    let limit = state.config.hardening.max_body_bytes;
     let (posted, raw) = match extract::from_post(&headers, body, limit, media).await {
         Ok(p) => p,
         Err(resp) => return resp,
@@ -126,9 +128,9 @@ pub async fn answer(ctx: &Ctx<'_>, params: Params) -> Answer {
         Ok(op) => op,
         Err(resp) => return resp.into(),
     };
-    let doc = match persisted::resolve(&state.apq, ctx.media, op.query, op.extensions.as_ref()) {
+    let doc = match admit::resolve(&state.apq, op.query, op.extensions.as_ref()) {
         Ok(doc) => doc,
-        Err(resp) => return resp.into(),
+        Err(refusal) => return refusal.respond(ctx.media).into(),
     };
     let mut lookup = None;
     if use_cache {
@@ -173,11 +175,10 @@ pub async fn answer(ctx: &Ctx<'_>, params: Params) -> Answer {
     };
     // A signed-in mutation with an `Idempotency-Key` that ran before is answered here, before
     // anything executes; one that runs now stores its answer once it is built.
-    let claim =
-        match idempotency::begin(ctx, prepared.operation_type, &viewer, &prepared.name).await {
-            Ok(claim) => claim,
-            Err(answered) => return answered,
-        };
+    let claim = match idempotency::begin(ctx, &prepared, &viewer).await {
+        Ok(claim) => claim,
+        Err(answered) => return answered,
+    };
     let version = lookup.as_ref().map(|(_, v)| *v);
     let executed = execute::run(ctx, prepared, viewer, version).await;
     let failed = idempotency::failed_inside(&executed);
@@ -197,7 +198,7 @@ async fn cache_lookup(ctx: &Ctx<'_>, key: String) -> Lookup {
     let version = match ctx.state.caches.version.current().await {
         Ok(v) => v,
         Err(e) if crate::error::is_unavailable(&e) => {
-            tracing::warn!(error = %e, "cannot read the content version: the database is unavailable");
+            tracing::warn!(error = %crate::error::chain(&e), "cannot read the content version: the database is unavailable");
             return Lookup::DatabaseDown;
         }
         Err(_) => return Lookup::Unavailable,
@@ -219,6 +220,7 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
         hints,
         raw,
         budget,
+        read_after,
     } = executed;
     let media = ctx.media;
     // The database is away: 503 with `Retry-After`, whatever the media type.
@@ -269,6 +271,9 @@ fn executed_answer(ctx: &Ctx<'_>, executed: Executed, lookup: Option<(String, u6
     }
     if let Some(budget) = budget {
         budget_headers::apply(&mut response, &budget);
+    }
+    if let Some(lsn) = read_after.and_then(|l| HeaderValue::from_str(&l.to_string()).ok()) {
+        response.headers_mut().insert(replica::READ_AFTER_LSN, lsn);
     }
     Answer {
         response,

@@ -1,20 +1,16 @@
 //! Automatic persisted queries (the `extensions.persistedQuery` protocol, version 1): clients send
 //! the SHA-256 of a document instead of the document, so public reads fit in a GET URL that CDNs
 //! and browsers can cache. Documents live in a bounded in-memory LRU (moka) keyed by their hash.
-//! The pipeline step: [`resolve`] turns `query` + `extensions` into the document to run.
+//! The pipeline step (`admit::resolve`, shared by every transport) turns `query` + `extensions`
+//! into the document to run.
 //! Not async-graphql's APQ extension: it answers a miss without `extensions.code` and runs after
 //! our limits would have to, while this step resolves the document before any limit is checked.
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use axum::response::Response;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
-
-use super::media::MediaType;
-use super::respond::{bad_request, graphql_request_error};
-use crate::error::code;
 
 /// What `extensions.persistedQuery` asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,58 +107,6 @@ impl ApqCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// The document to run, and the hash to register it under once it passes the checks.
-pub struct Resolved {
-    pub query: String,
-    pub register: Option<String>,
-}
-
-/// Automatic persisted queries: a hash alone looks the document up; a hash with the document
-/// registers it once the document passes the later checks.
-pub fn resolve(
-    apq: &ApqCache,
-    media: MediaType,
-    query: Option<String>,
-    extensions: Option<&serde_json::Value>,
-) -> Result<Resolved, Response> {
-    let persisted = from_extensions(extensions).map_err(|msg| bad_request(media, &msg))?;
-    match (query, persisted) {
-        (Some(query), None) => Ok(Resolved {
-            query,
-            register: None,
-        }),
-        (None, None) => Err(bad_request(media, "`query` is missing")),
-        (_, Some(_)) if !apq.enabled() => Err(graphql_request_error(
-            media,
-            code::PERSISTED_QUERY_NOT_SUPPORTED,
-            "PersistedQueryNotSupported".into(),
-        )),
-        (Some(query), Some(pq)) => {
-            if sha256_hex(&query) != pq.sha256 {
-                return Err(bad_request(
-                    media,
-                    "`extensions.persistedQuery.sha256Hash` does not match the query",
-                ));
-            }
-            Ok(Resolved {
-                query,
-                register: Some(pq.sha256),
-            })
-        }
-        (None, Some(pq)) => match apq.get(&pq.sha256) {
-            Some(q) => Ok(Resolved {
-                query: q.to_string(),
-                register: None,
-            }),
-            None => Err(graphql_request_error(
-                media,
-                code::PERSISTED_QUERY_NOT_FOUND,
-                "PersistedQueryNotFound".into(),
-            )),
-        },
     }
 }
 

@@ -37,7 +37,7 @@ impl Answer {
     pub fn finish(self, state: &AppState) -> Response {
         let mut resp = self.response;
         if self.cacheable {
-            let max_age = state.config.serve.hardening.cache_max_age_secs;
+            let max_age = state.config.hardening.cache_max_age.as_secs();
             if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
                 resp.headers_mut().insert(header::CACHE_CONTROL, v);
             }
@@ -129,10 +129,10 @@ pub fn database_failed(
     doing: &str,
 ) -> Response {
     if err.code() == code::SERVICE_UNAVAILABLE {
-        tracing::warn!(error = %err, "{doing}: the database is unavailable");
+        tracing::warn!(error = %crate::error::chain(err), "{doing}: the database is unavailable");
         return unavailable(media);
     }
-    tracing::error!(error = %err, request_id, "{doing}");
+    tracing::error!(error = %crate::error::chain(err), request_id, "{doing}");
     error_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         media,

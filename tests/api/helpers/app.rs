@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use roadmap_api::config::Config;
+use roadmap_api::config::Settings;
 use roadmap_api::http::Application;
 use serde_json::{json, Value};
 
@@ -95,9 +95,26 @@ pub async fn spawn_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp {
     let mut pairs: Vec<(&str, &str)> = DEFAULTS.to_vec();
     pairs.extend(db_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     pairs.extend_from_slice(env);
-    // Built from these pairs only: the developer's environment (a DATABASE_URL, a JWT_SECRET)
-    // does not reach a test server.
-    let config = Config::from_env_pairs(&pairs).unwrap_or_else(|e| panic!("test settings: {e}"));
+    let config = settings_from_env(&pairs).unwrap_or_else(|e| panic!("test settings: {e}"));
+    start_in_process(db, config).await
+}
+
+/// The `Settings` the binary builds from these variables alone (a later pair wins over an earlier
+/// one). Each variable is passed as its flag (`MAX_BODY_BYTES` → `--max-body-bytes`, a rule a
+/// unit test of `config::settings` checks) and the process environment is not read, so the
+/// developer's environment (a DATABASE_URL, a JWT_SECRET) does not reach a test server.
+pub fn settings_from_env(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+    let flags: Vec<String> = pairs
+        .iter()
+        .enumerate()
+        .filter(|(i, (name, _))| !pairs[i + 1..].iter().any(|(later, _)| later == name))
+        .map(|(_, (name, value))| format!("--{}={value}", name.to_lowercase().replace('_', "-")))
+        .collect();
+    Settings::from_serve_flags(&flags)
+}
+
+/// Starts a server with these settings in this process on `db`.
+pub async fn start_in_process(db: Arc<TestDb>, config: Settings) -> TestApp {
     let app = Application::build(config)
         .await
         .unwrap_or_else(|e| panic!("server did not start: {e}"));

@@ -133,13 +133,18 @@ pub async fn roadmap_row(app: &TestApp, slug: &str) -> entity::roadmaps::Model {
 }
 
 /// Marks every live topic of a roadmap DONE for a learner (directly in the database).
-pub async fn record_progress(app: &TestApp, user_id: i32, roadmap_id: i32, keys: &[String]) {
+pub async fn record_progress(
+    app: &TestApp,
+    user_id: i32,
+    roadmap_id: entity::ids::RoadmapId,
+    keys: &[String],
+) {
     let db = app.db.connect().await;
     let now = chrono::Utc::now();
     let rows: Vec<entity::progress::ActiveModel> = keys
         .iter()
         .map(|k| entity::progress::ActiveModel {
-            user_id: Set(user_id),
+            user_id: Set(entity::ids::UserId(user_id)),
             topic_id: Set(k.clone()),
             roadmap_id: Set(roadmap_id),
             status: Set(entity::enums::ProgressStatus::Done),
@@ -156,7 +161,7 @@ pub async fn record_progress(app: &TestApp, user_id: i32, roadmap_id: i32, keys:
     }
 }
 
-pub async fn live_topic_keys(app: &TestApp, roadmap_id: i32) -> HashSet<String> {
+pub async fn live_topic_keys(app: &TestApp, roadmap_id: entity::ids::RoadmapId) -> HashSet<String> {
     let db = app.db.connect().await;
     entity::topics::Entity::find()
         .filter(entity::topics::Column::RoadmapId.eq(roadmap_id))

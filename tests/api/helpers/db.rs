@@ -56,6 +56,15 @@ impl TestDb {
         }
     }
 
+    /// A database the test made itself (a cluster of its own): used as is, never dropped here.
+    pub fn at(url: String) -> TestDb {
+        TestDb {
+            url: Some(url),
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            pg_name: None,
+        }
+    }
+
     /// The URL a client (the CLI, or the test itself) uses to reach this database.
     pub fn connect_url(&self) -> String {
         self.url.clone().unwrap_or_else(|| {

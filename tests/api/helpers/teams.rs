@@ -44,8 +44,9 @@ pub async fn invite(app: &TestApp, token: &str, team: &str, email: &str, role: &
         .clone()
 }
 
-/// Brings `who` into the team as `role`: `by` invites, `who` accepts.
+/// Brings `who` into the team as `role`: `by` invites, `who` (address verified) accepts.
 pub async fn join(app: &TestApp, by: &str, team: &str, who: &Session, role: &str) {
+    super::email::verify_by_sql(app, &who.email).await;
     let inv = invite(app, by, team, &who.email, role).await;
     let d = ok(
         app,

@@ -1,8 +1,14 @@
-//! One configuration, from CLI flags and environment variables, validated once at start.
+//! The command line as clap reads it (flags and their environment variables). Clap checks every
+//! value it can (types, ranges, origins); `config::settings` turns a parsed `serve` into `Settings`.
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use lettre::message::Mailbox;
+use secrecy::SecretString;
+use url::Url;
+
+use super::parse::{at_least_one, parse_base_url, parse_mailbox, parse_origin, parse_rate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,12 +27,39 @@ impl Cli {
     /// Parses the command line; with no subcommand, `serve` is meant.
     pub fn parse_or_serve() -> Self {
         let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        let cli = Self::parse_from(args.clone());
+        let cli = Self::parse_or_exit(args.clone());
         if cli.command.is_some() {
             return cli;
         }
         args.insert(1.min(args.len()), "serve".into());
-        Self::parse_from(args)
+        Self::parse_or_exit(args)
+    }
+
+    /// clap's `parse_from`, except that a refused value exits with 1 like every other failure to
+    /// start; usage errors (an unknown flag, a missing argument) keep clap's 2, help and version 0.
+    fn parse_or_exit(args: Vec<std::ffi::OsString>) -> Self {
+        match Self::try_parse_from(args) {
+            Ok(cli) => cli,
+            Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+                let _ = e.print();
+                std::process::exit(1)
+            }
+            Err(e) => e.exit(),
+        }
+    }
+
+    /// Parses `argv` without reading any environment variable: only the given flags and the
+    /// defaults count (`Settings::for_tests`, so a developer's `DATABASE_URL` reaches no test).
+    pub fn parse_without_env<I, T>(argv: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let cmd = Self::command()
+            .mut_args(|a| a.env(None::<&'static str>))
+            .mut_subcommand("serve", |s| s.mut_args(|a| a.env(None::<&'static str>)));
+        Self::from_arg_matches(&cmd.try_get_matches_from(argv)?)
     }
 }
 
@@ -101,8 +134,8 @@ pub struct ExportArgs {
 pub struct DbArgs {
     /// Database URL: `sqlite://…` or `postgres://…`. Defaults to an embedded SQLite file in the data
     /// directory.
-    #[arg(long, env = "DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<SecretString>,
     /// Directory for the embedded database and generated secrets.
     #[arg(long, env = "DATA_DIR", default_value = "./var", global = true)]
     pub data_dir: PathBuf,
@@ -124,26 +157,24 @@ pub struct DbArgs {
         global = true
     )]
     pub database_acquire_timeout_secs: u64,
-}
-
-impl DbArgs {
-    /// The URL to connect to: the configured one, or the embedded SQLite file.
-    pub fn url(&self) -> String {
-        match &self.database_url {
-            Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
-            _ => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("roadmap.db").display()
-            ),
-        }
-    }
-
-    pub fn is_embedded(&self) -> bool {
-        self.database_url
-            .as_deref()
-            .map(|u| u.trim().is_empty())
-            .unwrap_or(true)
-    }
+    /// Read replicas (hot standbys of the PostgreSQL primary), comma-separated
+    /// `postgres://…` URLs: queries and subscriptions read there, writes stay on the primary.
+    #[arg(
+        long,
+        env = "DATABASE_READ_URLS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_read_urls: Option<SecretString>,
+    /// A replica whose replay is further behind the primary than this (milliseconds) gets no reads
+    /// until it has caught up.
+    #[arg(
+        long,
+        env = "DATABASE_REPLICA_MAX_LAG_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub database_replica_max_lag_ms: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -151,10 +182,16 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
     pub listen_addr: SocketAddr,
+    /// Address of a listener of its own for `/metrics` (e.g. `127.0.0.1:9100`, reachable by the
+    /// scraper only); then the API port answers 404 there. Unset: `/metrics` is on the API port.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     #[command(flatten)]
     pub hardening: HardeningArgs,
-    /// Skip loading the default roadmaps on an empty database.
-    #[arg(long, env = "NO_SEED", default_value_t = false)]
+    /// Skip loading the default roadmaps on an empty database (`--no-seed`, or `--no-seed=true`).
+    #[arg(long, env = "NO_SEED", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true", require_equals = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub no_seed: bool,
     #[command(flatten)]
     pub auth: AuthArgs,
@@ -165,25 +202,54 @@ pub struct ServeArgs {
     pub max_roadmaps_per_user: u64,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub sockets: SocketArgs,
 }
 
-/// Outgoing mail (team invitations).
+/// Limits of the GraphQL WebSocket transport of its own (every operation on it also passes the
+/// limits a POST passes). Refusals close the socket with 4429, except too many operations, which
+/// fails that one operation with `RATE_LIMITED`.
+#[derive(Debug, Clone, Args)]
+pub struct SocketArgs {
+    /// Open sockets one user may hold (a new one past it is closed with 4429 at `connection_init`).
+    #[arg(long, env = "WS_MAX_SOCKETS_PER_USER", default_value_t = 10,
+          value_parser = at_least_one::<usize>)]
+    pub ws_max_sockets_per_user: usize,
+    /// Open sockets one client address (an IPv6 /64) may hold (past it: closed with 4429).
+    #[arg(long, env = "WS_MAX_SOCKETS_PER_ADDRESS", default_value_t = 50,
+          value_parser = at_least_one::<usize>)]
+    pub ws_max_sockets_per_address: usize,
+    /// Operations (subscriptions, queries, mutations) one socket may run at once.
+    #[arg(long, env = "WS_MAX_OPERATIONS_PER_SOCKET", default_value_t = 20,
+          value_parser = at_least_one::<usize>)]
+    pub ws_max_operations_per_socket: usize,
+    /// Messages per second one socket may send on average, in bursts of as many (past it: closed
+    /// with 4429).
+    #[arg(long, env = "WS_MAX_MESSAGES_PER_SECOND", default_value_t = 20,
+          value_parser = at_least_one::<u32>)]
+    pub ws_max_messages_per_second: u32,
+}
+
+/// Outgoing mail (address verification, address changes, password resets, team invitations).
 #[derive(Debug, Clone, Args)]
 pub struct MailArgs {
-    /// Mail server for team invitations: `smtp://host:port` (plain), `smtp://host?tls=required`
-    /// (STARTTLS) or `smtps://host` (TLS), with `user:password@` if needed. Unset: no mail.
+    /// Mail server for every mail: `smtp://host:port` (plain), `smtp://host?tls=required`
+    /// (STARTTLS) or `smtps://host` (TLS), with `user:password@` if needed. Unset (development
+    /// only): mail, links included, is written to the log.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
-    /// Sender of the invitation mail, e.g. `Roadmaps <no-reply@roadmap.example>`.
+    pub smtp_url: Option<SecretString>,
+    /// Sender of every mail, e.g. `Roadmaps <no-reply@roadmap.example>`.
     #[arg(
         long,
         env = "SMTP_FROM",
-        default_value = "roadmap-api <no-reply@localhost>"
+        default_value = "roadmap-api <no-reply@localhost>",
+        value_parser = parse_mailbox
     )]
-    pub smtp_from: String,
+    pub smtp_from: Mailbox,
     /// Where people reach this service, for the links in mail.
-    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://127.0.0.1:8000")]
-    pub public_base_url: String,
+    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://127.0.0.1:8000",
+          value_parser = parse_base_url)]
+    pub public_base_url: Url,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -195,6 +261,10 @@ pub struct CacheArgs {
     #[arg(long, env = "TREE_CACHE", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub tree_cache: bool,
+    /// Memory for learners' statuses and counts kept between requests, in MiB (0 turns it off;
+    /// it is off with `TREE_CACHE=false` too). Each learner's own writes refresh theirs.
+    #[arg(long, env = "LEARNER_CACHE_MB", default_value_t = 16)]
+    pub learner_cache_mb: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -202,7 +272,7 @@ pub struct AuthArgs {
     /// HS256 secret for access tokens, at least 32 bytes. When unset, one is generated and kept in
     /// the data directory (set it explicitly when several processes serve one database).
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// `iss` claim written into and required from access tokens.
     #[arg(long, env = "JWT_ISSUER", default_value = "roadmap-api")]
     pub jwt_issuer: String,
@@ -223,13 +293,6 @@ pub struct AuthArgs {
     pub signin_window_seconds: u64,
 }
 
-/// Everything the server needs, assembled from the CLI.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub db: DbArgs,
-    pub serve: ServeArgs,
-}
-
 /// GraphQL-over-HTTP hardening: limits, CSRF/CORS, caching, rate limits, timeouts.
 #[derive(Debug, Clone, Args)]
 pub struct HardeningArgs {
@@ -244,37 +307,47 @@ pub struct HardeningArgs {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub introspection: bool,
     /// Deepest field nesting a query may have (introspection fields excepted).
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12,
+          value_parser = at_least_one::<usize>)]
     pub max_query_depth: usize,
     /// Highest cost a query may have: 1 per field, connections multiply their selection by `first`.
-    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5000,
+          value_parser = at_least_one::<usize>)]
     pub max_query_complexity: usize,
     /// Most aliases a document may use (fragments counted where they are spread).
-    #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = 30)]
+    #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = 30,
+          value_parser = at_least_one::<usize>)]
     pub max_query_aliases: usize,
     /// Most fields an operation may select at its root.
-    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 20)]
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 20,
+          value_parser = at_least_one::<usize>)]
     pub max_root_fields: usize,
     /// Most directives a document may use.
-    #[arg(long, env = "MAX_QUERY_DIRECTIVES", default_value_t = 50)]
+    #[arg(long, env = "MAX_QUERY_DIRECTIVES", default_value_t = 50,
+          value_parser = at_least_one::<usize>)]
     pub max_query_directives: usize,
     /// Most lexical tokens a document may have (checked before parsing).
-    #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 2000)]
+    #[arg(long, env = "MAX_QUERY_TOKENS", default_value_t = 2000,
+          value_parser = at_least_one::<usize>)]
     pub max_query_tokens: usize,
     /// Deepest nesting of braces, brackets and parentheses the parser accepts.
-    #[arg(long, env = "MAX_QUERY_RECURSION", default_value_t = 32)]
+    #[arg(long, env = "MAX_QUERY_RECURSION", default_value_t = 32,
+          value_parser = at_least_one::<usize>)]
     pub max_query_recursion: usize,
     /// Longest GraphQL document, in characters.
-    #[arg(long, env = "MAX_DOCUMENT_CHARS", default_value_t = 15_000)]
+    #[arg(long, env = "MAX_DOCUMENT_CHARS", default_value_t = 15_000,
+          value_parser = at_least_one::<usize>)]
     pub max_document_chars: usize,
     /// Largest request body, in bytes (larger ones get 413).
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024,
+          value_parser = at_least_one::<usize>)]
     pub max_body_bytes: usize,
     /// Most operations one POST may carry as a JSON array; 0 (the default) refuses batches.
     #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 0)]
     pub max_batch_size: usize,
     /// Requests per second each client (IP address) may send on average; 0 turns rate limiting off.
-    #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 50.0)]
+    #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 50.0,
+          value_parser = parse_rate)]
     pub rate_limit_per_second: f64,
     /// Requests a client may send at once before the per-second rate applies.
     #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200)]
@@ -284,7 +357,8 @@ pub struct HardeningArgs {
     #[arg(long, env = "RATE_LIMIT_USER_POINTS", default_value_t = 5000)]
     pub rate_limit_user_points: u32,
     /// Length of a user's budget window in seconds.
-    #[arg(long, env = "RATE_LIMIT_USER_WINDOW_SECS", default_value_t = 3600)]
+    #[arg(long, env = "RATE_LIMIT_USER_WINDOW_SECS", default_value_t = 3600,
+          value_parser = at_least_one::<u32>)]
     pub rate_limit_user_window_secs: u32,
     /// Take the client address for rate limiting from the last `X-Forwarded-For` entry (set this
     /// only behind a reverse proxy that appends it).
@@ -293,7 +367,7 @@ pub struct HardeningArgs {
     pub trust_forwarded_for: bool,
     /// Origins allowed to call the API from a browser (comma separated, e.g.
     /// `https://roadmap.example,https://admin.example`; `*` for any). Empty: CORS off.
-    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_allowed_origins: Vec<String>,
     /// Automatic persisted queries kept in memory (least recently used go first); 0 turns APQ off.
     #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000)]
@@ -302,114 +376,7 @@ pub struct HardeningArgs {
     #[arg(long, env = "CACHE_MAX_AGE_SECS", default_value_t = 60)]
     pub cache_max_age_secs: u32,
     /// Longest time a request may take, body upload included, in seconds.
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = at_least_one::<u64>)]
     pub request_timeout_secs: u64,
-}
-
-impl HardeningArgs {
-    pub fn is_dev(&self) -> bool {
-        self.dev || self.app_env.trim().eq_ignore_ascii_case("development")
-    }
-
-    /// The allowed CORS origins, trimmed, without empty entries.
-    pub fn cors_origins(&self) -> Vec<String> {
-        self.cors_allowed_origins
-            .iter()
-            .map(|o| o.trim().trim_end_matches('/').to_owned())
-            .filter(|o| !o.is_empty())
-            .collect()
-    }
-
-    /// Checks the values once at start; the message names the variable at fault.
-    pub fn validate(&self) -> Result<(), String> {
-        let positive = [
-            ("MAX_QUERY_DEPTH", self.max_query_depth),
-            ("MAX_QUERY_COMPLEXITY", self.max_query_complexity),
-            ("MAX_QUERY_ALIASES", self.max_query_aliases),
-            ("MAX_ROOT_FIELDS", self.max_root_fields),
-            ("MAX_QUERY_DIRECTIVES", self.max_query_directives),
-            ("MAX_QUERY_TOKENS", self.max_query_tokens),
-            ("MAX_QUERY_RECURSION", self.max_query_recursion),
-            ("MAX_DOCUMENT_CHARS", self.max_document_chars),
-            ("MAX_BODY_BYTES", self.max_body_bytes),
-        ];
-        for (name, v) in positive {
-            if v == 0 {
-                return Err(format!("{name} must be at least 1"));
-            }
-        }
-        if !self.rate_limit_per_second.is_finite() || self.rate_limit_per_second < 0.0 {
-            return Err("RATE_LIMIT_PER_SECOND must be a number, 0 or more".into());
-        }
-        if self.rate_limit_per_second > 0.0 && self.rate_limit_burst == 0 {
-            return Err("RATE_LIMIT_BURST must be at least 1".into());
-        }
-        if self.rate_limit_user_window_secs == 0 {
-            return Err("RATE_LIMIT_USER_WINDOW_SECS must be at least 1".into());
-        }
-        if self.request_timeout_secs == 0 {
-            return Err("REQUEST_TIMEOUT_SECS must be at least 1".into());
-        }
-        for origin in self.cors_origins() {
-            let ok = origin == "*"
-                || ((origin.starts_with("http://") || origin.starts_with("https://"))
-                    && http::HeaderValue::from_str(&origin).is_ok()
-                    && !origin[origin.find("://").unwrap_or(0) + 3..].contains('/'));
-            if !ok {
-                return Err(format!(
-                    "CORS_ALLOWED_ORIGINS: `{origin}` is not an origin like https://example.com"
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Config {
-    /// The configuration `roadmap-api serve` builds from these environment variables alone
-    /// (`[("DATA_DIR", "…"), ("NO_SEED", "true")]`; a later pair wins over an earlier one). The
-    /// process environment is not read, so servers started side by side in one process (the
-    /// tests) each get exactly their own settings.
-    pub fn from_env_pairs(pairs: &[(&str, &str)]) -> Result<Config, clap::Error> {
-        use clap::error::ErrorKind;
-        use clap::{CommandFactory, FromArgMatches};
-        let cmd = Cli::command();
-        let serve = cmd.find_subcommand("serve").expect("serve").clone();
-        // The flag a variable stands for, among `serve`'s arguments and the global ones.
-        let flag = |name: &str| {
-            serve
-                .get_arguments()
-                .chain(cmd.get_arguments())
-                .find(|a| a.get_env().is_some_and(|e| e == name))
-                .and_then(|a| Some((a.get_long()?.to_owned(), a.get_action().takes_values())))
-        };
-        let mut argv = vec!["roadmap-api".to_owned(), "serve".to_owned()];
-        for (i, (name, value)) in pairs.iter().enumerate() {
-            if pairs[i + 1..].iter().any(|(later, _)| later == name) {
-                continue;
-            }
-            let Some((long, takes_value)) = flag(name) else {
-                let msg = format!("no setting is read from {name}");
-                return Err(cmd.clone().error(ErrorKind::UnknownArgument, msg));
-            };
-            let v = value.trim().to_ascii_lowercase();
-            if takes_value {
-                argv.push(format!("--{long}={value}"));
-            } else if ["y", "yes", "t", "true", "on", "1"].contains(&v.as_str()) {
-                argv.push(format!("--{long}"));
-            } else if !["n", "no", "f", "false", "off", "0"].contains(&v.as_str()) {
-                let msg = format!("{name}: `{value}` is neither true nor false");
-                return Err(cmd.clone().error(ErrorKind::InvalidValue, msg));
-            }
-        }
-        // Only the pairs count: no argument falls back to the process environment.
-        let cmd = cmd
-            .mut_args(|a| a.env(None::<&'static str>))
-            .mut_subcommand("serve", |s| s.mut_args(|a| a.env(None::<&'static str>)));
-        let cli = Cli::from_arg_matches(&cmd.try_get_matches_from(argv)?)?;
-        match cli.command {
-            Some(Command::Serve(serve)) => Ok(Config { db: cli.db, serve }),
-            _ => unreachable!("parsed as `serve`"),
-        }
-    }
 }

@@ -1,0 +1,164 @@
+//! Learners' statuses and counts kept hot between requests (`LEARNER_CACHE_MB`): a learner's
+//! page reflects their own writes at once on the server that took them and, on PostgreSQL, on
+//! every other server as the notice arrives; a repeated signed-in page reads no progress from the
+//! database; and what the signed-in page and the dashboard cost in statements does not grow
+//! with the size of the roadmap.
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::progress::{import_generated, ok, topics_of};
+use crate::helpers::{
+    backend, eventually, ops, spawn_app, spawn_app_with, spawn_on, Backend, TestApp,
+};
+
+async fn status_of(app: &TestApp, token: &str, slug: &str, key: &str) -> Value {
+    let body = app
+        .gql_as(token, ops::MY_TREE, json!({ "slug": slug }))
+        .await;
+    let mut all = Vec::new();
+    crate::helpers::walk(&ok(&body)["roadmap"]["topics"], &mut all);
+    all.iter()
+        .find(|t| t["key"] == key)
+        .map(|t| t["myStatus"].clone())
+        .unwrap_or(Value::Null)
+}
+
+async fn statements(app: &TestApp) -> f64 {
+    app.metric("roadmap_db_statements_total").await
+}
+
+/// Statements of one request made by `f` (after the same request once, so caches are warm).
+async fn cost<F, Fut>(app: &TestApp, f: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let first = f().await;
+    assert!(first.get("errors").is_none(), "{first}");
+    let before = statements(app).await;
+    let again = f().await;
+    let after = statements(app).await;
+    assert_eq!(again, first, "a repeated read answered differently");
+    after - before
+}
+
+#[tokio::test]
+async fn a_learners_page_shows_their_own_write_at_once_and_on_the_other_server() {
+    let a = spawn_app().await;
+    let (_, topics) = topics_of(&a, "backend").await;
+    let (id, key) = topics[3].clone();
+    let s = a.signup("hotlearner").await;
+    let other = a.signup("hotneighbour").await;
+    // Warm both learners' entries.
+    assert_eq!(
+        status_of(&a, &s.access_token, "backend", &key).await,
+        "PENDING"
+    );
+    assert_eq!(
+        status_of(&a, &other.access_token, "backend", &key).await,
+        "PENDING"
+    );
+    for status in ["DONE", "LEARNING", "PENDING", "SKIPPED"] {
+        a.set_topic_status(&s.access_token, &id, status).await;
+        assert_eq!(
+            status_of(&a, &s.access_token, "backend", &key).await,
+            status
+        );
+        let p = a.my_progress(&s.access_token, "backend").await;
+        let counted = |k: &str| p[k].as_i64().unwrap_or(-1);
+        let expect = |st: &str| i64::from(status == st);
+        assert_eq!(counted("done"), expect("DONE"), "{p}");
+        assert_eq!(counted("learning"), expect("LEARNING"), "{p}");
+        assert_eq!(counted("skipped"), expect("SKIPPED"), "{p}");
+    }
+    // Nobody else's entries moved.
+    assert_eq!(
+        status_of(&a, &other.access_token, "backend", &key).await,
+        "PENDING"
+    );
+
+    if backend() != Backend::Postgres {
+        println!(
+            "notices cross servers on PostgreSQL only; the second server is skipped on SQLite"
+        );
+        return;
+    }
+    let b = spawn_on(a.db.clone(), &[]).await;
+    for status in ["DONE", "LEARNING"] {
+        // B's entry is warm, then the learner writes through A.
+        let before = status_of(&b, &s.access_token, "backend", &key).await;
+        assert_ne!(before, status);
+        a.set_topic_status(&s.access_token, &id, status).await;
+        assert!(
+            eventually(Duration::from_secs(5), || async {
+                status_of(&b, &s.access_token, "backend", &key).await == status
+            })
+            .await,
+            "server B kept the learner's old status"
+        );
+        assert!(
+            eventually(Duration::from_secs(5), || async {
+                let p = b.my_progress(&s.access_token, "backend").await;
+                p[if status == "DONE" { "done" } else { "learning" }] == 1
+            })
+            .await,
+            "server B kept the learner's old counts"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_signed_in_page_reads_no_progress() {
+    let app = spawn_app().await;
+    let s = app.signup("hotpage").await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    app.set_topic_status(&s.access_token, &topics[0].0, "DONE")
+        .await;
+    let page = || app.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": "backend" }));
+    let with_cache = cost(&app, page).await;
+
+    let off = spawn_on(app.db.clone(), &[("LEARNER_CACHE_MB", "0")]).await;
+    let page = || off.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": "backend" }));
+    let without = cost(&off, page).await;
+    // Statuses, notes and counts are three reads without the cache; notes are not kept.
+    assert_eq!(
+        without - with_cache,
+        2.0,
+        "{with_cache} with, {without} without"
+    );
+}
+
+#[tokio::test]
+async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_large_roadmap() {
+    for env in [
+        &[][..],
+        &[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")][..],
+    ] {
+        let app = spawn_app_with(env).await;
+        import_generated(&app, "gen-small", 10).await;
+        import_generated(&app, "gen-large", 300).await;
+        let s = app.signup("sizes").await;
+        let mut page_costs = Vec::new();
+        for slug in ["gen-small", "gen-large"] {
+            let (_, topics) = topics_of(&app, slug).await;
+            assert!(topics.len() >= if slug == "gen-large" { 300 } else { 10 });
+            for (id, _) in topics.iter().step_by(3) {
+                app.set_topic_status(&s.access_token, id, "DONE").await;
+            }
+            let page = || app.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": slug }));
+            page_costs.push(cost(&app, page).await);
+        }
+        assert_eq!(page_costs[0], page_costs[1], "signed-in page, {env:?}");
+        let dashboard = || app.gql_as(&s.access_token, ops::MY_DASHBOARD, json!({ "first": 50 }));
+        let small_and_large = cost(&app, dashboard).await;
+        // The same learner with progress on the small roadmap only.
+        let t = app.signup("sizes2").await;
+        let (_, topics) = topics_of(&app, "gen-small").await;
+        app.set_topic_status(&t.access_token, &topics[0].0, "DONE")
+            .await;
+        let dashboard = || app.gql_as(&t.access_token, ops::MY_DASHBOARD, json!({ "first": 50 }));
+        let small_only = cost(&app, dashboard).await;
+        assert_eq!(small_and_large, small_only, "dashboard, {env:?}");
+    }
+}
