@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::progress::{import_generated, ok, topics_of};
+use crate::helpers::ws::{ws_connect, ws_init, ws_query};
 use crate::helpers::{
     backend, eventually, ops, spawn_app, spawn_app_with, spawn_on, Backend, TestApp,
 };
@@ -161,4 +162,70 @@ async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_lar
         let small_only = cost(&app, dashboard).await;
         assert_eq!(small_and_large, small_only, "dashboard, {env:?}");
     }
+}
+
+/// The page a learner gets from the kept rendering (its holes filled with their statuses and
+/// notes) is what the general path resolves field by field (the socket has no kept rendering):
+/// the first request writes it, the next ones only fill it, and a second learner filling the
+/// same rendering sees their own values, never the first one's.
+#[tokio::test]
+async fn the_kept_rendering_filled_for_each_learner_matches_the_general_path() {
+    let app = spawn_app().await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    let ann = app.signup("fillann").await;
+    let bob = app.signup("fillbob").await;
+    for (n, status) in ["DONE", "LEARNING", "SKIPPED"].iter().enumerate() {
+        app.set_topic_status(&ann.access_token, &topics[n * 7].0, status)
+            .await;
+    }
+    app.set_topic_status(&bob.access_token, &topics[1].0, "DONE")
+        .await;
+    let note = "a \"quoted\" note\nwith a line and \u{e9}";
+    let body = app
+        .gql_as(
+            &ann.access_token,
+            ops::SET_TOPIC_NOTE,
+            json!({ "id": topics[7].0, "n": note }),
+        )
+        .await;
+    ok(&body);
+    let app = &app;
+    let page = |token: String| async move {
+        app.gql_as(&token, ops::MY_TREE_RESOURCES, json!({ "slug": "backend" }))
+            .await
+    };
+    let payload = json!({ "query": ops::MY_TREE_RESOURCES, "variables": { "slug": "backend" } });
+    for s in [&ann, &bob] {
+        let mut ws = ws_connect(&app).await;
+        let ack = ws_init(&mut ws, &s.access_token).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let general = ws_query(&mut ws, "page", &payload).await;
+        let first = page(s.access_token.clone()).await;
+        let again = page(s.access_token.clone()).await;
+        assert_eq!(
+            ok(&first),
+            ok(&general),
+            "the written page differs from the general path"
+        );
+        assert_eq!(
+            ok(&again),
+            ok(&general),
+            "the filled page differs from the general path"
+        );
+    }
+    let mine = page(ann.access_token.clone()).await;
+    let theirs = page(bob.access_token.clone()).await;
+    let statuses = |body: &Value| {
+        let mut all = Vec::new();
+        crate::helpers::walk(&ok(body)["roadmap"]["topics"], &mut all);
+        all.iter()
+            .filter(|t| t["myStatus"] != "PENDING" || !t["myNote"].is_null())
+            .map(|t| (t["key"].clone(), t["myStatus"].clone(), t["myNote"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (statuses(&mine), statuses(&theirs));
+    assert_eq!(a.len(), 3, "{a:?}");
+    assert!(a.iter().any(|(_, _, n)| n == note), "{a:?}");
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].1, "DONE");
 }

@@ -38,20 +38,6 @@ async fn over_post(app: &TestApp, token: &str, payload: &Value) -> Value {
     resp.json().await.expect("json body")
 }
 
-/// Sends `payload` as a `subscribe` with `id`; the payload of the first `next` (or `error`) for it.
-async fn over_socket(ws: &mut Ws, id: &str, payload: &Value) -> Value {
-    let msg = json!({ "id": id, "type": "subscribe", "payload": payload }).to_string();
-    ws.send(Message::text(msg)).await.expect("send");
-    loop {
-        let Some(msg) = next_json(ws, WAIT).await else {
-            panic!("no answer on the socket for {id}");
-        };
-        if msg["id"] == id && (msg["type"] == "next" || msg["type"] == "error") {
-            return msg["payload"].clone();
-        }
-    }
-}
-
 async fn socket_for(app: &TestApp, token: &str) -> Ws {
     let mut ws = ws_connect(app).await;
     let ack = ws_init(&mut ws, token).await;
@@ -130,7 +116,7 @@ async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() 
     ];
     for (i, (name, payload, expected)) in cases.iter().enumerate() {
         let posted = first_error(&over_post(&app, &s.access_token, payload).await);
-        let socket = first_error(&over_socket(&mut ws, &format!("c{i}"), payload).await);
+        let socket = first_error(&ws_query(&mut ws, &format!("c{i}"), payload).await);
         assert_eq!(
             posted.0.as_deref(),
             Some(*expected),
@@ -139,7 +125,7 @@ async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() 
         assert_eq!(socket, posted, "{name}: the socket and POST disagree");
     }
     // Nothing above cost a point, and the socket still serves a good operation.
-    let ok = over_socket(&mut ws, "ok", &json!({ "query": "{ me { username } }" })).await;
+    let ok = ws_query(&mut ws, "ok", &json!({ "query": "{ me { username } }" })).await;
     assert_eq!(ok["data"]["me"]["username"], "prober", "{ok}");
 }
 
@@ -155,7 +141,7 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
         "spender"
     );
     assert_eq!(
-        over_socket(&mut ws, "q1", &me).await["data"]["me"]["username"],
+        ws_query(&mut ws, "q1", &me).await["data"]["me"]["username"],
         "spender"
     );
     assert_eq!(
@@ -169,7 +155,7 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
         Some("RATE_LIMITED"),
         "{posted}"
     );
-    let query = over_socket(&mut ws, "q2", &me).await;
+    let query = ws_query(&mut ws, "q2", &me).await;
     assert_eq!(
         first_error(&query).0.as_deref(),
         Some("RATE_LIMITED"),
@@ -185,7 +171,7 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
     );
 
     let rename = json!({ "query": "mutation { updateProfile(input: {displayName: \"Socket\"}) { displayName } }" });
-    let mutation = over_socket(&mut ws, "m1", &rename).await;
+    let mutation = ws_query(&mut ws, "m1", &rename).await;
     assert_eq!(
         first_error(&mutation).0.as_deref(),
         Some("RATE_LIMITED"),
@@ -271,7 +257,7 @@ async fn operations_per_socket_and_messages_per_second_are_limited() {
     subscribe_progress(&mut ws, "s1").await;
     subscribe_progress(&mut ws, "s2").await;
     wait_for_subscriptions(&app, 2.0).await;
-    let third = over_socket(&mut ws, "s3", &json!({ "query": ops::MY_PROGRESS_CHANGED })).await;
+    let third = ws_query(&mut ws, "s3", &json!({ "query": ops::MY_PROGRESS_CHANGED })).await;
     assert_eq!(
         first_error(&third).0.as_deref(),
         Some("RATE_LIMITED"),
@@ -288,7 +274,7 @@ async fn operations_per_socket_and_messages_per_second_are_limited() {
     })
     .await;
     assert!(freed);
-    let me = over_socket(&mut ws, "q", &json!({ "query": "{ me { username } }" })).await;
+    let me = ws_query(&mut ws, "q", &json!({ "query": "{ me { username } }" })).await;
     assert_eq!(me["data"]["me"]["username"], "busy", "{me}");
 
     // A flood of messages closes the socket with 4429.

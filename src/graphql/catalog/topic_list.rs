@@ -9,7 +9,13 @@
 //! the HTTP handler swaps for the bytes after serialising the response. Without a `RawJson` in the
 //! request (WebSocket subscriptions, tests calling the schema directly), or for any selection this
 //! module does not know, the list resolves through async-graphql as usual, with the same result.
+//!
+//! What the viewer owns (`myStatus`, `myNote`) is not in the kept bytes: they are written once for
+//! every viewer with holes at those places ([`RenderedList`]), and each request fills the holes from
+//! the viewer's statuses and notes (the learners' cache, else one statement each), so a signed-in
+//! page copies the tree's bytes instead of writing 301 topics again.
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,6 +29,7 @@ use chrono::{DateTime, Utc};
 use super::topic::{Topic, TreeTopics};
 use crate::auth::Viewer;
 use crate::catalog::batch::ResourceMap;
+use crate::catalog::cache::{Hole, HoleKind, RenderedList};
 use crate::catalog::RoadmapTree;
 use crate::graphql::ids::GlobalId;
 use crate::graphql::loaders::Loaders;
@@ -76,67 +83,129 @@ impl TopicList {
             return Ok(None);
         };
         let l = ctx.data_unchecked::<Loaders>();
-        let mine = |f: &TopicField| matches!(f, TopicField::MyStatus | TopicField::MyNote);
-        let personal = plan.any(&mine);
-        // Only the roots of a tree that came from the shared cache, so the bytes share its version;
-        // never a viewer's statuses or notes.
-        let cached = match (&l.cache, self.roots && !personal) {
+        // Only the roots of a tree that came from the shared cache, so the bytes share its version.
+        let cached = match (&l.cache, self.roots) {
             (Some(scope), true) => scope.version().await.map(|v| (scope, v)),
             _ => None,
         };
-        if let Some((scope, v)) = cached {
-            if let Some(bytes) = scope
-                .caches()
-                .trees
-                .rendered(self.tree.roadmap_id, v, &plan.key)
-            {
-                return Ok(Some(bytes));
-            }
-        }
-        let resources = if plan.needs_resources() {
-            let map = super::topic::resources_of(ctx, self.tree.roadmap_id)
-                .await
-                .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
-            Some(map)
-        } else {
-            None
-        };
-        let user = ctx.data_opt::<Viewer>().and_then(Viewer::user_id);
-        let key = user.map(|u| (u, self.tree.roadmap_id));
-        let err = |e: crate::graphql::error::ApiError| {
-            async_graphql::Error::from(e).into_server_error(field.pos)
-        };
-        let statuses = match key {
-            Some(k) if plan.any(&|f| matches!(f, TopicField::MyStatus)) => {
-                Some(l.progress.statuses(k).await.map_err(err)?)
-            }
-            _ => None,
-        };
-        let notes = match key {
-            Some(k) if plan.any(&|f| matches!(f, TopicField::MyNote)) => {
-                Some(l.progress.notes(k).await.map_err(err)?)
-            }
-            _ => None,
-        };
-        let mut out = Vec::with_capacity(256 * self.items.len().max(1));
-        let w = Writer {
-            tree: &self.tree,
-            resources: resources.as_deref(),
-            statuses: statuses.as_deref(),
-            notes: notes.as_deref(),
-        };
-        if !w.list(&mut out, &self.items, &plan) {
-            return Ok(None);
-        }
-        let bytes = Bytes::from(out);
-        if let Some((scope, v)) = cached {
+        let kept = cached.and_then(|(scope, v)| {
             scope
                 .caches()
                 .trees
-                .put_rendered(self.tree.roadmap_id, v, plan.key, bytes.clone());
+                .rendered(self.tree.roadmap_id, v, &plan.key)
+        });
+        let list = match kept {
+            Some(list) => list,
+            None => {
+                let resources = if plan.needs_resources() {
+                    let map = super::topic::resources_of(ctx, self.tree.roadmap_id)
+                        .await
+                        .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
+                    Some(map)
+                } else {
+                    None
+                };
+                let Some(list) = self.write(resources.as_deref(), &plan) else {
+                    return Ok(None);
+                };
+                if let Some((scope, v)) = cached {
+                    scope.caches().trees.put_rendered(
+                        self.tree.roadmap_id,
+                        v,
+                        plan.key.clone(),
+                        list.clone(),
+                    );
+                }
+                list
+            }
+        };
+        if list.holes.is_empty() {
+            return Ok(Some(list.bytes));
         }
-        Ok(Some(bytes))
+        let mine = self
+            .viewer_values(ctx, &plan)
+            .await
+            .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
+        Ok(Some(fill(&self.tree, &list, &mine)))
     }
+
+    /// The list written for every viewer alike, or `None` when a stored value cannot be shown.
+    fn write(&self, resources: Option<&ResourceMap>, plan: &TopicPlan) -> Option<RenderedList> {
+        let mut out = Vec::with_capacity(256 * self.items.len().max(1));
+        let w = Writer {
+            tree: &self.tree,
+            resources,
+            holes: RefCell::default(),
+        };
+        if !w.list(&mut out, &self.items, plan) {
+            return None;
+        }
+        Some(RenderedList {
+            bytes: Bytes::from(out),
+            holes: w.holes.into_inner().into(),
+        })
+    }
+
+    /// The viewer's statuses and notes on this roadmap, those the plan asks for (none when
+    /// signed out: their holes are null).
+    async fn viewer_values(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        plan: &TopicPlan,
+    ) -> Result<ViewerValues, crate::graphql::error::ApiError> {
+        let l = ctx.data_unchecked::<Loaders>();
+        let user = ctx.data_opt::<Viewer>().and_then(Viewer::user_id);
+        let Some(key) = user.map(|u| (u, self.tree.roadmap_id)) else {
+            return Ok(ViewerValues::default());
+        };
+        let statuses = if plan.any(&|f| matches!(f, TopicField::MyStatus)) {
+            Some(l.progress.statuses(key).await?)
+        } else {
+            None
+        };
+        let notes = if plan.any(&|f| matches!(f, TopicField::MyNote)) {
+            Some(l.progress.notes(key).await?)
+        } else {
+            None
+        };
+        Ok(ViewerValues { statuses, notes })
+    }
+}
+
+/// One viewer's own values on a roadmap; `None` when signed out (null is written).
+#[derive(Default)]
+struct ViewerValues {
+    statuses: Option<Arc<HashMap<String, ProgressStatus>>>,
+    notes: Option<Arc<HashMap<String, String>>>,
+}
+
+/// The list's bytes with each hole filled with the viewer's value, as the general path writes it.
+fn fill(tree: &RoadmapTree, list: &RenderedList, mine: &ViewerValues) -> Bytes {
+    let mut out = Vec::with_capacity(list.bytes.len() + 12 * list.holes.len());
+    let mut from = 0;
+    for hole in list.holes.iter() {
+        out.extend_from_slice(&list.bytes[from..hole.at]);
+        from = hole.at;
+        let key = &tree.topics[hole.topic].id;
+        match hole.kind {
+            HoleKind::Status => match &mine.statuses {
+                Some(m) => string(
+                    &mut out,
+                    &m.get(key)
+                        .copied()
+                        .unwrap_or(ProgressStatus::Pending)
+                        .to_value(),
+                ),
+                None => out.extend_from_slice(b"null"),
+            },
+            HoleKind::Note => match mine.notes.as_ref().and_then(|m| m.get(key)) {
+                Some(n) => string(&mut out, n),
+                None => out.extend_from_slice(b"null"),
+            },
+        }
+    }
+    out.extend_from_slice(&list.bytes[from..]);
+    Bytes::from(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,9 +441,8 @@ impl ResourcePlan {
 struct Writer<'a> {
     tree: &'a RoadmapTree,
     resources: Option<&'a ResourceMap>,
-    /// The viewer's statuses and notes on this roadmap; `None` when signed out (null is written).
-    statuses: Option<&'a HashMap<String, ProgressStatus>>,
-    notes: Option<&'a HashMap<String, String>>,
+    /// Where the viewer's own values go, in the order written (see [`fill`]).
+    holes: RefCell<Vec<Hole>>,
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -394,6 +462,14 @@ fn datetime(out: &mut Vec<u8>, at: &DateTime<Utc>) {
 }
 
 impl Writer<'_> {
+    fn hole(&self, out: &[u8], topic: usize, kind: HoleKind) {
+        self.holes.borrow_mut().push(Hole {
+            at: out.len(),
+            topic,
+            kind,
+        });
+    }
+
     /// Writes `[…]`; false when a stored value cannot be shown (the general path reports it).
     fn list(&self, out: &mut Vec<u8>, items: &[usize], plan: &TopicPlan) -> bool {
         out.push(b'[');
@@ -433,20 +509,8 @@ impl Writer<'_> {
                 TopicField::Version => int(out, i64::from(t.version)),
                 TopicField::CreatedAt => datetime(out, &t.created_at),
                 TopicField::UpdatedAt => datetime(out, &t.updated_at),
-                TopicField::MyStatus => match self.statuses {
-                    Some(m) => string(
-                        out,
-                        &m.get(&t.id)
-                            .copied()
-                            .unwrap_or(ProgressStatus::Pending)
-                            .to_value(),
-                    ),
-                    None => out.extend_from_slice(b"null"),
-                },
-                TopicField::MyNote => match self.notes.and_then(|m| m.get(&t.id)) {
-                    Some(n) => string(out, n),
-                    None => out.extend_from_slice(b"null"),
-                },
+                TopicField::MyStatus => self.hole(out, i, HoleKind::Status),
+                TopicField::MyNote => self.hole(out, i, HoleKind::Note),
                 TopicField::Children(p) => {
                     if !self.list(out, self.tree.children_of(i), p) {
                         return false;
