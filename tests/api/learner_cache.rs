@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::helpers::progress::{import_generated, ok, topics_of};
 use crate::helpers::ws::{ws_connect, ws_init, ws_query};
 use crate::helpers::{
-    backend, eventually, ops, spawn_app, spawn_app_with, spawn_on, Backend, TestApp,
+    backend, eventually, ops, spawn_app, spawn_app_with, spawn_on, spawn_on_with, Backend, TestApp,
 };
 
 async fn status_of(app: &TestApp, token: &str, slug: &str, key: &str) -> Value {
@@ -85,7 +85,7 @@ async fn a_learners_page_shows_their_own_write_at_once_and_on_the_other_server()
         );
         return;
     }
-    let b = spawn_on(a.db.clone(), &[]).await;
+    let b = spawn_on(a.db.clone()).await;
     for status in ["DONE", "LEARNING"] {
         // B's entry is warm, then the learner writes through A.
         let before = status_of(&b, &s.access_token, "backend", &key).await;
@@ -119,7 +119,7 @@ async fn a_repeated_signed_in_page_reads_no_progress() {
     let page = || app.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": "backend" }));
     let with_cache = cost(&app, page).await;
 
-    let off = spawn_on(app.db.clone(), &[("LEARNER_CACHE_MB", "0")]).await;
+    let off = spawn_on_with(app.db.clone(), |s| s.cache.learner_cache_bytes = 0).await;
     let page = || off.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": "backend" }));
     let without = cost(&off, page).await;
     // Statuses, notes and counts are three reads without the cache; notes are not kept.
@@ -132,11 +132,14 @@ async fn a_repeated_signed_in_page_reads_no_progress() {
 
 #[tokio::test]
 async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_large_roadmap() {
-    for env in [
-        &[][..],
-        &[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")][..],
-    ] {
-        let app = spawn_app_with(env).await;
+    for caches in [true, false] {
+        let app = spawn_app_with(|s| {
+            s.cache.tree_cache = caches;
+            if !caches {
+                s.cache.response_cache_bytes = 0;
+            }
+        })
+        .await;
         import_generated(&app, "gen-small", 10).await;
         import_generated(&app, "gen-large", 300).await;
         let s = app.signup("sizes").await;
@@ -150,7 +153,10 @@ async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_lar
             let page = || app.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": slug }));
             page_costs.push(cost(&app, page).await);
         }
-        assert_eq!(page_costs[0], page_costs[1], "signed-in page, {env:?}");
+        assert_eq!(
+            page_costs[0], page_costs[1],
+            "signed-in page, caches: {caches}"
+        );
         let dashboard = || app.gql_as(&s.access_token, ops::MY_DASHBOARD, json!({ "first": 50 }));
         let small_and_large = cost(&app, dashboard).await;
         // The same learner with progress on the small roadmap only.
@@ -160,7 +166,7 @@ async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_lar
             .await;
         let dashboard = || app.gql_as(&t.access_token, ops::MY_DASHBOARD, json!({ "first": 50 }));
         let small_only = cost(&app, dashboard).await;
-        assert_eq!(small_and_large, small_only, "dashboard, {env:?}");
+        assert_eq!(small_and_large, small_only, "dashboard, caches: {caches}");
     }
 }
 

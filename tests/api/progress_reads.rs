@@ -459,7 +459,11 @@ async fn whole_tree_with_linked_topics_costs_a_fixed_number_of_statements() {
 fragment T on Topic { id key myStatus linkedTopics { key myStatus } }"#;
     // Caches off, as in roadmaps::whole_tree_costs_a_fixed_number_of_statements: what is counted
     // is the loaders' batching, not whether a content-version check fell inside the window.
-    let app = spawn_app_with(&[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")]).await;
+    let app = spawn_app_with(|s| {
+        s.cache.tree_cache = false;
+        s.cache.response_cache_bytes = 0;
+    })
+    .await;
     let (_, backend) = topics_of(&app, "backend").await;
     import_generated(&app, "bigtree", backend.len() * 5).await;
     let (_, big) = topics_of(&app, "bigtree").await;

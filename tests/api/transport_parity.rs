@@ -53,7 +53,11 @@ fn repeat(piece: &str, n: usize) -> String {
 
 #[tokio::test]
 async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() {
-    let app = spawn_app_with(&[("INTROSPECTION", "false"), ("MAX_QUERY_COMPLEXITY", "300")]).await;
+    let app = spawn_app_with(|s| {
+        s.hardening.introspection = false;
+        s.hardening.max_query_complexity = 300;
+    })
+    .await;
     let s = app.signup("prober").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     let five_mb = "x".repeat(5 * 1024 * 1024);
@@ -131,7 +135,7 @@ async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() 
 
 #[tokio::test]
 async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "3")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 3).await;
     let s = app.signup("spender").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     // Points are spent over both transports, from one budget.
@@ -187,7 +191,11 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
 
 #[tokio::test]
 async fn a_spent_address_bucket_refuses_the_socket_as_it_refuses_a_post() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "0.01"), ("RATE_LIMIT_BURST", "2")]).await;
+    let app = spawn_app_with(|s| {
+        s.hardening.rate_limit_per_second = 0.01;
+        s.hardening.rate_limit_burst = 2;
+    })
+    .await;
     for _ in 0..2 {
         let ok = app.gql(ops::ME, json!({})).await;
         assert!(ok["errors"].is_null(), "{ok}");
@@ -217,10 +225,10 @@ async fn a_spent_address_bucket_refuses_the_socket_as_it_refuses_a_post() {
 
 #[tokio::test]
 async fn sockets_per_user_and_per_address_are_limited_with_4429() {
-    let app = spawn_app_with(&[
-        ("WS_MAX_SOCKETS_PER_USER", "2"),
-        ("WS_MAX_SOCKETS_PER_ADDRESS", "3"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.sockets.max_sockets_per_user = 2;
+        s.sockets.max_sockets_per_address = 3;
+    })
     .await;
     let a = app.signup("many").await;
     let b = app.signup("other").await;
@@ -247,10 +255,10 @@ async fn sockets_per_user_and_per_address_are_limited_with_4429() {
 
 #[tokio::test]
 async fn operations_per_socket_and_messages_per_second_are_limited() {
-    let app = spawn_app_with(&[
-        ("WS_MAX_OPERATIONS_PER_SOCKET", "2"),
-        ("WS_MAX_MESSAGES_PER_SECOND", "10"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.sockets.max_operations_per_socket = 2;
+        s.sockets.max_messages_per_second = 10;
+    })
     .await;
     let s = app.signup("busy").await;
     let mut ws = socket_for(&app, &s.access_token).await;
@@ -293,7 +301,7 @@ async fn operations_per_socket_and_messages_per_second_are_limited() {
 
 #[tokio::test]
 async fn an_oversized_message_that_is_no_operation_closes_with_1009() {
-    let app = spawn_app_with(&[("MAX_BODY_BYTES", "10000")]).await;
+    let app = spawn_app_with(|s| s.hardening.max_body_bytes = 10_000).await;
     let s = app.signup("bulky").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     let ping = json!({ "type": "ping", "payload": { "x": "y".repeat(20_000) } });
