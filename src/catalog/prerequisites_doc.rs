@@ -207,9 +207,10 @@ pub async fn stored(
         .collect())
 }
 
-/// Makes the prerequisites of each topic of `lists` (topic key, wanted keys in key order) that
-/// the actor may read equal to its list, on the roadmap `roadmap_id` whose topics' keys are
-/// `own`, in the caller's transaction, after the topics are written (see the module docs).
+/// Makes the prerequisites of each topic of `lists` (topic key, wanted keys; repeats count
+/// once) that the actor may read equal to its list, on the roadmap `roadmap_id` whose topics'
+/// keys are `own`, in the caller's transaction, after the topics are written (see the module
+/// docs).
 pub(super) async fn write(
     txn: &impl ConnectionTrait,
     actor: &Actor,
@@ -236,11 +237,14 @@ pub(super) async fn write(
         .collect();
     let far = readable_elsewhere(txn, &access, roadmap_id, &foreign).await?;
     let now = super::export::now();
-    let mut rows: Vec<(&str, &str, RoadmapId)> = Vec::new();
+    let mut rows: Vec<(&str, String, RoadmapId)> = Vec::new();
     for (topic, want) in changed {
         let old = before.get(topic).unwrap_or(&none);
+        let mut want = want.clone();
+        want.sort_unstable();
+        want.dedup();
         let mut kept = Vec::with_capacity(want.len());
-        for key in want {
+        for key in &want {
             let at = if own.contains(key.as_str()) {
                 Some(roadmap_id)
             } else {
@@ -249,7 +253,7 @@ pub(super) async fn write(
             match at {
                 Some(r) => {
                     if !old.contains(key) {
-                        rows.push((topic, key, r));
+                        rows.push((topic, key.clone(), r));
                     }
                     kept.push(key.clone());
                 }
@@ -283,7 +287,7 @@ pub(super) async fn write(
             q.push(if n > 0 { ", (" } else { "(" })
                 .bind(*topic)
                 .push(", ")
-                .bind(*key)
+                .bind(key.as_str())
                 .push(", ")
                 .bind(roadmap_id)
                 .push(", ")
