@@ -34,6 +34,7 @@ mod offline_merge;
 mod outage;
 mod password_reset;
 mod prerequisites;
+mod prerequisites_travel;
 mod profiles;
 mod progress_export_import;
 mod progress_reads;
