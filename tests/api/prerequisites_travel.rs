@@ -171,7 +171,7 @@ async fn a_prerequisite_on_a_roadmap_not_there_is_reported_then_resolved() {
     let (_, other, _) = export(&app, &admin, "travel-other").await;
 
     // Into a database without `travel-other`: D keeps C, and X is reported, not an error.
-    let app2 = spawn_app_with(&[("NO_SEED", "true")]).await;
+    let app2 = spawn_app_with(|s| s.seed_defaults = false).await;
     let admin2 = app2.admin_token().await;
     let r = import(&app2, &admin2, doc1.clone(), "CREATE").await;
     assert_eq!(
