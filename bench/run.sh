@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--db sqlite|postgres] [--scale tiny|small|medium|full] [--duration SECS]
 #                [--only a,b,…] [--fresh] [--server-bin PATH] [--out FILE] [--learner]
+#                [--env NAME=VALUE]…
 #
 # --learner runs `roadmap-bench learner` instead (the learner's path of issue 22, with wrk:
 # ceiling, pages, dashboard, writes against the raw statements, cold paths; 200 learners).
@@ -22,6 +23,8 @@ FRESH=0
 SERVER_BIN=""
 OUT=""
 SUITE=run
+# Server settings over the bench's own (e.g. --env RATE_LIMIT_USER_POINTS=0).
+EXTRA_ENV=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --db) DB="$2"; shift 2 ;;
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
         --server-bin) SERVER_BIN="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
         --learner) SUITE=learner; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        --env) EXTRA_ENV+=(--env "$2"); shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -106,11 +110,11 @@ if [ "$SUITE" = learner ]; then
         sqlite) LEARNERS+=(--data-dir "$DIR") ;;
         postgres) LEARNERS+=(--database-url "$URL" --pgbench-url "$URL") ;;
     esac
-    DATABASE_URL= "$BENCH" learner "${ENV[@]}" "${LEARNERS[@]}" | tee "$TABLE"
+    DATABASE_URL= "$BENCH" learner "${ENV[@]}" ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} "${LEARNERS[@]}" | tee "$TABLE"
     if [ -n "$OUT" ]; then cp "$TABLE" "$OUT"; fi
     exit 0
 fi
-"$BENCH" run "${ENV[@]}" "${ARGS[@]}" | tee "$TABLE"
+"$BENCH" run "${ENV[@]}" ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} "${ARGS[@]}" | tee "$TABLE"
 
 # Writes: the raw upsert + history row the setTopicStatus mutation is compared with (PostgreSQL only).
 if [ "$DB" = postgres ] && { [ -z "$ONLY" ] || [[ ",$ONLY," == *",c"* ]]; } && command -v pgbench >/dev/null; then

@@ -49,6 +49,9 @@ pub async fn pgbench(
     dir: &Path,
 ) -> anyhow::Result<Figures> {
     let prefix = dir.join("pgbench");
+    // pgbench runs in `dir` (its log goes there): the script's path must not be relative.
+    let script = std::fs::canonicalize(script)
+        .with_context(|| format!("the raw statements' script {}", script.display()))?;
     let out = Command::new("pgbench")
         .args(["-n", "-c", &conns.to_string(), "-j", "2"])
         .args(["-T", &duration.as_secs().max(1).to_string()])
@@ -61,7 +64,7 @@ pub async fn pgbench(
         .arg("-l")
         .arg(format!("--log-prefix={}", prefix.display()))
         .arg("-f")
-        .arg(script)
+        .arg(&script)
         .arg(url)
         .current_dir(dir)
         .output()
