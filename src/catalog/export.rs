@@ -1,7 +1,7 @@
 //! Stored roadmap → `RoadmapDocument`, and the model columns ↔ document metadata mapping that
 //! create, update, import and export share.
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -204,7 +204,7 @@ pub async fn live_topics(
 pub async fn all_resources(
     db: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
-) -> Result<std::collections::HashMap<String, Vec<resources::Model>>, AppError> {
+) -> Result<std::collections::HashMap<TopicKey, Vec<resources::Model>>, AppError> {
     let rows = resources::Entity::find()
         .join(JoinType::InnerJoin, resources::Relation::Topic.def())
         .filter(topics::Column::RoadmapId.eq(roadmap_id))
@@ -213,7 +213,7 @@ pub async fn all_resources(
         .order_by_asc(resources::Column::Id)
         .all(db)
         .await?;
-    let mut out: std::collections::HashMap<String, Vec<resources::Model>> = Default::default();
+    let mut out: std::collections::HashMap<TopicKey, Vec<resources::Model>> = Default::default();
     for r in rows {
         out.entry(r.topic_id.clone()).or_default().push(r);
     }
@@ -238,8 +238,8 @@ pub async fn topic_nodes(
     let repeats = super::links::repeats_of(db, roadmap_id).await?;
     let ctx = (&resources, &repeats);
     type Ctx<'a> = (
-        &'a std::collections::HashMap<String, Vec<resources::Model>>,
-        &'a std::collections::HashMap<String, String>,
+        &'a std::collections::HashMap<TopicKey, Vec<resources::Model>>,
+        &'a std::collections::HashMap<TopicKey, TopicKey>,
     );
     fn node(
         tree: &RoadmapTree,

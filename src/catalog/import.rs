@@ -3,7 +3,7 @@
 //! in the caller's transaction (all or nothing) and record a revision.
 use std::collections::{HashMap, HashSet};
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmaps, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveEnum;
@@ -45,7 +45,7 @@ pub async fn import(
 /// Refuses topic ids that belong to another roadmap (topic ids are global keys).
 async fn check_ids_free(
     txn: &impl ConnectionTrait,
-    ids: &[String],
+    ids: &[TopicKey],
     own_roadmap: Option<RoadmapId>,
 ) -> Result<(), AppError> {
     for chunk in ids.chunks(INSERT_CHUNK) {
@@ -111,7 +111,7 @@ async fn create(
     service::set_tags(txn, roadmap.id, &meta.tags).await?;
 
     let flat = doc.flatten();
-    let ids: Vec<String> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
+    let ids: Vec<TopicKey> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
     check_ids_free(txn, &ids, None).await?;
     let topic_rows: Vec<topics::ActiveModel> = flat
         .iter()
@@ -146,7 +146,7 @@ async fn create(
 
 /// What a topic says, for comparing a stored topic with a document node and for revisions.
 fn topic_snapshot(
-    parent: Option<&str>,
+    parent: Option<&TopicKey>,
     kind: TopicKind,
     title: &str,
     description: &str,
@@ -184,7 +184,7 @@ async fn replace(
     let before_meta = export::full_meta(txn, &model).await?;
     let stored = stored_topics(txn, roadmap_id).await?;
     let flat = doc.flatten();
-    let ids: Vec<String> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
+    let ids: Vec<TopicKey> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
     check_ids_free(txn, &ids, Some(roadmap_id)).await?;
 
     let mut report = ImportReport::new(doc.roadmap.slug.clone(), ImportMode::Replace);
@@ -273,8 +273,8 @@ async fn lock_roadmap(
 /// What a roadmap holds before a REPLACE: every topic (deleted ones too, by id) and their
 /// resources.
 struct StoredTopics {
-    topics: HashMap<String, topics::Model>,
-    resources: HashMap<String, Vec<resources::Model>>,
+    topics: HashMap<TopicKey, topics::Model>,
+    resources: HashMap<TopicKey, Vec<resources::Model>>,
 }
 
 async fn stored_topics(
@@ -296,7 +296,7 @@ struct TopicPlan {
     new_resources: Vec<resources::ActiveModel>,
     updates: Vec<UpdateMany<topics::Entity>>,
     /// Topics whose stored resources are deleted before `new_resources` are inserted.
-    replaced_resources: Vec<String>,
+    replaced_resources: Vec<TopicKey>,
     changed_diffs: serde_json::Map<String, Value>,
 }
 
@@ -305,7 +305,7 @@ struct TopicPlan {
 /// left alone. Counts what it plans in `report`.
 fn plan_topics(
     roadmap_id: RoadmapId,
-    flat: &[(Option<&str>, i32, &TopicNode)],
+    flat: &[(Option<&TopicKey>, i32, &TopicNode)],
     stored: &StoredTopics,
     now: chrono::DateTime<chrono::Utc>,
     report: &mut ImportReport,
@@ -342,7 +342,7 @@ fn plan_topics(
             .transpose()?
             .unwrap_or_default();
         let old_snapshot = topic_snapshot(
-            old.parent_id.as_deref(),
+            old.parent_id.as_ref(),
             old.kind,
             &old.title,
             &old.description,
@@ -374,7 +374,7 @@ fn plan_topics(
         } else if content_changed {
             report.changed_topic_ids.push(n.id.clone());
             if let Some(d) = revisions::diff(&old_snapshot, &doc_snapshot) {
-                plan.changed_diffs.insert(n.id.clone(), d);
+                plan.changed_diffs.insert(n.id.to_string(), d);
             }
         } else {
             report.topics_reordered += 1;
@@ -386,19 +386,16 @@ fn plan_topics(
 /// The update of a kept topic: its place always; its content too (and it is live again, one
 /// version on) when `with_content`.
 fn topic_update(
-    parent: Option<&str>,
+    parent: Option<&TopicKey>,
     pos: i32,
     n: &TopicNode,
     with_content: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> UpdateMany<topics::Entity> {
     let update = topics::Entity::update_many()
-        .col_expr(
-            topics::Column::ParentId,
-            Expr::value(parent.map(str::to_owned)),
-        )
+        .col_expr(topics::Column::ParentId, Expr::value(parent.cloned()))
         .col_expr(topics::Column::Position, Expr::value(pos))
-        .filter(topics::Column::Id.eq(n.id.as_str()));
+        .filter(topics::Column::Id.eq(&n.id));
     if !with_content {
         return update;
     }
@@ -427,17 +424,17 @@ fn topic_update(
 /// Soft-deletes the live topics the document leaves out; returns them, by id.
 async fn remove_missing<'s>(
     txn: &impl ConnectionTrait,
-    stored: &'s HashMap<String, topics::Model>,
-    ids: &[String],
+    stored: &'s HashMap<TopicKey, topics::Model>,
+    ids: &[TopicKey],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<&'s topics::Model>, AppError> {
-    let in_doc: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let in_doc: HashSet<&TopicKey> = ids.iter().collect();
     let mut removed: Vec<&topics::Model> = stored
         .values()
-        .filter(|t| t.deleted_at.is_none() && !in_doc.contains(t.id.as_str()))
+        .filter(|t| t.deleted_at.is_none() && !in_doc.contains(&t.id))
         .collect();
     removed.sort_by(|a, b| a.id.cmp(&b.id));
-    let removed_ids: Vec<String> = removed.iter().map(|t| t.id.clone()).collect();
+    let removed_ids: Vec<TopicKey> = removed.iter().map(|t| t.id.clone()).collect();
     for chunk in removed_ids.chunks(INSERT_CHUNK) {
         topics::Entity::update_many()
             .col_expr(topics::Column::DeletedAt, Expr::value(Some(now)))
@@ -452,7 +449,7 @@ async fn remove_missing<'s>(
 /// Deletes the stored resources of the `replaced` topics, then inserts `new_resources`.
 async fn replace_resources(
     txn: &impl ConnectionTrait,
-    replaced: &[String],
+    replaced: &[TopicKey],
     new_resources: Vec<resources::ActiveModel>,
 ) -> Result<(), AppError> {
     for chunk in replaced.chunks(INSERT_CHUNK) {

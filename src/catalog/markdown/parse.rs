@@ -168,6 +168,7 @@ mod tests {
     use super::*;
     use crate::catalog::document::TopicNode;
     use crate::catalog::TopicKind;
+    use entity::ids::TopicKey;
 
     #[test]
     fn resource_lines_round_trip() {
@@ -186,7 +187,7 @@ mod tests {
     #[test]
     fn topic_files_round_trip() {
         let n = TopicNode {
-            id: "abc".into(),
+            id: TopicKey::new("abc"),
             kind: TopicKind::Topic,
             title: "HTTP & TLS".into(),
             description: "Line one.\n\n- a list item\n- [not a resource](https://x.org)".into(),

@@ -9,6 +9,7 @@
 //! the HTTP handler swaps for the bytes after serialising the response. Without a `RawJson` in the
 //! request (WebSocket subscriptions, tests calling the schema directly), or for any selection this
 //! module does not know, the list resolves through async-graphql as usual, with the same result.
+use entity::ids::TopicKey;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -373,8 +374,8 @@ struct Writer<'a> {
     tree: &'a RoadmapTree,
     resources: Option<&'a ResourceMap>,
     /// The viewer's statuses and notes on this roadmap; `None` when signed out (null is written).
-    statuses: Option<&'a HashMap<String, ProgressStatus>>,
-    notes: Option<&'a HashMap<String, String>>,
+    statuses: Option<&'a HashMap<TopicKey, ProgressStatus>>,
+    notes: Option<&'a HashMap<TopicKey, String>>,
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -420,7 +421,7 @@ impl Writer<'_> {
             match field {
                 TopicField::Typename => string(out, "Topic"),
                 TopicField::Id => string(out, &GlobalId::Topic(t.id.clone()).encode()),
-                TopicField::Key => string(out, &t.id),
+                TopicField::Key => string(out, t.id.as_str()),
                 TopicField::Kind => string(out, &t.kind.to_value()),
                 TopicField::Title => string(out, &t.title),
                 TopicField::Description => string(out, &t.description),
