@@ -7,8 +7,10 @@
 //! Integer row ids (users, roadmaps, teams, team invites) are made by one macro. A topic's
 //! identity is its string key (`topics.id`), typed as [`TopicKey`]; every model column that holds
 //! a topic's key (`parent_id`, `forked_from_id`, `topic_id`, `prerequisite_id`, `group_id`, …) is
-//! a `TopicKey`. A new kind of row id goes the same way (the model's columns, then what the
-//! compiler lists).
+//! a `TopicKey`, except `roadmap_revisions.entity_id`, which holds the id of whatever a revision
+//! changed (a roadmap, topic or resource) as text. There is no `From<String>`: a string becomes a
+//! key by `TopicKey::new` only where its format was checked or where it was made. A new kind of
+//! row id goes the same way (the model's columns, then what the compiler lists).
 //!
 //! The value inside is public (`TeamId(7)`, `id.0`, `key.as_str()`) for the places that must
 //! speak the bare value: SQL written by hand, global ids, log fields, documents.

@@ -183,7 +183,7 @@ pub fn parse(doc: &Value) -> Result<Vec<DocRoadmap>, AppError> {
 #[derive(Default)]
 struct Seen {
     slugs: HashSet<String>,
-    keys: HashSet<String>,
+    keys: HashSet<TopicKey>,
     entries: usize,
     reviews: usize,
 }
@@ -244,8 +244,9 @@ fn parse_topic(tpath: String, t: &Value, seen: &mut Seen) -> Result<DocTopic, Ap
         .get("key")
         .and_then(Value::as_str)
         .filter(|k| crate::catalog::is_valid_topic_key(k))
+        .map(TopicKey::new)
         .ok_or_else(|| bad(&key_path, "must be a topic key"))?;
-    if !keys.insert(key.to_owned()) {
+    if !keys.insert(key.clone()) {
         return Err(bad(&key_path, format!("topic `{key}` appears twice")));
     }
     let status = match t.get("status") {
@@ -277,7 +278,7 @@ fn parse_topic(tpath: String, t: &Value, seen: &mut Seen) -> Result<DocTopic, Ap
     }
     Ok(DocTopic {
         reviews,
-        key: TopicKey(key.to_owned()),
+        key,
         status,
         updated_at: time(t.get("updatedAt"), &format!("{tpath}.updatedAt"))?,
         note,

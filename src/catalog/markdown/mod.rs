@@ -105,7 +105,7 @@ pub fn read(files: &[RoadmapFile], base: &str, field: &str) -> Result<RoadmapDoc
 fn assemble(
     meta: RoadmapMeta,
     tree: &[(TreeEntry, usize)],
-    mut parsed: HashMap<String, (String, ParsedTopic)>,
+    mut parsed: HashMap<TopicKey, (String, ParsedTopic)>,
     errs: &Errs,
 ) -> Result<(RoadmapDocument, HashMap<TopicKey, TopicSource>), AppError> {
     let mut sources: HashMap<TopicKey, TopicSource> = HashMap::new();
@@ -113,7 +113,7 @@ fn assemble(
     let mut children: HashMap<Option<TopicKey>, Vec<TopicKey>> = HashMap::new();
     for (e, line) in tree {
         let line = *line;
-        let (file, topic) = parsed.remove(e.id.as_str()).ok_or_else(|| {
+        let (file, topic) = parsed.remove(&e.id).ok_or_else(|| {
             errs.at(
                 TREE_FILE,
                 line,

@@ -3,6 +3,8 @@
 use sea_orm::{ActiveEnum, Iterable};
 use std::collections::HashMap;
 
+use entity::ids::TopicKey;
+
 use super::locate::Errs;
 use super::{file_name, RoadmapFile, RESOURCES_HEADER, TREE_FILE};
 use crate::catalog::document::ResourceDoc;
@@ -24,8 +26,8 @@ pub(super) fn read_topics(
     roadmap_md: &str,
     listed: &HashMap<&str, usize>,
     errs: &Errs,
-) -> Result<HashMap<String, (String, ParsedTopic)>, AppError> {
-    let mut parsed: HashMap<String, (String, ParsedTopic)> = HashMap::new();
+) -> Result<HashMap<TopicKey, (String, ParsedTopic)>, AppError> {
+    let mut parsed: HashMap<TopicKey, (String, ParsedTopic)> = HashMap::new();
     let mut topic_files: Vec<&RoadmapFile> = files
         .iter()
         .filter(|f| {
@@ -64,7 +66,7 @@ pub(super) fn read_topics(
             ));
         }
         let topic = parse_topic(&f.path, &f.content, errs)?;
-        parsed.insert(id.to_owned(), (f.path.clone(), topic));
+        parsed.insert(TopicKey::new(id), (f.path.clone(), topic));
     }
     Ok(parsed)
 }
@@ -168,7 +170,6 @@ mod tests {
     use super::*;
     use crate::catalog::document::TopicNode;
     use crate::catalog::TopicKind;
-    use entity::ids::TopicKey;
 
     #[test]
     fn resource_lines_round_trip() {
