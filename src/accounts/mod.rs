@@ -1,6 +1,7 @@
 //! Accounts: users, passwords (argon2id), access and refresh tokens, sign-in limits, profiles,
 //! roles, and email ownership (verification, address changes, password resets). Plain Rust over
 //! SeaORM: no GraphQL or HTTP types.
+pub mod authenticate;
 pub mod budget;
 pub mod email;
 pub mod email_tokens;

@@ -22,7 +22,7 @@ use super::rate_limit::FailureLimiter;
 use super::revocations::Revocations;
 use super::revoked_families;
 use super::tokens::{hash_refresh_token, new_refresh_token, TokenKeys};
-use crate::auth::{Role, ViewerUser};
+use crate::auth::Role;
 use crate::config::AuthSettings;
 use crate::error::{is_unique_violation, AppError, Input};
 
@@ -447,12 +447,19 @@ pub async fn update_profile(
     changes: ProfileChanges,
 ) -> Result<users::Model, AppError> {
     let user = find_user(db, user_id).await?;
+    let old_zone = user.time_zone.clone();
     let mut active: users::ActiveModel = user.into();
     if let Some(name) = changes.display_name {
         active.display_name = Set(check_display_name(Input::DisplayName, &name)?);
     }
     if let Some(tz) = changes.time_zone {
-        active.time_zone = Set(check_time_zone(Input::TimeZone, &tz)?);
+        let tz = check_time_zone(Input::TimeZone, &tz)?;
+        if tz != old_zone {
+            // The stored streak runs were counted in local days of the old zone: not to be
+            // trusted until counted again (`progress::stats::recompute`, which the caller runs).
+            active.stats_version = Set(0);
+        }
+        active.time_zone = Set(tz);
     }
     if let Some(v) = changes.profile_visibility {
         active.profile_visibility = Set(v);
@@ -487,43 +494,6 @@ pub async fn update_profile(
         )),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Turns a bearer token into the signed-in user: checks the JWT, then (one indexed lookup) that the
-/// user exists and the token was not revoked by a token_version bump. The role comes from the
-/// database, so a demotion takes effect at once.
-///
-/// A refused token is `AppError::Unauthenticated` (with the reason); a failed lookup is the
-/// database's error (`Unavailable` when it cannot be reached), never a refusal: the token may well
-/// be good, and a client told `UNAUTHENTICATED` would sign its user out.
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    auth: &Auth,
-    token: &str,
-) -> Result<ViewerUser, AppError> {
-    let refused = |reason: &str| AppError::Unauthenticated(reason.to_owned());
-    let claims = auth.keys.decode(token).map_err(AppError::Unauthenticated)?;
-    let id = claims
-        .sub
-        .parse()
-        .map(UserId)
-        .map_err(|_| refused("The access token is invalid"))?;
-    let user = users::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| refused("The access token is invalid"))?;
-    let family_revoked = claims
-        .fam
-        .as_deref()
-        .is_some_and(|f| auth.revocations.families.contains(f));
-    if user.token_version != claims.ver || family_revoked {
-        return Err(refused("The access token has been revoked; sign in again"));
-    }
-    Ok(ViewerUser {
-        id: user.id,
-        role: role_of(&user),
-        teams: crate::auth::TeamSeats::load(db, user.id).await?,
-    })
 }
 
 /// The profile links as stored (a JSON list; anything unreadable is no links).

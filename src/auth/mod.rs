@@ -28,6 +28,8 @@ pub struct ViewerUser {
     pub role: Role,
     /// The teams they belong to, as of the start of the request.
     pub teams: TeamSeats,
+    /// Their row as read when the token was checked (`me` in a query answers from it).
+    pub account: Option<std::sync::Arc<entity::users::Model>>,
 }
 
 impl Viewer {

@@ -89,6 +89,33 @@ impl CacheScope {
     }
 }
 
+/// A topic list written as JSON for every viewer alike, with the places where one viewer's own
+/// values (their status, their note) go: the same for everyone, so it is kept per content version
+/// and selection, and each request only fills the holes.
+#[derive(Clone, Debug, Default)]
+pub struct RenderedList {
+    pub bytes: Bytes,
+    /// In the order of their offsets.
+    pub holes: Arc<[Hole]>,
+}
+
+/// One viewer-specific value of a [`RenderedList`]: what goes at byte `at` of its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hole {
+    pub at: usize,
+    /// The topic's index in its tree.
+    pub topic: usize,
+    pub kind: HoleKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoleKind {
+    /// The viewer's status on the topic.
+    Status,
+    /// The viewer's note on the topic.
+    Note,
+}
+
 struct Versioned<T> {
     version: u64,
     value: T,
@@ -101,8 +128,9 @@ pub struct TreeCache {
     resources: Mutex<HashMap<RoadmapId, Versioned<Arc<ResourceMap>>>>,
     /// The prerequisite edges of each roadmap's topics (their writes bump the version).
     prerequisites: Mutex<HashMap<RoadmapId, Versioned<Arc<PrerequisiteMap>>>>,
-    /// A roadmap's root topics written as JSON (`topics::render`), by selection.
-    rendered: Mutex<HashMap<(RoadmapId, String), Versioned<Bytes>>>,
+    /// A roadmap's root topics written as JSON (`graphql::catalog::topic_list`), by selection,
+    /// with holes where each viewer's own values go.
+    rendered: Mutex<HashMap<(RoadmapId, String), Versioned<RenderedList>>>,
     /// Roadmap rows by slug (found ones only, so the map is bounded by the catalogue).
     by_slug: Mutex<HashMap<String, Versioned<Arc<roadmaps::Model>>>>,
 }
@@ -153,7 +181,7 @@ impl TreeCache {
         }
     }
 
-    pub fn rendered(&self, id: RoadmapId, version: u64, selection: &str) -> Option<Bytes> {
+    pub fn rendered(&self, id: RoadmapId, version: u64, selection: &str) -> Option<RenderedList> {
         if !self.enabled {
             return None;
         }
@@ -163,7 +191,7 @@ impl TreeCache {
             .map(|e| e.value.clone())
     }
 
-    pub fn put_rendered(&self, id: RoadmapId, version: u64, selection: String, bytes: Bytes) {
+    pub fn put_rendered(&self, id: RoadmapId, version: u64, selection: String, list: RenderedList) {
         if !self.enabled {
             return;
         }
@@ -177,7 +205,7 @@ impl TreeCache {
                     key,
                     Versioned {
                         version,
-                        value: bytes,
+                        value: list,
                     },
                 );
             }

@@ -144,6 +144,9 @@ pub struct TopicNode {
     /// The key of another topic of this document that this one repeats (`same_as_doc`).
     #[serde(default, rename = "sameAs", skip_serializing_if = "Option::is_none")]
     pub same_as: Option<TopicKey>,
+    /// Keys of the topics best learned before this one, in key order (`prerequisites_doc`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prerequisites: Vec<TopicKey>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -255,6 +258,12 @@ pub fn normalize(doc: &mut RoadmapDocument) {
                 trim(&mut r.title);
                 trim(&mut r.url);
             }
+            // Stored as a set, read back in key order.
+            for p in &mut n.prerequisites {
+                trim(&mut p.0);
+            }
+            n.prerequisites.sort_unstable();
+            n.prerequisites.dedup();
             topics(&mut n.children);
         }
     }
@@ -298,6 +307,7 @@ pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
     let mut count = 0usize;
     validate_topics(&doc.topics, "topics", 1, &mut ids, &mut count)?;
     super::same_as_doc::validate(doc)?;
+    super::prerequisites_doc::validate(doc)?;
     super::limits::check_document_size(Input::Document, doc)
 }
 

@@ -1,5 +1,7 @@
 //! Stored roadmap → `RoadmapDocument`, and the model columns ↔ document metadata mapping that
 //! create, update, import and export share.
+use std::collections::HashMap;
+
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics};
@@ -13,6 +15,7 @@ use super::document::{
     SponsorDoc, StructuredDataDoc, TopicNode, FORMAT,
 };
 use super::RoadmapTree;
+use crate::auth::CatalogAccess;
 use crate::error::AppError;
 
 /// "Now" as stored: microseconds (PostgreSQL's precision), so a value reads back as written.
@@ -204,7 +207,7 @@ pub async fn live_topics(
 pub async fn all_resources(
     db: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
-) -> Result<std::collections::HashMap<TopicKey, Vec<resources::Model>>, AppError> {
+) -> Result<HashMap<TopicKey, Vec<resources::Model>>, AppError> {
     let rows = resources::Entity::find()
         .join(JoinType::InnerJoin, resources::Relation::Topic.def())
         .filter(topics::Column::RoadmapId.eq(roadmap_id))
@@ -213,7 +216,7 @@ pub async fn all_resources(
         .order_by_asc(resources::Column::Id)
         .all(db)
         .await?;
-    let mut out: std::collections::HashMap<TopicKey, Vec<resources::Model>> = Default::default();
+    let mut out: HashMap<TopicKey, Vec<resources::Model>> = HashMap::new();
     for r in rows {
         out.entry(r.topic_id.clone()).or_default().push(r);
     }
@@ -228,33 +231,39 @@ pub fn resource_doc(r: &resources::Model) -> Result<ResourceDoc, AppError> {
     })
 }
 
-/// The topic tree of a roadmap (live topics, in order) in document form.
+/// What a topic node carries besides the topic row, by topic key.
+struct NodeParts {
+    resources: HashMap<TopicKey, Vec<resources::Model>>,
+    repeats: HashMap<TopicKey, TopicKey>,
+    prerequisites: HashMap<TopicKey, Vec<TopicKey>>,
+}
+
+/// The topic tree of a roadmap (live topics, in order) in document form; prerequisites on other
+/// roadmaps only when `reader` may read them.
 pub async fn topic_nodes(
     db: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
+    reader: &CatalogAccess,
 ) -> Result<Vec<TopicNode>, AppError> {
     let tree = RoadmapTree::new(roadmap_id, live_topics(db, roadmap_id).await?);
-    let resources = all_resources(db, roadmap_id).await?;
-    let repeats = super::links::repeats_of(db, roadmap_id).await?;
-    let ctx = (&resources, &repeats);
-    type Ctx<'a> = (
-        &'a std::collections::HashMap<TopicKey, Vec<resources::Model>>,
-        &'a std::collections::HashMap<TopicKey, TopicKey>,
-    );
+    let parts = NodeParts {
+        resources: all_resources(db, roadmap_id).await?,
+        repeats: super::links::repeats_of(db, roadmap_id).await?,
+        prerequisites: super::prerequisites_doc::stored(db, roadmap_id, reader).await?,
+    };
     fn node(
         tree: &RoadmapTree,
         idx: usize,
-        ctx: Ctx<'_>,
+        parts: &NodeParts,
         depth: usize,
     ) -> Result<TopicNode, AppError> {
-        let (resources, repeats) = ctx;
         let t = &tree.topics[idx];
         let children = if depth > tree.len() {
             Vec::new() // a corrupt cycle cannot recurse forever
         } else {
             tree.children_of(idx)
                 .iter()
-                .map(|c| node(tree, *c, ctx, depth + 1))
+                .map(|c| node(tree, *c, parts, depth + 1))
                 .collect::<Result<_, _>>()?
         };
         Ok(TopicNode {
@@ -263,30 +272,34 @@ pub async fn topic_nodes(
             title: t.title.clone(),
             description: t.description.clone(),
             legend: t.legend,
-            resources: resources
+            resources: parts
+                .resources
                 .get(&t.id)
                 .map(|rs| rs.iter().map(resource_doc).collect::<Result<_, _>>())
                 .transpose()?
                 .unwrap_or_default(),
             children,
-            same_as: repeats.get(&t.id).cloned(),
+            same_as: parts.repeats.get(&t.id).cloned(),
+            prerequisites: parts.prerequisites.get(&t.id).cloned().unwrap_or_default(),
         })
     }
     tree.roots()
         .iter()
-        .map(|i| node(&tree, *i, ctx, 0))
+        .map(|i| node(&tree, *i, &parts, 0))
         .collect()
 }
 
-/// The whole roadmap as a document: metadata, topic tree, resources.
+/// The whole roadmap as a document: metadata, topic tree, resources, prerequisites (those on
+/// other roadmaps when `reader` may read them).
 pub async fn document_of(
     db: &impl ConnectionTrait,
     model: &roadmaps::Model,
+    reader: &CatalogAccess,
 ) -> Result<RoadmapDocument, AppError> {
     Ok(RoadmapDocument {
         format: FORMAT.to_owned(),
         roadmap: full_meta(db, model).await?,
-        topics: topic_nodes(db, model.id).await?,
+        topics: topic_nodes(db, model.id, reader).await?,
     })
 }
 

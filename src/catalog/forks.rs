@@ -1,10 +1,12 @@
-//! Forking: a copy of a roadmap (metadata, topic tree in order, legend marks, resources) that the
-//! forking learner owns, PRIVATE until they share it. Each copied topic remembers its source
+//! Forking: a copy of a roadmap (metadata, topic tree in order, legend marks, resources,
+//! prerequisites) that the forking learner owns, PRIVATE until they share it. A prerequisite among
+//! the copied topics points at the copy; one on another roadmap the learner may read is kept as
+//! it is (`prerequisites_doc`). Each copied topic remembers its source
 //! (`topics.forked_from_id`) and the fork remembers the source's last revision, so the changes made
 //! upstream since then can be listed (`upstream`). Linking the copies with their sources, so
 //! progress carries over, is the progress domain's part: [`ForkedRoadmap::pairs`] says what to
 //! link.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use entity::enums::{RoadmapStatus, Visibility};
 use entity::ids::{RoadmapId, TopicKey};
@@ -73,7 +75,7 @@ pub async fn fork(
         visibility: Visibility::Private,
     };
     check_roadmap_quota(txn, &ownership, Some(owner_id), actor.max_owned_roadmaps).await?;
-    let mut doc = export::document_of(txn, source).await?;
+    let mut doc = export::document_of(txn, source, &actor.catalog()).await?;
     doc.roadmap.slug = slug.trim().to_owned();
     doc.roadmap.order = service::next_sort_order(txn).await?;
     doc.roadmap.status = RoadmapStatus::Published;
@@ -121,6 +123,19 @@ pub async fn fork(
     }
     insert_topics(txn, topic_rows).await?;
     insert_resources(txn, resources).await?;
+    let copied: Vec<(TopicKey, Vec<TopicKey>)> = flat
+        .iter()
+        .map(|(_, _, node)| {
+            let needs = node
+                .prerequisites
+                .iter()
+                .map(|p| keys.get(p).cloned().unwrap_or_else(|| p.clone()))
+                .collect::<Vec<_>>();
+            (keys[&node.id].clone(), sorted(needs))
+        })
+        .collect();
+    let own: HashSet<&str> = keys.values().map(TopicKey::as_str).collect();
+    super::prerequisites_doc::write(txn, actor, fork.id, &copied, &own).await?;
     revisions::record(
         txn,
         fork.id,
@@ -136,6 +151,11 @@ pub async fn fork(
         roadmap: fork,
         pairs,
     })
+}
+
+fn sorted(mut keys: Vec<TopicKey>) -> Vec<TopicKey> {
+    keys.sort_unstable();
+    keys
 }
 
 #[cfg(test)]

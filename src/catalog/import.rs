@@ -1,6 +1,7 @@
 //! Importing a roadmap document: CREATE makes a new roadmap; REPLACE makes an existing one equal to
 //! the document while keeping the topic ids that remain, so learners' progress survives. Both run
-//! in the caller's transaction (all or nothing) and record a revision.
+//! in the caller's transaction (all or nothing) and record a revision. Topic prerequisites are
+//! written after the topics, by `prerequisites_doc`.
 use std::collections::{HashMap, HashSet};
 
 use entity::ids::{RoadmapId, TopicKey};
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 use super::document::{self, ResourceDoc, RoadmapDocument, RoadmapMeta, TopicNode};
 use super::export::{self, date_modified_now, now};
 use super::ownership::{check_roadmap_quota, check_topic_count, Ownership};
+use super::prerequisites_doc::{self, Written};
 use super::revisions::{self, Actor, Edit, Entity};
 use super::roadmap_editing::slug_error;
 use super::roadmaps::{self as service, ImportReport};
@@ -128,6 +130,9 @@ async fn create(
     report.added_topic_ids = ids;
     insert_topics(txn, topic_rows).await?;
     insert_resources(txn, resource_rows).await?;
+    report.unresolved_prerequisites = write_prerequisites(txn, actor, roadmap.id, &flat)
+        .await?
+        .unresolved;
     report.unresolved_related =
         service::set_related(txn, &actor.catalog(), roadmap.id, &meta.related_roadmaps).await?;
     revisions::record(
@@ -200,6 +205,8 @@ async fn replace(
     report.removed_topic_ids = removed.iter().map(|t| t.id.clone()).collect();
     super::links::dissolve_dead_groups(txn).await?;
     replace_resources(txn, &plan.replaced_resources, plan.new_resources).await?;
+    let prerequisites = write_prerequisites(txn, actor, roadmap_id, &flat).await?;
+    count_prerequisite_changes(&prerequisites, &ids, &mut report);
 
     let meta_changed = meta_without_date(&before_meta) != meta_without_date(&doc.roadmap);
     report.roadmap_changed = meta_changed;
@@ -232,10 +239,51 @@ async fn replace(
             "changed": plan.changed_diffs,
             "removed": removed_info,
             "reordered": report.topics_reordered,
+            "prerequisites": prerequisites
+                .changed
+                .iter()
+                .map(|(t, before, after)| {
+                    (t.to_string(), json!({ "before": before, "after": after }))
+                })
+                .collect::<serde_json::Map<String, Value>>(),
         }),
     )
     .await?;
     Ok(report)
+}
+
+/// Sets the document's prerequisites on the roadmap's topics, which are written by now.
+async fn write_prerequisites(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    roadmap_id: RoadmapId,
+    flat: &[(Option<&TopicKey>, i32, &TopicNode)],
+) -> Result<Written, AppError> {
+    let lists: Vec<(TopicKey, Vec<TopicKey>)> = flat
+        .iter()
+        .map(|(_, _, n)| (n.id.clone(), n.prerequisites.clone()))
+        .collect();
+    let own: HashSet<&str> = flat.iter().map(|(_, _, n)| n.id.as_str()).collect();
+    prerequisites_doc::write(txn, actor, roadmap_id, &lists, &own).await
+}
+
+/// A kept topic whose prerequisites changed counts as changed (in document order, once); the
+/// keys left out are reported.
+fn count_prerequisite_changes(written: &Written, ids: &[TopicKey], report: &mut ImportReport) {
+    for (t, _, _) in &written.changed {
+        if !report.added_topic_ids.contains(t) && !report.changed_topic_ids.contains(t) {
+            report.changed_topic_ids.push(t.clone());
+        }
+    }
+    let place: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    report
+        .changed_topic_ids
+        .sort_by_key(|k| place.get(k.as_str()).copied().unwrap_or(usize::MAX));
+    report.unresolved_prerequisites = written.unresolved.clone();
 }
 
 /// The live roadmap with this slug that the actor may edit, locked for the rest of the

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod ownership;
 mod positions;
 pub mod prerequisites;
+mod prerequisites_doc;
 pub mod ratings;
 pub mod resource_editing;
 pub mod revisions;

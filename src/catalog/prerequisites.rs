@@ -203,7 +203,7 @@ pub async fn set(
 }
 
 /// Waits for the other prerequisite writers (see the module docs).
-async fn lock(txn: &impl ConnectionTrait) -> Result<(), AppError> {
+pub(super) async fn lock(txn: &impl ConnectionTrait) -> Result<(), AppError> {
     if txn.get_database_backend() == DbBackend::Postgres {
         let mut q = Sql::new(DbBackend::Postgres);
         q.push("SELECT pg_advisory_xact_lock(")

@@ -150,6 +150,9 @@ pub struct ImportReport {
     pub removed_topic_ids: Vec<TopicKey>,
     /// Related roadmap slugs that name no roadmap here (kept out; set them again once they exist).
     pub unresolved_related: Vec<String>,
+    /// `topic: key` for each prerequisite left out: the key names no live topic of the document
+    /// or of a roadmap the importer may read (see `prerequisites_doc`).
+    pub unresolved_prerequisites: Vec<String>,
 }
 
 impl ImportReport {
@@ -169,6 +172,7 @@ impl ImportReport {
             changed_topic_ids: Vec::new(),
             removed_topic_ids: Vec::new(),
             unresolved_related: Vec::new(),
+            unresolved_prerequisites: Vec::new(),
         }
     }
 

@@ -162,6 +162,7 @@ pub async fn create_topic(
         resources: input.resources,
         children: Vec::new(),
         same_as: None,
+        prerequisites: Vec::new(),
     };
     topics::Entity::insert(topic_row(
         roadmap_id,

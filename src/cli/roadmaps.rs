@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::CatalogAccess;
 use crate::catalog::document::{self, RoadmapDocument};
 use crate::catalog::revisions::Actor;
 use crate::catalog::roadmaps as service;
@@ -167,6 +168,17 @@ pub async fn import(db_args: &DbArgs, args: &ImportArgs) -> ExitCode {
                     &bar,
                     format!("{verb} {} from {path} ({})", r.slug, describe(&r)),
                 );
+                if !r.unresolved_prerequisites.is_empty() {
+                    say(
+                        &bar,
+                        format!(
+                            "{}: prerequisites left out, no such topic here (import their \
+                             roadmap, then this one again with --mode replace): {}",
+                            r.slug,
+                            r.unresolved_prerequisites.join(", ")
+                        ),
+                    );
+                }
                 if !r.unresolved_related.is_empty() {
                     unresolved.push((r.slug.clone(), r.unresolved_related.clone()));
                 }
@@ -245,7 +257,7 @@ pub async fn export(db_args: &DbArgs, args: &ExportArgs) -> ExitCode {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("no roadmap has the slug `{}`", args.slug))?;
-        let doc = export::document_of(&db, &model)
+        let doc = export::document_of(&db, &model, &CatalogAccess::trusted())
             .await
             .map_err(|e| e.to_string())?;
         match args.format {

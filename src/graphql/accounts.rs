@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, UserId};
@@ -246,7 +247,7 @@ impl User {
         if !self.is_self(ctx) {
             return Ok(None);
         }
-        progress::my_streak(ctx, self.0.id).await.map(Some)
+        progress::my_streak(ctx, &self.0).await.map(Some)
     }
 }
 
@@ -376,10 +377,18 @@ pub struct AccountQuery;
 impl AccountQuery {
     /// The signed-in user; null when anonymous.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
-        let Some(id) = viewer(ctx).user_id() else {
+        let Some(user) = &viewer(ctx).user else {
             return Ok(None);
         };
-        Ok(Some(User(Arc::new(service::find_user(db(ctx), id).await?))))
+        // A query reads the row as it was when the token was checked (this request); a mutation
+        // may have changed it since.
+        let is_query = ctx.query_env.operation.node.ty == OperationType::Query;
+        match &user.account {
+            Some(row) if is_query => Ok(Some(User(row.clone()))),
+            _ => Ok(Some(User(Arc::new(
+                service::find_user(db(ctx), user.id).await?,
+            )))),
+        }
     }
 }
 

@@ -93,7 +93,7 @@ pub async fn prepare(config: Settings) -> Result<AppState, StartError> {
     let active_subscriptions = Arc::new(AtomicI64::new(0));
     let budget = budget_policy(&config);
     let learners = Arc::new(crate::progress::hot::LearnerCache::new(
-        config.cache.learner_cache_bytes as u64,
+        config.cache.learner_cache_in_use() as u64,
     ));
     let caches = Caches::start(&db, &config.cache);
     let search = Arc::new(crate::search::SearchIndex::new(

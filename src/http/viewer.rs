@@ -39,7 +39,7 @@ pub async fn viewer_from_headers(
 
 /// The viewer a token stands for; `Err` only when it could not be checked.
 pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, AppError> {
-    match crate::accounts::service::authenticate(&state.db, &state.auth, token).await {
+    match crate::accounts::authenticate::authenticate(&state.db, &state.auth, token).await {
         Ok(user) => Ok(Viewer {
             user: Some(user),
             token_error: None,

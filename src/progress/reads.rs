@@ -235,12 +235,3 @@ pub async fn activity_buckets(
         .map(|r| r.bucket)
         .collect())
 }
-
-/// The user's IANA time zone name as stored (validated on write; UTC when unset).
-pub async fn time_zone(db: &impl ConnectionTrait, user_id: UserId) -> Result<String, AppError> {
-    Ok(entity::users::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .map(|u| u.time_zone)
-        .unwrap_or_else(|| "UTC".to_owned()))
-}

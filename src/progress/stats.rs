@@ -27,7 +27,7 @@ use sea_orm::{
 
 use super::locks::{lock_user, write_turn};
 use super::reads::{activity_buckets, BUCKET_SECS};
-use super::streak::zone;
+use super::streak::{zone, StreakDays};
 use crate::db::sql::Sql;
 use crate::error::AppError;
 
@@ -73,6 +73,32 @@ pub fn streak_of(user: &users::Model, now: DateTime<Utc>) -> (i32, i32) {
         current(user.streak_run, user.streak_last_day, today),
         user.streak_longest,
     )
+}
+
+/// `me.streak` from the stored statistics, equal to what [`super::streak::compute`] gives from the
+/// history at `today` (a unit test runs both over generated histories); `None` when they cannot
+/// say so: stored under another rule (`stats_version`, which a change of time zone also resets
+/// until [`recompute`]) or with a last day after `today` (a device clock ahead: `compute` leaves
+/// such days out until they come).
+pub fn exact_streak(user: &users::Model, today: NaiveDate) -> Option<StreakDays> {
+    if user.stats_version != STATS_VERSION {
+        return None;
+    }
+    let today = day_number(today);
+    match user.streak_last_day {
+        None => Some(StreakDays::default()),
+        Some(last) if last > today => None,
+        Some(last) => Some(StreakDays {
+            current: current(user.streak_run, Some(last), today),
+            longest: user.streak_longest,
+            last_active_on: date_of(last),
+        }),
+    }
+}
+
+/// The date of a [`day_number`].
+fn date_of(day: i32) -> Option<NaiveDate> {
+    NaiveDate::default().checked_add_signed(Duration::days(i64::from(day)))
 }
 
 /// The streak figures kept per user.
@@ -340,6 +366,81 @@ mod tests {
         assert_eq!(current(4, Some(100), 102), 0);
         assert_eq!(current(4, Some(101), 100), 4); // a clock slightly ahead
         assert_eq!(current(0, None, 100), 0);
+    }
+
+    /// Runs kept by extending them day by day answer as the history does, for any set of days
+    /// and any today at or after the last one.
+    #[test]
+    fn stored_runs_answer_as_the_history_does() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(22);
+        let base = day_number(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        for _ in 0..500 {
+            let n = rng.gen_range(0..25);
+            let days: BTreeSet<i32> = (0..n).map(|_| base + rng.gen_range(0..40)).collect();
+            let mut runs = Runs::default();
+            // As writes arrive: in order, a few days at a time.
+            let list: Vec<i32> = days.iter().copied().collect();
+            for chunk in list.chunks(rng.gen_range(1..4)) {
+                runs = runs.extend(chunk.iter().copied());
+            }
+            let buckets: Vec<i64> = days
+                .iter()
+                .map(|d| (i64::from(*d) * 86_400 + 3_600) / BUCKET_SECS)
+                .collect();
+            let last = days.iter().next_back().copied().unwrap_or(base);
+            for today in [last, last + 1, last + 2, last + 9] {
+                let user = users::Model {
+                    streak_run: runs.run,
+                    streak_longest: runs.longest,
+                    streak_last_day: runs.last_day,
+                    stats_version: STATS_VERSION,
+                    ..test_user()
+                };
+                let date = date_of(today).unwrap();
+                assert_eq!(
+                    exact_streak(&user, date),
+                    Some(super::super::streak::compute(&buckets, Tz::UTC, date)),
+                    "days {days:?}, today {today}"
+                );
+            }
+            if let Some(l) = runs.last_day {
+                let user = users::Model {
+                    streak_last_day: Some(l),
+                    stats_version: STATS_VERSION,
+                    ..test_user()
+                };
+                assert_eq!(exact_streak(&user, date_of(l - 1).unwrap()), None);
+            }
+        }
+    }
+
+    fn test_user() -> users::Model {
+        let at = Utc::now();
+        users::Model {
+            id: UserId(1),
+            email: "t@example.com".into(),
+            username: "t".into(),
+            username_key: "t".into(),
+            display_name: "T".into(),
+            password_hash: String::new(),
+            role: entity::enums::Role::User,
+            token_version: 0,
+            time_zone: "UTC".into(),
+            created_at: at,
+            updated_at: at,
+            profile_visibility: entity::enums::ProfileVisibility::Private,
+            headline: None,
+            profile_links: "[]".into(),
+            profile_roadmaps: entity::enums::ProfileRoadmaps::All,
+            profile_roadmap_ids: "[]".into(),
+            streak_run: 0,
+            streak_longest: 0,
+            streak_last_day: None,
+            done_30d: 0,
+            stats_version: 0,
+            email_verified_at: None,
+        }
     }
 
     #[test]

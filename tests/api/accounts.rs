@@ -133,7 +133,7 @@ fn forge(secret: &[u8], alg: Algorithm, claims: &Value) -> String {
 #[tokio::test]
 async fn every_kind_of_bad_token_is_unauthenticated() {
     let secret = "test-secret-that-is-long-enough-0123456789";
-    let app = spawn_app_with(&[("JWT_SECRET", secret)]).await;
+    let app = spawn_app_with(|s| s.auth.jwt_secret = Some(secret.into())).await;
     let s = app.signup("dave").await;
     let me = app.gql_as(&s.access_token, ops::ME, json!({})).await;
     let user_id = {
@@ -311,7 +311,7 @@ async fn wrong_credentials_get_one_generic_message() {
 
 #[tokio::test]
 async fn sign_in_failures_are_rate_limited() {
-    let app = spawn_app_with(&[("SIGNIN_MAX_FAILURES", "3")]).await;
+    let app = spawn_app_with(|s| s.auth.signin_max_failures = 3).await;
     let s = app.signup("hank").await;
     for _ in 0..3 {
         let body = app.sign_in(&s.email, "not the password").await;
@@ -563,7 +563,7 @@ async fn expired_refresh_tokens_are_purged() {
         ),
     )
     .await;
-    let second = spawn_on(first.db.clone(), &[]).await;
+    let second = spawn_on(first.db.clone()).await;
     let gone = eventually(std::time::Duration::from_secs(20), || async {
         count_rows(
             &second,

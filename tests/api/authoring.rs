@@ -355,7 +355,7 @@ async fn editing_matrix_for_owner_other_user_anonymous_and_admin() {
 
 #[tokio::test]
 async fn a_learner_may_own_max_roadmaps_per_user_of_at_most_2000_topics() {
-    let app = spawn_app_with(&[("MAX_ROADMAPS_PER_USER", "2")]).await;
+    let app = spawn_app_with(|s| s.max_roadmaps_per_user = 2).await;
     let ada = app.signup("limited").await.access_token;
     let admin = app.admin_token().await;
     for slug in ["one", "two"] {

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
+use roadmap_api::config::Settings;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -48,7 +49,7 @@ async fn post(app: &TestApp, token: Option<&str>, query: &str) -> Reply {
 
 #[tokio::test]
 async fn signed_in_requests_spend_points_shown_by_the_field_and_the_headers() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "500")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 500).await;
     let s = app.signup("spender").await;
 
     let first = post(&app, Some(&s.access_token), RATE_LIMIT).await;
@@ -84,10 +85,10 @@ async fn signed_in_requests_spend_points_shown_by_the_field_and_the_headers() {
 
 #[tokio::test]
 async fn past_the_budget_requests_are_refused_until_the_window_resets() {
-    let app = spawn_app_with(&[
-        ("RATE_LIMIT_USER_POINTS", "3"),
-        ("RATE_LIMIT_USER_WINDOW_SECS", "2"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.hardening.rate_limit_user_points = 3;
+        s.hardening.rate_limit_user_window = Duration::from_secs(2);
+    })
     .await;
     let s = app.signup("thrifty").await;
     let other = app.signup("untouched").await;
@@ -124,7 +125,7 @@ async fn past_the_budget_requests_are_refused_until_the_window_resets() {
 
 #[tokio::test]
 async fn a_query_costing_more_than_the_whole_budget_is_refused_and_spends_nothing() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "2")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 2).await;
     let s = app.signup("bigspender").await;
     let refused = post(&app, Some(&s.access_token), EXPENSIVE).await;
     assert_eq!(refused.status, 429, "{}", refused.body);
@@ -141,10 +142,10 @@ async fn a_query_costing_more_than_the_whole_budget_is_refused_and_spends_nothin
 /// way (it is for anonymous requests), and a request whose token signs no one in is anonymous.
 #[tokio::test]
 async fn one_address_many_learners_and_bogus_tokens_meet_the_address_bucket() {
-    let app = spawn_app_with(&[
-        ("RATE_LIMIT_PER_SECOND", "0.01"),
-        ("RATE_LIMIT_BURST", "40"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.hardening.rate_limit_per_second = 0.01;
+        s.hardening.rate_limit_burst = 40;
+    })
     .await;
     // Sign-ups are anonymous requests: they take 30 of the address's 40.
     let mut learners = Vec::new();
@@ -185,9 +186,9 @@ async fn servers_on_one_database_share_a_users_budget() {
         println!("several processes on one database need PostgreSQL; skipped on SQLite");
         return;
     }
-    let env = [("RATE_LIMIT_USER_POINTS", "4")];
-    let a = spawn_app_with(&env).await;
-    let b = spawn_on(a.db.clone(), &env).await;
+    let four_points = |s: &mut Settings| s.hardening.rate_limit_user_points = 4;
+    let a = spawn_app_with(four_points).await;
+    let b = spawn_on_with(a.db.clone(), four_points).await;
     let s = a.signup("shared").await;
     for app in [&a, &b, &a, &b] {
         let r = post(app, Some(&s.access_token), "{ me { id } }").await;

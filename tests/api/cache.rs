@@ -23,7 +23,7 @@ fn first_topic_title(body: &Value) -> &str {
 #[tokio::test]
 async fn an_edit_through_one_process_reaches_the_caches_of_the_other() {
     let a = spawn_app().await;
-    let b = spawn_on(a.db.clone(), &[]).await;
+    let b = spawn_on(a.db.clone()).await;
     // Fill both processes' caches (tree, rendered list, response).
     for app in [&a, &b] {
         for _ in 0..2 {

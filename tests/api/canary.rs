@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use futures_util::{stream, SinkExt, StreamExt};
+use roadmap_api::config::Settings;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -188,21 +189,21 @@ fn walk_strings(v: &Value, path: String, f: &mut dyn FnMut(&String, &str)) {
 
 /// Settings of the canary's server: the generated documents are far larger than any client's,
 /// so the document limits (tested elsewhere) are raised, and the catalogue is not seeded.
-const SERVER: &[(&str, &str)] = &[
-    ("NO_SEED", "true"),
-    ("MAX_QUERY_DEPTH", "1000"),
-    ("MAX_QUERY_COMPLEXITY", "1000000000000"),
-    ("MAX_QUERY_TOKENS", "100000000"),
-    ("MAX_QUERY_RECURSION", "1000"),
-    ("MAX_DOCUMENT_CHARS", "100000000"),
-    ("MAX_BODY_BYTES", "268435456"),
-    ("RATE_LIMIT_USER_POINTS", "0"),
-    ("REQUEST_TIMEOUT_SECS", "600"),
-];
+fn canary_server(s: &mut Settings) {
+    s.seed_defaults = false;
+    s.hardening.max_query_depth = 1000;
+    s.hardening.max_query_complexity = 1_000_000_000_000;
+    s.hardening.max_query_tokens = 100_000_000;
+    s.hardening.max_query_recursion = 1000;
+    s.hardening.max_document_chars = 100_000_000;
+    s.hardening.max_body_bytes = 256 << 20;
+    s.hardening.rate_limit_user_points = 0;
+    s.hardening.request_timeout = Duration::from_secs(600);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_answer_to_an_outsider_or_anonymous_caller_contains_a_hidden_thing() {
-    let app = spawn_app_with(SERVER).await;
+    let app = spawn_app_with(canary_server).await;
     let schema = Schema::fetch(&app).await;
     assert_eq!(
         sorted(schema.root_fields(&schema.query)),

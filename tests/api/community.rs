@@ -188,7 +188,11 @@ async fn orders_newest_top_rated_and_most_learners() {
 /// 30 roadmaps.
 #[tokio::test]
 async fn a_page_with_ratings_costs_a_fixed_number_of_statements() {
-    let app = spawn_app_with(&[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")]).await;
+    let app = spawn_app_with(|s| {
+        s.cache.tree_cache = false;
+        s.cache.response_cache_bytes = 0;
+    })
+    .await;
     let author = app.signup("author").await.access_token;
     let reader = app.signup("reader").await.access_token;
     for i in 0..30 {

@@ -15,10 +15,10 @@ const VERIFY_SUBJECT: &str = "Verify your email";
 
 async fn app_with_sink() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[
-        ("SMTP_URL", sink.url.as_str()),
-        ("PUBLIC_BASE_URL", "https://roadmap.test"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.mail.smtp_url = Some(sink.url.as_str().into());
+        s.mail.public_base_url = "https://roadmap.test".parse().expect("a URL");
+    })
     .await;
     (app, sink)
 }

@@ -1,7 +1,10 @@
 //! GraphQL over HTTP and hardening: hostile requests get a 4xx with the right `extensions.code`
 //! before anything executes, and the server keeps serving afterwards. Also CSRF, CORS, automatic
 //! persisted queries with HTTP caching, the rate limit, error hygiene and `/metrics`.
+use std::time::Duration;
+
 use reqwest::header::{HeaderMap, HeaderValue};
+use roadmap_api::config::AppMode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -203,7 +206,7 @@ async fn huge_documents_and_bodies_are_refused() {
 
 #[tokio::test]
 async fn batches_only_when_enabled_and_bounded() {
-    let app = spawn_app_with(&[("MAX_BATCH_SIZE", "3")]).await;
+    let app = spawn_app_with(|s| s.hardening.max_batch_size = 3).await;
     let batch = json!([
         { "query": "query One { roadmap(slug: \"backend\") { slug } }" },
         { "query": "query Two { nope }" },
@@ -467,7 +470,11 @@ async fn automatic_persisted_queries_and_http_caching() {
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
     // A burst of 3 and a refill far slower than the test: the 4th request is refused.
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "0.01"), ("RATE_LIMIT_BURST", "3")]).await;
+    let app = spawn_app_with(|s| {
+        s.hardening.rate_limit_per_second = 0.01;
+        s.hardening.rate_limit_burst = 3;
+    })
+    .await;
     for _ in 0..3 {
         let got = post_json(&app, &json!({ "query": "{ __typename }" })).await;
         assert_eq!(got.0, 200, "{}", got.2);
@@ -494,7 +501,7 @@ async fn introspection_can_be_switched_off() {
         "{body}"
     );
 
-    let app = spawn_app_with(&[("INTROSPECTION", "false")]).await;
+    let app = spawn_app_with(|s| s.hardening.introspection = false).await;
     let got = post_json(
         &app,
         &json!({ "query": "{ __schema { queryType { name } } }" }),
@@ -532,7 +539,7 @@ async fn field_suggestions_only_in_development() {
     assert!(!message(&body).contains("Did you mean"), "{body}");
     assert!(!message(&body).contains("title"), "{body}");
 
-    let dev = spawn_app_with(&[("APP_ENV", "development")]).await;
+    let dev = spawn_app_with(|s| s.mode = AppMode::Development).await;
     let body = dev.gql(typo, json!({})).await;
     assert!(message(&body).contains("Did you mean"), "{body}");
 }
@@ -663,10 +670,12 @@ async fn cors_is_off_by_default_and_follows_the_allowed_origins() {
     let r = preflight(&app, "https://roadmap.example").await.unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 
-    let app = spawn_app_with(&[(
-        "CORS_ALLOWED_ORIGINS",
-        "https://roadmap.example, https://admin.example",
-    )])
+    let app = spawn_app_with(|s| {
+        s.hardening.cors_allowed_origins = vec![
+            "https://roadmap.example".into(),
+            "https://admin.example".into(),
+        ]
+    })
     .await;
     let r = preflight(&app, "https://roadmap.example").await.unwrap();
     assert!(r.status().is_success());
@@ -694,7 +703,7 @@ async fn cors_is_off_by_default_and_follows_the_allowed_origins() {
 #[tokio::test]
 async fn slow_requests_time_out_with_a_clear_error() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = spawn_app_with(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
+    let app = spawn_app_with(|s| s.hardening.request_timeout = Duration::from_secs(1)).await;
     // A body that never finishes arriving.
     let addr = app.address.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();

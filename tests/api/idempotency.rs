@@ -4,6 +4,8 @@
 //! malformed key is 400. Keys are per user, kept in the database (shared by servers on one
 //! database, kept across a restart) for 24 hours. Queries, anonymous mutations and failed runs
 //! keep nothing.
+use std::time::Duration;
+
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -255,7 +257,7 @@ async fn malformed_keys_are_refused_with_400_before_anything_runs() {
 
 #[tokio::test]
 async fn queries_and_anonymous_mutations_ignore_the_key_and_batches_refuse_it() {
-    let app = spawn_app_with(&[("MAX_BATCH_SIZE", "5")]).await;
+    let app = spawn_app_with(|s| s.hardening.max_batch_size = 5).await;
     let s = app.signup("ignored").await;
     let token = Some(s.access_token.as_str());
 
@@ -311,7 +313,7 @@ async fn keys_are_shared_by_servers_on_one_database_and_survive_a_restart() {
     let first = send(&app, token, Some(b"r-1"), &body).await;
     assert_eq!(first.status, 200, "{}", first.json());
 
-    let other = spawn_on(app.db.clone(), &[]).await;
+    let other = spawn_on(app.db.clone()).await;
     let shared = send(&other, token, Some(b"r-1"), &body).await;
     assert!(shared.replayed(), "{}", shared.json());
     assert_eq!(shared.bytes, first.bytes);
@@ -319,7 +321,7 @@ async fn keys_are_shared_by_servers_on_one_database_and_survive_a_restart() {
     let db = app.db.clone();
     drop(other);
     drop(app);
-    let restarted = spawn_on(db, &[]).await;
+    let restarted = spawn_on(db).await;
     app_changes_name(&restarted, &s.access_token, "Later").await;
     let after = send(&restarted, token, Some(b"r-1"), &body).await;
     assert!(after.replayed(), "{}", after.json());
@@ -425,9 +427,9 @@ async fn an_expired_key_runs_again_and_expired_keys_are_purged() {
     .await;
     send(&app, token, Some(b"fresh"), &rename("Fresh")).await;
     assert_eq!(keys_stored(&app).await, 2);
-    let _other = spawn_on(app.db.clone(), &[]).await;
+    let _other = spawn_on(app.db.clone()).await;
     assert!(
-        eventually(std::time::Duration::from_secs(10), || async {
+        eventually(Duration::from_secs(10), || async {
             keys_stored(&app).await == 1
         })
         .await,
@@ -440,7 +442,7 @@ async fn an_expired_key_runs_again_and_expired_keys_are_purged() {
 
 #[tokio::test]
 async fn a_run_that_fails_or_is_refused_keeps_no_answer_so_the_retry_runs() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "3")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 3).await;
     let s = app.signup("failing").await;
     let token = Some(s.access_token.as_str());
     let (_, topics) = topics_of(&app, "backend").await;
@@ -508,7 +510,7 @@ async fn a_request_that_times_out_drops_its_reservation() {
     if backend() != Backend::Postgres {
         return;
     }
-    let app = spawn_app_with(&[("REQUEST_TIMEOUT_SECS", "3")]).await;
+    let app = spawn_app_with(|s| s.hardening.request_timeout = Duration::from_secs(3)).await;
     let s = app.signup("slow").await;
     let token = Some(s.access_token.as_str());
     let (_, topics) = topics_of(&app, "backend").await;
@@ -522,7 +524,7 @@ async fn a_request_that_times_out_drops_its_reservation() {
     let r = send(&app, token, Some(b"slow-1"), &body).await;
     assert_eq!(r.status, 504, "{}", r.json());
     assert!(
-        eventually(std::time::Duration::from_secs(10), || async {
+        eventually(Duration::from_secs(10), || async {
             keys_stored(&app).await == 0
         })
         .await,

@@ -332,7 +332,7 @@ async fn export_import_round_trip_is_byte_identical() {
     }
 
     // Into another database: the markdown folder (CREATE) gives back the same JSON and markdown.
-    let app2 = spawn_app_with(&[("NO_SEED", "true")]).await;
+    let app2 = spawn_app_with(|s| s.seed_defaults = false).await;
     let others = tempfile::tempdir().unwrap();
     for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/data/roadmaps")).unwrap() {
         let p = f.unwrap().path();

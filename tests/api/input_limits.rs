@@ -471,7 +471,7 @@ fn base_calls(w: &World) -> BTreeMap<&'static str, (Option<&Session>, Value)> {
 #[tokio::test]
 async fn every_string_and_list_of_every_mutation_is_bounded_and_refused_past_its_limit() {
     // Large enough for the biggest oversized value: the body limit is another layer's test.
-    let app = spawn_app_with(&[("MAX_BODY_BYTES", "16777216")]).await;
+    let app = spawn_app_with(|s| s.hardening.max_body_bytes = 16 << 20).await;
     let w = world(&app).await;
     let schema = ok(&app, &w.admin.access_token, INTROSPECTION, json!({})).await;
     let inputs: BTreeMap<String, Value> = schema["__schema"]["types"]

@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::progress::{import_generated, ok, topics_of};
+use crate::helpers::ws::{ws_connect, ws_init, ws_query};
 use crate::helpers::{
-    backend, eventually, ops, spawn_app, spawn_app_with, spawn_on, Backend, TestApp,
+    backend, eventually, ops, spawn_app, spawn_app_with, spawn_on, spawn_on_with, Backend, TestApp,
 };
 
 async fn status_of(app: &TestApp, token: &str, slug: &str, key: &str) -> Value {
@@ -84,7 +85,7 @@ async fn a_learners_page_shows_their_own_write_at_once_and_on_the_other_server()
         );
         return;
     }
-    let b = spawn_on(a.db.clone(), &[]).await;
+    let b = spawn_on(a.db.clone()).await;
     for status in ["DONE", "LEARNING"] {
         // B's entry is warm, then the learner writes through A.
         let before = status_of(&b, &s.access_token, "backend", &key).await;
@@ -118,7 +119,7 @@ async fn a_repeated_signed_in_page_reads_no_progress() {
     let page = || app.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": "backend" }));
     let with_cache = cost(&app, page).await;
 
-    let off = spawn_on(app.db.clone(), &[("LEARNER_CACHE_MB", "0")]).await;
+    let off = spawn_on_with(app.db.clone(), |s| s.cache.learner_cache_bytes = 0).await;
     let page = || off.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": "backend" }));
     let without = cost(&off, page).await;
     // Statuses, notes and counts are three reads without the cache; notes are not kept.
@@ -131,11 +132,14 @@ async fn a_repeated_signed_in_page_reads_no_progress() {
 
 #[tokio::test]
 async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_large_roadmap() {
-    for env in [
-        &[][..],
-        &[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")][..],
-    ] {
-        let app = spawn_app_with(env).await;
+    for caches in [true, false] {
+        let app = spawn_app_with(|s| {
+            s.cache.tree_cache = caches;
+            if !caches {
+                s.cache.response_cache_bytes = 0;
+            }
+        })
+        .await;
         import_generated(&app, "gen-small", 10).await;
         import_generated(&app, "gen-large", 300).await;
         let s = app.signup("sizes").await;
@@ -149,7 +153,10 @@ async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_lar
             let page = || app.gql_as(&s.access_token, ops::MY_TREE, json!({ "slug": slug }));
             page_costs.push(cost(&app, page).await);
         }
-        assert_eq!(page_costs[0], page_costs[1], "signed-in page, {env:?}");
+        assert_eq!(
+            page_costs[0], page_costs[1],
+            "signed-in page, caches: {caches}"
+        );
         let dashboard = || app.gql_as(&s.access_token, ops::MY_DASHBOARD, json!({ "first": 50 }));
         let small_and_large = cost(&app, dashboard).await;
         // The same learner with progress on the small roadmap only.
@@ -159,6 +166,72 @@ async fn the_signed_in_page_and_the_dashboard_cost_the_same_on_a_small_and_a_lar
             .await;
         let dashboard = || app.gql_as(&t.access_token, ops::MY_DASHBOARD, json!({ "first": 50 }));
         let small_only = cost(&app, dashboard).await;
-        assert_eq!(small_and_large, small_only, "dashboard, {env:?}");
+        assert_eq!(small_and_large, small_only, "dashboard, caches: {caches}");
     }
+}
+
+/// The page a learner gets from the kept rendering (its holes filled with their statuses and
+/// notes) is what the general path resolves field by field (the socket has no kept rendering):
+/// the first request writes it, the next ones only fill it, and a second learner filling the
+/// same rendering sees their own values, never the first one's.
+#[tokio::test]
+async fn the_kept_rendering_filled_for_each_learner_matches_the_general_path() {
+    let app = spawn_app().await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    let ann = app.signup("fillann").await;
+    let bob = app.signup("fillbob").await;
+    for (n, status) in ["DONE", "LEARNING", "SKIPPED"].iter().enumerate() {
+        app.set_topic_status(&ann.access_token, &topics[n * 7].0, status)
+            .await;
+    }
+    app.set_topic_status(&bob.access_token, &topics[1].0, "DONE")
+        .await;
+    let note = "a \"quoted\" note\nwith a line and \u{e9}";
+    let body = app
+        .gql_as(
+            &ann.access_token,
+            ops::SET_TOPIC_NOTE,
+            json!({ "id": topics[7].0, "n": note }),
+        )
+        .await;
+    ok(&body);
+    let app = &app;
+    let page = |token: String| async move {
+        app.gql_as(&token, ops::MY_TREE_RESOURCES, json!({ "slug": "backend" }))
+            .await
+    };
+    let payload = json!({ "query": ops::MY_TREE_RESOURCES, "variables": { "slug": "backend" } });
+    for s in [&ann, &bob] {
+        let mut ws = ws_connect(app).await;
+        let ack = ws_init(&mut ws, &s.access_token).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let general = ws_query(&mut ws, "page", &payload).await;
+        let first = page(s.access_token.clone()).await;
+        let again = page(s.access_token.clone()).await;
+        assert_eq!(
+            ok(&first),
+            ok(&general),
+            "the written page differs from the general path"
+        );
+        assert_eq!(
+            ok(&again),
+            ok(&general),
+            "the filled page differs from the general path"
+        );
+    }
+    let mine = page(ann.access_token.clone()).await;
+    let theirs = page(bob.access_token.clone()).await;
+    let statuses = |body: &Value| {
+        let mut all = Vec::new();
+        crate::helpers::walk(&ok(body)["roadmap"]["topics"], &mut all);
+        all.iter()
+            .filter(|t| t["myStatus"] != "PENDING" || !t["myNote"].is_null())
+            .map(|t| (t["key"].clone(), t["myStatus"].clone(), t["myNote"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (statuses(&mine), statuses(&theirs));
+    assert_eq!(a.len(), 3, "{a:?}");
+    assert!(a.iter().any(|(_, _, n)| n == note), "{a:?}");
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].1, "DONE");
 }

@@ -107,7 +107,7 @@ fn ago(minutes: i64) -> String {
 }
 
 /// The key behind a topic's global id.
-fn key_of(global: &str) -> String {
+pub fn key_of(global: &str) -> String {
     use base64::Engine;
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(global)

@@ -90,7 +90,7 @@ async fn progress_from_before_links_migrates_unchanged_and_links_over_it() {
     db.close().await.ok();
 
     // A server on the migrated database links the two gits over the API.
-    let app = spawn_on(test_db.clone(), &[]).await;
+    let app = spawn_on(test_db.clone()).await;
     let admin = app.admin_token().await;
     let topic = |k: &str| {
         use base64::Engine;
@@ -210,7 +210,7 @@ async fn old_groups_become_a_root_and_pointers_without_changing_any_status() {
     );
     db.close().await.ok();
 
-    let app = spawn_on(test_db.clone(), &[]).await;
+    let app = spawn_on(test_db.clone()).await;
     let topic = |k: &str| {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Topic:{k}"))

@@ -134,7 +134,7 @@ async fn subscription_hears_changes_made_through_another_server() {
         return;
     }
     let a = spawn_app().await;
-    let b = spawn_on(a.db.clone(), &[]).await;
+    let b = spawn_on(a.db.clone()).await;
     let (_, topics) = topics_of(&a, "backend").await;
     let s = a.signup("twoservers").await;
     let mut ws = live_socket(&a, &s.access_token).await;

@@ -1,8 +1,10 @@
 //! Integration tests. Each test starts the server in this process (`helpers::spawn_app`: the real
 //! router on port 0 with its own database — a temp SQLite file, or a fresh PostgreSQL database when
-//! TEST_DB=postgres) and speaks HTTP and WebSocket to it. The binary is run only where the process
-//! itself is the subject: the CLI (import, export, create-admin, migrate, schema, generate),
-//! start-up failures, and what the process writes to its log (`helpers::spawn_process`).
+//! TEST_DB=postgres — and typed `Settings` a test changes with `spawn_app_with(|s| …)`) and speaks
+//! HTTP and WebSocket to it. The binary is run only where the process itself is the subject: the
+//! CLI (import, export, create-admin, migrate, schema, generate), start-up failures (told by
+//! environment variables, as an operator tells it), and what the process writes to its log
+//! (`helpers::spawn_process`).
 mod helpers;
 
 mod accounts;
@@ -32,6 +34,7 @@ mod offline_merge;
 mod outage;
 mod password_reset;
 mod prerequisites;
+mod prerequisites_travel;
 mod profiles;
 mod progress_export_import;
 mod progress_reads;

@@ -151,7 +151,7 @@ async fn database_outage_answers_503_then_recovers_with_every_acknowledged_write
     let (upstream, _) = through_proxy(&direct, 0);
     let proxy = Proxy::start(&upstream).await;
     let (_, proxied) = through_proxy(&direct, proxy.port);
-    let app = spawn_on(db, &[("DATABASE_URL", &proxied)]).await;
+    let app = spawn_on_with(db, |s| s.db.url = proxied.as_str().into()).await;
     let client = impatient_client();
 
     let s = app.signup("outage").await;
@@ -337,8 +337,8 @@ async fn live_sync_and_revocations_resume_after_an_outage() {
     let (upstream, _) = through_proxy(&direct, 0);
     let proxy = Proxy::start(&upstream).await;
     let (_, proxied) = through_proxy(&direct, proxy.port);
-    let cut_off = spawn_on(db.clone(), &[("DATABASE_URL", &proxied)]).await;
-    let steady = spawn_on(db, &[]).await;
+    let cut_off = spawn_on_with(db.clone(), |s| s.db.url = proxied.as_str().into()).await;
+    let steady = spawn_on(db).await;
     let client = impatient_client();
     let relays_listen = || async {
         listeners(&steady, "roadmap_progress").await >= 2

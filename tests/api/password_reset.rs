@@ -15,7 +15,7 @@ const NEW_PASSWORD: &str = "a-Fresh-reset-Pass-91";
 
 async fn app_with_sink() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[("SMTP_URL", sink.url.as_str())]).await;
+    let app = spawn_app_with(|s| s.mail.smtp_url = Some(sink.url.as_str().into())).await;
     (app, sink)
 }
 

@@ -279,7 +279,11 @@ async fn my_next_topics_span_tracked_roadmaps_favourites_first() {
 async fn next_topics_cost_a_fixed_number_of_statements() {
     // Caches off, as in progress_reads: what is counted is the reads, not whether a content
     // version check fell inside the window.
-    let app = spawn_app_with(&[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")]).await;
+    let app = spawn_app_with(|s| {
+        s.cache.tree_cache = false;
+        s.cache.response_cache_bytes = 0;
+    })
+    .await;
     let (_, backend) = topics_of(&app, "backend").await;
     import_generated(&app, "bigtree", backend.len() * 5).await;
     let (_, big) = topics_of(&app, "bigtree").await;
@@ -356,7 +360,7 @@ async fn next_topics_are_current_on_every_process() {
         return;
     }
     let a = spawn_app().await;
-    let b = spawn_on(a.db.clone(), &[]).await;
+    let b = spawn_on(a.db.clone()).await;
     let admin = a.admin_token().await;
     let (_, t) = roadmap_of(&a, &admin, "pre-procs", None, &["A", "B"]).await;
     set(&a, &admin, &t[1], &[&t[0]]).await;

@@ -2,6 +2,7 @@
 //! that writes nothing, and concurrent writes that keep one row and the last acknowledged write.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -315,10 +316,10 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
     // connection than the default 3 s (they would rightly answer 503); the point here is what the
     // acknowledged ones leave, so every request is let wait (on a loaded CI machine the last of
     // 200 queued writes can wait past the default 30 s request timeout too).
-    let app = spawn_app_with(&[
-        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "300"),
-        ("REQUEST_TIMEOUT_SECS", "300"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.db.acquire_timeout = Duration::from_secs(300);
+        s.hardening.request_timeout = Duration::from_secs(300);
+    })
     .await;
     let (roadmap, topics) = topics_of(&app, "backend").await;
     let topics: Vec<(String, String)> = topics.into_iter().take(20).collect();

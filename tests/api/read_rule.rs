@@ -189,6 +189,7 @@ async fn viewer(conn: &DatabaseConnection, id: Option<UserId>, role: Role) -> Vi
             id,
             role,
             teams: TeamSeats::load(conn, id).await.expect("load teams"),
+            account: None,
         }),
         token_error: None,
     }

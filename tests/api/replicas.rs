@@ -194,15 +194,12 @@ impl Drop for Clusters {
 async fn spawn_reader(clusters: &Clusters, db: &Arc<TestDb>) -> TestApp {
     let db = db.clone();
     let replica = Clusters::url(clusters.standby_port);
-    spawn_on(
-        db,
-        &[
-            ("DATABASE_READ_URLS", replica.as_str()),
-            ("DATABASE_REPLICA_MAX_LAG_MS", "10000"),
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
-            ("RESPONSE_CACHE_MB", "0"),
-        ],
-    )
+    spawn_on_with(db, |s| {
+        s.db.read_urls = vec![replica.as_str().into()];
+        s.db.replica_max_lag = Duration::from_secs(10);
+        s.db.acquire_timeout = Duration::from_secs(2);
+        s.cache.response_cache_bytes = 0;
+    })
     .await
 }
 

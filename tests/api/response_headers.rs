@@ -1,7 +1,6 @@
 //! Every non-HTML answer carries `X-Content-Type-Options: nosniff` and a Content-Security-Policy
 //! that allows nothing; HTML pages keep their own policy. `METRICS_ADDR` moves `/metrics` to a
 //! listener of its own (404 on the API port).
-use std::sync::Arc;
 
 use roadmap_api::http::security_headers::NON_HTML_POLICY;
 use roadmap_api::http::Application;
@@ -71,17 +70,11 @@ async fn every_non_html_answer_is_nosniff_with_a_closed_policy() {
 
 #[tokio::test]
 async fn metrics_addr_serves_metrics_on_its_own_listener_only() {
-    let db = Arc::new(TestDb::new().await);
-    let db_env = db.env();
-    let pairs: Vec<(&str, &str)> = db_env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let mut config = settings_from_env(&pairs).expect("settings");
-    config.listen_addr = "127.0.0.1:0".parse().unwrap();
-    config.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
-    config.seed_defaults = false;
-    let server = Application::build(config).await.expect("server starts");
+    let db = TestDb::new().await;
+    let mut settings = test_settings(&db);
+    settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+    settings.seed_defaults = false;
+    let server = Application::build(settings).await.expect("server starts");
     let api = format!("http://{}", server.address());
     let metrics = format!(
         "http://{}",

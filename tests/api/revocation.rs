@@ -50,7 +50,7 @@ fn short_lived_token(user_id: i32, seconds: i64) -> String {
 
 #[tokio::test]
 async fn a_socket_closes_when_its_access_token_expires() {
-    let app = spawn_app_with(&[("JWT_SECRET", SECRET)]).await;
+    let app = spawn_app_with(|s| s.auth.jwt_secret = Some(SECRET.into())).await;
     let s = app.signup("expiring").await;
     let token = short_lived_token(user_number(&s.user_id), 3);
     let mut ws = live_socket(&app, &token).await;
@@ -224,7 +224,7 @@ async fn a_revocation_through_one_server_closes_sockets_on_another() {
         return;
     }
     let a = spawn_app().await;
-    let b = spawn_on(a.db.clone(), &[]).await;
+    let b = spawn_on(a.db.clone()).await;
     // Both servers' relays listen before the revocation is sent (LISTEN starts asynchronously).
     let listening = "SELECT COUNT(*) FROM pg_stat_activity \
         WHERE datname = current_database() AND query ILIKE '%LISTEN%roadmap_revocations%'";
@@ -266,7 +266,7 @@ async fn a_reused_refresh_token_kills_its_sign_ins_access_tokens_and_sockets() {
     // revocation must reach it over NOTIFY. SQLite is served by one process.
     let cross = backend() == Backend::Postgres;
     let other = match cross {
-        true => Some(spawn_on(app.db.clone(), &[]).await),
+        true => Some(spawn_on(app.db.clone()).await),
         false => None,
     };
     let s = app.signup("reused").await;
@@ -338,7 +338,7 @@ async fn a_reused_refresh_token_kills_its_sign_ins_access_tokens_and_sockets() {
     let revoked = count_rows(&app, "SELECT COUNT(*) FROM revoked_families").await;
     assert_eq!(revoked, 1);
     drop(other);
-    let later = spawn_on(app.db.clone(), &[]).await;
+    let later = spawn_on(app.db.clone()).await;
     assert!(who(&later, &s.access_token).await.is_null());
     assert_eq!(who(&later, &kept).await, "reused");
 }

@@ -252,7 +252,11 @@ async fn whole_tree_costs_a_fixed_number_of_statements() {
     // Caches off: every read goes to the database, so what is counted is the loaders' batching
     // (tests/api/cache.rs covers the cached path). With the caches on, a content-version
     // notification landing between warm-up and measurement made the count flaky.
-    let app = spawn_app_with(&[("TREE_CACHE", "false"), ("RESPONSE_CACHE_MB", "0")]).await;
+    let app = spawn_app_with(|s| {
+        s.cache.tree_cache = false;
+        s.cache.response_cache_bytes = 0;
+    })
+    .await;
     let seeded = app.gql(TREE, json!({ "slug": "backend" })).await;
     let mut all = Vec::new();
     walk(&seeded["data"]["roadmap"]["topics"], &mut all);

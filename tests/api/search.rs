@@ -266,7 +266,7 @@ async fn an_edit_is_found_by_the_next_search_on_another_process_too() {
     let t = topic(&app, &admin, &r, "Quoll", "A spotted hunter.").await;
     assert_eq!(titles(&app, None, json!({ "q": "quoll" })).await, ["Quoll"]);
     // A second server on the same database has built its index already.
-    let other = spawn_on(app.db.clone(), &[]).await;
+    let other = spawn_on(app.db.clone()).await;
     assert_eq!(
         titles(&other, None, json!({ "q": "quoll" })).await,
         ["Quoll"]
@@ -534,7 +534,7 @@ async fn an_index_refreshed_after_edits_answers_as_one_built_from_scratch() {
     ok(app, admin, drop, json!({ "id": maps[3]["id"] })).await;
     let refreshed = answers(app).await;
 
-    let fresh: &'static TestApp = Box::leak(Box::new(spawn_on(app.db.clone(), &[]).await));
+    let fresh: &'static TestApp = Box::leak(Box::new(spawn_on(app.db.clone()).await));
     let built = answers(fresh).await;
     assert_eq!(refreshed, built);
     // The edits are there: the renamed topic and resource, without what was deleted or hidden.
@@ -605,7 +605,7 @@ async fn a_refresh_reads_again_only_the_roadmaps_whose_counter_moved() {
         titles(&app, None, vars.clone()).await,
         ["Numbat alpha", "Numbat delta"]
     );
-    let fresh = spawn_on(app.db.clone(), &[]).await;
+    let fresh = spawn_on(app.db.clone()).await;
     assert_eq!(
         titles(&fresh, None, vars).await,
         ["Numbat gamma", "Numbat delta"]

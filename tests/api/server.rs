@@ -159,6 +159,6 @@ async fn migrate_is_idempotent_and_seed_runs_once() {
         );
     }
     // A second server on the same database does not seed again.
-    let second = spawn_on(app.db.clone(), &[]).await;
+    let second = spawn_on(app.db.clone()).await;
     assert_eq!(count(&second).await, before);
 }

@@ -36,7 +36,7 @@ async fn revision_bytes(app: &TestApp, roadmap_id: entity::ids::RoadmapId) -> (u
 
 #[tokio::test]
 async fn big_edits_prune_old_revisions_and_keep_pages_small() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "100000")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 100_000).await;
     let admin = app.admin_session("root").await;
     let token = admin.access_token.as_str();
     let roadmap = create_roadmap(&app, token, "big").await;
@@ -82,7 +82,7 @@ async fn big_edits_prune_old_revisions_and_keep_pages_small() {
 
 #[tokio::test]
 async fn a_roadmap_document_has_a_byte_limit_for_edits_and_imports() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "100000")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 100_000).await;
     let admin = app.admin_session("root").await;
     let token = admin.access_token.as_str();
     let roadmap = create_roadmap(&app, token, "full").await;
@@ -140,7 +140,7 @@ async fn a_roadmap_document_has_a_byte_limit_for_edits_and_imports() {
         "roadmap": { "slug": "huge", "title": "H", "briefTitle": "H", "description": "d",
                      "briefDescription": "b", "order": 1, "kind": "SKILL" },
         "topics": big_topics });
-    let app2 = spawn_app_with(&[("MAX_BODY_BYTES", "16777216")]).await;
+    let app2 = spawn_app_with(|s| s.hardening.max_body_bytes = 16 << 20).await;
     let admin2 = app2.admin_session("root").await;
     let (code, field, message) = fails(
         &app2,
@@ -158,7 +158,7 @@ async fn a_roadmap_document_has_a_byte_limit_for_edits_and_imports() {
 
 #[tokio::test]
 async fn anonymous_community_listing_stays_small_after_big_edits() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "100000")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 100_000).await;
     let alice = app.signup("alice").await;
     let mine = ok(
         &app,
@@ -316,7 +316,7 @@ async fn text_and_url_rules_refuse_hidden_characters_and_accept_every_script() {
 
 #[tokio::test]
 async fn notes_have_a_per_user_quota_of_characters() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "100000")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 100_000).await;
     let ada = app.signup("ada").await;
     let (_, topics) = crate::helpers::progress::topics_of(&app, "backend").await;
     assert!(topics.len() > 101, "{} topics", topics.len());

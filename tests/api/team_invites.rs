@@ -225,11 +225,11 @@ async fn bad_invites_and_answers_are_refused_naming_the_field() {
 #[tokio::test]
 async fn invites_are_mailed_with_a_link() {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[
-        ("SMTP_URL", sink.url.as_str()),
-        ("SMTP_FROM", "Roadmaps <team@roadmap.test>"),
-        ("PUBLIC_BASE_URL", "https://roadmap.test/"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.mail.smtp_url = Some(sink.url.as_str().into());
+        s.mail.from = "Roadmaps <team@roadmap.test>".parse().expect("a mailbox");
+        s.mail.public_base_url = "https://roadmap.test/".parse().expect("a URL");
+    })
     .await;
     let owner = app.signup("mailowner").await;
     mails_to(&sink, &owner.email, "Verify your email", 1).await;
@@ -287,7 +287,7 @@ async fn an_unreachable_mail_server_does_not_fail_the_invite() {
         .unwrap()
         .port();
     let url = format!("smtp://127.0.0.1:{port}");
-    let app = spawn_app_with(&[("SMTP_URL", url.as_str())]).await;
+    let app = spawn_app_with(|s| s.mail.smtp_url = Some(url.as_str().into())).await;
     let owner = app.signup("downowner").await;
     let team = create_team(&app, &owner.access_token, "Offline").await;
     let guest = app.signup("downguest").await;
@@ -298,26 +298,30 @@ async fn an_unreachable_mail_server_does_not_fail_the_invite() {
 }
 
 /// Bad mail settings stop the server before it starts, naming the setting: a sender or base URL
-/// that does not parse is refused with the settings, an SMTP URL lettre cannot use at start.
+/// that does not parse is refused by the binary as it reads its variables (exit code 1), an SMTP
+/// URL lettre cannot use when the server starts.
 #[tokio::test]
 async fn bad_mail_settings_are_refused_at_start() {
     for (key, value) in [
         ("SMTP_FROM", "not an address"),
         ("PUBLIC_BASE_URL", "roadmap.test"),
     ] {
-        let err = settings_from_env(&[(key, value)]).expect_err("refused");
-        assert!(err.contains(key), "{key}: {err}");
+        let dir = tempfile::tempdir().unwrap();
+        let out = bin_command()
+            .arg("serve")
+            .env("DATA_DIR", dir.path())
+            .env("LISTEN_ADDR", "127.0.0.1:0")
+            .env(key, value)
+            .output()
+            .expect("run server");
+        assert_eq!(out.status.code(), Some(1), "{key}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(key), "{key}: {stderr}");
     }
-    let db = std::sync::Arc::new(TestDb::new().await);
-    let db_env = db.env();
-    let pairs: Vec<(&str, &str)> = db_env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let mut config = settings_from_env(&pairs).expect("settings");
-    config.listen_addr = "127.0.0.1:0".parse().unwrap();
-    config.mail.smtp_url = Some("ftp://x".into());
-    let err = roadmap_api::http::Application::build(config)
+    let db = TestDb::new().await;
+    let mut settings = test_settings(&db);
+    settings.mail.smtp_url = Some("ftp://x".into());
+    let err = roadmap_api::http::Application::build(settings)
         .await
         .err()
         .expect("refused");

@@ -38,20 +38,6 @@ async fn over_post(app: &TestApp, token: &str, payload: &Value) -> Value {
     resp.json().await.expect("json body")
 }
 
-/// Sends `payload` as a `subscribe` with `id`; the payload of the first `next` (or `error`) for it.
-async fn over_socket(ws: &mut Ws, id: &str, payload: &Value) -> Value {
-    let msg = json!({ "id": id, "type": "subscribe", "payload": payload }).to_string();
-    ws.send(Message::text(msg)).await.expect("send");
-    loop {
-        let Some(msg) = next_json(ws, WAIT).await else {
-            panic!("no answer on the socket for {id}");
-        };
-        if msg["id"] == id && (msg["type"] == "next" || msg["type"] == "error") {
-            return msg["payload"].clone();
-        }
-    }
-}
-
 async fn socket_for(app: &TestApp, token: &str) -> Ws {
     let mut ws = ws_connect(app).await;
     let ack = ws_init(&mut ws, token).await;
@@ -67,7 +53,11 @@ fn repeat(piece: &str, n: usize) -> String {
 
 #[tokio::test]
 async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() {
-    let app = spawn_app_with(&[("INTROSPECTION", "false"), ("MAX_QUERY_COMPLEXITY", "300")]).await;
+    let app = spawn_app_with(|s| {
+        s.hardening.introspection = false;
+        s.hardening.max_query_complexity = 300;
+    })
+    .await;
     let s = app.signup("prober").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     let five_mb = "x".repeat(5 * 1024 * 1024);
@@ -130,7 +120,7 @@ async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() 
     ];
     for (i, (name, payload, expected)) in cases.iter().enumerate() {
         let posted = first_error(&over_post(&app, &s.access_token, payload).await);
-        let socket = first_error(&over_socket(&mut ws, &format!("c{i}"), payload).await);
+        let socket = first_error(&ws_query(&mut ws, &format!("c{i}"), payload).await);
         assert_eq!(
             posted.0.as_deref(),
             Some(*expected),
@@ -139,13 +129,13 @@ async fn abusive_documents_get_the_same_refusal_over_post_and_over_the_socket() 
         assert_eq!(socket, posted, "{name}: the socket and POST disagree");
     }
     // Nothing above cost a point, and the socket still serves a good operation.
-    let ok = over_socket(&mut ws, "ok", &json!({ "query": "{ me { username } }" })).await;
+    let ok = ws_query(&mut ws, "ok", &json!({ "query": "{ me { username } }" })).await;
     assert_eq!(ok["data"]["me"]["username"], "prober", "{ok}");
 }
 
 #[tokio::test]
 async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
-    let app = spawn_app_with(&[("RATE_LIMIT_USER_POINTS", "3")]).await;
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 3).await;
     let s = app.signup("spender").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     // Points are spent over both transports, from one budget.
@@ -155,7 +145,7 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
         "spender"
     );
     assert_eq!(
-        over_socket(&mut ws, "q1", &me).await["data"]["me"]["username"],
+        ws_query(&mut ws, "q1", &me).await["data"]["me"]["username"],
         "spender"
     );
     assert_eq!(
@@ -169,7 +159,7 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
         Some("RATE_LIMITED"),
         "{posted}"
     );
-    let query = over_socket(&mut ws, "q2", &me).await;
+    let query = ws_query(&mut ws, "q2", &me).await;
     assert_eq!(
         first_error(&query).0.as_deref(),
         Some("RATE_LIMITED"),
@@ -185,7 +175,7 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
     );
 
     let rename = json!({ "query": "mutation { updateProfile(input: {displayName: \"Socket\"}) { displayName } }" });
-    let mutation = over_socket(&mut ws, "m1", &rename).await;
+    let mutation = ws_query(&mut ws, "m1", &rename).await;
     assert_eq!(
         first_error(&mutation).0.as_deref(),
         Some("RATE_LIMITED"),
@@ -201,7 +191,11 @@ async fn a_spent_budget_holds_on_the_socket_for_queries_and_mutations() {
 
 #[tokio::test]
 async fn a_spent_address_bucket_refuses_the_socket_as_it_refuses_a_post() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_SECOND", "0.01"), ("RATE_LIMIT_BURST", "2")]).await;
+    let app = spawn_app_with(|s| {
+        s.hardening.rate_limit_per_second = 0.01;
+        s.hardening.rate_limit_burst = 2;
+    })
+    .await;
     for _ in 0..2 {
         let ok = app.gql(ops::ME, json!({})).await;
         assert!(ok["errors"].is_null(), "{ok}");
@@ -231,10 +225,10 @@ async fn a_spent_address_bucket_refuses_the_socket_as_it_refuses_a_post() {
 
 #[tokio::test]
 async fn sockets_per_user_and_per_address_are_limited_with_4429() {
-    let app = spawn_app_with(&[
-        ("WS_MAX_SOCKETS_PER_USER", "2"),
-        ("WS_MAX_SOCKETS_PER_ADDRESS", "3"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.sockets.max_sockets_per_user = 2;
+        s.sockets.max_sockets_per_address = 3;
+    })
     .await;
     let a = app.signup("many").await;
     let b = app.signup("other").await;
@@ -261,17 +255,17 @@ async fn sockets_per_user_and_per_address_are_limited_with_4429() {
 
 #[tokio::test]
 async fn operations_per_socket_and_messages_per_second_are_limited() {
-    let app = spawn_app_with(&[
-        ("WS_MAX_OPERATIONS_PER_SOCKET", "2"),
-        ("WS_MAX_MESSAGES_PER_SECOND", "10"),
-    ])
+    let app = spawn_app_with(|s| {
+        s.sockets.max_operations_per_socket = 2;
+        s.sockets.max_messages_per_second = 10;
+    })
     .await;
     let s = app.signup("busy").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     subscribe_progress(&mut ws, "s1").await;
     subscribe_progress(&mut ws, "s2").await;
     wait_for_subscriptions(&app, 2.0).await;
-    let third = over_socket(&mut ws, "s3", &json!({ "query": ops::MY_PROGRESS_CHANGED })).await;
+    let third = ws_query(&mut ws, "s3", &json!({ "query": ops::MY_PROGRESS_CHANGED })).await;
     assert_eq!(
         first_error(&third).0.as_deref(),
         Some("RATE_LIMITED"),
@@ -288,7 +282,7 @@ async fn operations_per_socket_and_messages_per_second_are_limited() {
     })
     .await;
     assert!(freed);
-    let me = over_socket(&mut ws, "q", &json!({ "query": "{ me { username } }" })).await;
+    let me = ws_query(&mut ws, "q", &json!({ "query": "{ me { username } }" })).await;
     assert_eq!(me["data"]["me"]["username"], "busy", "{me}");
 
     // A flood of messages closes the socket with 4429.
@@ -307,7 +301,7 @@ async fn operations_per_socket_and_messages_per_second_are_limited() {
 
 #[tokio::test]
 async fn an_oversized_message_that_is_no_operation_closes_with_1009() {
-    let app = spawn_app_with(&[("MAX_BODY_BYTES", "10000")]).await;
+    let app = spawn_app_with(|s| s.hardening.max_body_bytes = 10_000).await;
     let s = app.signup("bulky").await;
     let mut ws = socket_for(&app, &s.access_token).await;
     let ping = json!({ "type": "ping", "payload": { "x": "y".repeat(20_000) } });

@@ -4,6 +4,8 @@
 //! and a session that survives a reload and a new tab; axe-core and a 375 px screen on every
 //! page; no CSP violation or script error anywhere; the access token refreshed before it
 //! expires.
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::helpers::browser::{chromium_or_skip, Browser};
@@ -214,7 +216,7 @@ async fn web_app_refreshes_the_access_token_before_it_expires() {
     };
     // 30 s tokens (the shortest the server issues): the page refreshes half-way, and its live
     // socket is closed at each token's expiry.
-    let app = spawn_app_with(&[("ACCESS_TOKEN_TTL_SECONDS", "30")]).await;
+    let app = spawn_app_with(|s| s.auth.access_token_ttl = Duration::from_secs(30)).await;
     let browser = Browser::start(&chromium, &chromedriver).await;
     let outcome = refresh_flow(&browser, &app).await;
     browser.close().await;
@@ -227,7 +229,7 @@ async fn refresh_flow(browser: &Browser, app: &TestApp) -> Check {
     web.goto("/roadmaps/backend").await?;
     web.wait_progress(0).await?;
     // Sign-up's token, the cookie's first one, then one per refresh.
-    let refreshed = eventually(std::time::Duration::from_secs(90), || async {
+    let refreshed = eventually(Duration::from_secs(90), || async {
         count_rows(app, "SELECT COUNT(*) FROM refresh_tokens").await >= 4
     })
     .await;

@@ -477,7 +477,7 @@ async fn settings_flow(browser: &Browser, app: &TestApp, learner: &Session) -> C
 #[tokio::test]
 async fn web_mailed_links_verify_the_address_and_reset_the_password() {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[("SMTP_URL", sink.url.as_str())]).await;
+    let app = spawn_app_with(|s| s.mail.smtp_url = Some(sink.url.as_str().into())).await;
     let learner = app.signup("mailee").await;
     in_browser!(
         "web_mailed_links_verify_the_address_and_reset_the_password",

@@ -61,10 +61,11 @@ function done(summary, latency, requests)
     end
     local e = summary.errors
     io.write(string.format(
-        'WRK-JSON {"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%d,"p99_us":%d,' ..
-        '"bad":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+        'WRK-JSON {"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%d,"p95_us":%d,' ..
+        '"p99_us":%d,"bad":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
         summary.requests, summary.duration, summary.bytes, latency:percentile(50),
-        latency:percentile(99), total_bad, e.connect, e.read, e.write, e.status, e.timeout))
+        latency:percentile(95), latency:percentile(99), total_bad, e.connect, e.read, e.write,
+        e.status, e.timeout))
     if first ~= "" then
         io.write("WRK-FIRST-BAD " .. first:gsub("\n", " ") .. "\n")
     end

@@ -1,12 +1,14 @@
 //! `roadmap-bench learner`: the learner's path of issue 22 in one run, driven by wrk (which can
 //! rotate learners: a different token on every request) and checked answer by answer.
 //!
-//! Rows: the static ceiling (f), the anonymous roadmap page (a), the signed-in roadmap page of
+//! Rows: the static ceiling (f), the anonymous roadmap page (a), anonymous `search(query: …)`
+//! with prefix, typo and multi-word queries (s, issue 23; see `search`), the signed-in roadmap page of
 //! `--learners` learners in rotation (b), their dashboard (d), `setTopicStatus` by the same
 //! learners (c) beside the raw upsert + history row (raw: pgbench on PostgreSQL, this process on
 //! SQLite), then the cold paths with every cache off: the anonymous tree (n) and the signed-in
 //! page (bn). Every distinct request is also checked in full once before its load.
 mod raw;
+mod search;
 mod setup;
 mod wrk;
 
@@ -197,6 +199,24 @@ pub async fn run(args: LearnerArgs) -> anyhow::Result<()> {
     let load = b.load(gql.clone(), None, tree_file.clone(), "\"topics\"");
     b.measure(Some(&server), "a8", "roadmap page, anonymous", load)
         .await?;
+    if b.wanted("s8") {
+        let queries = search::prepare(&b, &gql, &tree["data"]["roadmap"]["topics"]).await?;
+        let load = b.load(gql.clone(), None, queries.bodies.clone(), search::MARKER);
+        let what = format!(
+            "search(query, first: 20), {} queries (prefix, typo, multi-word), anonymous",
+            queries.list.len()
+        );
+        b.measure(Some(&server), "s8", &what, load).await?;
+        let list: Vec<String> = queries
+            .list
+            .iter()
+            .map(|(kind, q)| format!("{kind} `{q}`"))
+            .collect();
+        b.report.notes.push(format!(
+            "(s) queries, one at random per request: {}",
+            list.join(", ")
+        ));
+    }
 
     let learners = setup::learners(&b, &gql, topics).await?;
     let page = b.load(

@@ -187,6 +187,7 @@ fn figures(mut lat: Vec<f64>, duration: Duration, failed: u64) -> Figures {
     Figures {
         rps: lat.len() as f64 / duration.as_secs_f64(),
         p50_ms: pick(0.50),
+        p95_ms: pick(0.95),
         p99_ms: pick(0.99),
         requests: lat.len() as u64,
         errors: failed,

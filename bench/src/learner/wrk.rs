@@ -32,6 +32,7 @@ struct Summary {
     duration_us: u64,
     bytes: u64,
     p50_us: u64,
+    p95_us: u64,
     p99_us: u64,
     bad: u64,
     connect: u64,
@@ -89,6 +90,7 @@ pub async fn run(
     Ok(Figures {
         rps: s.requests as f64 / secs,
         p50_ms: s.p50_us as f64 / 1000.0,
+        p95_ms: s.p95_us as f64 / 1000.0,
         p99_ms: s.p99_us as f64 / 1000.0,
         requests: s.requests,
         errors,

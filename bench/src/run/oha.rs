@@ -35,6 +35,8 @@ pub struct Figures {
     /// Completed responses (any status) per second.
     pub rps: f64,
     pub p50_ms: f64,
+    /// NaN when the tool did not report it.
+    pub p95_ms: f64,
     pub p99_ms: f64,
     pub requests: u64,
     /// Non-2xx responses and transport errors (requests cut by the end of the run not counted).
@@ -68,7 +70,13 @@ struct Metrics {
 #[derive(Deserialize)]
 struct Latency {
     p50: f64,
+    #[serde(default = "not_reported")]
+    p95: f64,
     p99: f64,
+}
+
+fn not_reported() -> f64 {
+    f64::NAN
 }
 
 /// oha counts the requests in flight when `-z` runs out as "aborted due to deadline"; they are
@@ -133,6 +141,7 @@ fn parse(out: &[u8]) -> anyhow::Result<Figures> {
     Ok(Figures {
         rps: requests as f64 / j.summary.total.max(1e-9),
         p50_ms: j.metrics.latency_ms.p50,
+        p95_ms: j.metrics.latency_ms.p95,
         p99_ms: j.metrics.latency_ms.p99,
         requests,
         errors,
@@ -216,6 +225,7 @@ pub async fn run_merged(
     }
     durations.sort_by(f64::total_cmp);
     total.p50_ms = percentile(&durations, 0.50) * 1000.0;
+    total.p95_ms = percentile(&durations, 0.95) * 1000.0;
     total.p99_ms = percentile(&durations, 0.99) * 1000.0;
     Ok(total)
 }

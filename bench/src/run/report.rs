@@ -30,12 +30,13 @@ impl Report {
     pub fn push(&mut self, row: Row) {
         let f = &row.figures;
         eprintln!(
-            "{:>8} {:<52} c={:<3} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  {} errors  {:.1} KB/resp",
+            "{:>8} {:<52} c={:<3} {:>8.0} req/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  {} errors  {:.1} KB/resp",
             row.id,
             row.what,
             row.conns,
             f.rps,
             f.p50_ms,
+            f.p95_ms,
             f.p99_ms,
             f.errors,
             f.bytes_per_request / 1024.0
@@ -53,9 +54,9 @@ impl Report {
             println!();
         }
         println!(
-            "| id | scenario | conns | req/s | p50 ms | p99 ms | × static (f) | SQL/req | errors |"
+            "| id | scenario | conns | req/s | p50 ms | p95 ms | p99 ms | × static (f) | SQL/req | errors |"
         );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &self.rows {
             let ratio = self
                 .ceiling(r.conns)
@@ -67,12 +68,13 @@ impl Report {
                 "–".into()
             };
             println!(
-                "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+                "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
                 r.id,
                 r.what,
                 r.conns,
                 r.figures.rps,
                 r.figures.p50_ms,
+                r.figures.p95_ms,
                 r.figures.p99_ms,
                 ratio,
                 sql,

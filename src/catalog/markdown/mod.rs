@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! roadmap.md                      YAML front matter (the metadata) + the description as markdown
-//! tree.json                       order, nesting, kind and legend of every topic (one per line)
+//! tree.json                       order, nesting, kind, legend, sameAs, prerequisites (one per line)
 //! content/<slug>@<topic id>.md    "# Title", the description, "- [@type@Title](url)" resources
 //! ```
 //!
@@ -143,6 +143,7 @@ fn assemble(
                 resources: topic.resources,
                 children: Vec::new(),
                 same_as: e.same_as.clone(),
+                prerequisites: e.prerequisites.clone(),
             },
         );
         children

@@ -200,6 +200,7 @@ mod tests {
             }],
             children: vec![],
             same_as: None,
+            prerequisites: Vec::new(),
         };
         let errs = Errs {
             base: "",

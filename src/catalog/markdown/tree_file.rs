@@ -1,5 +1,5 @@
-//! `tree.json`: the order, nesting, kind and legend of every topic, one topic a line so that a
-//! change to one topic is a one-line diff.
+//! `tree.json`: the order, nesting, kind, legend, `sameAs` and prerequisites of every topic, one
+//! topic a line so that a change to one topic is a one-line diff.
 use entity::ids::TopicKey;
 use std::collections::HashMap;
 
@@ -29,6 +29,9 @@ pub(super) struct TreeEntry {
     /// The key of the topic of this roadmap that this one repeats (the document's `sameAs`).
     #[serde(default, rename = "sameAs", skip_serializing_if = "Option::is_none")]
     pub(super) same_as: Option<TopicKey>,
+    /// The keys of the topics best learned before this one (the document's `prerequisites`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) prerequisites: Vec<TopicKey>,
 }
 
 /// The text of `tree.json` for the topics in document order (`RoadmapDocument::flatten`).
@@ -41,6 +44,7 @@ pub(super) fn render(flat: &[(Option<&TopicKey>, i32, &TopicNode)]) -> Result<St
             kind: n.kind,
             legend: n.legend,
             same_as: n.same_as.clone(),
+            prerequisites: n.prerequisites.clone(),
         };
         let line = serde_json::to_string(&entry).map_err(AppError::internal)?;
         let comma = if i + 1 < flat.len() { "," } else { "" };

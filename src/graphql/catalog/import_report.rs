@@ -71,6 +71,12 @@ impl ImportReportObject {
     async fn unresolved_related(&self) -> &[String] {
         &self.0.unresolved_related
     }
+    /// Prerequisites left out, each as `topicKey: prerequisiteKey`: the key names no topic of
+    /// the document and no live topic of another roadmap you can read (set them again with
+    /// `setTopicPrerequisites` once they exist).
+    async fn unresolved_prerequisites(&self) -> &[String] {
+        &self.0.unresolved_prerequisites
+    }
     /// The imported roadmap as it is now; null if you cannot see it.
 
     async fn roadmap(&self, ctx: &Context<'_>) -> ApiResult<Option<Roadmap>> {

@@ -8,6 +8,7 @@ pub mod inputs;
 pub mod links;
 pub mod prerequisites;
 pub mod rating;
+pub mod raw_json;
 pub mod revision;
 pub mod roadmap;
 pub mod roadmap_admin;

@@ -135,7 +135,7 @@ impl RoadmapAdminQuery {
         if !actor.may_edit(&model) {
             return Err(actor.refusal(&model).into());
         }
-        let doc = export::document_of(db(ctx), &model).await?;
+        let doc = export::document_of(db(ctx), &model, &actor.catalog()).await?;
         Ok(Some(RoadmapExport { doc }))
     }
 }

@@ -9,11 +9,17 @@
 //! the HTTP handler swaps for the bytes after serialising the response. Without a `RawJson` in the
 //! request (WebSocket subscriptions, tests calling the schema directly), or for any selection this
 //! module does not know, the list resolves through async-graphql as usual, with the same result.
+//!
+//! What the viewer owns (`myStatus`, `myNote`) is not in the kept bytes: they are written once for
+//! every viewer with holes at those places ([`RenderedList`]), and each request fills the holes from
+//! the viewer's statuses and notes (the learners' cache, else one statement each), so a signed-in
+//! page copies the tree's bytes instead of writing 301 topics again.
 use entity::ids::TopicKey;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
@@ -21,9 +27,11 @@ use async_graphql::{ContextSelectionSet, OutputType, Positioned, ScalarType, Ser
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 
+use super::raw_json::RawJson;
 use super::topic::{Topic, TreeTopics};
 use crate::auth::Viewer;
 use crate::catalog::batch::ResourceMap;
+use crate::catalog::cache::{Hole, HoleKind, RenderedList};
 use crate::catalog::RoadmapTree;
 use crate::graphql::ids::GlobalId;
 use crate::graphql::loaders::Loaders;
@@ -77,67 +85,129 @@ impl TopicList {
             return Ok(None);
         };
         let l = ctx.data_unchecked::<Loaders>();
-        let mine = |f: &TopicField| matches!(f, TopicField::MyStatus | TopicField::MyNote);
-        let personal = plan.any(&mine);
-        // Only the roots of a tree that came from the shared cache, so the bytes share its version;
-        // never a viewer's statuses or notes.
-        let cached = match (&l.cache, self.roots && !personal) {
+        // Only the roots of a tree that came from the shared cache, so the bytes share its version.
+        let cached = match (&l.cache, self.roots) {
             (Some(scope), true) => scope.version().await.map(|v| (scope, v)),
             _ => None,
         };
-        if let Some((scope, v)) = cached {
-            if let Some(bytes) = scope
-                .caches()
-                .trees
-                .rendered(self.tree.roadmap_id, v, &plan.key)
-            {
-                return Ok(Some(bytes));
-            }
-        }
-        let resources = if plan.needs_resources() {
-            let map = super::topic::resources_of(ctx, self.tree.roadmap_id)
-                .await
-                .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
-            Some(map)
-        } else {
-            None
-        };
-        let user = ctx.data_opt::<Viewer>().and_then(Viewer::user_id);
-        let key = user.map(|u| (u, self.tree.roadmap_id));
-        let err = |e: crate::graphql::error::ApiError| {
-            async_graphql::Error::from(e).into_server_error(field.pos)
-        };
-        let statuses = match key {
-            Some(k) if plan.any(&|f| matches!(f, TopicField::MyStatus)) => {
-                Some(l.progress.statuses(k).await.map_err(err)?)
-            }
-            _ => None,
-        };
-        let notes = match key {
-            Some(k) if plan.any(&|f| matches!(f, TopicField::MyNote)) => {
-                Some(l.progress.notes(k).await.map_err(err)?)
-            }
-            _ => None,
-        };
-        let mut out = Vec::with_capacity(256 * self.items.len().max(1));
-        let w = Writer {
-            tree: &self.tree,
-            resources: resources.as_deref(),
-            statuses: statuses.as_deref(),
-            notes: notes.as_deref(),
-        };
-        if !w.list(&mut out, &self.items, &plan) {
-            return Ok(None);
-        }
-        let bytes = Bytes::from(out);
-        if let Some((scope, v)) = cached {
+        let kept = cached.and_then(|(scope, v)| {
             scope
                 .caches()
                 .trees
-                .put_rendered(self.tree.roadmap_id, v, plan.key, bytes.clone());
+                .rendered(self.tree.roadmap_id, v, &plan.key)
+        });
+        let list = match kept {
+            Some(list) => list,
+            None => {
+                let resources = if plan.needs_resources() {
+                    let map = super::topic::resources_of(ctx, self.tree.roadmap_id)
+                        .await
+                        .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
+                    Some(map)
+                } else {
+                    None
+                };
+                let Some(list) = self.write(resources.as_deref(), &plan) else {
+                    return Ok(None);
+                };
+                if let Some((scope, v)) = cached {
+                    scope.caches().trees.put_rendered(
+                        self.tree.roadmap_id,
+                        v,
+                        plan.key.clone(),
+                        list.clone(),
+                    );
+                }
+                list
+            }
+        };
+        if list.holes.is_empty() {
+            return Ok(Some(list.bytes));
         }
-        Ok(Some(bytes))
+        let mine = self
+            .viewer_values(ctx, &plan)
+            .await
+            .map_err(|e| async_graphql::Error::from(e).into_server_error(field.pos))?;
+        Ok(Some(fill(&self.tree, &list, &mine)))
     }
+
+    /// The list written for every viewer alike, or `None` when a stored value cannot be shown.
+    fn write(&self, resources: Option<&ResourceMap>, plan: &TopicPlan) -> Option<RenderedList> {
+        let mut out = Vec::with_capacity(256 * self.items.len().max(1));
+        let w = Writer {
+            tree: &self.tree,
+            resources,
+            holes: RefCell::default(),
+        };
+        if !w.list(&mut out, &self.items, plan) {
+            return None;
+        }
+        Some(RenderedList {
+            bytes: Bytes::from(out),
+            holes: w.holes.into_inner().into(),
+        })
+    }
+
+    /// The viewer's statuses and notes on this roadmap, those the plan asks for (none when
+    /// signed out: their holes are null).
+    async fn viewer_values(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        plan: &TopicPlan,
+    ) -> Result<ViewerValues, crate::graphql::error::ApiError> {
+        let l = ctx.data_unchecked::<Loaders>();
+        let user = ctx.data_opt::<Viewer>().and_then(Viewer::user_id);
+        let Some(key) = user.map(|u| (u, self.tree.roadmap_id)) else {
+            return Ok(ViewerValues::default());
+        };
+        let statuses = if plan.any(&|f| matches!(f, TopicField::MyStatus)) {
+            Some(l.progress.statuses(key).await?)
+        } else {
+            None
+        };
+        let notes = if plan.any(&|f| matches!(f, TopicField::MyNote)) {
+            Some(l.progress.notes(key).await?)
+        } else {
+            None
+        };
+        Ok(ViewerValues { statuses, notes })
+    }
+}
+
+/// One viewer's own values on a roadmap; `None` when signed out (null is written).
+#[derive(Default)]
+struct ViewerValues {
+    statuses: Option<Arc<HashMap<TopicKey, ProgressStatus>>>,
+    notes: Option<Arc<HashMap<TopicKey, String>>>,
+}
+
+/// The list's bytes with each hole filled with the viewer's value, as the general path writes it.
+fn fill(tree: &RoadmapTree, list: &RenderedList, mine: &ViewerValues) -> Bytes {
+    let mut out = Vec::with_capacity(list.bytes.len() + 12 * list.holes.len());
+    let mut from = 0;
+    for hole in list.holes.iter() {
+        out.extend_from_slice(&list.bytes[from..hole.at]);
+        from = hole.at;
+        let key = &tree.topics[hole.topic].id;
+        match hole.kind {
+            HoleKind::Status => match &mine.statuses {
+                Some(m) => string(
+                    &mut out,
+                    &m.get(key)
+                        .copied()
+                        .unwrap_or(ProgressStatus::Pending)
+                        .to_value(),
+                ),
+                None => out.extend_from_slice(b"null"),
+            },
+            HoleKind::Note => match mine.notes.as_ref().and_then(|m| m.get(key)) {
+                Some(n) => string(&mut out, n),
+                None => out.extend_from_slice(b"null"),
+            },
+        }
+    }
+    out.extend_from_slice(&list.bytes[from..]);
+    Bytes::from(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,9 +443,8 @@ impl ResourcePlan {
 struct Writer<'a> {
     tree: &'a RoadmapTree,
     resources: Option<&'a ResourceMap>,
-    /// The viewer's statuses and notes on this roadmap; `None` when signed out (null is written).
-    statuses: Option<&'a HashMap<TopicKey, ProgressStatus>>,
-    notes: Option<&'a HashMap<TopicKey, String>>,
+    /// Where the viewer's own values go, in the order written (see [`fill`]).
+    holes: RefCell<Vec<Hole>>,
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -395,6 +464,14 @@ fn datetime(out: &mut Vec<u8>, at: &DateTime<Utc>) {
 }
 
 impl Writer<'_> {
+    fn hole(&self, out: &[u8], topic: usize, kind: HoleKind) {
+        self.holes.borrow_mut().push(Hole {
+            at: out.len(),
+            topic,
+            kind,
+        });
+    }
+
     /// Writes `[…]`; false when a stored value cannot be shown (the general path reports it).
     fn list(&self, out: &mut Vec<u8>, items: &[usize], plan: &TopicPlan) -> bool {
         out.push(b'[');
@@ -434,20 +511,8 @@ impl Writer<'_> {
                 TopicField::Version => int(out, i64::from(t.version)),
                 TopicField::CreatedAt => datetime(out, &t.created_at),
                 TopicField::UpdatedAt => datetime(out, &t.updated_at),
-                TopicField::MyStatus => match self.statuses {
-                    Some(m) => string(
-                        out,
-                        &m.get(&t.id)
-                            .copied()
-                            .unwrap_or(ProgressStatus::Pending)
-                            .to_value(),
-                    ),
-                    None => out.extend_from_slice(b"null"),
-                },
-                TopicField::MyNote => match self.notes.and_then(|m| m.get(&t.id)) {
-                    Some(n) => string(out, n),
-                    None => out.extend_from_slice(b"null"),
-                },
+                TopicField::MyStatus => self.hole(out, i, HoleKind::Status),
+                TopicField::MyNote => self.hole(out, i, HoleKind::Note),
                 TopicField::Children(p) => {
                     if !self.list(out, self.tree.children_of(i), p) {
                         return false;
@@ -491,110 +556,4 @@ fn resource(out: &mut Vec<u8>, r: &entity::resources::Model, plan: &ResourcePlan
     }
     out.push(b'}');
     true
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/// JSON written ahead of serialisation, for one request. The HTTP handler puts one in the request
-/// data and calls [`RawJson::splice`] on the serialised response.
-#[derive(Clone, Default)]
-pub struct RawJson(Arc<Mutex<Vec<Bytes>>>);
-
-/// Placeholders start with this, then a per-process random tag, then the part's index: no stored
-/// text can forge one without knowing the tag.
-fn marker() -> &'static str {
-    static MARKER: OnceLock<String> = OnceLock::new();
-    MARKER.get_or_init(|| {
-        use rand::Rng;
-        let tag: u128 = rand::thread_rng().gen();
-        format!("raw-json-{tag:032x}-")
-    })
-}
-
-impl RawJson {
-    fn placeholder(&self, bytes: Bytes) -> Value {
-        let mut parts = match self.0.lock() {
-            Ok(p) => p,
-            Err(p) => p.into_inner(),
-        };
-        parts.push(bytes);
-        Value::String(format!("{}{}", marker(), parts.len() - 1))
-    }
-
-    /// Replaces each placeholder string in `body` with its JSON.
-    pub fn splice(&self, body: Vec<u8>) -> Vec<u8> {
-        let parts = match self.0.lock() {
-            Ok(mut p) => std::mem::take(&mut *p),
-            Err(p) => std::mem::take(&mut *p.into_inner()),
-        };
-        if parts.is_empty() {
-            return body;
-        }
-        let needle = format!("\"{}", marker()).into_bytes();
-        let extra: usize = parts.iter().map(Bytes::len).sum();
-        let mut out = Vec::with_capacity(body.len() + extra);
-        let mut rest = &body[..];
-        while let Some(at) = find(rest, &needle) {
-            let after = &rest[at + needle.len()..];
-            let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
-            let index = std::str::from_utf8(&after[..digits])
-                .ok()
-                .and_then(|d| d.parse::<usize>().ok());
-            match (index.and_then(|i| parts.get(i)), after.get(digits)) {
-                (Some(part), Some(b'"')) => {
-                    out.extend_from_slice(&rest[..at]);
-                    out.extend_from_slice(part);
-                    rest = &after[digits + 1..];
-                }
-                _ => {
-                    out.extend_from_slice(&rest[..at + needle.len()]);
-                    rest = after;
-                }
-            }
-        }
-        out.extend_from_slice(rest);
-        out
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut from = 0;
-    while let Some(p) = haystack[from..].iter().position(|b| *b == first) {
-        let at = from + p;
-        if haystack[at..].starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splices_parts_in_place() {
-        let raw = RawJson::default();
-        let a = raw.placeholder(Bytes::from_static(b"[1,2]"));
-        let b = raw.placeholder(Bytes::from_static(b"[{\"x\":\"y\"}]"));
-        let body = serde_json::to_vec(&serde_json::json!({
-            "data": { "a": a.into_json().unwrap(), "s": "raw-json-not-a-marker", "b": b.into_json().unwrap() }
-        }))
-        .unwrap();
-        let out = raw.splice(body);
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({ "data": { "a": [1, 2], "s": "raw-json-not-a-marker", "b": [{ "x": "y" }] } })
-        );
-    }
-
-    #[test]
-    fn leaves_bodies_without_parts_alone() {
-        let raw = RawJson::default();
-        let body = br#"{"data":{"a":"b"}}"#.to_vec();
-        assert_eq!(raw.splice(body.clone()), body);
-    }
 }

@@ -219,14 +219,18 @@ pub async fn my_activity(
     Ok(page.connection(total, rows.into_iter().map(ActivityEntry).collect()))
 }
 
-/// `me.streak`: consecutive days with activity, in the user's time zone (from the history, not
-/// kept hot, like `me.activity`).
-pub async fn my_streak(ctx: &Context<'_>, user_id: UserId) -> ApiResult<Streak> {
-    let tz_name = reads::time_zone(db(ctx), user_id).await?;
-    let tz = streak::zone(&tz_name);
-    let buckets = reads::activity_buckets(db(ctx), user_id).await?;
+/// `me.streak`: consecutive days with activity, in the user's time zone, from the runs stored on
+/// their row (already read) when those answer exactly, else from the history.
+pub async fn my_streak(ctx: &Context<'_>, user: &entity::users::Model) -> ApiResult<Streak> {
+    let tz = streak::zone(&user.time_zone);
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let s = streak::compute(&buckets, tz, today);
+    let s = match crate::progress::stats::exact_streak(user, today) {
+        Some(s) => s,
+        None => {
+            let buckets = reads::activity_buckets(db(ctx), user.id).await?;
+            streak::compute(&buckets, tz, today)
+        }
+    };
     Ok(Streak {
         current: s.current,
         longest: s.longest,

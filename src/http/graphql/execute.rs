@@ -13,7 +13,7 @@ use crate::catalog::cache::CacheScope;
 use crate::error::code;
 use crate::graphql::budget::BudgetSlot;
 use crate::graphql::cache_hints::CacheHints;
-use crate::graphql::catalog::topic_list::RawJson;
+use crate::graphql::catalog::raw_json::RawJson;
 use crate::graphql::context::{ClientIp, RequestId};
 use crate::graphql::limits::Limits;
 use crate::graphql::loaders::Loaders;

@@ -1,6 +1,13 @@
-//! `spawn_app`: the server started in this process on a free port with a database of its own;
-//! `spawn_process`: the binary as a child process, for the few tests about the process itself.
+//! Test servers, started in one of two ways that are kept apart:
+//! - in this process (`spawn_app`, `spawn_app_with`, `spawn_on`, `spawn_on_with`): described by
+//!   the typed `Settings` (`test_settings`: the binary's defaults on the test's database, then
+//!   the test defaults), which a test changes with a closure at its call site
+//!   (`spawn_app_with(|s| s.hardening.max_body_bytes = 10)`); no environment variable is read;
+//! - as a child process (`spawn_process`, `spawn_process_on`): the real binary, described by
+//!   environment variables, which are its real interface; only for the few tests about the
+//!   process itself (its log, being killed, restarting).
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,17 +20,32 @@ use super::db::TestDb;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_roadmap-api");
 
-/// What every test server starts with; a test's own settings come after and win.
-const DEFAULTS: &[(&str, &str)] = &[
-    ("LISTEN_ADDR", "127.0.0.1:0"),
+/// What every in-process test server starts with: the binary's defaults on `db` (its data
+/// directory, and its URL when it has one), on a free port, with the limits that many requests from
+/// one address would meet raised. A test's own changes come after and win. `PROCESS_DEFAULTS` says
+/// the same to the binary.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut s = db.settings();
+    s.listen_addr = SocketAddr::from(([127, 0, 0, 1], 0));
     // Tests sign in often from one address; the rate-limit test sets its own limit.
+    s.auth.signin_max_failures = 1000;
+    // Tests fire hundreds of requests from one address: only the rate-limit tests (which set
+    // their own values) should meet the limit.
+    s.hardening.rate_limit_per_second = 100_000.0;
+    s.hardening.rate_limit_burst = 100_000;
+    // Likewise for signed-in users' budgets (still charged on every request): the budget tests
+    // set their own.
+    s.hardening.rate_limit_user_points = 1_000_000;
+    s
+}
+
+/// `test_settings` as the binary's environment variables, for `spawn_process`: the child process
+/// is told what an in-process server is given.
+const PROCESS_DEFAULTS: &[(&str, &str)] = &[
+    ("LISTEN_ADDR", "127.0.0.1:0"),
     ("SIGNIN_MAX_FAILURES", "1000"),
-    // Tests fire hundreds of requests from one address: only the rate-limit test (which passes
-    // its own values) should meet the limit.
     ("RATE_LIMIT_PER_SECOND", "100000"),
     ("RATE_LIMIT_BURST", "100000"),
-    // Likewise for signed-in users' budgets (still charged on every request): the budget tests
-    // pass their own.
     ("RATE_LIMIT_USER_POINTS", "1000000"),
 ];
 
@@ -79,43 +101,32 @@ impl Drop for TestApp {
 
 /// The server in this process, on a fresh database, with the test defaults.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
+    spawn_app_with(|_| {}).await
 }
 
-/// The server in this process, on a fresh database, with these settings (environment variable
-/// names, as the binary reads them) over the test defaults.
-pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
-    let db = Arc::new(TestDb::new().await);
-    spawn_on(db, env).await
+/// The server in this process, on a fresh database, with the test defaults as `configure` changes
+/// them: `spawn_app_with(|s| s.hardening.max_batch_size = 3)`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_on_with(Arc::new(TestDb::new().await), configure).await
 }
 
-/// The server in this process on an existing test database (several may share one).
-pub async fn spawn_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp {
-    let db_env = db.env();
-    let mut pairs: Vec<(&str, &str)> = DEFAULTS.to_vec();
-    pairs.extend(db_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    pairs.extend_from_slice(env);
-    let config = settings_from_env(&pairs).unwrap_or_else(|e| panic!("test settings: {e}"));
-    start_in_process(db, config).await
+/// The server in this process on an existing test database (several may share one), with the
+/// test defaults.
+pub async fn spawn_on(db: Arc<TestDb>) -> TestApp {
+    spawn_on_with(db, |_| {}).await
 }
 
-/// The `Settings` the binary builds from these variables alone (a later pair wins over an earlier
-/// one). Each variable is passed as its flag (`MAX_BODY_BYTES` → `--max-body-bytes`, a rule a
-/// unit test of `config::settings` checks) and the process environment is not read, so the
-/// developer's environment (a DATABASE_URL, a JWT_SECRET) does not reach a test server.
-pub fn settings_from_env(pairs: &[(&str, &str)]) -> Result<Settings, String> {
-    let flags: Vec<String> = pairs
-        .iter()
-        .enumerate()
-        .filter(|(i, (name, _))| !pairs[i + 1..].iter().any(|(later, _)| later == name))
-        .map(|(_, (name, value))| format!("--{}={value}", name.to_lowercase().replace('_', "-")))
-        .collect();
-    Settings::from_serve_flags(&flags)
+/// The server in this process on an existing test database, with the test defaults as
+/// `configure` changes them.
+pub async fn spawn_on_with(db: Arc<TestDb>, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(&db);
+    configure(&mut settings);
+    start_in_process(db, settings).await
 }
 
 /// Starts a server with these settings in this process on `db`.
-pub async fn start_in_process(db: Arc<TestDb>, config: Settings) -> TestApp {
-    let app = Application::build(config)
+async fn start_in_process(db: Arc<TestDb>, settings: Settings) -> TestApp {
+    let app = Application::build(settings)
         .await
         .unwrap_or_else(|e| panic!("server did not start: {e}"));
     let address = app.address();
@@ -132,8 +143,11 @@ pub async fn start_in_process(db: Arc<TestDb>, config: Settings) -> TestApp {
     }
 }
 
-/// The `roadmap-api serve` binary as a child process on a fresh database. Only for tests of what
-/// the process itself does (its log output); everything else uses `spawn_app`.
+/// The `roadmap-api serve` binary as a child process on a fresh database, told its settings the
+/// way an operator tells it: by environment variables (`PROCESS_DEFAULTS`, the database's, then
+/// `env`, a later one winning), which is why this path takes variables and not `Settings`. Only for
+/// tests of what the process itself does (its log output, being killed); everything else uses
+/// `spawn_app`.
 pub async fn spawn_process(env: &[(&str, &str)]) -> TestApp {
     spawn_process_on(Arc::new(TestDb::new().await), env).await
 }
@@ -146,7 +160,7 @@ pub async fn spawn_process_on(db: Arc<TestDb>, env: &[(&str, &str)]) -> TestApp 
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in DEFAULTS {
+    for (k, v) in PROCESS_DEFAULTS {
         cmd.env(k, v);
     }
     for (k, v) in db.env() {

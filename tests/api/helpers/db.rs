@@ -81,7 +81,19 @@ impl TestDb {
             .expect("connect to test database")
     }
 
-    /// The settings (environment variables) that point a server or the CLI at this database.
+    /// The settings that point an in-process server at this database: the binary's defaults on
+    /// its data directory, and its URL when it has one (`test_settings` adds the test defaults).
+    pub fn settings(&self) -> roadmap_api::config::Settings {
+        let mut settings = roadmap_api::config::Settings::for_tests(self.data_dir.path());
+        if let Some(url) = &self.url {
+            settings.db.url = url.clone().into();
+            settings.db.embedded = false;
+        }
+        settings
+    }
+
+    /// The environment variables that point the binary (a child-process server, or the CLI) at
+    /// this database.
     pub fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![(
             "DATA_DIR".to_owned(),

@@ -93,6 +93,12 @@ pub const MY_TREE: &str = r#"query MyTree($slug: String!) { roadmap(slug: $slug)
     myProgress { done learning skipped pending total percentDone percentComplete }
     topics { ...T children { ...T children { ...T children { ...T } } } } } }
 fragment T on Topic { id key title myStatus myNote }"#;
+/// The page with everything the kept rendering writes: resources, legend, nesting, and the
+/// viewer's own values in between.
+pub const MY_TREE_RESOURCES: &str = r#"query MyTreeResources($slug: String!) { roadmap(slug: $slug) {
+    id topics { ...T children { ...T children { ...T children { ...T } } } } } }
+fragment T on Topic { id key kind title description legend myStatus position myNote
+    resources { id kind title url } depth }"#;
 pub const MY_DASHBOARD: &str = r#"query MyDashboard($first: Int, $after: String) { me { progress(first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { roadmap { slug } done learning skipped pending total percentDone favorite updatedAt } } } } }"#;

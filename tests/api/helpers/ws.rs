@@ -62,6 +62,21 @@ pub async fn close_code(ws: &mut Ws) -> Option<u16> {
     }
 }
 
+/// Sends `payload` (`query`, `variables`, …) as a `subscribe` with `id`; the payload of the first
+/// `next` (or `error`) for it.
+pub async fn ws_query(ws: &mut Ws, id: &str, payload: &Value) -> Value {
+    let msg = json!({ "id": id, "type": "subscribe", "payload": payload }).to_string();
+    ws.send(Message::text(msg)).await.expect("send");
+    loop {
+        let Some(msg) = next_json(ws, Duration::from_secs(20)).await else {
+            panic!("no answer on the socket for {id}");
+        };
+        if msg["id"] == id && (msg["type"] == "next" || msg["type"] == "error") {
+            return msg["payload"].clone();
+        }
+    }
+}
+
 pub async fn ws_init(ws: &mut Ws, token: &str) -> Value {
     ws.send(Message::text(
         json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
