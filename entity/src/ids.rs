@@ -1,15 +1,20 @@
-//! Identities of rows, one type per kind of row, made by one macro (lldap's habit): a function
-//! that takes `(TeamId, UserId)` cannot be called with the two the wrong way round, and an id of
-//! one table cannot be looked up in another. Entity models carry them (SeaORM newtype columns,
+//! Identities of rows, one type per kind of row (lldap's habit): a function that takes
+//! `(TeamId, UserId)` cannot be called with the two the wrong way round, and an id of one table
+//! cannot be looked up in another. Entity models carry them (SeaORM newtype columns,
 //! `DeriveValueType`), so a row read from the database already holds typed ids; the GraphQL
 //! layer parses client ids into them once, at the edge (`graphql::ids`).
 //!
-//! Users', roadmaps' and teams' ids are typed throughout: every model column that holds one is
-//! the newtype. A new kind of row id goes the same way (the model's columns, then what the
-//! compiler lists).
+//! Integer row ids (users, roadmaps, teams, team invites) are made by one macro. A topic's
+//! identity is its string key (`topics.id`), typed as [`TopicKey`]; every model column that holds
+//! a topic's key (`parent_id`, `forked_from_id`, `topic_id`, `prerequisite_id`, `group_id`, …) is
+//! a `TopicKey`, except `roadmap_revisions.entity_id`, which holds the id of whatever a revision
+//! changed (a roadmap, topic or resource) as text. There is no `From<String>`: a string becomes a
+//! key by `TopicKey::new` only where its format was checked or where it was made. A new kind of
+//! row id goes the same way (the model's columns, then what the compiler lists).
 //!
-//! The number inside is public (`TeamId(7)`, `id.0`) for the places that must speak the bare
-//! value: SQL written by hand, global ids, log fields.
+//! The value inside is public (`TeamId(7)`, `id.0`, `key.as_str()`) for the places that must
+//! speak the bare value: SQL written by hand, global ids, log fields, documents.
+use std::borrow::Borrow;
 use std::fmt;
 
 use sea_orm::entity::prelude::*;
@@ -50,4 +55,62 @@ integer_ids! {
     UserId(i32);
     /// A roadmap (`roadmaps.id`).
     RoadmapId(i32);
+}
+
+/// A topic's key (`topics.id`): a string chosen by the roadmap's author or made by the server,
+/// unique across roadmaps. Shown as the bare key; its format is checked where a key enters
+/// (`catalog::is_valid_topic_key`), not here.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, DeriveValueType, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct TopicKey(pub String);
+
+impl TopicKey {
+    /// Wraps a key as it is; its format is the caller's to have checked.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for TopicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl AsRef<str> for TopicKey {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lets maps and sets keyed by `TopicKey` be looked up with a `&str` (same hash and order).
+impl Borrow<str> for TopicKey {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lets a column be compared with a borrowed key (`topics::Column::Id.eq(&key)`).
+impl From<&TopicKey> for sea_orm::Value {
+    fn from(key: &TopicKey) -> Self {
+        key.0.clone().into()
+    }
+}
+
+/// SeaORM asks every primary key type for this; a string key never comes back from an insert as
+/// a number, so the conversion always fails (as it does for `String`).
+impl sea_orm::TryFromU64 for TopicKey {
+    fn try_from_u64(_: u64) -> Result<Self, DbErr> {
+        Err(DbErr::ConvertFromU64("TopicKey"))
+    }
 }

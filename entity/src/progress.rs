@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, UserId};
+use crate::ids::{RoadmapId, TopicKey, UserId};
 
 use crate::enums::ProgressStatus;
 
@@ -11,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: UserId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub roadmap_id: RoadmapId,
     pub status: ProgressStatus,
     /// Server time of the last write of the row.

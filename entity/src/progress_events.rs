@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, UserId};
+use crate::ids::{RoadmapId, TopicKey, UserId};
 
 use crate::enums::ProgressStatus;
 
@@ -12,7 +12,7 @@ pub struct Model {
     pub id: i64,
     pub user_id: UserId,
     pub roadmap_id: RoadmapId,
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub from_status: ProgressStatus,
     pub to_status: ProgressStatus,
     pub created_at: DateTimeUtc,

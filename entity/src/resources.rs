@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::TopicKey;
+
 use crate::enums::ResourceKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +9,7 @@ use crate::enums::ResourceKind;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub kind: ResourceKind,
     pub title: String,
     pub url: String,

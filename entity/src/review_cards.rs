@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, UserId};
+use crate::ids::{RoadmapId, TopicKey, UserId};
 
 /// One learner's spaced-repetition schedule of one topic (an FSRS card); the same card on every
 /// topic of a link group. Recomputable from `review_log`.
@@ -10,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: UserId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub roadmap_id: RoadmapId,
     pub due: DateTimeUtc,
     pub stability: f64,

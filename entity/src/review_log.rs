@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::UserId;
+use crate::ids::{TopicKey, UserId};
 
 /// One review as a learner made it (the source the cards are computed from).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub user_id: UserId,
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     /// 1 again, 2 hard, 3 good, 4 easy.
     pub rating: i16,
     /// When the learner reviewed, by their device's clock.

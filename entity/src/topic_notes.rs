@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, UserId};
+use crate::ids::{RoadmapId, TopicKey, UserId};
 
 /// A learner's private markdown note on a topic.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: UserId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub roadmap_id: RoadmapId,
     #[sea_orm(column_type = "Text")]
     pub note: String,

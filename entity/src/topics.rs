@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::RoadmapId;
+use crate::ids::{RoadmapId, TopicKey};
 
 use crate::enums::{LegendMark, TopicKind};
 
@@ -8,9 +8,9 @@ use crate::enums::{LegendMark, TopicKind};
 #[sea_orm(table_name = "topics")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: TopicKey,
     pub roadmap_id: RoadmapId,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<TopicKey>,
     pub kind: TopicKind,
     pub title: String,
     #[sea_orm(column_type = "Text")]
@@ -22,7 +22,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// The topic this one was copied from by a fork.
-    pub forked_from_id: Option<String>,
+    pub forked_from_id: Option<TopicKey>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
@@ -18,13 +18,13 @@ use crate::error::AppError;
 /// the roadmap's gate read in the same statement (`None` when it has no resources).
 #[derive(Debug, Default)]
 pub struct ResourceMap {
-    by_topic: HashMap<String, Vec<Arc<resources::Model>>>,
+    by_topic: HashMap<TopicKey, Vec<Arc<resources::Model>>>,
     pub gate: Option<RoadmapGate>,
 }
 
 impl ResourceMap {
     /// A topic's resources, in order.
-    pub fn get(&self, topic_id: &str) -> Option<&Vec<Arc<resources::Model>>> {
+    pub fn get(&self, topic_id: &TopicKey) -> Option<&Vec<Arc<resources::Model>>> {
         self.by_topic.get(topic_id)
     }
 }
@@ -191,7 +191,7 @@ pub async fn resources(
 #[derive(FromQueryResult)]
 struct ResourceRow {
     id: i32,
-    topic_id: String,
+    topic_id: TopicKey,
     kind: ResourceKind,
     title: String,
     url: String,

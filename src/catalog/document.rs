@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::ids::TopicKey;
 use serde::{Deserialize, Serialize};
 
 use super::{is_valid_topic_key, LegendMark, ResourceKind, TopicKind};
@@ -129,7 +130,7 @@ pub struct SponsorDoc {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TopicNode {
-    pub id: String,
+    pub id: TopicKey,
     pub kind: TopicKind,
     pub title: String,
     #[serde(default)]
@@ -142,10 +143,10 @@ pub struct TopicNode {
     pub children: Vec<TopicNode>,
     /// The key of another topic of this document that this one repeats (`same_as_doc`).
     #[serde(default, rename = "sameAs", skip_serializing_if = "Option::is_none")]
-    pub same_as: Option<String>,
+    pub same_as: Option<TopicKey>,
     /// Keys of the topics best learned before this one, in key order (`prerequisites_doc`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub prerequisites: Vec<String>,
+    pub prerequisites: Vec<TopicKey>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -250,7 +251,7 @@ pub fn normalize(doc: &mut RoadmapDocument) {
     }
     fn topics(nodes: &mut [TopicNode]) {
         for n in nodes {
-            trim(&mut n.id);
+            trim(&mut n.id.0);
             trim(&mut n.title);
             trim(&mut n.description);
             for r in &mut n.resources {
@@ -259,7 +260,7 @@ pub fn normalize(doc: &mut RoadmapDocument) {
             }
             // Stored as a set, read back in key order.
             for p in &mut n.prerequisites {
-                trim(p);
+                trim(&mut p.0);
             }
             n.prerequisites.sort_unstable();
             n.prerequisites.dedup();
@@ -314,7 +315,7 @@ fn validate_topics(
     nodes: &[TopicNode],
     path: &str,
     depth: usize,
-    ids: &mut HashSet<String>,
+    ids: &mut HashSet<TopicKey>,
     count: &mut usize,
 ) -> Result<(), AppError> {
     if depth > MAX_DEPTH {
@@ -332,7 +333,7 @@ fn validate_topics(
                 format!("a roadmap may hold at most {MAX_TOPICS} topics"),
             ));
         }
-        if !is_valid_topic_key(&t.id) {
+        if !is_valid_topic_key(t.id.as_str()) {
             return Err(AppError::bad_input(
                 format!("{here}.id"),
                 format!(
@@ -363,11 +364,11 @@ fn validate_topics(
 
 impl RoadmapDocument {
     /// Topics in pre-order (parents before children) with their parent id and position.
-    pub fn flatten(&self) -> Vec<(Option<&str>, i32, &TopicNode)> {
+    pub fn flatten(&self) -> Vec<(Option<&TopicKey>, i32, &TopicNode)> {
         fn walk<'a>(
             nodes: &'a [TopicNode],
-            parent: Option<&'a str>,
-            out: &mut Vec<(Option<&'a str>, i32, &'a TopicNode)>,
+            parent: Option<&'a TopicKey>,
+            out: &mut Vec<(Option<&'a TopicKey>, i32, &'a TopicNode)>,
         ) {
             for (i, n) in nodes.iter().enumerate() {
                 out.push((parent, i as i32, n));
@@ -400,7 +401,7 @@ mod tests {
         let flat: Vec<_> = d
             .flatten()
             .iter()
-            .map(|(p, i, n)| (*p, *i, n.id.as_str()))
+            .map(|(p, i, n)| (p.map(TopicKey::as_str), *i, n.id.as_str()))
             .collect();
         assert_eq!(flat, [(None, 0, "a1"), (Some("a1"), 0, "b1")]);
         assert_eq!(d.roadmap.status, RoadmapStatus::Published);
@@ -409,7 +410,7 @@ mod tests {
     #[test]
     fn rejects_bad_entries_by_path() {
         let mut d = doc();
-        d.topics[0].children[0].id = "a1".into();
+        d.topics[0].children[0].id = TopicKey::new("a1");
         let e = validate(&d).unwrap_err();
         assert!(e.to_string().contains("duplicate topic id `a1`"), "{e}");
 

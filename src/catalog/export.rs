@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -207,7 +207,7 @@ pub async fn live_topics(
 pub async fn all_resources(
     db: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
-) -> Result<HashMap<String, Vec<resources::Model>>, AppError> {
+) -> Result<HashMap<TopicKey, Vec<resources::Model>>, AppError> {
     let rows = resources::Entity::find()
         .join(JoinType::InnerJoin, resources::Relation::Topic.def())
         .filter(topics::Column::RoadmapId.eq(roadmap_id))
@@ -216,7 +216,7 @@ pub async fn all_resources(
         .order_by_asc(resources::Column::Id)
         .all(db)
         .await?;
-    let mut out: HashMap<String, Vec<resources::Model>> = HashMap::new();
+    let mut out: HashMap<TopicKey, Vec<resources::Model>> = HashMap::new();
     for r in rows {
         out.entry(r.topic_id.clone()).or_default().push(r);
     }
@@ -233,9 +233,9 @@ pub fn resource_doc(r: &resources::Model) -> Result<ResourceDoc, AppError> {
 
 /// What a topic node carries besides the topic row, by topic key.
 struct NodeParts {
-    resources: HashMap<String, Vec<resources::Model>>,
-    repeats: HashMap<String, String>,
-    prerequisites: HashMap<String, Vec<String>>,
+    resources: HashMap<TopicKey, Vec<resources::Model>>,
+    repeats: HashMap<TopicKey, TopicKey>,
+    prerequisites: HashMap<TopicKey, Vec<TopicKey>>,
 }
 
 /// The topic tree of a roadmap (live topics, in order) in document form; prerequisites on other

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::enums::{RoadmapStatus, Visibility};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{roadmap_revisions, roadmaps};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -32,7 +32,7 @@ use crate::error::{AppError, Input};
 pub struct ForkedRoadmap {
     pub roadmap: roadmaps::Model,
     /// (copy, source) topic keys, in tree order.
-    pub pairs: Vec<(String, String)>,
+    pub pairs: Vec<(TopicKey, TopicKey)>,
 }
 
 /// The slug a fork gets when none is asked for: `<source slug>-<username>`, cut to the 64
@@ -104,16 +104,16 @@ pub async fn fork(
 
     // Fresh keys (topic ids are global); parents come before children in `flat`, so the parent
     // of every row is inserted in an earlier statement or earlier in the same one.
-    let keys: HashMap<&str, String> = flat
+    let keys: HashMap<&TopicKey, TopicKey> = flat
         .iter()
-        .map(|(_, _, n)| (n.id.as_str(), new_topic_key()))
+        .map(|(_, _, n)| (&n.id, new_topic_key()))
         .collect();
     let mut topic_rows = Vec::with_capacity(flat.len());
     let mut resources = Vec::new();
     let mut pairs = Vec::with_capacity(flat.len());
     for (parent, position, node) in &flat {
-        let key = keys[node.id.as_str()].clone();
-        let parent = parent.map(|p| keys[p].as_str());
+        let key = keys[&node.id].clone();
+        let parent = parent.map(|p| &keys[p]);
         let mut t = topic_row(fork.id, parent, *position, node, when);
         t.id = Set(key.clone());
         t.forked_from_id = Set(Some(node.id.clone()));
@@ -123,18 +123,18 @@ pub async fn fork(
     }
     insert_topics(txn, topic_rows).await?;
     insert_resources(txn, resources).await?;
-    let copied: Vec<(String, Vec<String>)> = flat
+    let copied: Vec<(TopicKey, Vec<TopicKey>)> = flat
         .iter()
         .map(|(_, _, node)| {
             let needs = node
                 .prerequisites
                 .iter()
-                .map(|p| keys.get(p.as_str()).cloned().unwrap_or_else(|| p.clone()))
+                .map(|p| keys.get(p).cloned().unwrap_or_else(|| p.clone()))
                 .collect::<Vec<_>>();
-            (keys[node.id.as_str()].clone(), sorted(needs))
+            (keys[&node.id].clone(), sorted(needs))
         })
         .collect();
-    let own: HashSet<&str> = keys.values().map(String::as_str).collect();
+    let own: HashSet<&str> = keys.values().map(TopicKey::as_str).collect();
     super::prerequisites_doc::write(txn, actor, fork.id, &copied, &own).await?;
     revisions::record(
         txn,
@@ -153,7 +153,7 @@ pub async fn fork(
     })
 }
 
-fn sorted(mut keys: Vec<String>) -> Vec<String> {
+fn sorted(mut keys: Vec<TopicKey>) -> Vec<TopicKey> {
     keys.sort_unstable();
     keys
 }

@@ -4,7 +4,7 @@
 //! written after the topics, by `prerequisites_doc`.
 use std::collections::{HashMap, HashSet};
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmaps, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveEnum;
@@ -47,7 +47,7 @@ pub async fn import(
 /// Refuses topic ids that belong to another roadmap (topic ids are global keys).
 async fn check_ids_free(
     txn: &impl ConnectionTrait,
-    ids: &[String],
+    ids: &[TopicKey],
     own_roadmap: Option<RoadmapId>,
 ) -> Result<(), AppError> {
     for chunk in ids.chunks(INSERT_CHUNK) {
@@ -113,7 +113,7 @@ async fn create(
     service::set_tags(txn, roadmap.id, &meta.tags).await?;
 
     let flat = doc.flatten();
-    let ids: Vec<String> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
+    let ids: Vec<TopicKey> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
     check_ids_free(txn, &ids, None).await?;
     let topic_rows: Vec<topics::ActiveModel> = flat
         .iter()
@@ -151,7 +151,7 @@ async fn create(
 
 /// What a topic says, for comparing a stored topic with a document node and for revisions.
 fn topic_snapshot(
-    parent: Option<&str>,
+    parent: Option<&TopicKey>,
     kind: TopicKind,
     title: &str,
     description: &str,
@@ -189,7 +189,7 @@ async fn replace(
     let before_meta = export::full_meta(txn, &model).await?;
     let stored = stored_topics(txn, roadmap_id).await?;
     let flat = doc.flatten();
-    let ids: Vec<String> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
+    let ids: Vec<TopicKey> = flat.iter().map(|(_, _, n)| n.id.clone()).collect();
     check_ids_free(txn, &ids, Some(roadmap_id)).await?;
 
     let mut report = ImportReport::new(doc.roadmap.slug.clone(), ImportMode::Replace);
@@ -242,7 +242,9 @@ async fn replace(
             "prerequisites": prerequisites
                 .changed
                 .iter()
-                .map(|(t, before, after)| (t.clone(), json!({ "before": before, "after": after })))
+                .map(|(t, before, after)| {
+                    (t.to_string(), json!({ "before": before, "after": after }))
+                })
                 .collect::<serde_json::Map<String, Value>>(),
         }),
     )
@@ -255,9 +257,9 @@ async fn write_prerequisites(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     roadmap_id: RoadmapId,
-    flat: &[(Option<&str>, i32, &TopicNode)],
+    flat: &[(Option<&TopicKey>, i32, &TopicNode)],
 ) -> Result<Written, AppError> {
-    let lists: Vec<(String, Vec<String>)> = flat
+    let lists: Vec<(TopicKey, Vec<TopicKey>)> = flat
         .iter()
         .map(|(_, _, n)| (n.id.clone(), n.prerequisites.clone()))
         .collect();
@@ -267,7 +269,7 @@ async fn write_prerequisites(
 
 /// A kept topic whose prerequisites changed counts as changed (in document order, once); the
 /// keys left out are reported.
-fn count_prerequisite_changes(written: &Written, ids: &[String], report: &mut ImportReport) {
+fn count_prerequisite_changes(written: &Written, ids: &[TopicKey], report: &mut ImportReport) {
     for (t, _, _) in &written.changed {
         if !report.added_topic_ids.contains(t) && !report.changed_topic_ids.contains(t) {
             report.changed_topic_ids.push(t.clone());
@@ -319,8 +321,8 @@ async fn lock_roadmap(
 /// What a roadmap holds before a REPLACE: every topic (deleted ones too, by id) and their
 /// resources.
 struct StoredTopics {
-    topics: HashMap<String, topics::Model>,
-    resources: HashMap<String, Vec<resources::Model>>,
+    topics: HashMap<TopicKey, topics::Model>,
+    resources: HashMap<TopicKey, Vec<resources::Model>>,
 }
 
 async fn stored_topics(
@@ -342,7 +344,7 @@ struct TopicPlan {
     new_resources: Vec<resources::ActiveModel>,
     updates: Vec<UpdateMany<topics::Entity>>,
     /// Topics whose stored resources are deleted before `new_resources` are inserted.
-    replaced_resources: Vec<String>,
+    replaced_resources: Vec<TopicKey>,
     changed_diffs: serde_json::Map<String, Value>,
 }
 
@@ -351,7 +353,7 @@ struct TopicPlan {
 /// left alone. Counts what it plans in `report`.
 fn plan_topics(
     roadmap_id: RoadmapId,
-    flat: &[(Option<&str>, i32, &TopicNode)],
+    flat: &[(Option<&TopicKey>, i32, &TopicNode)],
     stored: &StoredTopics,
     now: chrono::DateTime<chrono::Utc>,
     report: &mut ImportReport,
@@ -388,7 +390,7 @@ fn plan_topics(
             .transpose()?
             .unwrap_or_default();
         let old_snapshot = topic_snapshot(
-            old.parent_id.as_deref(),
+            old.parent_id.as_ref(),
             old.kind,
             &old.title,
             &old.description,
@@ -420,7 +422,7 @@ fn plan_topics(
         } else if content_changed {
             report.changed_topic_ids.push(n.id.clone());
             if let Some(d) = revisions::diff(&old_snapshot, &doc_snapshot) {
-                plan.changed_diffs.insert(n.id.clone(), d);
+                plan.changed_diffs.insert(n.id.to_string(), d);
             }
         } else {
             report.topics_reordered += 1;
@@ -432,19 +434,16 @@ fn plan_topics(
 /// The update of a kept topic: its place always; its content too (and it is live again, one
 /// version on) when `with_content`.
 fn topic_update(
-    parent: Option<&str>,
+    parent: Option<&TopicKey>,
     pos: i32,
     n: &TopicNode,
     with_content: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> UpdateMany<topics::Entity> {
     let update = topics::Entity::update_many()
-        .col_expr(
-            topics::Column::ParentId,
-            Expr::value(parent.map(str::to_owned)),
-        )
+        .col_expr(topics::Column::ParentId, Expr::value(parent.cloned()))
         .col_expr(topics::Column::Position, Expr::value(pos))
-        .filter(topics::Column::Id.eq(n.id.as_str()));
+        .filter(topics::Column::Id.eq(&n.id));
     if !with_content {
         return update;
     }
@@ -473,17 +472,17 @@ fn topic_update(
 /// Soft-deletes the live topics the document leaves out; returns them, by id.
 async fn remove_missing<'s>(
     txn: &impl ConnectionTrait,
-    stored: &'s HashMap<String, topics::Model>,
-    ids: &[String],
+    stored: &'s HashMap<TopicKey, topics::Model>,
+    ids: &[TopicKey],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<&'s topics::Model>, AppError> {
-    let in_doc: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let in_doc: HashSet<&TopicKey> = ids.iter().collect();
     let mut removed: Vec<&topics::Model> = stored
         .values()
-        .filter(|t| t.deleted_at.is_none() && !in_doc.contains(t.id.as_str()))
+        .filter(|t| t.deleted_at.is_none() && !in_doc.contains(&t.id))
         .collect();
     removed.sort_by(|a, b| a.id.cmp(&b.id));
-    let removed_ids: Vec<String> = removed.iter().map(|t| t.id.clone()).collect();
+    let removed_ids: Vec<TopicKey> = removed.iter().map(|t| t.id.clone()).collect();
     for chunk in removed_ids.chunks(INSERT_CHUNK) {
         topics::Entity::update_many()
             .col_expr(topics::Column::DeletedAt, Expr::value(Some(now)))
@@ -498,7 +497,7 @@ async fn remove_missing<'s>(
 /// Deletes the stored resources of the `replaced` topics, then inserts `new_resources`.
 async fn replace_resources(
     txn: &impl ConnectionTrait,
-    replaced: &[String],
+    replaced: &[TopicKey],
     new_resources: Vec<resources::ActiveModel>,
 ) -> Result<(), AppError> {
     for chunk in replaced.chunks(INSERT_CHUNK) {

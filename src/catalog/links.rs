@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::roadmaps;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -25,14 +25,14 @@ const CHUNK: usize = 500;
 /// A live topic of a group, with its roadmap.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct LinkedTopic {
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub roadmap_id: RoadmapId,
 }
 
 #[derive(FromQueryResult)]
 struct LinkRow {
-    source_id: String,
-    topic_id: String,
+    source_id: TopicKey,
+    topic_id: TopicKey,
     roadmap_id: RoadmapId,
 }
 
@@ -74,10 +74,10 @@ pub async fn dissolve_dead_groups(txn: &impl ConnectionTrait) -> Result<(), AppE
 /// root has a row of its own while anything points at it), in batched upserts.
 pub async fn point(
     txn: &impl ConnectionTrait,
-    pairs: &[(&str, &str)],
+    pairs: &[(&TopicKey, &TopicKey)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
-    let mut rows: Vec<(&str, &str)> = pairs.iter().map(|(_, r)| (*r, *r)).collect();
+    let mut rows: Vec<(&TopicKey, &TopicKey)> = pairs.iter().map(|(_, r)| (*r, *r)).collect();
     rows.sort_unstable();
     rows.dedup();
     rows.extend(pairs.iter().copied());
@@ -121,9 +121,9 @@ pub async fn dissolve_lone_roots(txn: &impl ConnectionTrait) -> Result<(), AppEr
 #[derive(Debug, Default)]
 pub struct LinkMap {
     /// By topic key: the other live topics of its group, by roadmap id then key.
-    pub by_topic: HashMap<String, Vec<LinkedTopic>>,
+    pub by_topic: HashMap<TopicKey, Vec<LinkedTopic>>,
     /// By topic key: the root it is the same as (only for topics that point at a live root).
-    pub same_as: HashMap<String, LinkedTopic>,
+    pub same_as: HashMap<TopicKey, LinkedTopic>,
     pub roadmaps: HashMap<RoadmapId, Arc<roadmaps::Model>>,
 }
 
@@ -148,10 +148,10 @@ fn push_links(q: &mut Sql) {
 /// statement per 500 topics.
 pub async fn linked_members(
     db: &impl ConnectionTrait,
-    topic_ids: &[&str],
+    topic_ids: &[&TopicKey],
     learner: UserId,
-) -> Result<HashMap<String, Vec<LinkedTopic>>, AppError> {
-    let mut out: HashMap<String, Vec<LinkedTopic>> = HashMap::new();
+) -> Result<HashMap<TopicKey, Vec<LinkedTopic>>, AppError> {
+    let mut out: HashMap<TopicKey, Vec<LinkedTopic>> = HashMap::new();
     for chunk in topic_ids.chunks(CHUNK) {
         let mut q = Sql::new(db.get_database_backend());
         push_links(&mut q);
@@ -186,10 +186,10 @@ pub async fn linked_by_roadmap(
     #[derive(FromQueryResult)]
     struct Row {
         source_roadmap: RoadmapId,
-        source_id: String,
-        topic_id: String,
+        source_id: TopicKey,
+        topic_id: TopicKey,
         roadmap_id: RoadmapId,
-        root_id: String,
+        root_id: TopicKey,
     }
     let mut q = Sql::new(db.get_database_backend());
     q.push(
@@ -242,11 +242,11 @@ pub async fn linked_by_roadmap(
 pub async fn repeats_of(
     db: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
-) -> Result<HashMap<String, String>, AppError> {
+) -> Result<HashMap<TopicKey, TopicKey>, AppError> {
     #[derive(FromQueryResult)]
     struct Row {
-        topic_id: String,
-        group_id: String,
+        topic_id: TopicKey,
+        group_id: TopicKey,
     }
     let mut q = Sql::new(db.get_database_backend());
     q.push(

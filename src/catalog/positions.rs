@@ -16,7 +16,7 @@ pub(crate) trait Ordered: EntityTrait {
 }
 
 impl Ordered for topics::Entity {
-    type Key = String;
+    type Key = entity::ids::TopicKey;
     const ID: topics::Column = topics::Column::Id;
     const POSITION: topics::Column = topics::Column::Position;
     const UPDATED_AT: topics::Column = topics::Column::UpdatedAt;

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{roadmaps, topics};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
@@ -38,9 +38,9 @@ const LOCK_NAMESPACE: i32 = 0x5052_4551; // "PREQ"
 #[derive(Debug, Default)]
 pub struct PrerequisiteMap {
     /// By topic key: the live topics it needs.
-    pub prerequisites: HashMap<String, Vec<LinkedTopic>>,
+    pub prerequisites: HashMap<TopicKey, Vec<LinkedTopic>>,
     /// By topic key: the live topics that need it.
-    pub unlocks: HashMap<String, Vec<LinkedTopic>>,
+    pub unlocks: HashMap<TopicKey, Vec<LinkedTopic>>,
     pub roadmaps: HashMap<RoadmapId, Arc<roadmaps::Model>>,
 }
 
@@ -49,8 +49,8 @@ struct EdgeRow {
     /// 0: `source_id` needs `other_id`; 1: `other_id` needs `source_id`.
     unlocks: i32,
     source_roadmap: RoadmapId,
-    source_id: String,
-    other_id: String,
+    source_id: TopicKey,
+    other_id: TopicKey,
     other_roadmap: RoadmapId,
 }
 
@@ -125,8 +125,8 @@ pub async fn by_roadmap(
 pub async fn set(
     db: &DatabaseConnection,
     actor: &Actor,
-    key: &str,
-    wanted: &[String],
+    key: &TopicKey,
+    wanted: &[TopicKey],
 ) -> Result<RoadmapId, AppError> {
     if wanted.len() > MAX_PREREQUISITES {
         return Err(AppError::bad_input(
@@ -135,7 +135,7 @@ pub async fn set(
                 .then(format!(" may hold at most {MAX_PREREQUISITES} topics")),
         ));
     }
-    let mut ids: Vec<(usize, &str)> = Vec::with_capacity(wanted.len());
+    let mut ids: Vec<(usize, &TopicKey)> = Vec::with_capacity(wanted.len());
     for (i, id) in wanted.iter().enumerate() {
         if id == key {
             return Err(AppError::bad_input(
@@ -144,8 +144,8 @@ pub async fn set(
                     .then(": a topic cannot be its own prerequisite"),
             ));
         }
-        if !ids.iter().any(|(_, seen)| *seen == id.as_str()) {
-            ids.push((i, id.as_str()));
+        if !ids.iter().any(|(_, seen)| *seen == id) {
+            ids.push((i, id));
         }
     }
     let roadmap_id = require_live(db, key).await?.roadmap_id;
@@ -183,7 +183,7 @@ pub async fn set(
         }
         txn.execute(q.build()).await?;
     }
-    let after: Vec<&str> = ids.iter().map(|(_, id)| *id).collect();
+    let after: Vec<TopicKey> = ids.iter().map(|(_, id)| (*id).clone()).collect();
     let mut sorted = after.clone();
     sorted.sort_unstable();
     if before != sorted {
@@ -193,7 +193,7 @@ pub async fn set(
             actor,
             Edit::SetTopicPrerequisites,
             Entity::Topic,
-            key,
+            key.as_str(),
             json!({ "before": { "prerequisites": before }, "after": { "prerequisites": after } }),
         )
         .await?;
@@ -215,7 +215,7 @@ pub(super) async fn lock(txn: &impl ConnectionTrait) -> Result<(), AppError> {
 }
 
 /// The prerequisites a topic has now, by key, in key order.
-async fn current(txn: &impl ConnectionTrait, key: &str) -> Result<Vec<String>, AppError> {
+async fn current(txn: &impl ConnectionTrait, key: &TopicKey) -> Result<Vec<TopicKey>, AppError> {
     use entity::topic_prerequisites as tp;
     use sea_orm::QueryOrder;
     Ok(tp::Entity::find()
@@ -233,8 +233,8 @@ async fn current(txn: &impl ConnectionTrait, key: &str) -> Result<Vec<String>, A
 async fn check_readable(
     txn: &impl ConnectionTrait,
     actor: &Actor,
-    ids: &[(usize, &str)],
-) -> Result<HashMap<String, RoadmapId>, AppError> {
+    ids: &[(usize, &TopicKey)],
+) -> Result<HashMap<TopicKey, RoadmapId>, AppError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -245,7 +245,7 @@ async fn check_readable(
         .all(txn)
         .await?;
     let access = actor.catalog();
-    let readable: HashMap<String, RoadmapId> = rows
+    let readable: HashMap<TopicKey, RoadmapId> = rows
         .into_iter()
         .filter(|(_, r)| {
             r.as_ref()
@@ -271,12 +271,12 @@ async fn check_readable(
 async fn check_no_cycle(
     txn: &impl ConnectionTrait,
     topic: &topics::Model,
-    ids: &[(usize, &str)],
+    ids: &[(usize, &TopicKey)],
 ) -> Result<(), AppError> {
     #[derive(FromQueryResult)]
     struct Edge {
-        topic_id: String,
-        prerequisite_id: String,
+        topic_id: TopicKey,
+        prerequisite_id: TopicKey,
     }
     let mut q = Sql::new(txn.get_database_backend());
     q.push(
@@ -292,7 +292,7 @@ async fn check_no_cycle(
          JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL \
          ORDER BY e.topic_id, e.prerequisite_id",
     );
-    let edges: Vec<(String, String)> = Edge::find_by_statement(q.build())
+    let edges: Vec<(TopicKey, TopicKey)> = Edge::find_by_statement(q.build())
         .all(txn)
         .await?
         .into_iter()
@@ -332,20 +332,24 @@ async fn check_no_cycle(
 /// The shortest path of keys from `from` to `to` along `edges` (topic → prerequisite), `from`
 /// and `to` included; `None` when `to` cannot be reached. Breadth first, so the cycle named is a
 /// shortest one, and ties go to the smaller key (the edges are sorted).
-pub fn path_to(edges: &[(String, String)], from: &str, to: &str) -> Option<Vec<String>> {
-    let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
+pub fn path_to(
+    edges: &[(TopicKey, TopicKey)],
+    from: &TopicKey,
+    to: &TopicKey,
+) -> Option<Vec<TopicKey>> {
+    let mut next: HashMap<&TopicKey, Vec<&TopicKey>> = HashMap::new();
     for (a, b) in edges {
-        next.entry(a.as_str()).or_default().push(b.as_str());
+        next.entry(a).or_default().push(b);
     }
-    let mut came_from: HashMap<&str, &str> = HashMap::new();
+    let mut came_from: HashMap<&TopicKey, &TopicKey> = HashMap::new();
     let mut queue = VecDeque::from([from]);
     let mut seen = HashSet::from([from]);
     while let Some(cur) = queue.pop_front() {
         if cur == to {
-            let mut path = vec![cur.to_owned()];
+            let mut path = vec![cur.clone()];
             let mut at = cur;
             while let Some(prev) = came_from.get(at) {
-                path.push((*prev).to_owned());
+                path.push((*prev).clone());
                 at = *prev;
             }
             path.reverse();
@@ -364,18 +368,23 @@ pub fn path_to(edges: &[(String, String)], from: &str, to: &str) -> Option<Vec<S
 #[cfg(test)]
 mod tests {
     use super::path_to;
+    use entity::ids::TopicKey;
 
-    fn e(a: &str, b: &str) -> (String, String) {
-        (a.into(), b.into())
+    fn k(key: &str) -> TopicKey {
+        TopicKey(key.to_owned())
+    }
+
+    fn e(a: &str, b: &str) -> (TopicKey, TopicKey) {
+        (k(a), k(b))
     }
 
     #[test]
     fn finds_the_shortest_path() {
         let edges = [e("b", "c"), e("c", "a"), e("b", "a"), e("x", "y")];
-        assert_eq!(path_to(&edges, "b", "a").unwrap(), ["b", "a"]);
-        assert_eq!(path_to(&edges, "c", "a").unwrap(), ["c", "a"]);
-        assert_eq!(path_to(&edges, "a", "a").unwrap(), ["a"]);
-        assert!(path_to(&edges, "a", "b").is_none());
-        assert!(path_to(&edges, "x", "a").is_none());
+        assert_eq!(path_to(&edges, &k("b"), &k("a")).unwrap(), [k("b"), k("a")]);
+        assert_eq!(path_to(&edges, &k("c"), &k("a")).unwrap(), [k("c"), k("a")]);
+        assert_eq!(path_to(&edges, &k("a"), &k("a")).unwrap(), [k("a")]);
+        assert!(path_to(&edges, &k("a"), &k("b")).is_none());
+        assert!(path_to(&edges, &k("x"), &k("a")).is_none());
     }
 }

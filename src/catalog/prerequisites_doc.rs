@@ -16,7 +16,7 @@
 //! the topic, as progress does). Writes take the prerequisite lock (see `prerequisites`).
 use std::collections::{HashMap, HashSet};
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{roadmaps, topics};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -35,7 +35,7 @@ const CHUNK: usize = 400;
 #[derive(Debug, Default)]
 pub struct Written {
     /// (topic, before, after) for each topic whose prerequisites changed, in document order.
-    pub changed: Vec<(String, Vec<String>, Vec<String>)>,
+    pub changed: Vec<(TopicKey, Vec<TopicKey>, Vec<TopicKey>)>,
     /// `topic: key` for each key left out: no live topic the writer may read.
     pub unresolved: Vec<String>,
 }
@@ -58,7 +58,7 @@ pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
         }
         for (i, p) in n.prerequisites.iter().enumerate() {
             let at = format!("{path}.prerequisites[{i}]");
-            if !is_valid_topic_key(p) {
+            if !is_valid_topic_key(p.as_str()) {
                 return Err(refuse(
                     at,
                     n,
@@ -87,13 +87,13 @@ pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
         .iter()
         .map(|(_, n)| (n.id.as_str(), n.title.as_str()))
         .collect();
-    let Some((path, n)) = found.iter().find(|(_, n)| n.id == cycle[0]) else {
+    let Some((path, n)) = found.iter().find(|(_, n)| n.id.as_str() == cycle[0]) else {
         return Ok(()); // a cycle starts at a topic of the document
     };
     let i = n
         .prerequisites
         .iter()
-        .position(|p| Some(p) == cycle.get(1))
+        .position(|p| Some(p.as_str()) == cycle.get(1).map(String::as_str))
         .unwrap_or(0);
     Err(refuse(
         format!("{path}.prerequisites[{i}]"),
@@ -180,7 +180,7 @@ pub async fn stored(
     db: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
     reader: &CatalogAccess,
-) -> Result<HashMap<String, Vec<String>>, AppError> {
+) -> Result<HashMap<TopicKey, Vec<TopicKey>>, AppError> {
     let maps = prerequisites::by_roadmap(db, &[roadmap_id]).await?;
     let Some(map) = maps.get(&roadmap_id) else {
         return Ok(HashMap::new());
@@ -189,7 +189,7 @@ pub async fn stored(
         .prerequisites
         .iter()
         .map(|(key, list)| {
-            let mut keys: Vec<String> = list
+            let mut keys: Vec<TopicKey> = list
                 .iter()
                 .filter(|l| {
                     l.roadmap_id == roadmap_id
@@ -215,13 +215,13 @@ pub(super) async fn write(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     roadmap_id: RoadmapId,
-    lists: &[(String, Vec<String>)],
+    lists: &[(TopicKey, Vec<TopicKey>)],
     own: &HashSet<&str>,
 ) -> Result<Written, AppError> {
     let access = actor.catalog();
     let before = stored(txn, roadmap_id, &access).await?;
     let none = Vec::new();
-    let changed: Vec<&(String, Vec<String>)> = lists
+    let changed: Vec<&(TopicKey, Vec<TopicKey>)> = lists
         .iter()
         .filter(|(t, want)| before.get(t).unwrap_or(&none) != want)
         .collect();
@@ -232,12 +232,12 @@ pub(super) async fn write(
     prerequisites::lock(txn).await?;
     let foreign: Vec<&str> = changed
         .iter()
-        .flat_map(|(_, want)| want.iter().map(String::as_str))
+        .flat_map(|(_, want)| want.iter().map(TopicKey::as_str))
         .filter(|k| !own.contains(k))
         .collect();
     let far = readable_elsewhere(txn, &access, roadmap_id, &foreign).await?;
     let now = super::export::now();
-    let mut rows: Vec<(&str, String, RoadmapId)> = Vec::new();
+    let mut rows: Vec<(&TopicKey, TopicKey, RoadmapId)> = Vec::new();
     for (topic, want) in changed {
         let old = before.get(topic).unwrap_or(&none);
         let mut want = want.clone();
@@ -263,7 +263,7 @@ pub(super) async fn write(
         let gone: Vec<&str> = old
             .iter()
             .filter(|k| !kept.contains(k))
-            .map(String::as_str)
+            .map(TopicKey::as_str)
             .collect();
         if !gone.is_empty() {
             let mut q = Sql::new(txn.get_database_backend());
@@ -311,7 +311,7 @@ async fn readable_elsewhere(
     access: &CatalogAccess,
     roadmap_id: RoadmapId,
     keys: &[&str],
-) -> Result<HashMap<String, RoadmapId>, AppError> {
+) -> Result<HashMap<TopicKey, RoadmapId>, AppError> {
     let mut found = HashMap::new();
     let mut keys = keys.to_vec();
     keys.sort_unstable();
@@ -339,7 +339,7 @@ async fn readable_elsewhere(
 async fn check_no_cycle(
     txn: &impl ConnectionTrait,
     roadmap_id: RoadmapId,
-    lists: &[(String, Vec<String>)],
+    lists: &[(TopicKey, Vec<TopicKey>)],
 ) -> Result<(), AppError> {
     #[derive(FromQueryResult)]
     struct Edge {

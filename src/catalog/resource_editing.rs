@@ -3,7 +3,7 @@
 //! (see `topic_editing`).
 use std::collections::{HashMap, HashSet};
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveEnum;
@@ -30,7 +30,7 @@ fn resource_snapshot(r: &resources::Model) -> Value {
 
 async fn topic_resources(
     txn: &impl ConnectionTrait,
-    topic_id: &str,
+    topic_id: &TopicKey,
 ) -> Result<Vec<resources::Model>, AppError> {
     Ok(resources::Entity::find()
         .filter(resources::Column::TopicId.eq(topic_id))
@@ -62,7 +62,7 @@ async fn live_resource(
 pub async fn add_resource(
     db: &DatabaseConnection,
     actor: &Actor,
-    topic_id: &str,
+    topic_id: &TopicKey,
     input: ResourceDoc,
     position: Option<i32>,
 ) -> Result<(RoadmapId, resources::Model), AppError> {
@@ -175,7 +175,7 @@ pub async fn remove_resource(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
-) -> Result<(RoadmapId, String), AppError> {
+) -> Result<(RoadmapId, TopicKey), AppError> {
     let (_, topic) = live_resource(db, id).await?;
     let roadmap_id = topic.roadmap_id;
     let txn = db.begin().await?;
@@ -206,7 +206,7 @@ pub async fn remove_resource(
 pub async fn reorder_resources(
     db: &DatabaseConnection,
     actor: &Actor,
-    topic_id: &str,
+    topic_id: &TopicKey,
     ids: Vec<i32>,
 ) -> Result<RoadmapId, AppError> {
     let roadmap_id = require_live(db, topic_id).await?.roadmap_id;
@@ -237,7 +237,7 @@ pub async fn reorder_resources(
         actor,
         Edit::ReorderResources,
         Entity::Topic,
-        topic_id,
+        topic_id.as_str(),
         json!({ "before": { "resourceIds": list.iter().map(|r| r.id).collect::<Vec<_>>() },
                 "after": { "resourceIds": ids } }),
     )

@@ -4,7 +4,7 @@
 //! Retention: a roadmap keeps its newest [`MAX_REVISIONS_PER_ROADMAP`] revisions and at most
 //! [`MAX_REVISION_BYTES_PER_ROADMAP`] bytes of diffs (the newest revision always stays); older
 //! ones are deleted in the transaction of the edit that records a new one.
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{roadmap_revisions, users};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
@@ -275,7 +275,7 @@ pub fn diff(before: &Value, after: &Value) -> Option<Value> {
 pub struct RevisionFilter {
     pub roadmap_id: RoadmapId,
     /// Only the revisions of this topic (by key).
-    pub topic: Option<String>,
+    pub topic: Option<TopicKey>,
 }
 
 fn filtered(f: &RevisionFilter) -> sea_orm::Select<roadmap_revisions::Entity> {

@@ -1,6 +1,6 @@
 //! Roadmap reads (always through a `CatalogAccess`), tags and related roadmaps, and the import
 //! report.
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{roadmap_tags, roadmaps};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -145,9 +145,9 @@ pub struct ImportReport {
     pub resources_added: u64,
     pub resources_removed: u64,
     /// Keys of the added topics, in document order.
-    pub added_topic_ids: Vec<String>,
-    pub changed_topic_ids: Vec<String>,
-    pub removed_topic_ids: Vec<String>,
+    pub added_topic_ids: Vec<TopicKey>,
+    pub changed_topic_ids: Vec<TopicKey>,
+    pub removed_topic_ids: Vec<TopicKey>,
     /// Related roadmap slugs that name no roadmap here (kept out; set them again once they exist).
     pub unresolved_related: Vec<String>,
     /// `topic: key` for each prerequisite left out: the key names no live topic of the document

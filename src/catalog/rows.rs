@@ -1,7 +1,7 @@
 //! New rows of the catalogue tables, built from document parts: the one place that says what a
 //! fresh roadmap, topic or resource row holds, whether an admin creates it or an import does.
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmaps, topics};
 use sea_orm::ActiveValue::{NotSet, Set};
 
@@ -27,7 +27,7 @@ pub(crate) fn roadmap_row(meta: &RoadmapMeta, now: DateTime<Utc>) -> roadmaps::A
 /// rows (`resource_rows`).
 pub(crate) fn topic_row(
     roadmap_id: RoadmapId,
-    parent: Option<&str>,
+    parent: Option<&TopicKey>,
     position: i32,
     n: &TopicNode,
     now: DateTime<Utc>,
@@ -35,7 +35,7 @@ pub(crate) fn topic_row(
     topics::ActiveModel {
         id: Set(n.id.clone()),
         roadmap_id: Set(roadmap_id),
-        parent_id: Set(parent.map(str::to_owned)),
+        parent_id: Set(parent.cloned()),
         kind: Set(n.kind),
         title: Set(n.title.clone()),
         description: Set(n.description.clone()),
@@ -51,14 +51,14 @@ pub(crate) fn topic_row(
 
 /// A new resource row of a topic at `position`; the database assigns its id.
 pub(crate) fn resource_row(
-    topic_id: &str,
+    topic_id: &TopicKey,
     r: &ResourceDoc,
     position: i32,
     now: DateTime<Utc>,
 ) -> resources::ActiveModel {
     resources::ActiveModel {
         id: NotSet,
-        topic_id: Set(topic_id.to_owned()),
+        topic_id: Set(topic_id.clone()),
         kind: Set(r.kind),
         title: Set(r.title.clone()),
         url: Set(r.url.clone()),
@@ -70,7 +70,7 @@ pub(crate) fn resource_row(
 
 /// Rows for a topic's resources, positions from 0 in document order.
 pub(crate) fn resource_rows(
-    topic_id: &str,
+    topic_id: &TopicKey,
     list: &[ResourceDoc],
     now: DateTime<Utc>,
 ) -> Vec<resources::ActiveModel> {

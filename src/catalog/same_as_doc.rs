@@ -3,6 +3,7 @@
 //! and counts once. An import writes the pointers the document names (replacing the pointer such a
 //! topic had, and detaching what pointed at it); it removes none it does not name, since the
 //! markdown format carries no `sameAs`: `setTopicSameAs(topicId, null)` clears one.
+use entity::ids::TopicKey;
 use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
@@ -19,11 +20,11 @@ pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
     let by_key: HashMap<&str, &TopicNode> =
         flat.iter().map(|(_, _, n)| (n.id.as_str(), *n)).collect();
     for (_, _, n) in &flat {
-        let Some(target) = n.same_as.as_deref() else {
+        let Some(target) = n.same_as.as_ref().map(TopicKey::as_str) else {
             continue;
         };
         let problem = match by_key.get(target) {
-            _ if target == n.id => "cannot be the same as itself",
+            _ if target == n.id.as_str() => "cannot be the same as itself",
             None => "names no topic of this document",
             Some(t) if t.same_as.is_some() => "names a topic that is itself the same as another",
             Some(_) => continue,
@@ -40,13 +41,13 @@ pub fn validate(doc: &RoadmapDocument) -> Result<(), AppError> {
 /// number of statements.
 pub async fn write(txn: &impl ConnectionTrait, doc: &RoadmapDocument) -> Result<(), AppError> {
     let flat = doc.flatten();
-    let pairs: Vec<(&str, &str)> = flat
+    let pairs: Vec<(&TopicKey, &TopicKey)> = flat
         .iter()
-        .filter_map(|(_, _, n)| n.same_as.as_deref().map(|t| (n.id.as_str(), t)))
+        .filter_map(|(_, _, n)| n.same_as.as_ref().map(|t| (&n.id, t)))
         .collect();
     let backend = txn.get_database_backend();
-    let roots: Vec<&str> = pairs.iter().map(|(_, r)| *r).collect();
-    let pointing: Vec<&str> = pairs.iter().map(|(p, _)| *p).collect();
+    let roots: Vec<&TopicKey> = pairs.iter().map(|(_, r)| *r).collect();
+    let pointing: Vec<&TopicKey> = pairs.iter().map(|(p, _)| *p).collect();
     for chunk in roots.chunks(400) {
         let mut q = Sql::new(backend);
         q.push("DELETE FROM topic_links WHERE topic_id <> group_id AND topic_id IN ")

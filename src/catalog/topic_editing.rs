@@ -5,7 +5,7 @@
 //! `resource_editing`.
 use std::collections::HashMap;
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, topics};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
@@ -30,11 +30,13 @@ const KEY_LEN: usize = 16;
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// A new random topic key: 16 base62 characters (about 95 bits).
-pub fn new_topic_key() -> String {
+pub fn new_topic_key() -> TopicKey {
     let mut rng = rand::thread_rng();
-    (0..KEY_LEN)
-        .map(|_| BASE62[rng.gen_range(0..BASE62.len())] as char)
-        .collect()
+    TopicKey(
+        (0..KEY_LEN)
+            .map(|_| BASE62[rng.gen_range(0..BASE62.len())] as char)
+            .collect(),
+    )
 }
 
 fn snapshot(t: &topics::Model) -> Value {
@@ -51,7 +53,7 @@ fn snapshot(t: &topics::Model) -> Value {
 
 /// The live topics of a roadmap, indexed for tree questions.
 struct Live {
-    by_id: HashMap<String, topics::Model>,
+    by_id: HashMap<TopicKey, topics::Model>,
 }
 
 impl Live {
@@ -63,18 +65,18 @@ impl Live {
     }
 
     /// Siblings under `parent`, in order.
-    fn siblings(&self, parent: Option<&str>) -> Vec<&topics::Model> {
+    fn siblings(&self, parent: Option<&TopicKey>) -> Vec<&topics::Model> {
         let mut out: Vec<&topics::Model> = self
             .by_id
             .values()
-            .filter(|t| t.parent_id.as_deref() == parent)
+            .filter(|t| t.parent_id.as_ref() == parent)
             .collect();
         out.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
         out
     }
 
     /// 1 for a root topic.
-    fn depth(&self, id: &str) -> usize {
+    fn depth(&self, id: &TopicKey) -> usize {
         let mut depth = 0;
         let mut cur = self.by_id.get(id);
         while let Some(t) = cur {
@@ -82,19 +84,19 @@ impl Live {
             if depth > self.by_id.len() {
                 break;
             }
-            cur = t.parent_id.as_deref().and_then(|p| self.by_id.get(p));
+            cur = t.parent_id.as_ref().and_then(|p| self.by_id.get(p));
         }
         depth
     }
 
     /// `id` and everything below it.
-    fn subtree(&self, id: &str) -> Vec<String> {
-        let mut out = vec![id.to_owned()];
+    fn subtree(&self, id: &TopicKey) -> Vec<TopicKey> {
+        let mut out = vec![id.clone()];
         let mut i = 0;
         while i < out.len() {
             let cur = out[i].clone();
             for t in self.by_id.values() {
-                if t.parent_id.as_deref() == Some(cur.as_str()) && !out.contains(&t.id) {
+                if t.parent_id.as_ref() == Some(&cur) && !out.contains(&t.id) {
                     out.push(t.id.clone());
                 }
             }
@@ -104,7 +106,7 @@ impl Live {
     }
 
     /// Levels in the subtree of `id` (1 for a leaf).
-    fn height(&self, id: &str) -> usize {
+    fn height(&self, id: &TopicKey) -> usize {
         self.subtree(id)
             .iter()
             .map(|d| self.depth(d))
@@ -129,20 +131,20 @@ pub async fn create_topic(
     db: &DatabaseConnection,
     actor: &Actor,
     roadmap_id: RoadmapId,
-    parent: Option<String>,
+    parent: Option<TopicKey>,
     position: Option<i32>,
     input: NewTopic,
-) -> Result<String, AppError> {
+) -> Result<TopicKey, AppError> {
     let input = input.checked()?;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
     let live = Live::load(&txn, roadmap_id).await?;
-    check_room(&txn, &live, roadmap_id, parent.as_deref()).await?;
-    let siblings = live.siblings(parent.as_deref());
+    check_room(&txn, &live, roadmap_id, parent.as_ref()).await?;
+    let siblings = live.siblings(parent.as_ref());
     let pos = check_position(position, siblings.len())?;
     let key = free_topic_key(&txn).await?;
     let now = now();
-    let shifted: Vec<(String, i32)> = siblings
+    let shifted: Vec<(TopicKey, i32)> = siblings
         .iter()
         .map(|t| (t.id.clone(), t.position))
         .collect();
@@ -164,7 +166,7 @@ pub async fn create_topic(
     };
     topics::Entity::insert(topic_row(
         roadmap_id,
-        parent.as_deref(),
+        parent.as_ref(),
         pos as i32,
         &node,
         now,
@@ -187,7 +189,7 @@ pub async fn create_topic(
         actor,
         Edit::CreateTopic,
         Entity::Topic,
-        &key,
+        key.as_str(),
         json!({ "after": after }),
     )
     .await?;
@@ -223,7 +225,7 @@ async fn check_room(
     txn: &impl ConnectionTrait,
     live: &Live,
     roadmap_id: RoadmapId,
-    parent: Option<&str>,
+    parent: Option<&TopicKey>,
 ) -> Result<(), AppError> {
     if let Some(p) = parent {
         if !live.by_id.contains_key(p) {
@@ -250,7 +252,7 @@ async fn check_room(
 }
 
 /// A new random topic key no topic has (topic keys are global).
-async fn free_topic_key(txn: &impl ConnectionTrait) -> Result<String, AppError> {
+async fn free_topic_key(txn: &impl ConnectionTrait) -> Result<TopicKey, AppError> {
     let mut key = new_topic_key();
     while topics::Entity::find_by_id(key.clone())
         .one(txn)
@@ -263,8 +265,8 @@ async fn free_topic_key(txn: &impl ConnectionTrait) -> Result<String, AppError> 
 }
 
 /// Why a parent id is refused: it lives in another roadmap (BAD_USER_INPUT), or nowhere.
-async fn parent_error(txn: &impl ConnectionTrait, parent: &str, field: Input) -> AppError {
-    match topics::Entity::find_by_id(parent.to_owned()).one(txn).await {
+async fn parent_error(txn: &impl ConnectionTrait, parent: &TopicKey, field: Input) -> AppError {
+    match topics::Entity::find_by_id(parent.clone()).one(txn).await {
         Ok(Some(t)) if t.deleted_at.is_none() => AppError::bad_input(
             field,
             Words::quoted(field)
@@ -278,7 +280,7 @@ async fn parent_error(txn: &impl ConnectionTrait, parent: &str, field: Input) ->
 /// Bumps a live topic's version (checking `expected`), after the roadmap was touched.
 async fn bump_topic(
     txn: &impl ConnectionTrait,
-    id: &str,
+    id: &TopicKey,
     expected: Option<i32>,
 ) -> Result<(), AppError> {
     let mut q = topics::Entity::update_many()
@@ -312,7 +314,7 @@ pub struct TopicPatch {
 pub async fn update_topic(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
+    id: &TopicKey,
     patch: TopicPatch,
     expected: Option<i32>,
 ) -> Result<RoadmapId, AppError> {
@@ -355,7 +357,7 @@ pub async fn update_topic(
         actor,
         Edit::UpdateTopic,
         Entity::Topic,
-        id,
+        id.as_str(),
         diff,
     )
     .await?;
@@ -366,8 +368,8 @@ pub async fn update_topic(
 pub async fn move_topic(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
-    new_parent: Option<String>,
+    id: &TopicKey,
+    new_parent: Option<TopicKey>,
     position: Option<i32>,
     expected: Option<i32>,
 ) -> Result<RoadmapId, AppError> {
@@ -396,25 +398,25 @@ pub async fn move_topic(
     bump_topic(&txn, id, expected).await?;
     let now = now();
     // Close the gap it leaves, then open one where it goes.
-    let old_siblings: Vec<(String, i32)> = live
-        .siblings(before.parent_id.as_deref())
+    let old_siblings: Vec<(TopicKey, i32)> = live
+        .siblings(before.parent_id.as_ref())
         .into_iter()
-        .filter(|t| t.id != id)
+        .filter(|t| &t.id != id)
         .map(|t| (t.id.clone(), t.position))
         .collect();
     let same_parent = before.parent_id == new_parent;
-    let mut new_siblings: Vec<(String, i32)> = if same_parent {
+    let mut new_siblings: Vec<(TopicKey, i32)> = if same_parent {
         old_siblings.clone()
     } else {
         renumber::<topics::Entity>(&txn, &old_siblings, now).await?;
-        live.siblings(new_parent.as_deref())
+        live.siblings(new_parent.as_ref())
             .into_iter()
             .map(|t| (t.id.clone(), t.position))
             .collect()
     };
     let pos = check_position(position, new_siblings.len())?;
     // -1 never matches a position, so the moved topic is always written.
-    new_siblings.insert(pos, (id.to_owned(), -1));
+    new_siblings.insert(pos, (id.clone(), -1));
     topics::Entity::update_many()
         .col_expr(topics::Column::ParentId, Expr::value(new_parent.clone()))
         .filter(topics::Column::Id.eq(id))
@@ -428,7 +430,7 @@ pub async fn move_topic(
         actor,
         Edit::MoveTopic,
         Entity::Topic,
-        id,
+        id.as_str(),
         json!({
             "before": { "parentId": before.parent_id, "position": before.position, "title": before.title },
             "after": { "parentId": after.parent_id, "position": after.position, "title": after.title },
@@ -444,8 +446,8 @@ pub async fn move_topic(
 pub async fn delete_topic(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: &str,
-) -> Result<(RoadmapId, Vec<String>), AppError> {
+    id: &TopicKey,
+) -> Result<(RoadmapId, Vec<TopicKey>), AppError> {
     let roadmap_id = require_live(db, id).await?.roadmap_id;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
@@ -465,10 +467,10 @@ pub async fn delete_topic(
             .exec(&txn)
             .await?;
     }
-    let siblings: Vec<(String, i32)> = live
-        .siblings(before.parent_id.as_deref())
+    let siblings: Vec<(TopicKey, i32)> = live
+        .siblings(before.parent_id.as_ref())
         .into_iter()
-        .filter(|t| t.id != id)
+        .filter(|t| &t.id != id)
         .map(|t| (t.id.clone(), t.position))
         .collect();
     renumber::<topics::Entity>(&txn, &siblings, now).await?;
@@ -479,7 +481,7 @@ pub async fn delete_topic(
         actor,
         Edit::DeleteTopic,
         Entity::Topic,
-        id,
+        id.as_str(),
         json!({ "before": snapshot(&before), "deletedIds": gone }),
     )
     .await?;

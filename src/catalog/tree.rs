@@ -2,7 +2,7 @@
 //! further SQL.
 use std::collections::HashMap;
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::topics;
 
 use crate::auth::RoadmapGate;
@@ -15,7 +15,7 @@ pub struct RoadmapTree {
     pub gate: Option<RoadmapGate>,
     /// Live topics only (deleted ones are kept in the database for progress, never shown).
     pub topics: Vec<topics::Model>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<TopicKey, usize>,
     roots: Vec<usize>,
     /// Children of each topic, by index, in order: walking the tree allocates nothing.
     children: Vec<Vec<usize>>,
@@ -26,7 +26,7 @@ impl RoadmapTree {
     pub fn new(roadmap_id: RoadmapId, mut rows: Vec<topics::Model>) -> Self {
         rows.retain(|t| t.deleted_at.is_none());
         rows.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
-        let by_id: HashMap<String, usize> = rows
+        let by_id: HashMap<TopicKey, usize> = rows
             .iter()
             .enumerate()
             .map(|(i, t)| (t.id.clone(), i))
@@ -36,7 +36,7 @@ impl RoadmapTree {
         let mut parent = vec![None; rows.len()];
         for (i, t) in rows.iter().enumerate() {
             // A topic whose parent is gone is shown at the root rather than lost.
-            match t.parent_id.as_deref().and_then(|p| by_id.get(p)) {
+            match t.parent_id.as_ref().and_then(|p| by_id.get(p)) {
                 Some(&p) => {
                     children[p].push(i);
                     parent[i] = Some(p);
@@ -61,7 +61,7 @@ impl RoadmapTree {
         self
     }
 
-    pub fn index_of(&self, id: &str) -> Option<usize> {
+    pub fn index_of(&self, id: &TopicKey) -> Option<usize> {
         self.by_id.get(id).copied()
     }
 
@@ -114,9 +114,9 @@ mod tests {
 
     fn t(id: &str, parent: Option<&str>, pos: i32) -> topics::Model {
         topics::Model {
-            id: id.into(),
+            id: TopicKey::new(id),
             roadmap_id: RoadmapId(1),
-            parent_id: parent.map(Into::into),
+            parent_id: parent.map(TopicKey::new),
             kind: entity::enums::TopicKind::Topic,
             title: id.into(),
             description: String::new(),
@@ -146,16 +146,16 @@ mod tests {
             ],
         );
         let names = |ix: &[usize]| -> Vec<String> {
-            ix.iter().map(|i| tree.topics[*i].id.clone()).collect()
+            ix.iter().map(|i| tree.topics[*i].id.to_string()).collect()
         };
         assert_eq!(names(tree.roots()), ["a", "b"]);
-        let a = tree.index_of("a").unwrap();
+        let a = tree.index_of(&TopicKey::new("a")).unwrap();
         assert_eq!(names(tree.children_of(a)), ["a1", "a2"]);
-        let leaf = tree.index_of("a1x").unwrap();
+        let leaf = tree.index_of(&TopicKey::new("a1x")).unwrap();
         assert_eq!(names(&tree.path_to(leaf)), ["a", "a1", "a1x"]);
         assert_eq!(tree.len(), 5);
         assert_eq!(tree.depth_of(leaf), 2);
-        assert_eq!(tree.parent_of(leaf), tree.index_of("a1"));
-        assert!(tree.index_of("gone").is_none());
+        assert_eq!(tree.parent_of(leaf), tree.index_of(&TopicKey::new("a1")));
+        assert!(tree.index_of(&TopicKey::new("gone")).is_none());
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{roadmap_revisions, roadmaps, topics};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
@@ -31,7 +31,7 @@ pub enum ChangeKind {
 pub struct UpstreamChange {
     pub kind: ChangeKind,
     /// The source topic's key.
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     /// Its title now (the last one it had, when removed).
     pub title: String,
     /// When it last changed upstream.
@@ -109,7 +109,7 @@ pub async fn changes(
     let copied: HashSet<&str> = rows
         .iter()
         .filter(|t| t.roadmap_id == fork.id)
-        .filter_map(|t| t.forked_from_id.as_deref())
+        .filter_map(|t| t.forked_from_id.as_ref().map(TopicKey::as_str))
         .collect();
     let source: HashMap<&str, &topics::Model> = rows
         .iter()
@@ -130,7 +130,7 @@ pub async fn changes(
             Some(UpstreamChange {
                 kind,
                 title: topic.title.clone(),
-                topic_id: key,
+                topic_id: topic.id.clone(),
                 at,
             })
         })

@@ -3,14 +3,14 @@
 use async_graphql::ID;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use entity::ids::{RoadmapId, TeamId, TeamInviteId, UserId};
+use entity::ids::{RoadmapId, TeamId, TeamInviteId, TopicKey, UserId};
 
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GlobalId {
     Roadmap(RoadmapId),
-    Topic(String),
+    Topic(TopicKey),
     Resource(i32),
     User(UserId),
     Team(TeamId),
@@ -47,7 +47,9 @@ impl GlobalId {
             "TeamInvite" => int(key)
                 .map(|k| Self::TeamInvite(TeamInviteId(k)))
                 .ok_or_else(bad),
-            "Topic" if crate::catalog::is_valid_topic_key(key) => Ok(Self::Topic(key.to_owned())),
+            "Topic" if crate::catalog::is_valid_topic_key(key) => {
+                Ok(Self::Topic(TopicKey(key.to_owned())))
+            }
             _ => Err(bad()),
         }
     }
@@ -62,7 +64,7 @@ impl GlobalId {
         }
     }
 
-    pub fn topic(id: &str, field: &str) -> Result<String, AppError> {
+    pub fn topic(id: &str, field: &str) -> Result<TopicKey, AppError> {
         match Self::decode(id, field)? {
             Self::Topic(id) => Ok(id),
             _ => Err(AppError::bad_input(
@@ -121,7 +123,7 @@ mod tests {
     fn round_trips_and_rejects_garbage() {
         for id in [
             GlobalId::Roadmap(RoadmapId(7)),
-            GlobalId::Topic("aB3_x-9".into()),
+            GlobalId::Topic(TopicKey("aB3_x-9".into())),
             GlobalId::Resource(1),
             GlobalId::User(UserId(42)),
             GlobalId::Team(TeamId(3)),

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -37,7 +37,7 @@ pub struct Notice {
     pub at: DateTime<Utc>,
     /// For a review: the topic reviewed (its link group's topics share the new schedule).
     #[serde(default)]
-    pub reviewed: Option<String>,
+    pub reviewed: Option<TopicKey>,
 }
 
 impl Notice {
@@ -66,7 +66,7 @@ impl Notice {
     pub fn note(
         user_id: UserId,
         roadmap_id: RoadmapId,
-        topic_id: String,
+        topic_id: TopicKey,
         note: Option<String>,
         at: DateTime<Utc>,
     ) -> Self {
@@ -86,7 +86,7 @@ impl Notice {
     pub fn review(
         user_id: UserId,
         roadmap_id: RoadmapId,
-        topic_id: String,
+        topic_id: TopicKey,
         at: DateTime<Utc>,
     ) -> Self {
         Self {
@@ -146,7 +146,7 @@ impl Notice {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoteNotice {
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub note: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::progress;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -113,8 +113,8 @@ pub async fn statuses(
     db: &impl ConnectionTrait,
     user_id: UserId,
     roadmap_ids: &[RoadmapId],
-) -> Result<HashMap<RoadmapId, HashMap<String, ProgressStatus>>, AppError> {
-    let mut out: HashMap<RoadmapId, HashMap<String, ProgressStatus>> =
+) -> Result<HashMap<RoadmapId, HashMap<TopicKey, ProgressStatus>>, AppError> {
+    let mut out: HashMap<RoadmapId, HashMap<TopicKey, ProgressStatus>> =
         roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
     if roadmap_ids.is_empty() {
         return Ok(out);

@@ -13,6 +13,7 @@
 //! `reviews` is the topic's review log (spaced repetition), oldest first, at most
 //! [`MAX_REVIEWS_PER_TOPIC`] per topic; the schedule is not in the document: an import recomputes
 //! it from the log.
+use entity::ids::TopicKey;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -33,7 +34,7 @@ pub const MAX_ENTRIES: usize = 20_000;
 pub const MAX_DOC_REVIEWS: usize = 200_000;
 
 /// Adds each topic's reviews (`reviews`, by topic key) to a document [`build`] made.
-pub fn add_reviews(doc: &mut Value, reviews: &HashMap<String, Vec<(Rating, DateTime<Utc>)>>) {
+pub fn add_reviews(doc: &mut Value, reviews: &HashMap<TopicKey, Vec<(Rating, DateTime<Utc>)>>) {
     let Some(roadmaps) = doc.get_mut("roadmaps").and_then(Value::as_array_mut) else {
         return;
     };
@@ -116,7 +117,7 @@ pub struct DocRoadmap {
 #[derive(Debug)]
 pub struct DocTopic {
     pub path: String,
-    pub key: String,
+    pub key: TopicKey,
     /// `None`: leave the status as it is.
     pub status: Option<ProgressStatus>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -182,7 +183,7 @@ pub fn parse(doc: &Value) -> Result<Vec<DocRoadmap>, AppError> {
 #[derive(Default)]
 struct Seen {
     slugs: HashSet<String>,
-    keys: HashSet<String>,
+    keys: HashSet<TopicKey>,
     entries: usize,
     reviews: usize,
 }
@@ -243,8 +244,9 @@ fn parse_topic(tpath: String, t: &Value, seen: &mut Seen) -> Result<DocTopic, Ap
         .get("key")
         .and_then(Value::as_str)
         .filter(|k| crate::catalog::is_valid_topic_key(k))
+        .map(TopicKey::new)
         .ok_or_else(|| bad(&key_path, "must be a topic key"))?;
-    if !keys.insert(key.to_owned()) {
+    if !keys.insert(key.clone()) {
         return Err(bad(&key_path, format!("topic `{key}` appears twice")));
     }
     let status = match t.get("status") {
@@ -276,7 +278,7 @@ fn parse_topic(tpath: String, t: &Value, seen: &mut Seen) -> Result<DocTopic, Ap
     }
     Ok(DocTopic {
         reviews,
-        key: key.to_owned(),
+        key,
         status,
         updated_at: time(t.get("updatedAt"), &format!("{tpath}.updatedAt"))?,
         note,

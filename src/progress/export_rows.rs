@@ -1,6 +1,6 @@
 //! The rows `exportMyProgress` is built from.
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{favorite_roadmaps, roadmaps};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -13,7 +13,7 @@ pub struct ExportRow {
     pub roadmap_id: RoadmapId,
     pub slug: String,
     pub roadmap_title: String,
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub topic_title: String,
     pub status: Option<String>,
     pub updated_at: Option<DateTime<Utc>>,

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use moka::sync::Cache;
 
 use super::types::{Counts, ProgressStatus};
@@ -45,7 +45,7 @@ struct Entry<V> {
 }
 
 /// A learner's statuses on one roadmap, by topic key.
-pub type Statuses = Arc<HashMap<String, ProgressStatus>>;
+pub type Statuses = Arc<HashMap<TopicKey, ProgressStatus>>;
 
 /// One of a learner's other reads, by what it was asked with (its kind, page, access filter).
 type ReadKey = (UserId, String);
@@ -62,7 +62,7 @@ pub struct LearnerCache {
 
 fn statuses_weight(value: &Statuses) -> u32 {
     // A map entry: the key's bytes, the status, and the table's own overhead.
-    let bytes = 96 + value.keys().map(|k| k.len() + 48).sum::<usize>();
+    let bytes = 96 + value.keys().map(|k| k.as_str().len() + 48).sum::<usize>();
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
@@ -223,7 +223,7 @@ mod tests {
     fn map(n: usize) -> Statuses {
         Arc::new(
             (0..n)
-                .map(|i| (format!("topic-{i}"), ProgressStatus::Done))
+                .map(|i| (TopicKey::new(format!("topic-{i}")), ProgressStatus::Done))
                 .collect(),
         )
     }

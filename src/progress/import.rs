@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{roadmaps, topics};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
@@ -30,7 +30,7 @@ pub(super) async fn import(
 ) -> Result<ImportOutcome, AppError> {
     let slugs: Vec<String> = doc.iter().map(|r| r.slug.clone()).collect();
     let roadmaps_found = roadmaps_by_slug(db, access, &slugs).await?;
-    let keys: Vec<String> = doc
+    let keys: Vec<TopicKey> = doc
         .iter()
         .flat_map(|r| r.topics.iter().map(|t| t.key.clone()))
         .collect();
@@ -43,7 +43,7 @@ pub(super) async fn import(
 fn match_document<'a>(
     doc: &'a [DocRoadmap],
     roadmaps_found: &'a HashMap<String, roadmaps::Model>,
-    topics_found: &'a HashMap<String, topics::Model>,
+    topics_found: &'a HashMap<TopicKey, topics::Model>,
 ) -> Result<Vec<ImportPart<'a>>, AppError> {
     let mut parts = Vec::with_capacity(doc.len());
     for r in doc {

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{progress_events, roadmaps, topic_links, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -46,8 +46,8 @@ pub const CAUSE_LINKED: &str = "LINKED";
 pub async fn set_same_as(
     db: &DatabaseConnection,
     editor: &Editor,
-    key: &str,
-    target: Option<&str>,
+    key: &TopicKey,
+    target: Option<&TopicKey>,
 ) -> Result<(topics::Model, roadmaps::Model), AppError> {
     let (topic, roadmap) = readable_topic(db, editor, key, Input::Topic).await?;
     if !editor.may_edit(&roadmap) {
@@ -99,7 +99,7 @@ pub async fn set_same_as(
                 .push(" AND topic_id <> ")
                 .bind(key);
             txn.execute(q.build()).await?;
-            point(&txn, &[(key, root.id.as_str())], now).await?;
+            point(&txn, &[(key, &root.id)], now).await?;
             adopt_root_status(&txn, &[key], now, History::Record).await?;
         }
     }
@@ -115,7 +115,7 @@ pub async fn set_same_as(
 /// authorisation here: the caller checks (the forker edits the fork and reads the source).
 pub async fn link_pairs(
     txn: &impl ConnectionTrait,
-    pairs: &[(String, String)],
+    pairs: &[(TopicKey, TopicKey)],
 ) -> Result<(), AppError> {
     if pairs.is_empty() {
         return Ok(());
@@ -123,8 +123,8 @@ pub async fn link_pairs(
     lock_links(txn).await?;
     let now = micros(Utc::now());
     for chunk in pairs.chunks(CHUNK) {
-        let sources: Vec<&str> = chunk.iter().map(|(_, s)| s.as_str()).collect();
-        let root_of: HashMap<String, String> = find_in::<topic_links::Entity, _>(
+        let sources: Vec<&TopicKey> = chunk.iter().map(|(_, s)| s).collect();
+        let root_of: HashMap<TopicKey, TopicKey> = find_in::<topic_links::Entity, _>(
             txn,
             topic_links::Column::TopicId,
             &sources,
@@ -135,14 +135,14 @@ pub async fn link_pairs(
         .map(|l| (l.topic_id, l.group_id))
         .collect();
         // A topic named twice goes where its last pair says.
-        let mut at: HashMap<&str, &str> = HashMap::new();
+        let mut at: HashMap<&TopicKey, &TopicKey> = HashMap::new();
         for (n, s) in chunk {
-            at.insert(n, root_of.get(s).map_or(s.as_str(), String::as_str));
+            at.insert(n, root_of.get(s).unwrap_or(s));
         }
-        let mut joined: Vec<(&str, &str)> = at.into_iter().collect();
+        let mut joined: Vec<(&TopicKey, &TopicKey)> = at.into_iter().collect();
         joined.sort_unstable();
         point(txn, &joined, now).await?;
-        let targets: Vec<&str> = joined.iter().map(|(n, _)| *n).collect();
+        let targets: Vec<&TopicKey> = joined.iter().map(|(n, _)| *n).collect();
         adopt_root_status(txn, &targets, now, History::Skip).await?;
     }
     Ok(())
@@ -158,7 +158,7 @@ enum History {
 #[derive(FromQueryResult)]
 struct Taken {
     user_id: UserId,
-    topic_id: String,
+    topic_id: TopicKey,
     roadmap_id: RoadmapId,
     from_status: String,
     to_status: String,
@@ -170,7 +170,7 @@ struct Taken {
 /// number of learners; with [`History::Record`] each change is a history event (`LINKED`).
 async fn adopt_root_status(
     txn: &impl ConnectionTrait,
-    targets: &[&str],
+    targets: &[&TopicKey],
     now: DateTime<Utc>,
     history: History,
 ) -> Result<(), AppError> {
@@ -254,11 +254,11 @@ async fn record_taken(
     if taken.is_empty() {
         return Ok(());
     }
-    let topic_ids: Vec<&str> = taken.iter().map(|t| t.topic_id.as_str()).collect();
+    let topic_ids: Vec<&TopicKey> = taken.iter().map(|t| &t.topic_id).collect();
     let mut roadmap_ids: Vec<RoadmapId> = taken.iter().map(|t| t.roadmap_id).collect();
     roadmap_ids.sort_unstable();
     roadmap_ids.dedup();
-    let topic_titles: HashMap<String, String> =
+    let topic_titles: HashMap<TopicKey, String> =
         find_in::<topics::Entity, _>(txn, topics::Column::Id, &topic_ids, Condition::all())
             .await?
             .into_iter()
@@ -299,10 +299,10 @@ async fn record_taken(
 async fn readable_topic(
     db: &impl ConnectionTrait,
     editor: &Editor,
-    key: &str,
+    key: &TopicKey,
     field: Input,
 ) -> Result<(topics::Model, roadmaps::Model), AppError> {
-    let row = topics::Entity::find_by_id(key.to_owned())
+    let row = topics::Entity::find_by_id(key.clone())
         .filter(topics::Column::DeletedAt.is_null())
         .find_also_related(roadmaps::Entity)
         .one(db)

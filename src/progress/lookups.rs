@@ -3,7 +3,7 @@
 //! UNLISTED roadmap whose link they opened). Filtered in SQL, where "follows" can be read.
 use std::collections::HashMap;
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{roadmaps, topics};
 use sea_orm::sea_query::{Condition, IntoCondition};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
@@ -41,9 +41,9 @@ where
 pub async fn live_topic(
     db: &impl ConnectionTrait,
     access: &CatalogAccess,
-    key: &str,
+    key: &TopicKey,
 ) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
-    let row = topics::Entity::find_by_id(key.to_owned())
+    let row = topics::Entity::find_by_id(key.clone())
         .filter(topics::Column::DeletedAt.is_null())
         .find_also_related(roadmaps::Entity)
         .filter(access.tracking().condition())
@@ -87,8 +87,8 @@ pub async fn roadmaps_by_slug(
 pub async fn live_topics(
     db: &impl ConnectionTrait,
     roadmap_id: Option<RoadmapId>,
-    keys: &[String],
-) -> Result<HashMap<String, topics::Model>, AppError> {
+    keys: &[TopicKey],
+) -> Result<HashMap<TopicKey, topics::Model>, AppError> {
     let mut also = topics::Column::DeletedAt.is_null().into_condition();
     if let Some(id) = roadmap_id {
         also = also.add(topics::Column::RoadmapId.eq(id));

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use entity::ids::UserId;
+use entity::ids::{TopicKey, UserId};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::types::{stored_status, ProgressStatus, SkipReason, Skipped};
@@ -61,13 +61,13 @@ pub(super) fn check_at(
 /// The skip of a change made at `at` over a stored change made at `stored_at`, if it loses
 /// (strictly older: on a tie the later-arriving change wins).
 pub(super) fn skip(
-    topic_id: &str,
+    topic_id: &TopicKey,
     at: DateTime<Utc>,
     stored_at: DateTime<Utc>,
     stored_status: Option<ProgressStatus>,
 ) -> Option<Skipped> {
     (at < stored_at).then(|| Skipped {
-        topic_id: topic_id.to_owned(),
+        topic_id: topic_id.clone(),
         at,
         stored_at,
         reason: SkipReason::NewerChangeStored,
@@ -77,14 +77,14 @@ pub(super) fn skip(
 
 #[derive(FromQueryResult)]
 struct StoredRow {
-    topic_id: String,
+    topic_id: TopicKey,
     status: String,
     at: DateTime<Utc>,
 }
 
 #[derive(FromQueryResult)]
 struct ClearedRow {
-    topic_id: String,
+    topic_id: TopicKey,
     at: Option<DateTime<Utc>>,
 }
 
@@ -94,8 +94,8 @@ struct ClearedRow {
 pub(super) async fn stored_statuses(
     txn: &impl ConnectionTrait,
     user_id: UserId,
-    topic_ids: &[&str],
-) -> Result<HashMap<String, (ProgressStatus, DateTime<Utc>)>, AppError> {
+    topic_ids: &[&TopicKey],
+) -> Result<HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>, AppError> {
     let backend = txn.get_database_backend();
     let mut out = HashMap::new();
     for chunk in topic_ids.chunks(CHUNK) {
@@ -111,7 +111,7 @@ pub(super) async fn stored_statuses(
             out.insert(r.topic_id, (stored_status(&r.status)?, r.at));
         }
     }
-    let missing: Vec<&str> = topic_ids
+    let missing: Vec<&TopicKey> = topic_ids
         .iter()
         .copied()
         .filter(|t| !out.contains_key(*t))
@@ -141,15 +141,10 @@ mod tests {
     #[test]
     fn ties_go_to_the_later_arrival_and_the_future_is_bounded() {
         let t = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
-        assert!(skip("k", t, t, None).is_none());
-        assert!(skip("k", t + TimeDelta::seconds(1), t, None).is_none());
-        let s = skip(
-            "k",
-            t,
-            t + TimeDelta::seconds(1),
-            Some(ProgressStatus::Done),
-        )
-        .unwrap();
+        let k = TopicKey("k".to_owned());
+        assert!(skip(&k, t, t, None).is_none());
+        assert!(skip(&k, t + TimeDelta::seconds(1), t, None).is_none());
+        let s = skip(&k, t, t + TimeDelta::seconds(1), Some(ProgressStatus::Done)).unwrap();
         assert_eq!(s.reason, SkipReason::NewerChangeStored);
         assert_eq!(s.stored_at, t + TimeDelta::seconds(1));
 

@@ -4,6 +4,7 @@
 //! shared cache's), the learner's statuses and the prerequisite edges it read in a fixed number
 //! of statements. A prerequisite the learner may not read does not exist for them: it neither
 //! blocks nor counts.
+use entity::ids::TopicKey;
 use std::collections::HashMap;
 
 use crate::catalog::links::LinkedTopic;
@@ -41,13 +42,13 @@ pub fn roadmap_order(tree: &RoadmapTree) -> Vec<usize> {
 /// of each kind.
 pub fn next_topics(
     tree: &RoadmapTree,
-    prerequisites: &HashMap<String, Vec<LinkedTopic>>,
+    prerequisites: &HashMap<TopicKey, Vec<LinkedTopic>>,
     status: impl Fn(&LinkedTopic) -> Option<ProgressStatus>,
     limit: usize,
 ) -> NextTopics {
     let mut next = NextTopics::default();
-    let here = |key: &str| LinkedTopic {
-        topic_id: key.to_owned(),
+    let here = |key: &TopicKey| LinkedTopic {
+        topic_id: key.clone(),
         roadmap_id: tree.roadmap_id,
     };
     for i in roadmap_order(tree) {
@@ -86,9 +87,9 @@ mod tests {
 
     fn t(id: &str, parent: Option<&str>, pos: i32) -> topics::Model {
         topics::Model {
-            id: id.into(),
+            id: TopicKey::new(id),
             roadmap_id: RoadmapId(1),
-            parent_id: parent.map(Into::into),
+            parent_id: parent.map(TopicKey::new),
             kind: entity::enums::TopicKind::Topic,
             title: id.into(),
             description: String::new(),
@@ -104,7 +105,7 @@ mod tests {
 
     fn at(roadmap_id: RoadmapId, id: &str) -> LinkedTopic {
         LinkedTopic {
-            topic_id: id.into(),
+            topic_id: TopicKey::new(id),
             roadmap_id,
         }
     }
@@ -126,13 +127,13 @@ mod tests {
         let prereqs = HashMap::from([
             // c needs a (done) and a topic of another roadmap the learner cannot read.
             (
-                "c".to_owned(),
+                TopicKey::new("c"),
                 vec![at(RoadmapId(1), "a"), at(RoadmapId(2), "hidden")],
             ),
             // d needs b, which is only being learned.
-            ("d".to_owned(), vec![at(RoadmapId(1), "b")]),
+            (TopicKey::new("d"), vec![at(RoadmapId(1), "b")]),
             // e needs a1, skipped.
-            ("e".to_owned(), vec![at(RoadmapId(1), "a1")]),
+            (TopicKey::new("e"), vec![at(RoadmapId(1), "a1")]),
         ]);
         let statuses = HashMap::from([
             ("a", ProgressStatus::Done),
@@ -149,7 +150,7 @@ mod tests {
         };
         let next = next_topics(&tree, &prereqs, status, 10);
         let keys = |ix: &[usize]| -> Vec<String> {
-            ix.iter().map(|i| tree.topics[*i].id.clone()).collect()
+            ix.iter().map(|i| tree.topics[*i].id.to_string()).collect()
         };
         assert_eq!(keys(&next.learning), ["b"]);
         assert_eq!(keys(&next.ready), ["c", "e"]);

@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{topic_notes, topics};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::ActiveValue::Set;
@@ -160,8 +160,8 @@ pub async fn notes(
     db: &impl ConnectionTrait,
     user_id: UserId,
     roadmap_ids: &[RoadmapId],
-) -> Result<HashMap<RoadmapId, HashMap<String, String>>, AppError> {
-    let mut out: HashMap<RoadmapId, HashMap<String, String>> =
+) -> Result<HashMap<RoadmapId, HashMap<TopicKey, String>>, AppError> {
+    let mut out: HashMap<RoadmapId, HashMap<TopicKey, String>> =
         roadmap_ids.iter().map(|id| (*id, HashMap::new())).collect();
     if roadmap_ids.is_empty() {
         return Ok(out);

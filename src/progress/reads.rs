@@ -1,7 +1,7 @@
 //! Reads across the user's roadmaps: the roadmaps they follow (`me.progress`), their history
 //! (`me.activity`) and what the streak is computed from.
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::progress_events;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -139,7 +139,7 @@ pub async fn tracked_roadmaps(
 pub struct ActivityRow {
     pub id: i64,
     pub roadmap_id: RoadmapId,
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub from_status: String,
     pub to_status: String,
     pub created_at: DateTime<Utc>,

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{progress, review_cards, review_log, topic_links, topics};
 pub use rs_fsrs::Rating;
 use rs_fsrs::{Card, Parameters, State, FSRS};
@@ -152,7 +152,7 @@ pub(super) async fn review(
     lock_user(&txn, user_id).await?;
     require_done(&txn, user_id, &topic.id).await?;
     let group = group_of(&txn, topic).await?;
-    let keys: Vec<String> = group.iter().map(|(k, _)| k.clone()).collect();
+    let keys: Vec<TopicKey> = group.iter().map(|(k, _)| k.clone()).collect();
     let now = micros(Utc::now());
     let inserted = review_log::Entity::insert(review_log::ActiveModel {
         id: NotSet,
@@ -224,7 +224,7 @@ fn too_many(field: impl Into<Field>) -> AppError {
 }
 
 /// The group's roadmaps, the topic's own first, each once.
-fn roadmaps_of(topic: &topics::Model, group: &[(String, RoadmapId)]) -> Vec<RoadmapId> {
+fn roadmaps_of(topic: &topics::Model, group: &[(TopicKey, RoadmapId)]) -> Vec<RoadmapId> {
     let mut out = vec![topic.roadmap_id];
     for (_, r) in group {
         if !out.contains(r) {
@@ -238,9 +238,9 @@ fn roadmaps_of(topic: &topics::Model, group: &[(String, RoadmapId)]) -> Vec<Road
 async fn require_done(
     db: &impl ConnectionTrait,
     user_id: UserId,
-    key: &str,
+    key: &TopicKey,
 ) -> Result<(), AppError> {
-    let row = progress::Entity::find_by_id((user_id, key.to_owned()))
+    let row = progress::Entity::find_by_id((user_id, key.clone()))
         .one(db)
         .await?;
     if row.is_some_and(|r| r.status == ProgressStatus::Done && r.archived_at.is_none()) {
@@ -258,7 +258,7 @@ async fn require_done(
 async fn group_of(
     db: &impl ConnectionTrait,
     topic: &topics::Model,
-) -> Result<Vec<(String, RoadmapId)>, AppError> {
+) -> Result<Vec<(TopicKey, RoadmapId)>, AppError> {
     let link = topic_links::Entity::find_by_id(topic.id.clone())
         .one(db)
         .await?;
@@ -270,7 +270,7 @@ async fn group_of(
         .from(topic_links::Entity)
         .and_where(topic_links::Column::GroupId.eq(link.group_id.clone()))
         .to_owned();
-    let rows: Vec<(String, RoadmapId)> = topics::Entity::find()
+    let rows: Vec<(TopicKey, RoadmapId)> = topics::Entity::find()
         .select_only()
         .column(topics::Column::Id)
         .column(topics::Column::RoadmapId)
@@ -291,7 +291,7 @@ async fn group_of(
 async fn check_log_size(
     db: &impl ConnectionTrait,
     user_id: UserId,
-    keys: &[String],
+    keys: &[TopicKey],
 ) -> Result<(), AppError> {
     let n = review_log::Entity::find()
         .filter(review_log::Column::UserId.eq(user_id))
@@ -308,7 +308,7 @@ async fn check_log_size(
 async fn group_log(
     db: &impl ConnectionTrait,
     user_id: UserId,
-    keys: &[String],
+    keys: &[TopicKey],
 ) -> Result<Vec<(Rating, DateTime<Utc>)>, AppError> {
     let rows: Vec<(i16, DateTime<Utc>)> = review_log::Entity::find()
         .select_only()
@@ -327,10 +327,15 @@ async fn group_log(
         .collect()
 }
 
-fn row_of(user_id: UserId, key: &str, roadmap_id: RoadmapId, card: &Card) -> review_cards::Model {
+fn row_of(
+    user_id: UserId,
+    key: &TopicKey,
+    roadmap_id: RoadmapId,
+    card: &Card,
+) -> review_cards::Model {
     review_cards::Model {
         user_id,
-        topic_id: key.to_owned(),
+        topic_id: key.clone(),
         roadmap_id,
         due: micros(card.due),
         stability: card.stability,
@@ -348,7 +353,7 @@ fn row_of(user_id: UserId, key: &str, roadmap_id: RoadmapId, card: &Card) -> rev
 async fn write_card(
     db: &impl ConnectionTrait,
     user_id: UserId,
-    group: &[(String, RoadmapId)],
+    group: &[(TopicKey, RoadmapId)],
     card: &Card,
 ) -> Result<(), AppError> {
     use review_cards::Column as C;
@@ -412,8 +417,8 @@ pub fn rating_named(name: &str) -> Option<Rating> {
 pub async fn log_by_topic(
     db: &impl ConnectionTrait,
     user_id: UserId,
-) -> Result<HashMap<String, Vec<(Rating, DateTime<Utc>)>>, AppError> {
-    let rows: Vec<(String, i16, DateTime<Utc>)> = review_log::Entity::find()
+) -> Result<HashMap<TopicKey, Vec<(Rating, DateTime<Utc>)>>, AppError> {
+    let rows: Vec<(TopicKey, i16, DateTime<Utc>)> = review_log::Entity::find()
         .select_only()
         .column(review_log::Column::TopicId)
         .column(review_log::Column::Rating)
@@ -424,7 +429,7 @@ pub async fn log_by_topic(
         .into_tuple()
         .all(db)
         .await?;
-    let mut out: HashMap<String, Vec<(Rating, DateTime<Utc>)>> = HashMap::new();
+    let mut out: HashMap<TopicKey, Vec<(Rating, DateTime<Utc>)>> = HashMap::new();
     for (topic, rating, at) in rows {
         out.entry(topic)
             .or_default()
@@ -471,7 +476,7 @@ pub(super) async fn import_reviews(
         return Ok(false);
     }
     let group = group_of(txn, topic).await?;
-    let keys: Vec<String> = group.iter().map(|(k, _)| k.clone()).collect();
+    let keys: Vec<TopicKey> = group.iter().map(|(k, _)| k.clone()).collect();
     let log = group_log(txn, user_id, &keys).await?;
     if log.len() as u64 > MAX_REVIEWS_PER_TOPIC {
         return Err(too_many(field));

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{progress, review_cards, review_log, roadmaps, topics};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -23,7 +23,7 @@ pub async fn cards_on(
     db: &impl ConnectionTrait,
     user_id: UserId,
     roadmap_id: RoadmapId,
-) -> Result<HashMap<String, review_cards::Model>, AppError> {
+) -> Result<HashMap<TopicKey, review_cards::Model>, AppError> {
     let rows = review_cards::Entity::find()
         .filter(review_cards::Column::UserId.eq(user_id))
         .filter(review_cards::Column::RoadmapId.eq(roadmap_id))
@@ -76,7 +76,7 @@ pub async fn queue(
     roadmap_id: Option<RoadmapId>,
     now: DateTime<Utc>,
     first: u64,
-) -> Result<Vec<(String, RoadmapId)>, AppError> {
+) -> Result<Vec<(TopicKey, RoadmapId)>, AppError> {
     Ok(counted(user_id, access, roadmap_id)
         .select_only()
         .column(review_cards::Column::TopicId)

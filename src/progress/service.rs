@@ -6,7 +6,7 @@
 //! "Not found" (a topic or roadmap missing, deleted, or a draft the caller may not see) is `None`:
 //! the caller names what it was asked for in its own terms.
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::roadmaps;
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
@@ -39,13 +39,13 @@ pub struct Progress<'a> {
 pub struct RoadmapWrite {
     pub roadmap: roadmaps::Model,
     /// The topics the call named, in its order (none for a reset).
-    pub topic_keys: Vec<String>,
+    pub topic_keys: Vec<TopicKey>,
     pub outcome: WriteOutcome,
 }
 
 /// One change of `set_statuses`, as the caller decoded it.
 pub struct StatusInput {
-    pub topic_key: String,
+    pub topic_key: TopicKey,
     pub status: ProgressStatus,
     /// When the learner made the change, by their device's clock; `None` means now.
     pub at: Option<DateTime<Utc>>,
@@ -149,7 +149,7 @@ impl<'a> Progress<'a> {
         &self,
         learner: &Learner,
         access: &CatalogAccess,
-        topic_key: &str,
+        topic_key: &TopicKey,
         status: ProgressStatus,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<RoadmapWrite>, AppError> {
@@ -282,7 +282,7 @@ impl<'a> Progress<'a> {
         &self,
         learner: &Learner,
         access: &CatalogAccess,
-        topic_key: &str,
+        topic_key: &TopicKey,
         note: Option<String>,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<NoteWrite>, AppError> {
@@ -358,7 +358,7 @@ impl<'a> Progress<'a> {
         &self,
         learner: &Learner,
         access: &CatalogAccess,
-        topic_key: &str,
+        topic_key: &TopicKey,
         rating: rs_fsrs::Rating,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<ReviewOutcome>, AppError> {

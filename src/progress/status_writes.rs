@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{progress_events, roadmaps, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveEnum;
@@ -108,7 +108,7 @@ async fn followed_groups(
     user_id: UserId,
     wanted: &[Wanted<'_>],
 ) -> Result<Groups, AppError> {
-    let ids: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
+    let ids: Vec<&TopicKey> = wanted.iter().map(|w| &w.topic.id).collect();
     linked_members(txn, &ids, user_id).await
 }
 
@@ -119,8 +119,8 @@ async fn stored_in_groups(
     wanted: &[Wanted<'_>],
     groups: &Groups,
 ) -> Result<Stored, AppError> {
-    let mut all: Vec<&str> = wanted.iter().map(|w| w.topic.id.as_str()).collect();
-    all.extend(groups.values().flatten().map(|m| m.topic_id.as_str()));
+    let mut all: Vec<&TopicKey> = wanted.iter().map(|w| &w.topic.id).collect();
+    all.extend(groups.values().flatten().map(|m| &m.topic_id));
     all.sort_unstable();
     all.dedup();
     merge::stored_statuses(txn, user_id, &all).await
@@ -132,12 +132,12 @@ async fn write_rows(
     txn: &impl ConnectionTrait,
     user_id: UserId,
     rows: &[Row<'_>],
-) -> Result<HashMap<String, ProgressStatus>, AppError> {
+) -> Result<HashMap<TopicKey, ProgressStatus>, AppError> {
     let backend = txn.get_database_backend();
     let (clears, upserts): (Vec<&Row>, Vec<&Row>) = rows
         .iter()
         .partition(|r| r.status == ProgressStatus::Pending);
-    let mut from: HashMap<String, ProgressStatus> = HashMap::new();
+    let mut from: HashMap<TopicKey, ProgressStatus> = HashMap::new();
     for chunk in upserts.chunks(CHUNK) {
         let mut q = Sql::new(backend);
         push_upsert(&mut q, user_id, chunk);
@@ -156,7 +156,7 @@ async fn write_rows(
 async fn restate(
     txn: &impl ConnectionTrait,
     user_id: UserId,
-    rows: &[(&str, DateTime<Utc>)],
+    rows: &[(&TopicKey, DateTime<Utc>)],
 ) -> Result<(), AppError> {
     for chunk in rows.chunks(CHUNK / 2) {
         let mut q = Sql::new(txn.get_database_backend());
@@ -178,10 +178,10 @@ async fn restate(
 async fn read_changed(
     txn: &impl ConnectionTrait,
     q: Sql,
-    from: &mut HashMap<String, ProgressStatus>,
+    from: &mut HashMap<TopicKey, ProgressStatus>,
 ) -> Result<(), AppError> {
     for row in txn.query_all(q.build()).await? {
-        let topic: String = row.try_get("", "topic_id")?;
+        let topic: TopicKey = row.try_get("", "topic_id")?;
         let was: String = row.try_get("", "from_status")?;
         from.insert(topic, stored_status(&was)?);
     }
@@ -227,7 +227,7 @@ fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
 
 /// Deletes the live statuses of one user on the topics, returning `topic_id` and `from_status`
 /// for every row it removed.
-fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Item = &'a str>) {
+fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Item = &'a TopicKey>) {
     q.push("DELETE FROM progress WHERE user_id = ")
         .bind(user_id)
         .push(" AND archived_at IS NULL AND topic_id IN ")
@@ -325,13 +325,13 @@ pub(super) async fn reset_roadmap(
         .push(" AND roadmap_id = ")
         .bind(roadmap.id)
         .push(" AND archived_at IS NULL RETURNING topic_id, status AS from_status");
-    let mut removed: HashMap<String, ProgressStatus> = HashMap::new();
+    let mut removed: HashMap<TopicKey, ProgressStatus> = HashMap::new();
     read_changed(&txn, q, &mut removed).await?;
-    let mut removed: Vec<(String, ProgressStatus)> = removed.into_iter().collect();
+    let mut removed: Vec<(TopicKey, ProgressStatus)> = removed.into_iter().collect();
     removed.sort_by(|a, b| a.0.cmp(&b.0));
-    let ids: Vec<String> = removed.iter().map(|(id, _)| id.clone()).collect();
+    let ids: Vec<TopicKey> = removed.iter().map(|(id, _)| id.clone()).collect();
     // Deleted topics too: their rows were cleared as well, and keep their title in the history.
-    let mut titles: HashMap<String, String> =
+    let mut titles: HashMap<TopicKey, String> =
         find_in::<topics::Entity, _>(&txn, topics::Column::Id, &ids, Condition::all())
             .await?
             .into_iter()
@@ -370,7 +370,7 @@ pub(super) async fn reset_roadmap(
 
 #[derive(sea_orm::FromQueryResult)]
 struct ClearedRow {
-    topic_id: String,
+    topic_id: TopicKey,
     roadmap_id: RoadmapId,
     from_status: String,
 }

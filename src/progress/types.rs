@@ -1,7 +1,7 @@
 //! Types of the progress domain: statuses, counts, and what a write changed.
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 
 pub use entity::enums::ProgressStatus;
 use sea_orm::ActiveEnum;
@@ -75,7 +75,7 @@ pub fn percent(n: i64, total: i64) -> f64 {
 /// One status that changed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusChange {
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     pub from: ProgressStatus,
     pub to: ProgressStatus,
 }
@@ -90,7 +90,7 @@ pub enum SkipReason {
 /// A change that was not applied (offline merge), and the stored change that won.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    pub topic_id: String,
+    pub topic_id: TopicKey,
     /// When the refused change was made: its `at`, or the server time when it had none.
     pub at: DateTime<Utc>,
     /// When the stored change was made: the time that won.

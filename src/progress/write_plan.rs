@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{progress_events, roadmaps};
 use sea_orm::ActiveValue::{NotSet, Set};
 
@@ -14,10 +14,10 @@ use super::types::{ProgressStatus, Skipped, StatusChange};
 use crate::catalog::links::LinkedTopic;
 
 /// The live topics linked to each wanted topic, on the roadmaps the learner can follow.
-pub(super) type Groups = HashMap<String, Vec<LinkedTopic>>;
+pub(super) type Groups = HashMap<TopicKey, Vec<LinkedTopic>>;
 
 /// The stored status of each topic with its time ([`merge::stored_statuses`]).
-pub(super) type Stored = HashMap<String, (ProgressStatus, DateTime<Utc>)>;
+pub(super) type Stored = HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>;
 
 /// One change to write: the change, the row's `updated_at` (server) and `changed_at` (the
 /// change's time, also the history event's).
@@ -29,7 +29,7 @@ pub(super) struct Timed<'w, 'a> {
 
 /// One progress row to write: a wanted topic or one linked to it.
 pub(super) struct Row<'a> {
-    pub topic_id: &'a str,
+    pub topic_id: &'a TopicKey,
     pub roadmap_id: RoadmapId,
     pub status: ProgressStatus,
     pub updated_at: DateTime<Utc>,
@@ -43,7 +43,7 @@ pub(super) struct Merged<'w, 'a, 's> {
     /// The changes older than a stored one, in the order wanted.
     pub skipped: Vec<Skipped>,
     /// Live rows whose status is stated again later: their `changed_at` moves to that time.
-    pub restated: Vec<(&'s str, DateTime<Utc>)>,
+    pub restated: Vec<(&'s TopicKey, DateTime<Utc>)>,
 }
 
 /// What a write reports once the database returned the rows it changed.
@@ -58,7 +58,7 @@ pub(super) struct Report {
 }
 
 /// The topics linked to `topic_id` (none when it has no group).
-pub(super) fn linked_of<'g>(groups: &'g Groups, topic_id: &str) -> &'g [LinkedTopic] {
+pub(super) fn linked_of<'g>(groups: &'g Groups, topic_id: &TopicKey) -> &'g [LinkedTopic] {
     groups.get(topic_id).map(Vec::as_slice).unwrap_or(&[])
 }
 
@@ -84,7 +84,7 @@ pub(super) fn newest_wins<'w, 'a, 's>(
     stored: &'s Stored,
     now: DateTime<Utc>,
 ) -> Merged<'w, 'a, 's> {
-    let shown = |t: &str| stored.get(t).map_or(ProgressStatus::Pending, |s| s.0);
+    let shown = |t: &TopicKey| stored.get(t).map_or(ProgressStatus::Pending, |s| s.0);
     let mut merged = Merged {
         timed: Vec::with_capacity(wanted.len()),
         skipped: Vec::new(),
@@ -92,12 +92,8 @@ pub(super) fn newest_wins<'w, 'a, 's>(
     };
     for w in wanted {
         let at = w.at.unwrap_or(now);
-        let group: Vec<&str> = std::iter::once(w.topic.id.as_str())
-            .chain(
-                linked_of(groups, &w.topic.id)
-                    .iter()
-                    .map(|m| m.topic_id.as_str()),
-            )
+        let group: Vec<&TopicKey> = std::iter::once(&w.topic.id)
+            .chain(linked_of(groups, &w.topic.id).iter().map(|m| &m.topic_id))
             .collect();
         let newest = group
             .iter()
@@ -115,7 +111,7 @@ pub(super) fn newest_wins<'w, 'a, 's>(
             // would have had the devices synced in order.
             for (t, &(s, t_at)) in group.iter().filter_map(|t| stored.get_key_value(*t)) {
                 if s != ProgressStatus::Pending && at > t_at {
-                    merged.restated.push((t.as_str(), at));
+                    merged.restated.push((t, at));
                 }
             }
         } else {
@@ -137,13 +133,13 @@ pub(super) fn rows_to_write<'t>(
     groups: &'t Groups,
 ) -> Vec<Row<'t>> {
     let mut rows: Vec<Row> = Vec::new();
-    let mut at_row: HashMap<&str, usize> = HashMap::new();
+    let mut at_row: HashMap<&TopicKey, usize> = HashMap::new();
     for t in timed {
         let w = t.wanted;
-        let own = (w.topic.id.as_str(), roadmap_id);
+        let own = (&w.topic.id, roadmap_id);
         let members = linked_of(groups, &w.topic.id)
             .iter()
-            .map(|m| (m.topic_id.as_str(), m.roadmap_id));
+            .map(|m| (&m.topic_id, m.roadmap_id));
         for (topic_id, roadmap_id) in std::iter::once(own).chain(members) {
             let row = Row {
                 topic_id,
@@ -172,14 +168,14 @@ pub(super) fn report(
     roadmap: &roadmaps::Model,
     timed: &[Timed<'_, '_>],
     rows: &[Row<'_>],
-    from: &HashMap<String, ProgressStatus>,
+    from: &HashMap<TopicKey, ProgressStatus>,
 ) -> Report {
     let mut report = Report {
         changes: Vec::new(),
         events: Vec::new(),
         linked: BTreeMap::new(),
     };
-    let mut reported: HashSet<&str> = HashSet::new();
+    let mut reported: HashSet<&TopicKey> = HashSet::new();
     for t in timed {
         let w = t.wanted;
         let Some(&was) = from.get(&w.topic.id) else {
@@ -208,7 +204,7 @@ pub(super) fn report(
             continue;
         }
         let change = StatusChange {
-            topic_id: r.topic_id.to_owned(),
+            topic_id: r.topic_id.clone(),
             from: was,
             to: r.status,
         };
@@ -252,7 +248,7 @@ mod tests {
 
     fn topic(id: &str) -> topics::Model {
         topics::Model {
-            id: id.into(),
+            id: TopicKey::new(id),
             roadmap_id: RoadmapId(1),
             parent_id: None,
             kind: entity::enums::TopicKind::Topic,
@@ -274,7 +270,7 @@ mod tests {
 
     fn linked(topic_id: &str, roadmap_id: RoadmapId) -> LinkedTopic {
         LinkedTopic {
-            topic_id: topic_id.into(),
+            topic_id: TopicKey::new(topic_id),
             roadmap_id,
         }
     }
@@ -302,16 +298,16 @@ mod tests {
                 at: None,
             },
         ];
-        let groups: Groups = [("a".to_owned(), vec![linked("a2", RoadmapId(2))])].into();
+        let groups: Groups = [(TopicKey::new("a"), vec![linked("a2", RoadmapId(2))])].into();
         let stored: Stored = [
-            ("a2".to_owned(), (ProgressStatus::Done, at(2))),
-            ("b".to_owned(), (ProgressStatus::Done, at(3))),
+            (TopicKey::new("a2"), (ProgressStatus::Done, at(2))),
+            (TopicKey::new("b"), (ProgressStatus::Done, at(3))),
         ]
         .into();
         let merged = newest_wins(&wanted, &groups, &stored, at(10));
         assert_eq!(merged.skipped.len(), 1);
-        assert_eq!(merged.skipped[0].topic_id, "a");
-        assert_eq!(merged.restated, vec![("b", at(5))]);
+        assert_eq!(merged.skipped[0].topic_id.as_str(), "a");
+        assert_eq!(merged.restated, vec![(&TopicKey::new("b"), at(5))]);
         let written: Vec<&str> = merged
             .timed
             .iter()
@@ -338,15 +334,15 @@ mod tests {
         ];
         // `a` and `b` share the linked topic `x` of roadmap 2.
         let groups: Groups = [
-            ("a".to_owned(), vec![linked("x", RoadmapId(2))]),
-            ("b".to_owned(), vec![linked("x", RoadmapId(2))]),
+            (TopicKey::new("a"), vec![linked("x", RoadmapId(2))]),
+            (TopicKey::new("b"), vec![linked("x", RoadmapId(2))]),
         ]
         .into();
         let timed = replace(&wanted, at(0));
         let rows = rows_to_write(&timed, RoadmapId(1), &groups);
         let seen: Vec<(&str, i32, ProgressStatus)> = rows
             .iter()
-            .map(|r| (r.topic_id, r.roadmap_id.0, r.status))
+            .map(|r| (r.topic_id.as_str(), r.roadmap_id.0, r.status))
             .collect();
         assert_eq!(
             seen,

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, roadmaps, topic_notes, topics};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -453,7 +453,7 @@ fn entries(
     for t in topics {
         topics_of.entry(t.roadmap_id).or_default().push(t);
     }
-    let mut resources_of: HashMap<String, Vec<resources::Model>> = HashMap::new();
+    let mut resources_of: HashMap<TopicKey, Vec<resources::Model>> = HashMap::new();
     for r in resources {
         resources_of.entry(r.topic_id.clone()).or_default().push(r);
     }

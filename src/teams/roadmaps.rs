@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use entity::enums::{RoadmapStatus, Visibility};
-use entity::ids::{RoadmapId, TeamId};
+use entity::ids::{RoadmapId, TeamId, TopicKey};
 use entity::{roadmaps, team_hidden_topics, team_roadmaps, topics};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -98,7 +98,7 @@ pub async fn set_hidden_topics(
     learner: Learner,
     team_id: TeamId,
     roadmap_id: RoadmapId,
-    topic_ids: Vec<String>,
+    topic_ids: Vec<TopicKey>,
 ) -> Result<TeamView, AppError> {
     if topic_ids.len() > MAX_HIDDEN_TOPICS {
         return Err(AppError::bad_input(
@@ -112,14 +112,14 @@ pub async fn set_hidden_topics(
         .one(&txn)
         .await?
         .ok_or_else(not_listed)?;
-    let wanted: Vec<String> = {
+    let wanted: Vec<TopicKey> = {
         let mut seen = HashSet::new();
         topic_ids
             .into_iter()
             .filter(|t| seen.insert(t.clone()))
             .collect()
     };
-    let found: HashSet<String> = if wanted.is_empty() {
+    let found: HashSet<TopicKey> = if wanted.is_empty() {
         HashSet::new()
     } else {
         topics::Entity::find()

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, TeamId, UserId};
+use entity::ids::{RoadmapId, TeamId, TopicKey, UserId};
 use entity::{roadmaps, team_roadmaps};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -21,7 +21,7 @@ pub struct TeamRoadmap {
     pub roadmap: roadmaps::Model,
     pub added_at: DateTime<Utc>,
     /// Live topics the team hides, in no particular order.
-    pub hidden_topic_ids: Vec<String>,
+    pub hidden_topic_ids: Vec<TopicKey>,
     /// Live topics the team counts (hidden ones left out).
     pub topic_count: i64,
 }
@@ -57,7 +57,7 @@ pub async fn roadmaps(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    let mut hidden: HashMap<RoadmapId, Vec<String>> = HashMap::new();
+    let mut hidden: HashMap<RoadmapId, Vec<TopicKey>> = HashMap::new();
     let mut q = Sql::new(db.get_database_backend());
     q.push(
         "SELECT h.roadmap_id AS roadmap_id, h.topic_id AS topic_id FROM team_hidden_topics h \
@@ -95,7 +95,7 @@ pub async fn roadmaps(
 #[derive(FromQueryResult)]
 struct HiddenRow {
     roadmap_id: RoadmapId,
-    topic_id: String,
+    topic_id: TopicKey,
 }
 
 /// Pushes the number of topics team `team` counts on the roadmap whose id is the column

@@ -220,7 +220,7 @@ async fn topic_tree_create_move_update_delete() {
     }
     // Soft delete: the rows are still there.
     let db = app.db.connect().await;
-    let row = entity::topics::Entity::find_by_id(key(&a1x))
+    let row = entity::topics::Entity::find_by_id(entity::ids::TopicKey(key(&a1x)))
         .one(&db)
         .await
         .unwrap()

@@ -27,7 +27,7 @@ async fn learner_progress_survives_edits_and_replace_import() {
         progress_rows(&app, uid)
             .await
             .into_iter()
-            .map(|p| (p.topic_id, (p.status, p.updated_at)))
+            .map(|p| (p.topic_id.0, (p.status, p.updated_at)))
             .collect();
 
     // The tree as the admin sees it.
@@ -124,7 +124,7 @@ async fn learner_progress_survives_edits_and_replace_import() {
     assert_eq!(after.len(), before.len(), "progress rows lost or added");
     for p in &after {
         assert_eq!(
-            before.get(&p.topic_id),
+            before.get(p.topic_id.as_str()),
             Some(&(p.status, p.updated_at)),
             "{} changed",
             p.topic_id
@@ -146,7 +146,8 @@ async fn learner_progress_survives_edits_and_replace_import() {
         .collect();
     assert!(gone.iter().all(|k| !live.contains(k)));
     assert!(
-        gone.iter().all(|k| after.iter().any(|p| &p.topic_id == k)),
+        gone.iter()
+            .all(|k| after.iter().any(|p| p.topic_id.as_str() == k)),
         "progress on deleted topics must be kept"
     );
 
@@ -156,7 +157,7 @@ async fn learner_progress_survives_edits_and_replace_import() {
     let counted = progress_rows(&app, uid)
         .await
         .into_iter()
-        .filter(|p| p.archived_at.is_none() && live.contains(&p.topic_id))
+        .filter(|p| p.archived_at.is_none() && live.contains(p.topic_id.as_str()))
         .count();
     let live_now = live_topic_keys(&app, backend.id).await;
     assert_eq!(counted, live_now.len());

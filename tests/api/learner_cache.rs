@@ -202,7 +202,7 @@ async fn the_kept_rendering_filled_for_each_learner_matches_the_general_path() {
     };
     let payload = json!({ "query": ops::MY_TREE_RESOURCES, "variables": { "slug": "backend" } });
     for s in [&ann, &bob] {
-        let mut ws = ws_connect(&app).await;
+        let mut ws = ws_connect(app).await;
         let ack = ws_init(&mut ws, &s.access_token).await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
         let general = ws_query(&mut ws, "page", &payload).await;

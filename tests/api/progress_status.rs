@@ -404,16 +404,16 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
     let mut last: HashMap<String, ProgressStatus> = HashMap::new();
     for e in &events {
         let prev = last
-            .get(&e.topic_id)
+            .get(e.topic_id.as_str())
             .copied()
             .unwrap_or(ProgressStatus::Pending);
         assert_eq!(e.from_status, prev, "broken history for {}", e.topic_id);
         assert_ne!(e.from_status, e.to_status);
-        last.insert(e.topic_id.clone(), e.to_status);
+        last.insert(e.topic_id.to_string(), e.to_status);
     }
     let row_of: HashMap<String, ProgressStatus> = rows
         .iter()
-        .map(|r| (r.topic_id.clone(), r.status))
+        .map(|r| (r.topic_id.to_string(), r.status))
         .collect();
     assert_eq!(row_of.len(), rows.len(), "two rows for one topic");
     for (_, key) in &topics {
@@ -462,7 +462,7 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
     for (key, status) in &want {
         let got = rows
             .iter()
-            .find(|r| &r.topic_id == key)
+            .find(|r| r.topic_id.as_str() == key)
             .map(|r| r.status)
             .unwrap_or(ProgressStatus::Pending);
         assert_eq!(got.to_value(), *status, "{key}");

@@ -1,6 +1,7 @@
 //! Where things are in the folder, for errors that name `file:line`: the error builder, the line
 //! of a key in the YAML front matter, and the file and line behind a document path that
 //! validation complains about.
+use entity::ids::TopicKey;
 use std::collections::HashMap;
 
 use super::{ROADMAP_FILE, TREE_FILE};
@@ -78,7 +79,7 @@ pub(super) struct TopicSource {
 pub(super) fn locate(
     doc: &RoadmapDocument,
     path: &str,
-    sources: &HashMap<String, TopicSource>,
+    sources: &HashMap<TopicKey, TopicSource>,
     meta: &MetaLines,
 ) -> (String, usize) {
     if let Some(key) = path.strip_prefix("roadmap.") {

@@ -16,6 +16,7 @@ mod parse;
 mod render;
 mod tree_file;
 
+use entity::ids::TopicKey;
 use std::collections::HashMap;
 
 use super::document::{self, RoadmapDocument, RoadmapMeta, TopicNode, FORMAT};
@@ -104,12 +105,12 @@ pub fn read(files: &[RoadmapFile], base: &str, field: &str) -> Result<RoadmapDoc
 fn assemble(
     meta: RoadmapMeta,
     tree: &[(TreeEntry, usize)],
-    mut parsed: HashMap<String, (String, ParsedTopic)>,
+    mut parsed: HashMap<TopicKey, (String, ParsedTopic)>,
     errs: &Errs,
-) -> Result<(RoadmapDocument, HashMap<String, TopicSource>), AppError> {
-    let mut sources: HashMap<String, TopicSource> = HashMap::new();
-    let mut nodes: HashMap<String, TopicNode> = HashMap::new();
-    let mut children: HashMap<Option<String>, Vec<String>> = HashMap::new();
+) -> Result<(RoadmapDocument, HashMap<TopicKey, TopicSource>), AppError> {
+    let mut sources: HashMap<TopicKey, TopicSource> = HashMap::new();
+    let mut nodes: HashMap<TopicKey, TopicNode> = HashMap::new();
+    let mut children: HashMap<Option<TopicKey>, Vec<TopicKey>> = HashMap::new();
     for (e, line) in tree {
         let line = *line;
         let (file, topic) = parsed.remove(&e.id).ok_or_else(|| {
@@ -153,9 +154,9 @@ fn assemble(
     // Deeper than validation allows is cut off here (validation then names the depth), so a
     // cycle-free but absurdly deep tree cannot recurse without bound.
     fn build(
-        parent: Option<String>,
-        nodes: &mut HashMap<String, TopicNode>,
-        children: &HashMap<Option<String>, Vec<String>>,
+        parent: Option<TopicKey>,
+        nodes: &mut HashMap<TopicKey, TopicNode>,
+        children: &HashMap<Option<TopicKey>, Vec<TopicKey>>,
         depth: usize,
     ) -> Vec<TopicNode> {
         let ids = children.get(&parent).cloned().unwrap_or_default();

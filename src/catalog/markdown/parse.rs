@@ -3,6 +3,8 @@
 use sea_orm::{ActiveEnum, Iterable};
 use std::collections::HashMap;
 
+use entity::ids::TopicKey;
+
 use super::locate::Errs;
 use super::{file_name, RoadmapFile, RESOURCES_HEADER, TREE_FILE};
 use crate::catalog::document::ResourceDoc;
@@ -24,8 +26,8 @@ pub(super) fn read_topics(
     roadmap_md: &str,
     listed: &HashMap<&str, usize>,
     errs: &Errs,
-) -> Result<HashMap<String, (String, ParsedTopic)>, AppError> {
-    let mut parsed: HashMap<String, (String, ParsedTopic)> = HashMap::new();
+) -> Result<HashMap<TopicKey, (String, ParsedTopic)>, AppError> {
+    let mut parsed: HashMap<TopicKey, (String, ParsedTopic)> = HashMap::new();
     let mut topic_files: Vec<&RoadmapFile> = files
         .iter()
         .filter(|f| {
@@ -64,7 +66,7 @@ pub(super) fn read_topics(
             ));
         }
         let topic = parse_topic(&f.path, &f.content, errs)?;
-        parsed.insert(id.to_owned(), (f.path.clone(), topic));
+        parsed.insert(TopicKey::new(id), (f.path.clone(), topic));
     }
     Ok(parsed)
 }
@@ -186,7 +188,7 @@ mod tests {
     #[test]
     fn topic_files_round_trip() {
         let n = TopicNode {
-            id: "abc".into(),
+            id: TopicKey::new("abc"),
             kind: TopicKind::Topic,
             title: "HTTP & TLS".into(),
             description: "Line one.\n\n- a list item\n- [not a resource](https://x.org)".into(),

@@ -1,5 +1,6 @@
 //! `tree.json`: the order, nesting, kind, legend, `sameAs` and prerequisites of every topic, one
 //! topic a line so that a change to one topic is a one-line diff.
+use entity::ids::TopicKey;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -20,26 +21,26 @@ struct TreeFile {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TreeEntry {
-    pub(super) id: String,
-    pub(super) parent: Option<String>,
+    pub(super) id: TopicKey,
+    pub(super) parent: Option<TopicKey>,
     pub(super) kind: TopicKind,
     #[serde(default)]
     pub(super) legend: Option<LegendMark>,
     /// The key of the topic of this roadmap that this one repeats (the document's `sameAs`).
     #[serde(default, rename = "sameAs", skip_serializing_if = "Option::is_none")]
-    pub(super) same_as: Option<String>,
+    pub(super) same_as: Option<TopicKey>,
     /// The keys of the topics best learned before this one (the document's `prerequisites`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(super) prerequisites: Vec<String>,
+    pub(super) prerequisites: Vec<TopicKey>,
 }
 
 /// The text of `tree.json` for the topics in document order (`RoadmapDocument::flatten`).
-pub(super) fn render(flat: &[(Option<&str>, i32, &TopicNode)]) -> Result<String, AppError> {
+pub(super) fn render(flat: &[(Option<&TopicKey>, i32, &TopicNode)]) -> Result<String, AppError> {
     let mut tree = format!("{{\n  \"format\": \"{TREE_FORMAT}\",\n  \"topics\": [\n");
     for (i, (parent, _, n)) in flat.iter().enumerate() {
         let entry = TreeEntry {
             id: n.id.clone(),
-            parent: parent.map(str::to_owned),
+            parent: parent.cloned(),
             kind: n.kind,
             legend: n.legend,
             same_as: n.same_as.clone(),
@@ -73,7 +74,7 @@ pub(super) fn parse(text: &str, errs: &Errs) -> Result<Vec<(TreeEntry, usize)>, 
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, e) in tree.topics.iter().enumerate() {
         let line = tree_line(&format!("topics[{i}]"));
-        if !crate::catalog::is_valid_topic_key(&e.id) {
+        if !crate::catalog::is_valid_topic_key(e.id.as_str()) {
             return Err(errs.at(
                 TREE_FILE,
                 line,
@@ -104,7 +105,7 @@ pub(super) fn parse(text: &str, errs: &Errs) -> Result<Vec<(TreeEntry, usize)>, 
                 return Err(errs.at(TREE_FILE, line, why));
             }
         }
-        seen.insert(&e.id, line);
+        seen.insert(e.id.as_str(), line);
         lines.push(line);
     }
     Ok(tree.topics.into_iter().zip(lines).collect())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use sea_orm::{EntityTrait, TransactionTrait};
 
 use super::roadmap::{self as roadmaps, Roadmap};
@@ -57,7 +57,7 @@ pub struct UpstreamChange {
     #[graphql(skip)]
     source_roadmap_id: RoadmapId,
     #[graphql(skip)]
-    key: String,
+    key: TopicKey,
 }
 
 #[async_graphql::ComplexObject]
@@ -72,7 +72,11 @@ impl UpstreamChange {
 }
 
 /// A live topic of a roadmap the viewer can read, through the request's loaders.
-async fn topic_of(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &str) -> ApiResult<Option<Topic>> {
+async fn topic_of(
+    ctx: &Context<'_>,
+    roadmap_id: RoadmapId,
+    key: &TopicKey,
+) -> ApiResult<Option<Topic>> {
     if roadmaps::visible_by_id(ctx, roadmap_id).await?.is_none() {
         return Ok(None);
     }
@@ -130,7 +134,7 @@ pub async fn upstream_changes(
 pub async fn topic_forked_from(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    source_key: Option<&str>,
+    source_key: Option<&TopicKey>,
 ) -> ApiResult<Option<Topic>> {
     let Some(key) = source_key else {
         return Ok(None);

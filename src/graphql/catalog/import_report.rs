@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Object};
+use entity::ids::TopicKey;
 
 use super::roadmap::Roadmap;
 use crate::catalog::roadmaps::{by_slug, ImportReport};
@@ -55,16 +56,16 @@ impl ImportReportObject {
         self.0.resources_removed
     }
     /// Keys of the added topics, in document order.
-    async fn added_topic_ids(&self) -> &[String] {
-        &self.0.added_topic_ids
+    async fn added_topic_ids(&self) -> Vec<&str> {
+        keys(&self.0.added_topic_ids)
     }
     /// Keys of the changed topics, in document order.
-    async fn changed_topic_ids(&self) -> &[String] {
-        &self.0.changed_topic_ids
+    async fn changed_topic_ids(&self) -> Vec<&str> {
+        keys(&self.0.changed_topic_ids)
     }
     /// Keys of the removed topics.
-    async fn removed_topic_ids(&self) -> &[String] {
-        &self.0.removed_topic_ids
+    async fn removed_topic_ids(&self) -> Vec<&str> {
+        keys(&self.0.removed_topic_ids)
     }
     /// Related roadmap slugs that name no roadmap here (kept out; set them again once they exist).
     async fn unresolved_related(&self) -> &[String] {
@@ -85,4 +86,9 @@ impl ImportReportObject {
             .filter(|m| access.can_read(m))
             .map(|m| Roadmap(Arc::new(m))))
     }
+}
+
+/// Topic keys as the report's lists show them.
+fn keys(list: &[TopicKey]) -> Vec<&str> {
+    list.iter().map(TopicKey::as_str).collect()
 }

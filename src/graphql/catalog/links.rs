@@ -2,7 +2,7 @@
 //! Thin: ids in, `progress::links` points the topic (and gives it learners' statuses), the topics
 //! come back as the viewer may see them.
 use async_graphql::{Context, Object, ID};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 
 use super::roadmap::can_see;
 use super::topic::{tree_of, Topic, TreeTopics};
@@ -18,7 +18,7 @@ use crate::progress::links;
 pub async fn same_as(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    key: &str,
+    key: &TopicKey,
 ) -> ApiResult<Option<Topic>> {
     let map = loaders(ctx)
         .links
@@ -44,7 +44,7 @@ pub async fn same_as(
 pub async fn linked_topics(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    key: &str,
+    key: &TopicKey,
 ) -> ApiResult<Vec<Topic>> {
     let map = loaders(ctx)
         .links
@@ -125,7 +125,7 @@ impl LinkMutation {
             .map(|id| GlobalId::topic(id, "sameAsId"))
             .transpose()?;
         let editor = editor(ctx)?;
-        let (_, roadmap) = links::set_same_as(db(ctx), &editor, &key, target.as_deref()).await?;
+        let (_, roadmap) = links::set_same_as(db(ctx), &editor, &key, target.as_ref()).await?;
         loaders(ctx).links.clear::<RoadmapId>();
         let tree = tree_of(ctx, roadmap.id).await?;
         tree.index_of(&key)

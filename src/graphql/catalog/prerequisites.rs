@@ -3,7 +3,7 @@
 //! catalogue stores the edges (`catalog::prerequisites`), progress orders the next topics
 //! (`progress::next`); here the viewer's gate is applied to the topics at the other end of each
 //! edge, and the statuses are read through the request's progress loaders (the learners' cache).
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -108,7 +108,7 @@ async fn topics_at(
 pub async fn prerequisites_of(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    key: &str,
+    key: &TopicKey,
 ) -> ApiResult<Vec<Topic>> {
     let map = map_of(ctx, roadmap_id).await?;
     let ends = map.prerequisites.get(key).cloned().unwrap_or_default();
@@ -119,7 +119,7 @@ pub async fn prerequisites_of(
 pub async fn unlocks_of(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    key: &str,
+    key: &TopicKey,
 ) -> ApiResult<Vec<Topic>> {
     let map = map_of(ctx, roadmap_id).await?;
     let ends = map.unlocks.get(key).cloned().unwrap_or_default();
@@ -179,7 +179,7 @@ async fn flatten(
     let ready = next
         .iter()
         .flat_map(|(tree, n)| n.ready.iter().map(move |i| (tree, *i)));
-    let mut seen: HashSet<(RoadmapId, String)> = HashSet::new();
+    let mut seen: HashSet<(RoadmapId, TopicKey)> = HashSet::new();
     let mut out = Vec::with_capacity(limit);
     for (tree, i) in learning.chain(ready) {
         if out.len() == limit {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 use entity::{resources, topics};
 
 use super::roadmap::{self as roadmaps, Roadmap};
@@ -87,7 +87,7 @@ pub async fn resources_of<T: Sync>(
 }
 
 /// A live topic whose roadmap the viewer may see, or `None`.
-pub async fn visible_topic(ctx: &Context<'_>, id: &str) -> ApiResult<Option<Topic>> {
+pub async fn visible_topic(ctx: &Context<'_>, id: &TopicKey) -> ApiResult<Option<Topic>> {
     let Some(row) = topic_reads::live_by_key(db(ctx), id).await? else {
         return Ok(None);
     };
@@ -119,7 +119,7 @@ impl Topic {
     }
     /// The stable key of this topic in import/export documents; it never changes on edits.
     async fn key(&self) -> &str {
-        &self.model().id
+        self.model().id.as_str()
     }
     /// `TOPIC` or `SUBTOPIC`.
     async fn kind(&self) -> TopicKind {
@@ -155,7 +155,7 @@ impl Topic {
         super::forks::topic_forked_from(
             ctx,
             self.tree.roadmap_id,
-            self.model().forked_from_id.as_deref(),
+            self.model().forked_from_id.as_ref(),
         )
         .await
     }

@@ -19,7 +19,7 @@ use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::GlobalId;
 use crate::text::{self, AtField};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 
 /// A new topic's fields (`createTopic`). Invalid values fail with `BAD_USER_INPUT` naming the
 /// field.
@@ -102,7 +102,7 @@ pub struct RemoveResourcePayload {
 }
 
 /// A topic read fresh after a change (the per-request loaders do not cache).
-async fn load_topic(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &str) -> ApiResult<Topic> {
+async fn load_topic(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &TopicKey) -> ApiResult<Topic> {
     let tree = tree_of(ctx, roadmap_id).await?;
     tree.index_of(key)
         .map(|i| tree.topic(i))
@@ -116,7 +116,7 @@ async fn load_roadmap(ctx: &Context<'_>, id: RoadmapId) -> ApiResult<Roadmap> {
         .ok_or_else(|| AppError::NotFound(format!("roadmap {id} not found")).into())
 }
 
-fn optional_topic(id: Option<ID>, field: &str) -> Result<Option<String>, AppError> {
+fn optional_topic(id: Option<ID>, field: &str) -> Result<Option<TopicKey>, AppError> {
     id.map(|id| GlobalId::topic(&id, field)).transpose()
 }
 

@@ -14,6 +14,7 @@
 //! every viewer with holes at those places ([`RenderedList`]), and each request fills the holes from
 //! the viewer's statuses and notes (the learners' cache, else one statement each), so a signed-in
 //! page copies the tree's bytes instead of writing 301 topics again.
+use entity::ids::TopicKey;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -176,8 +177,8 @@ impl TopicList {
 /// One viewer's own values on a roadmap; `None` when signed out (null is written).
 #[derive(Default)]
 struct ViewerValues {
-    statuses: Option<Arc<HashMap<String, ProgressStatus>>>,
-    notes: Option<Arc<HashMap<String, String>>>,
+    statuses: Option<Arc<HashMap<TopicKey, ProgressStatus>>>,
+    notes: Option<Arc<HashMap<TopicKey, String>>>,
 }
 
 /// The list's bytes with each hole filled with the viewer's value, as the general path writes it.
@@ -497,7 +498,7 @@ impl Writer<'_> {
             match field {
                 TopicField::Typename => string(out, "Topic"),
                 TopicField::Id => string(out, &GlobalId::Topic(t.id.clone()).encode()),
-                TopicField::Key => string(out, &t.id),
+                TopicField::Key => string(out, t.id.as_str()),
                 TopicField::Kind => string(out, &t.kind.to_value()),
                 TopicField::Title => string(out, &t.title),
                 TopicField::Description => string(out, &t.description),

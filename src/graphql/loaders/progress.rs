@@ -8,7 +8,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
 
@@ -97,7 +97,7 @@ impl ProgressLoaders {
     pub async fn statuses(
         &self,
         key: UserRoadmap,
-    ) -> Result<Arc<HashMap<String, ProgressStatus>>, ApiError> {
+    ) -> Result<Arc<HashMap<TopicKey, ProgressStatus>>, ApiError> {
         cell(&self.status_memo, key)
             .get_or_try_init(|| async {
                 let stamp = self.stamp(key.0).await;
@@ -121,7 +121,7 @@ impl ProgressLoaders {
         &self,
         user: UserId,
         ids: &[RoadmapId],
-    ) -> Result<HashMap<RoadmapId, Arc<HashMap<String, ProgressStatus>>>, ApiError> {
+    ) -> Result<HashMap<RoadmapId, Arc<HashMap<TopicKey, ProgressStatus>>>, ApiError> {
         let stamp = self.stamp(user).await;
         let mut out = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
@@ -151,7 +151,10 @@ impl ProgressLoaders {
         Ok(out)
     }
 
-    pub async fn notes(&self, key: UserRoadmap) -> Result<Arc<HashMap<String, String>>, ApiError> {
+    pub async fn notes(
+        &self,
+        key: UserRoadmap,
+    ) -> Result<Arc<HashMap<TopicKey, String>>, ApiError> {
         memo_load(&self.notes_memo, &self.notes, key).await
     }
 
@@ -232,7 +235,7 @@ impl<R: RoadmapRead> Loader<UserRoadmap> for PerRoadmap<R> {
 pub struct Statuses;
 
 impl RoadmapRead for Statuses {
-    type Value = Arc<HashMap<String, ProgressStatus>>;
+    type Value = Arc<HashMap<TopicKey, ProgressStatus>>;
 
     async fn read(
         db: &DatabaseConnection,
@@ -248,7 +251,7 @@ impl RoadmapRead for Statuses {
 pub struct Notes;
 
 impl RoadmapRead for Notes {
-    type Value = Arc<HashMap<String, String>>;
+    type Value = Arc<HashMap<TopicKey, String>>;
 
     async fn read(
         db: &DatabaseConnection,

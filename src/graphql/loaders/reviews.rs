@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::review_cards;
 use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 use crate::graphql::error::ApiResult;
 use crate::progress::review;
 
-type Cards = Arc<HashMap<String, review_cards::Model>>;
+type Cards = Arc<HashMap<TopicKey, review_cards::Model>>;
 /// One load per (user id, roadmap id), shared by the request's concurrent callers.
 type Cells = Mutex<HashMap<(UserId, RoadmapId), Arc<OnceCell<Cards>>>>;
 

@@ -89,7 +89,7 @@ impl TopicStatusChange {
     }
     /// The topic's stable key.
     async fn key(&self) -> &str {
-        &self.change.topic_id
+        self.change.topic_id.as_str()
     }
     /// Null when the topic is no longer part of the tree.
     async fn topic(&self, ctx: &Context<'_>) -> ApiResult<Option<Topic>> {

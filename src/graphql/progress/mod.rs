@@ -12,7 +12,7 @@ mod subscription;
 
 use async_graphql::Context;
 use chrono::Utc;
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 
 pub use live::ProgressChange;
 pub use mutations::{ProgressMutation, ProgressQuery};
@@ -57,7 +57,11 @@ fn not_found_roadmap(id: &str) -> ApiError {
 }
 
 /// A live topic of a roadmap the viewer may see, as a GraphQL object (through the tree loader).
-async fn topic_in(ctx: &Context<'_>, roadmap_id: RoadmapId, key: &str) -> ApiResult<Option<Topic>> {
+async fn topic_in(
+    ctx: &Context<'_>,
+    roadmap_id: RoadmapId,
+    key: &TopicKey,
+) -> ApiResult<Option<Topic>> {
     if roadmaps::trackable_by_id(ctx, roadmap_id).await?.is_none() {
         return Ok(None);
     }
@@ -118,7 +122,7 @@ async fn visible_roadmap(ctx: &Context<'_>, id: RoadmapId) -> ApiResult<Roadmap>
 pub async fn topic_status(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    topic_id: &str,
+    topic_id: &TopicKey,
 ) -> ApiResult<Option<crate::graphql::enums::ProgressStatus>> {
     let Some(user) = viewer(ctx).user_id() else {
         return Ok(None);
@@ -136,7 +140,7 @@ pub async fn topic_status(
 pub async fn topic_note(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    topic_id: &str,
+    topic_id: &TopicKey,
 ) -> ApiResult<Option<String>> {
     let Some(user) = viewer(ctx).user_id() else {
         return Ok(None);

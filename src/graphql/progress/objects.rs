@@ -111,7 +111,7 @@ impl ActivityEntry {
     }
     /// The topic's stable key.
     async fn topic_key(&self) -> &str {
-        &self.0.topic_id
+        self.0.topic_id.as_str()
     }
     /// The topic's title as it was when the change was made (renamed or deleted topics keep it).
     async fn topic_title(&self) -> &str {

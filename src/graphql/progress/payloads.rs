@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use entity::ids::RoadmapId;
+use entity::ids::{RoadmapId, TopicKey};
 
 use super::objects::RoadmapProgress;
 use super::*;
@@ -42,7 +42,7 @@ impl From<&Skipped> for SkippedChange {
 
 pub struct SetTopicStatusPayload {
     pub(super) roadmap_id: RoadmapId,
-    pub(super) topic_key: String,
+    pub(super) topic_key: TopicKey,
     pub(super) status: ProgressStatus,
     pub(super) changed: bool,
     pub(super) skipped: Vec<SkippedChange>,

@@ -3,7 +3,7 @@
 //! domain does the work.
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::review_cards;
 use futures_util::future::try_join_all;
 
@@ -145,7 +145,7 @@ impl ReviewMutation {
 pub async fn topic_review(
     ctx: &Context<'_>,
     roadmap_id: RoadmapId,
-    key: &str,
+    key: &TopicKey,
 ) -> ApiResult<Option<ReviewCard>> {
     let Some(user) = viewer(ctx).user_id() else {
         return Ok(None);

@@ -145,7 +145,7 @@ pub async fn record_progress(
         .iter()
         .map(|k| entity::progress::ActiveModel {
             user_id: Set(entity::ids::UserId(user_id)),
-            topic_id: Set(k.clone()),
+            topic_id: Set(entity::ids::TopicKey(k.clone())),
             roadmap_id: Set(roadmap_id),
             status: Set(entity::enums::ProgressStatus::Done),
             updated_at: Set(now),
@@ -170,7 +170,7 @@ pub async fn live_topic_keys(app: &TestApp, roadmap_id: entity::ids::RoadmapId) 
         .await
         .unwrap()
         .into_iter()
-        .map(|t| t.id)
+        .map(|t| t.id.0)
         .collect()
 }
 
