@@ -106,7 +106,7 @@ async fn largest(db: &DatabaseConnection) -> (Vec<topics::Model>, Vec<resources:
         .all(db)
         .await
         .expect("topics");
-    let ids: Vec<String> = t.iter().map(|t| t.id.clone()).collect();
+    let ids: Vec<entity::ids::TopicKey> = t.iter().map(|t| t.id.clone()).collect();
     let r = resources::Entity::find()
         .filter(resources::Column::TopicId.is_in(ids))
         .order_by_asc(resources::Column::Id)
@@ -120,11 +120,11 @@ async fn largest(db: &DatabaseConnection) -> (Vec<topics::Model>, Vec<resources:
 fn deepest(topics: &[topics::Model]) -> usize {
     let parent: HashMap<&str, Option<&str>> = topics
         .iter()
-        .map(|t| (t.id.as_str(), t.parent_id.as_deref()))
+        .map(|t| (t.id.as_str(), t.parent_id.as_ref().map(|p| p.as_str())))
         .collect();
     let mut max = 0;
     for t in topics {
-        let (mut depth, mut at) = (1, t.parent_id.as_deref());
+        let (mut depth, mut at) = (1, t.parent_id.as_ref().map(|p| p.as_str()));
         while let Some(p) = at {
             depth += 1;
             assert!(depth <= topics.len(), "a cycle through {p}");

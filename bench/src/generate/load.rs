@@ -1,5 +1,6 @@
 //! Writing the catalogue and the users: multi-row INSERTs within SQLite's parameter limit.
 use anyhow::Context as _;
+use entity::ids::TopicKey;
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics, users};
 use sea_orm::ActiveEnum;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -96,9 +97,9 @@ pub async fn insert_catalogue(
             .iter()
             .enumerate()
             .map(|(ti, t)| topics::ActiveModel {
-                id: Set(topic_id(ri, ti)),
+                id: Set(TopicKey(topic_id(ri, ti))),
                 roadmap_id: Set(id),
-                parent_id: Set(t.parent.map(|p| topic_id(ri, p))),
+                parent_id: Set(t.parent.map(|p| TopicKey(topic_id(ri, p)))),
                 kind: Set(stored(if t.depth == 0 { "TOPIC" } else { "SUBTOPIC" })),
                 title: Set(t.title.clone()),
                 description: Set(t.description.clone()),
@@ -133,7 +134,7 @@ pub async fn insert_catalogue(
             .flat_map(|(ti, t)| {
                 (0..t.resources).map(move |k| resources::ActiveModel {
                     id: NotSet,
-                    topic_id: Set(topic_id(ri, ti)),
+                    topic_id: Set(TopicKey(topic_id(ri, ti))),
                     kind: Set(stored(kinds[(ti + k as usize) % kinds.len()])),
                     title: Set(format!("{} — part {}", t.title, k + 1)),
                     url: Set(format!(

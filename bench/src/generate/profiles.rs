@@ -71,7 +71,7 @@ pub async fn insert_profiles(
                 id: NotSet,
                 user_id: Set(entity::ids::UserId(user_id)),
                 roadmap_id: Set(entity::ids::RoadmapId(roadmap_id)),
-                topic_id: Set(topic_id(0, 1 + (k + i) % 300)),
+                topic_id: Set(entity::ids::TopicKey(topic_id(0, 1 + (k + i) % 300))),
                 from_status: Set(entity::enums::ProgressStatus::Pending),
                 to_status: Set(entity::enums::ProgressStatus::Done),
                 created_at: Set(*at),

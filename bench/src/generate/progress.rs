@@ -189,7 +189,7 @@ async fn insert_progress_rows(db: &DatabaseConnection, rows: &[ProgressRow]) -> 
     for chunk in rows.chunks(MAX_PARAMS / 6) {
         let models = chunk.iter().map(|r| progress::ActiveModel {
             user_id: Set(entity::ids::UserId(r.user_id)),
-            topic_id: Set(r.topic_id.clone()),
+            topic_id: Set(entity::ids::TopicKey(r.topic_id.clone())),
             roadmap_id: Set(entity::ids::RoadmapId(r.roadmap_id)),
             status: Set(super::load::stored(r.status)),
             updated_at: Set(r.updated_at),

@@ -85,7 +85,7 @@ pub async fn insert_team(
                 };
                 rows.push(progress::ActiveModel {
                     user_id: Set(entity::ids::UserId(user_id)),
-                    topic_id: Set(topic_id(r, (start + k) % size)),
+                    topic_id: Set(entity::ids::TopicKey(topic_id(r, (start + k) % size))),
                     roadmap_id: Set(entity::ids::RoadmapId(roadmap_ids[r])),
                     status: Set(stored(status)),
                     updated_at: Set(now + chrono::Duration::seconds(rng.gen_range(0..86_400 * 300))),

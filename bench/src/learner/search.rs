@@ -107,10 +107,11 @@ fn check(q: &str, v: &Value) -> anyhow::Result<usize> {
     for e in edges {
         let score = e["score"].as_f64().unwrap_or(-1.0);
         let kind = e["node"]["__typename"].as_str().unwrap_or("");
-        if !e["cursor"].is_string()
-            || !(score > 0.0 && score <= 1.0)
-            || !["Roadmap", "Topic", "Resource"].contains(&kind)
-        {
+        let well_formed = e["cursor"].is_string()
+            && score > 0.0
+            && score <= 1.0
+            && ["Roadmap", "Topic", "Resource"].contains(&kind);
+        if !well_formed {
             bail!("search `{q}`: a malformed hit: {e}");
         }
         for h in e["highlights"].as_array().into_iter().flatten() {
