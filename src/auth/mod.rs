@@ -28,7 +28,8 @@ pub struct ViewerUser {
     pub role: Role,
     /// The teams they belong to, as of the start of the request.
     pub teams: TeamSeats,
-    /// Their row as read when the token was checked (`me` in a query answers from it).
+    /// Their row as read when an HTTP request's token was checked (`me` in a query answers
+    /// from it); `None` on a WebSocket, which outlives any one read.
     pub account: Option<std::sync::Arc<entity::users::Model>>,
 }
 

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, UserId};
@@ -380,12 +379,11 @@ impl AccountQuery {
         let Some(user) = &viewer(ctx).user else {
             return Ok(None);
         };
-        // A query reads the row as it was when the token was checked (this request); a mutation
-        // may have changed it since.
-        let is_query = ctx.query_env.operation.node.ty == OperationType::Query;
+        // `me` is a query field: nothing in the same operation writes, so the row read when this
+        // request's token was checked is current (a socket has none and reads it here).
         match &user.account {
-            Some(row) if is_query => Ok(Some(User(row.clone()))),
-            _ => Ok(Some(User(Arc::new(
+            Some(row) => Ok(Some(User(row.clone()))),
+            None => Ok(Some(User(Arc::new(
                 service::find_user(db(ctx), user.id).await?,
             )))),
         }

@@ -162,7 +162,7 @@ async fn authenticate(
             "connection_init must carry {\"Authorization\": \"Bearer <access token>\"}".to_owned(),
         )
     })?;
-    let viewer: Viewer = viewer_from_token(state, &token).await.map_err(|e| {
+    let mut viewer: Viewer = viewer_from_token(state, &token).await.map_err(|e| {
         if e.code() == crate::error::code::SERVICE_UNAVAILABLE {
             (CLOSE_TRY_AGAIN_LATER, e.to_string())
         } else {
@@ -170,6 +170,10 @@ async fn authenticate(
             (CLOSE_INTERNAL_ERROR, "Internal server error".to_owned())
         }
     })?;
+    // A socket lives for hours: `me` reads the user's row per operation, not the one read here.
+    if let Some(user) = &mut viewer.user {
+        user.account = None;
+    }
     let (Some(user), Ok(claims)) = (&viewer.user, state.auth.keys.decode(&token)) else {
         return Err((
             CLOSE_FORBIDDEN,

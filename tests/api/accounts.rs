@@ -582,3 +582,37 @@ async fn expired_refresh_tokens_are_purged() {
         .await;
     assert_eq!(error_code(&body), None, "{body}");
 }
+
+/// `me` answers from the row authentication read for the same request (one statement less), so a
+/// change shows on the next request; a socket, which outlives any one read, reads it per operation.
+#[tokio::test]
+async fn me_shows_the_profile_as_it_is_now_on_every_path() {
+    let app = spawn_app().await;
+    let s = app.signup("nora").await;
+    let t = &s.access_token;
+    let mut ws = crate::helpers::ws::ws_connect(&app).await;
+    let ack = crate::helpers::ws::ws_init(&mut ws, t).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let before = app.gql_as(t, "{ me { displayName } }", json!({})).await;
+    assert_ne!(before["data"]["me"]["displayName"], "Nora N.", "{before}");
+    let changed = app
+        .gql_as(
+            t,
+            "mutation { updateProfile(input: { displayName: \"Nora N.\" }) { displayName } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        changed["data"]["updateProfile"]["displayName"], "Nora N.",
+        "{changed}"
+    );
+    let query = app.gql_as(t, "{ me { displayName } }", json!({})).await;
+    assert_eq!(query["data"]["me"]["displayName"], "Nora N.", "{query}");
+    let over_socket =
+        crate::helpers::ws::ws_query(&mut ws, "me", &json!({ "query": "{ me { displayName } }" }))
+            .await;
+    assert_eq!(
+        over_socket["data"]["me"]["displayName"], "Nora N.",
+        "{over_socket}"
+    );
+}
