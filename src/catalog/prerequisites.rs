@@ -30,6 +30,18 @@ use crate::error::{AppError, Field, Input, Words};
 /// Prerequisites a topic may name.
 pub const MAX_PREREQUISITES: usize = 20;
 
+/// The end of a recursive query whose seed (`reach(id) AS (SELECT … `, written by the caller)
+/// names some topics: every live edge reachable from them, as `topic_id`, `prerequisite_id`, in
+/// order. Cycle checks read the graph through it.
+pub(super) const REACHABLE_EDGES: &str =
+    " UNION SELECT e.prerequisite_id FROM topic_prerequisites e \
+     JOIN reach r ON e.topic_id = r.id \
+     JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL) \
+     SELECT e.topic_id AS topic_id, e.prerequisite_id AS prerequisite_id \
+     FROM topic_prerequisites e JOIN reach r ON e.topic_id = r.id \
+     JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL \
+     ORDER BY e.topic_id, e.prerequisite_id";
+
 /// Namespace of the prerequisite write lock (PostgreSQL advisory lock).
 const LOCK_NAMESPACE: i32 = 0x5052_4551; // "PREQ"
 
@@ -283,15 +295,7 @@ async fn check_no_cycle(
         "WITH RECURSIVE reach(id) AS (SELECT id FROM topics WHERE deleted_at IS NULL AND id IN ",
     )
     .bind_list(ids.iter().map(|(_, id)| *id))
-    .push(
-        " UNION SELECT e.prerequisite_id FROM topic_prerequisites e \
-         JOIN reach r ON e.topic_id = r.id \
-         JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL) \
-         SELECT e.topic_id AS topic_id, e.prerequisite_id AS prerequisite_id \
-         FROM topic_prerequisites e JOIN reach r ON e.topic_id = r.id \
-         JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL \
-         ORDER BY e.topic_id, e.prerequisite_id",
-    );
+    .push(REACHABLE_EDGES);
     let edges: Vec<(TopicKey, TopicKey)> = Edge::find_by_statement(q.build())
         .all(txn)
         .await?

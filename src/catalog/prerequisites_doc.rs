@@ -353,15 +353,7 @@ async fn check_no_cycle(
          WHERE e.topic_roadmap_id = ",
     )
     .bind(roadmap_id)
-    .push(
-        " UNION SELECT e.prerequisite_id FROM topic_prerequisites e \
-         JOIN reach r ON e.topic_id = r.id \
-         JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL) \
-         SELECT e.topic_id AS topic_id, e.prerequisite_id AS prerequisite_id \
-         FROM topic_prerequisites e JOIN reach r ON e.topic_id = r.id \
-         JOIN topics t ON t.id = e.prerequisite_id AND t.deleted_at IS NULL \
-         ORDER BY e.topic_id, e.prerequisite_id",
-    );
+    .push(prerequisites::REACHABLE_EDGES);
     let rows = Edge::find_by_statement(q.build()).all(txn).await?;
     let edges: Vec<(&str, &str)> = rows
         .iter()
