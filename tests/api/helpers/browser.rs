@@ -17,6 +17,8 @@ use tempfile::TempDir;
 
 /// How long chromedriver may take to say which port it listens on.
 const DRIVER_START: Duration = Duration::from_secs(30);
+/// Starts of chromedriver before a test gives up.
+const DRIVER_TRIES: usize = 3;
 
 /// Chromium's switches: headless, no sandbox (tests may run as root), nothing that phones home,
 /// and no name resolution except for the loopback address the test server listens on.
@@ -79,24 +81,38 @@ impl Browser {
             .prefix("roadmap-chromium-")
             .tempdir()
             .expect("temp dir for the Chromium profile");
-        let mut driver = Command::new(chromedriver)
-            .arg("--port=0")
-            .env("TMPDIR", profile.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            // Its own process group, with the Chromium it starts: `Drop` ends them together.
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
-        let port = driver_port(&mut driver);
+        // A chromedriver that does not come up (seen once in CI, with every test of the suite
+        // starting at once on two cores) is killed and started again, up to three times.
+        let mut started = None;
+        for _ in 0..DRIVER_TRIES {
+            let mut driver = Command::new(chromedriver)
+                .arg("--port=0")
+                .env("TMPDIR", profile.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                // Its own process group, with the Chromium it starts: `Drop` ends them together.
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromedriver.display()));
+            match driver_port(&mut driver) {
+                Some(port) => {
+                    started = Some((driver, port));
+                    break;
+                }
+                None => {
+                    let _ = driver.kill();
+                    let _ = driver.wait();
+                }
+            }
+        }
+        let Some((driver, port)) = started else {
+            panic!("chromedriver did not report its port within {DRIVER_START:?}, {DRIVER_TRIES} times");
+        };
         let mut browser = Browser {
             client: None,
             driver,
             profile,
-        };
-        let Some(port) = port else {
-            panic!("chromedriver did not report its port within {DRIVER_START:?}");
         };
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
         args.push(format!(
