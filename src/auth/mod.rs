@@ -22,7 +22,7 @@ pub struct Viewer {
 }
 
 /// The signed-in user behind a request, as the access token and the users table say.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ViewerUser {
     pub id: UserId,
     pub role: Role,
@@ -31,6 +31,18 @@ pub struct ViewerUser {
     /// Their row as read when an HTTP request's token was checked (`me` in a query answers
     /// from it); `None` on a WebSocket, which outlives any one read.
     pub account: Option<std::sync::Arc<entity::users::Model>>,
+}
+
+/// Never prints the row: it holds the password hash.
+impl std::fmt::Debug for ViewerUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ViewerUser")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("teams", &self.teams)
+            .field("account", &self.account.as_ref().map(|_| "users row"))
+            .finish()
+    }
 }
 
 impl Viewer {

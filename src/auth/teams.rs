@@ -17,13 +17,14 @@ use crate::error::{AppError, Input};
 pub(super) const EDITING_ROLES: [TeamRole; 2] = [TeamRole::Owner, TeamRole::Manager];
 
 /// Every team a signed-in user belongs to, with their role: read once when the request is
-/// authenticated, so the in-memory catalogue checks know which team roadmaps the user reads and
+/// authenticated (with the user's row, `accounts::authenticate`), so the in-memory catalogue checks know which team roadmaps the user reads and
 /// edits. Writes do not trust it: their SQL asks `team_members` inside the transaction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TeamSeats(Arc<[(TeamId, TeamRole)]>);
 
 impl TeamSeats {
-    /// The user's teams (one statement on the `team_members` user index).
+    /// The user's teams (one statement on the `team_members` user index), for a viewer built
+    /// outside a request (the read-rule test); requests read them with the user's row.
     pub async fn load(conn: &impl ConnectionTrait, user_id: UserId) -> Result<Self, AppError> {
         let rows: Vec<(TeamId, TeamRole)> = team_members::Entity::find()
             .select_only()
