@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::error::ApiError;
-use crate::accounts::budget::{self, BudgetPolicy, BudgetStatus};
+use crate::accounts::budget::{self, BudgetLeases, BudgetPolicy, BudgetStatus};
 use crate::auth::Viewer;
 use crate::error::AppError;
 
@@ -25,24 +25,34 @@ impl BudgetSlot {
     }
 }
 
-/// The extension factory, registered on the schema with the database and the policy.
+/// The extension factory, registered on the schema with the database and this process's leases
+/// of users' budgets (one set per schema, so per process).
 pub struct BudgetCharge {
-    pub db: DatabaseConnection,
-    pub policy: BudgetPolicy,
+    db: DatabaseConnection,
+    leases: Arc<BudgetLeases>,
+}
+
+impl BudgetCharge {
+    pub fn new(db: DatabaseConnection, policy: BudgetPolicy) -> Self {
+        Self {
+            db,
+            leases: Arc::new(BudgetLeases::new(policy)),
+        }
+    }
 }
 
 impl ExtensionFactory for BudgetCharge {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(ChargeOnValidation {
             db: self.db.clone(),
-            policy: self.policy,
+            leases: self.leases.clone(),
         })
     }
 }
 
 struct ChargeOnValidation {
     db: DatabaseConnection,
-    policy: BudgetPolicy,
+    leases: Arc<BudgetLeases>,
 }
 
 #[async_trait::async_trait]
@@ -58,12 +68,14 @@ impl Extension for ChargeOnValidation {
         let (Some(slot), Some(user_id)) = (slot, user_id) else {
             return Ok(result);
         };
-        if !self.policy.enabled() {
+        if !self.leases.policy().enabled() {
             return Ok(result);
         }
         let now = Utc::now();
         let cost = budget::cost_of(result.complexity);
-        let status = budget::charge(&self.db, self.policy, user_id, cost, now)
+        let status = self
+            .leases
+            .charge(&self.db, user_id, cost, now)
             .await
             .map_err(|e| vec![server_error(e)])?;
         let _ = slot.0.set(status);
@@ -113,7 +125,8 @@ pub struct RateLimit {
     limit: i32,
     /// Points this request cost: its complexity / 100, rounded up, at least 1.
     cost: i32,
-    /// Points left in the current window, after this request.
+    /// Points left in the current window, after this request, as this server knows it: with
+    /// several servers, what another spent since this one last reserved points is not counted.
     remaining: i32,
     /// When the window ends and the budget is whole again.
     reset_at: DateTime<Utc>,

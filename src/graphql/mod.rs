@@ -149,10 +149,7 @@ pub fn build_schema_with(data: Option<SchemaData>, opts: &SchemaOptions) -> AppS
     );
     if let Some(data) = data {
         let bus = ProgressBus::for_database(&data.db, data.active_subscriptions, data.learners);
-        builder = builder.extension(budget::BudgetCharge {
-            db: data.db.clone(),
-            policy: data.budget,
-        });
+        builder = builder.extension(budget::BudgetCharge::new(data.db.clone(), data.budget));
         builder = builder
             .data(data.db)
             .data(data.auth)

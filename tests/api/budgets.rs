@@ -178,8 +178,8 @@ async fn one_address_many_learners_and_bogus_tokens_meet_the_address_bucket() {
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
-/// Two servers on one PostgreSQL database share each user's budget (it is a row, charged with
-/// one conditional upsert).
+/// Two servers on one PostgreSQL database share each user's budget (it is a row, reserved from
+/// with one conditional upsert).
 #[tokio::test]
 async fn servers_on_one_database_share_a_users_budget() {
     if backend() != Backend::Postgres {
@@ -199,4 +199,70 @@ async fn servers_on_one_database_share_a_users_budget() {
         assert_eq!(r.status, 429, "{}", r.body);
         assert_eq!(r.header("x-ratelimit-remaining"), Some(0));
     }
+}
+
+/// Each server reserves a share of the budget at a time (a fiftieth) and spends it in memory:
+/// two servers taking turns on one database spend exactly the budget between them, never more,
+/// and the last points stay spendable on whichever server still holds them.
+#[tokio::test]
+async fn servers_reserving_shares_never_allow_more_than_the_budget() {
+    if backend() != Backend::Postgres {
+        println!("several processes on one database need PostgreSQL; skipped on SQLite");
+        return;
+    }
+    let hundred_points = |s: &mut Settings| s.hardening.rate_limit_user_points = 100;
+    let a = spawn_app_with(hundred_points).await;
+    let b = spawn_on_with(a.db.clone(), hundred_points).await;
+    let s = a.signup("shares").await;
+    let mut allowed = 0;
+    let mut refused = [false, false];
+    // Three to one, so the servers' shares run out at different times.
+    for turn in 0..400 {
+        let side = usize::from(turn % 4 == 3);
+        let r = post([&a, &b][side], Some(&s.access_token), "{ me { id } }").await;
+        match r.status {
+            200 => allowed += 1,
+            429 => refused[side] = true,
+            other => panic!("status {other}: {}", r.body),
+        }
+        if refused == [true, true] {
+            break;
+        }
+    }
+    assert_eq!(refused, [true, true], "both servers end up refusing");
+    assert_eq!(
+        allowed, 100,
+        "the two servers together allow exactly the budget"
+    );
+}
+
+/// A signed-in request costs no budget statement while its server holds points for the user:
+/// after the first, `{ me { id } }` runs only authentication's one statement.
+#[tokio::test]
+async fn a_held_share_costs_no_statement() {
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 5_000).await;
+    let s = app.signup("held").await;
+    let first = post(&app, Some(&s.access_token), RATE_LIMIT).await;
+    assert_eq!(
+        first.body["data"]["rateLimit"]["remaining"], 4_999,
+        "{}",
+        first.body
+    );
+    let before = app.metric("roadmap_db_statements_total").await;
+    for _ in 0..10 {
+        let r = post(&app, Some(&s.access_token), "{ me { id } }").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let after = app.metric("roadmap_db_statements_total").await;
+    assert_eq!(
+        after - before,
+        10.0,
+        "one statement (authentication) per request"
+    );
+    let last = post(&app, Some(&s.access_token), RATE_LIMIT).await;
+    assert_eq!(
+        last.body["data"]["rateLimit"]["remaining"], 4_988,
+        "{}",
+        last.body
+    );
 }

@@ -4,10 +4,15 @@
 //! Refused requests spend nothing.
 //!
 //! The budget lives in the database (`user_budgets`), charged with one conditional upsert, so
-//! every server process on one database shares it and it survives a restart.
+//! every server process on one database shares it and it survives a restart. A process does not
+//! write that row on every request: it reserves a share of the budget at a time (`BudgetLeases`,
+//! in `leases.rs`) and spends it in memory, so the shared row never allows more than `limit`.
 use chrono::{DateTime, TimeZone, Utc};
 use entity::ids::UserId;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+mod leases;
+pub use leases::BudgetLeases;
 
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -52,8 +57,9 @@ impl BudgetStatus {
     }
 }
 
-/// Spends `cost` points of `user_id`'s budget if they fit; either way returns where it stands.
-pub async fn charge(
+/// Spends `cost` points of `user_id`'s budget row if they fit; either way returns where the row
+/// stands. Requests go through `BudgetLeases::charge`, which calls this once per reservation.
+pub async fn charge_row(
     db: &DatabaseConnection,
     policy: BudgetPolicy,
     user_id: UserId,
