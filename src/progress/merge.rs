@@ -79,12 +79,6 @@ pub(super) fn skip(
 struct StoredRow {
     topic_id: TopicKey,
     status: String,
-    at: DateTime<Utc>,
-}
-
-#[derive(FromQueryResult)]
-struct ClearedRow {
-    topic_id: TopicKey,
     at: Option<DateTime<Utc>>,
 }
 
@@ -98,34 +92,30 @@ pub(super) async fn stored_statuses(
 ) -> Result<HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>, AppError> {
     let backend = txn.get_database_backend();
     let mut out = HashMap::new();
-    for chunk in topic_ids.chunks(CHUNK) {
+    // One statement per chunk: the live rows, and for the topics without one their latest event.
+    for chunk in topic_ids.chunks(CHUNK / 2) {
+        let live = |q: &mut Sql| {
+            q.push(" FROM progress WHERE user_id = ")
+                .bind(user_id)
+                .push(" AND archived_at IS NULL AND topic_id IN ")
+                .bind_list(chunk.iter().copied());
+        };
         let mut q = Sql::new(backend);
+        q.push("SELECT topic_id, status, COALESCE(changed_at, updated_at) AS at");
+        live(&mut q);
         q.push(
-            "SELECT topic_id, status, COALESCE(changed_at, updated_at) AS at FROM progress \
-             WHERE user_id = ",
+            " UNION ALL SELECT topic_id, 'PENDING' AS status, MAX(created_at) AS at \
+             FROM progress_events WHERE user_id = ",
         )
         .bind(user_id)
-        .push(" AND archived_at IS NULL AND topic_id IN ")
-        .bind_list(chunk.iter().copied());
+        .push(" AND topic_id IN ")
+        .bind_list(chunk.iter().copied())
+        .push(" AND topic_id NOT IN (SELECT topic_id");
+        live(&mut q);
+        q.push(") GROUP BY topic_id");
         for r in StoredRow::find_by_statement(q.build()).all(txn).await? {
-            out.insert(r.topic_id, (stored_status(&r.status)?, r.at));
-        }
-    }
-    let missing: Vec<&TopicKey> = topic_ids
-        .iter()
-        .copied()
-        .filter(|t| !out.contains_key(*t))
-        .collect();
-    for chunk in missing.chunks(CHUNK) {
-        let mut q = Sql::new(backend);
-        q.push("SELECT topic_id, MAX(created_at) AS at FROM progress_events WHERE user_id = ")
-            .bind(user_id)
-            .push(" AND topic_id IN ")
-            .bind_list(chunk.iter().copied())
-            .push(" GROUP BY topic_id");
-        for r in ClearedRow::find_by_statement(q.build()).all(txn).await? {
             if let Some(at) = r.at {
-                out.insert(r.topic_id, (ProgressStatus::Pending, at));
+                out.insert(r.topic_id, (stored_status(&r.status)?, at));
             }
         }
     }

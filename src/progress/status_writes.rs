@@ -10,17 +10,17 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, TopicKey, UserId};
-use entity::{progress_events, roadmaps, topics};
+use entity::{roadmaps, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveEnum;
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use super::counts::counts;
+use super::history_writes::insert_events;
 use super::locks::{lock_user, write_turn};
 use super::lookups::find_in;
 use super::merge;
-use super::stats;
+use super::stats::SeenStats;
 use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
@@ -78,6 +78,7 @@ pub(super) async fn apply_in(
     wanted: &[Wanted<'_>],
     now: DateTime<Utc>,
     timing: Timing,
+    seen: Option<&SeenStats>,
 ) -> Result<Applied, AppError> {
     let groups = followed_groups(txn, user_id, wanted).await?;
     let (timed, skipped) = match timing {
@@ -92,7 +93,7 @@ pub(super) async fn apply_in(
     let rows = plan::rows_to_write(&timed, roadmap.id, &groups);
     let from = write_rows(txn, user_id, &rows).await?;
     let report = plan::report(user_id, roadmap, &timed, &rows, &from);
-    insert_events(txn, user_id, report.events).await?;
+    insert_events(txn, user_id, &report.events, seen).await?;
     Ok(Applied {
         changes: report.changes,
         skipped,
@@ -235,28 +236,6 @@ fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Ite
         .push(" RETURNING topic_id, status AS from_status");
 }
 
-/// Writes the history events of one user's write and brings their leaderboard statistics up to
-/// date ([`super::stats::record`]) in the same transaction.
-async fn insert_events(
-    txn: &impl ConnectionTrait,
-    user_id: UserId,
-    events: Vec<progress_events::ActiveModel>,
-) -> Result<(), AppError> {
-    let times: Vec<DateTime<Utc>> = events
-        .iter()
-        .filter_map(|e| match &e.created_at {
-            Set(at) => Some(*at),
-            _ => None,
-        })
-        .collect();
-    for chunk in events.chunks(CHUNK) {
-        progress_events::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    stats::record(txn, user_id, &times, Utc::now()).await
-}
-
 /// Sets statuses of live topics of one roadmap, all or nothing, in one transaction under the
 /// user's lock; a change older than the stored one is skipped ([`Timing::NewestWins`]). Changes
 /// without `at` take the time at which the write got the lock, so they never lose to an earlier
@@ -266,12 +245,22 @@ pub(super) async fn set_statuses(
     user_id: UserId,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
+    seen: Option<&SeenStats>,
 ) -> Result<WriteOutcome, AppError> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
     let now = merge::micros(Utc::now());
-    let applied = apply_in(&txn, user_id, roadmap, wanted, now, Timing::NewestWins).await?;
+    let applied = apply_in(
+        &txn,
+        user_id,
+        roadmap,
+        wanted,
+        now,
+        Timing::NewestWins,
+        seen,
+    )
+    .await?;
     let (counts, linked) = counts_after(&txn, user_id, roadmap.id, applied.linked).await?;
     txn.commit().await?;
     Ok(WriteOutcome {
@@ -354,7 +343,7 @@ pub(super) async fn reset_roadmap(
         ));
         changes.push(change);
     }
-    insert_events(&txn, user_id, events).await?;
+    insert_events(&txn, user_id, &events, None).await?;
     let linked = clear_linked(&txn, user_id, roadmap.id).await?;
     let (counts, linked) = counts_after(&txn, user_id, roadmap.id, linked).await?;
     txn.commit().await?;
