@@ -16,11 +16,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use entity::ids::{TopicKey, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::types::{stored_status, ProgressStatus, SkipReason, Skipped};
 use super::CHUNK;
+use crate::catalog::links::{push_linked_members, LinkedTopic};
 use crate::db::sql::Sql;
 use crate::error::{AppError, Field, Words};
 
@@ -120,6 +121,82 @@ pub(super) async fn stored_statuses(
         }
     }
     Ok(out)
+}
+
+/// Most wanted topics [`groups_and_stored`] reads in one statement (its lists repeat them).
+pub(super) const GROUPS_AND_STORED_MAX: usize = 100;
+
+#[derive(FromQueryResult)]
+struct GroupOrStored {
+    /// `L`: a linked topic of a wanted one's group; `S`: a stored status.
+    kind: String,
+    source_id: Option<TopicKey>,
+    topic_id: TopicKey,
+    roadmap_id: Option<RoadmapId>,
+    status: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+/// The link groups of the wanted topics (`catalog::links::linked_members`, the learner's
+/// roadmaps) and the stored status of every topic of them ([`stored_statuses`]), in one statement
+/// (the groups as a CTE the stored reads are filtered by). At most [`GROUPS_AND_STORED_MAX`]
+/// topics; run it under the user's lock.
+#[allow(clippy::type_complexity)]
+pub(super) async fn groups_and_stored(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    wanted: &[&TopicKey],
+) -> Result<
+    (
+        HashMap<TopicKey, Vec<LinkedTopic>>,
+        HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>,
+    ),
+    AppError,
+> {
+    let mut groups: HashMap<TopicKey, Vec<LinkedTopic>> = HashMap::new();
+    let mut stored = HashMap::new();
+    if wanted.is_empty() {
+        return Ok((groups, stored));
+    }
+    let mut q = Sql::new(txn.get_database_backend());
+    q.push("WITH g AS (");
+    push_linked_members(&mut q, wanted, user_id);
+    let ours = |q: &mut Sql| {
+        q.push(" WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND (topic_id IN ")
+            .bind_list(wanted.iter().copied())
+            .push(" OR topic_id IN (SELECT topic_id FROM g))");
+    };
+    q.push(
+        ") SELECT 'L' AS kind, source_id, topic_id, roadmap_id, NULL AS status, NULL AS at \
+         FROM g UNION ALL SELECT 'S' AS kind, NULL AS source_id, topic_id, NULL AS roadmap_id, \
+         status, COALESCE(changed_at, updated_at) AS at FROM progress",
+    );
+    ours(&mut q);
+    q.push(
+        " AND archived_at IS NULL UNION ALL SELECT 'S' AS kind, NULL AS source_id, topic_id, \
+         NULL AS roadmap_id, 'PENDING' AS status, MAX(created_at) AS at FROM progress_events",
+    );
+    ours(&mut q);
+    q.push(" AND topic_id NOT IN (SELECT topic_id FROM progress");
+    ours(&mut q);
+    q.push(" AND archived_at IS NULL) GROUP BY topic_id ORDER BY 1, 2, 4, 3");
+    for r in GroupOrStored::find_by_statement(q.build()).all(txn).await? {
+        match (r.kind.as_str(), r.source_id, r.roadmap_id, r.status, r.at) {
+            ("L", Some(source), Some(roadmap_id), _, _) => {
+                groups.entry(source).or_default().push(LinkedTopic {
+                    topic_id: r.topic_id,
+                    roadmap_id,
+                });
+            }
+            ("S", _, _, Some(status), Some(at)) => {
+                stored.insert(r.topic_id, (stored_status(&status)?, at));
+            }
+            _ => {}
+        }
+    }
+    Ok((groups, stored))
 }
 
 #[cfg(test)]

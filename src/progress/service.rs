@@ -173,22 +173,19 @@ impl<'a> Progress<'a> {
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<RoadmapWrite>, AppError> {
         let at = check_at(at, Utc::now(), Input::At)?;
-        let Some((topic, roadmap)) = live_topic(self.db, access, topic_key).await? else {
-            return Ok(None);
-        };
-        let wanted = [Wanted {
-            topic: &topic,
-            status,
-            at,
-        }];
-        let out = status_writes::set_statuses(
+        let Some((topic, roadmap, out)) = status_writes::set_status(
             self.db,
             learner.user_id(),
-            &roadmap,
-            &wanted,
+            access,
+            topic_key,
+            status,
+            at,
             self.seen().as_ref(),
         )
-        .await?;
+        .await?
+        else {
+            return Ok(None);
+        };
         self.announce_write(learner, access, ProgressChangeKind::Status, &out)
             .await;
         Ok(Some(RoadmapWrite {

@@ -13,12 +13,14 @@ use entity::ids::{RoadmapId, TopicKey, UserId};
 use entity::{roadmaps, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveEnum;
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
 
 use super::counts::counts;
 use super::history_writes::insert_events;
-use super::locks::{lock_user, write_turn};
-use super::lookups::find_in;
+use super::locks::{lock_user, user_lock_exprs, write_turn};
+use super::lookups::{find_in, live_topic, live_topic_locking};
 use super::merge;
 use super::stats::SeenStats;
 use super::types::{
@@ -26,6 +28,7 @@ use super::types::{
 };
 use super::write_plan::{self as plan, event, Groups, Row, Stored};
 use super::CHUNK;
+use crate::auth::CatalogAccess;
 use crate::catalog::links::linked_members;
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -80,11 +83,21 @@ pub(super) async fn apply_in(
     timing: Timing,
     seen: Option<&SeenStats>,
 ) -> Result<Applied, AppError> {
-    let groups = followed_groups(txn, user_id, wanted).await?;
+    let (groups, stored) = match timing {
+        Timing::Replace => (followed_groups(txn, user_id, wanted).await?, Stored::new()),
+        Timing::NewestWins if wanted.len() <= merge::GROUPS_AND_STORED_MAX => {
+            let ids: Vec<&TopicKey> = wanted.iter().map(|w| &w.topic.id).collect();
+            merge::groups_and_stored(txn, user_id, &ids).await?
+        }
+        Timing::NewestWins => {
+            let groups = followed_groups(txn, user_id, wanted).await?;
+            let stored = stored_in_groups(txn, user_id, wanted, &groups).await?;
+            (groups, stored)
+        }
+    };
     let (timed, skipped) = match timing {
         Timing::Replace => (plan::replace(wanted, now), Vec::new()),
         Timing::NewestWins => {
-            let stored = stored_in_groups(txn, user_id, wanted, &groups).await?;
             let merged = plan::newest_wins(wanted, &groups, &stored, now);
             restate(txn, user_id, &merged.restated).await?;
             (merged.timed, merged.skipped)
@@ -236,6 +249,42 @@ fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Ite
         .push(" RETURNING topic_id, status AS from_status");
 }
 
+/// Sets one status (`setTopicStatus`): [`set_statuses`] with the live topic looked up inside the
+/// transaction, on PostgreSQL by the statement that takes the user's locks (one round trip for
+/// both); `None`, writing nothing, when there is no such topic for the caller.
+pub(super) async fn set_status(
+    db: &DatabaseConnection,
+    user_id: UserId,
+    access: &CatalogAccess,
+    key: &TopicKey,
+    status: ProgressStatus,
+    at: Option<DateTime<Utc>>,
+    seen: Option<&SeenStats>,
+) -> Result<Option<(topics::Model, roadmaps::Model, WriteOutcome)>, AppError> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let found = match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            live_topic_locking(&txn, access, key, user_lock_exprs(user_id)).await?
+        }
+        _ => {
+            lock_user(&txn, user_id).await?;
+            live_topic(&txn, access, key).await?
+        }
+    };
+    // Not found: the transaction rolls back when dropped, having written nothing.
+    let Some((topic, roadmap)) = found else {
+        return Ok(None);
+    };
+    let wanted = [Wanted {
+        topic: &topic,
+        status,
+        at,
+    }];
+    let out = write_locked(txn, user_id, &roadmap, &wanted, seen).await?;
+    Ok(Some((topic, roadmap, out)))
+}
+
 /// Sets statuses of live topics of one roadmap, all or nothing, in one transaction under the
 /// user's lock; a change older than the stored one is skipped ([`Timing::NewestWins`]). Changes
 /// without `at` take the time at which the write got the lock, so they never lose to an earlier
@@ -250,6 +299,18 @@ pub(super) async fn set_statuses(
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
+    write_locked(txn, user_id, roadmap, wanted, seen).await
+}
+
+/// The rest of [`set_statuses`] once `txn` holds the user's locks: the changes, the counts, the
+/// commit.
+async fn write_locked(
+    txn: DatabaseTransaction,
+    user_id: UserId,
+    roadmap: &roadmaps::Model,
+    wanted: &[Wanted<'_>],
+    seen: Option<&SeenStats>,
+) -> Result<WriteOutcome, AppError> {
     let now = merge::micros(Utc::now());
     let applied = apply_in(
         &txn,
