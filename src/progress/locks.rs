@@ -4,7 +4,8 @@
 //! takes that user's lock first ([`lock_user`]), so two writes for one user never interleave: an
 //! advisory lock on PostgreSQL; on SQLite a first statement that is a write, which takes the
 //! database write lock at once (a read first would make the later upgrade fail with SQLITE_BUSY
-//! instead of waiting). Linking topics takes the link lock ([`lock_links`]) that status writes
+//! instead of waiting). `setTopicStatus` takes the PostgreSQL locks in its first statement, which
+//! reads its topic too ([`user_lock_exprs`]). Linking topics takes the link lock ([`lock_links`]) that status writes
 //! hold shared.
 use entity::ids::UserId;
 use sea_orm::sea_query::{Alias, Expr, Func, SimpleExpr};

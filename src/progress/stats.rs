@@ -12,7 +12,10 @@
 //!
 //! [`record`] runs inside every status write's transaction, after its history events: a day at or
 //! after the last active day extends the run in place; an older one (a change synced late) or a
-//! user never computed recomputes from the history. [`recompute`] does the same on its own (a new
+//! user never computed recomputes from the history. A learner's own write extends the figures of
+//! the `users` row its request read ([`SeenStats`]) in one `UPDATE` guarded by them, without
+//! reading them first; only when the guard finds the row moved are they read under the lock.
+//! `done_30d` is always counted by the storing statement itself. [`recompute`] does the same on its own (a new
 //! time zone), [`backfill`] for every user not computed yet (after the migration).
 use std::collections::BTreeSet;
 

@@ -6,6 +6,11 @@
 //! `PENDING`) returns each row it changed with the status it had just before, read inside
 //! `DO UPDATE` from the latest committed version (`previous_status`), and the history events are
 //! written from that, at the change's own time.
+//!
+//! Round trips of one `setTopicStatus` ([`set_status`]): the live topic, read on PostgreSQL by the
+//! statement that takes the locks (`locks::user_lock_exprs`); the link group with the stored
+//! times (`merge::groups_and_stored`); the upsert; the history with the statistics
+//! (`history_writes`, one statement on PostgreSQL); the counts.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
