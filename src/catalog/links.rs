@@ -143,6 +143,17 @@ fn push_links(q: &mut Sql) {
     );
 }
 
+/// The query of [`linked_members`] (columns `source_id`, `topic_id`, `roadmap_id`, `root_id`), not
+/// ordered, for a statement that reads more with it (a status write reads the stored statuses
+/// of the group in the same statement). `topic_ids` is never empty.
+pub fn push_linked_members(q: &mut Sql, topic_ids: &[&TopicKey], learner: UserId) {
+    push_links(q);
+    q.push(" WHERE l.topic_id IN ")
+        .bind_list(topic_ids.iter().copied())
+        .push(" AND ");
+    CatalogAccess::push_learner_tracks(q, "r", Tracker::Learner(learner));
+}
+
 /// The other live topics of the groups of `topic_ids` on the roadmaps that `reader` (SQL over the
 /// roadmaps table aliased `r`) admits, by topic (topics without a group are absent): one
 /// statement per 500 topics.
@@ -154,12 +165,8 @@ pub async fn linked_members(
     let mut out: HashMap<TopicKey, Vec<LinkedTopic>> = HashMap::new();
     for chunk in topic_ids.chunks(CHUNK) {
         let mut q = Sql::new(db.get_database_backend());
-        push_links(&mut q);
-        q.push(" WHERE l.topic_id IN ")
-            .bind_list(chunk.iter().copied())
-            .push(" AND ");
-        CatalogAccess::push_learner_tracks(&mut q, "r", Tracker::Learner(learner))
-            .push(" ORDER BY l.topic_id, t.roadmap_id, m.topic_id");
+        push_linked_members(&mut q, chunk, learner);
+        q.push(" ORDER BY l.topic_id, t.roadmap_id, m.topic_id");
         for r in LinkRow::find_by_statement(q.build()).all(db).await? {
             out.entry(r.source_id).or_default().push(LinkedTopic {
                 topic_id: r.topic_id,

@@ -178,6 +178,7 @@ async fn write_part(
         &part.statuses,
         now,
         Timing::Replace,
+        None,
     )
     .await?;
     let changes = applied.changes;

@@ -4,9 +4,11 @@
 //! takes that user's lock first ([`lock_user`]), so two writes for one user never interleave: an
 //! advisory lock on PostgreSQL; on SQLite a first statement that is a write, which takes the
 //! database write lock at once (a read first would make the later upgrade fail with SQLITE_BUSY
-//! instead of waiting). Linking topics takes the link lock ([`lock_links`]) that status writes
+//! instead of waiting). `setTopicStatus` takes the PostgreSQL locks in its first statement, which
+//! reads its topic too ([`user_lock_exprs`]). Linking topics takes the link lock ([`lock_links`]) that status writes
 //! hold shared.
 use entity::ids::UserId;
+use sea_orm::sea_query::{Alias, Expr, Func, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::db::sql::Sql;
@@ -60,6 +62,24 @@ pub(super) async fn lock_user(txn: &impl ConnectionTrait, user_id: UserId) -> Re
     }
     txn.execute(q.build()).await?;
     Ok(())
+}
+
+/// The locks [`lock_user`] takes on PostgreSQL, as two expressions to select in the first statement
+/// of a transaction (`setTopicStatus` selects them with its live topic: see
+/// `status_writes::set_status`), so taking them costs no statement of its own. They are taken
+/// for each row the statement returns: the caller's must return at most one, and when it returns
+/// none it takes no lock and must write nothing.
+pub(super) fn user_lock_exprs(user_id: UserId) -> [SimpleExpr; 2] {
+    [
+        Func::cust(Alias::new("pg_advisory_xact_lock"))
+            .arg(Expr::val(LOCK_NAMESPACE))
+            .arg(Expr::val(user_id))
+            .into(),
+        Func::cust(Alias::new("pg_advisory_xact_lock_shared"))
+            .arg(Expr::val(LINK_NAMESPACE))
+            .arg(Expr::val(0))
+            .into(),
+    ]
 }
 
 /// Takes the link lock for the rest of the transaction: linking and unlinking wait for the status

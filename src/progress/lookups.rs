@@ -55,6 +55,31 @@ pub async fn live_topic(
     })
 }
 
+/// [`live_topic`] in the statement that takes the user's write locks on PostgreSQL
+/// ([`super::locks::user_lock_exprs`]): the first statement of a write's transaction. The locks
+/// are taken only when the topic is found.
+pub(super) async fn live_topic_locking(
+    txn: &impl ConnectionTrait,
+    access: &CatalogAccess,
+    key: &TopicKey,
+    locks: [sea_orm::sea_query::SimpleExpr; 2],
+) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
+    use sea_orm::QuerySelect;
+    let [user, links] = locks;
+    let row = topics::Entity::find_by_id(key.clone())
+        .filter(topics::Column::DeletedAt.is_null())
+        .find_also_related(roadmaps::Entity)
+        .filter(access.tracking().condition())
+        .expr_as(user, "user_lock")
+        .expr_as(links, "link_lock")
+        .one(txn)
+        .await?;
+    Ok(match row {
+        Some((t, Some(r))) => Some((t, r)),
+        _ => None,
+    })
+}
+
 /// A roadmap the caller may read.
 pub async fn roadmap(
     db: &impl ConnectionTrait,

@@ -16,11 +16,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use entity::ids::{TopicKey, UserId};
+use entity::ids::{RoadmapId, TopicKey, UserId};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::types::{stored_status, ProgressStatus, SkipReason, Skipped};
 use super::CHUNK;
+use crate::catalog::links::{push_linked_members, LinkedTopic};
 use crate::db::sql::Sql;
 use crate::error::{AppError, Field, Words};
 
@@ -79,12 +80,6 @@ pub(super) fn skip(
 struct StoredRow {
     topic_id: TopicKey,
     status: String,
-    at: DateTime<Utc>,
-}
-
-#[derive(FromQueryResult)]
-struct ClearedRow {
-    topic_id: TopicKey,
     at: Option<DateTime<Utc>>,
 }
 
@@ -98,38 +93,110 @@ pub(super) async fn stored_statuses(
 ) -> Result<HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>, AppError> {
     let backend = txn.get_database_backend();
     let mut out = HashMap::new();
-    for chunk in topic_ids.chunks(CHUNK) {
+    // One statement per chunk: the live rows, and for the topics without one their latest event.
+    for chunk in topic_ids.chunks(CHUNK / 2) {
+        let live = |q: &mut Sql| {
+            q.push(" FROM progress WHERE user_id = ")
+                .bind(user_id)
+                .push(" AND archived_at IS NULL AND topic_id IN ")
+                .bind_list(chunk.iter().copied());
+        };
         let mut q = Sql::new(backend);
+        q.push("SELECT topic_id, status, COALESCE(changed_at, updated_at) AS at");
+        live(&mut q);
         q.push(
-            "SELECT topic_id, status, COALESCE(changed_at, updated_at) AS at FROM progress \
-             WHERE user_id = ",
+            " UNION ALL SELECT topic_id, 'PENDING' AS status, MAX(created_at) AS at \
+             FROM progress_events WHERE user_id = ",
         )
         .bind(user_id)
-        .push(" AND archived_at IS NULL AND topic_id IN ")
-        .bind_list(chunk.iter().copied());
+        .push(" AND topic_id IN ")
+        .bind_list(chunk.iter().copied())
+        .push(" AND topic_id NOT IN (SELECT topic_id");
+        live(&mut q);
+        q.push(") GROUP BY topic_id");
         for r in StoredRow::find_by_statement(q.build()).all(txn).await? {
-            out.insert(r.topic_id, (stored_status(&r.status)?, r.at));
-        }
-    }
-    let missing: Vec<&TopicKey> = topic_ids
-        .iter()
-        .copied()
-        .filter(|t| !out.contains_key(*t))
-        .collect();
-    for chunk in missing.chunks(CHUNK) {
-        let mut q = Sql::new(backend);
-        q.push("SELECT topic_id, MAX(created_at) AS at FROM progress_events WHERE user_id = ")
-            .bind(user_id)
-            .push(" AND topic_id IN ")
-            .bind_list(chunk.iter().copied())
-            .push(" GROUP BY topic_id");
-        for r in ClearedRow::find_by_statement(q.build()).all(txn).await? {
             if let Some(at) = r.at {
-                out.insert(r.topic_id, (ProgressStatus::Pending, at));
+                out.insert(r.topic_id, (stored_status(&r.status)?, at));
             }
         }
     }
     Ok(out)
+}
+
+/// Most wanted topics [`groups_and_stored`] reads in one statement (its lists repeat them).
+pub(super) const GROUPS_AND_STORED_MAX: usize = 100;
+
+#[derive(FromQueryResult)]
+struct GroupOrStored {
+    /// `L`: a linked topic of a wanted one's group; `S`: a stored status.
+    kind: String,
+    source_id: Option<TopicKey>,
+    topic_id: TopicKey,
+    roadmap_id: Option<RoadmapId>,
+    status: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+/// The link groups of the wanted topics (`catalog::links::linked_members`, the learner's
+/// roadmaps) and the stored status of every topic of them ([`stored_statuses`]), in one statement
+/// (the groups as a CTE the stored reads are filtered by). At most [`GROUPS_AND_STORED_MAX`]
+/// topics; run it under the user's lock.
+#[allow(clippy::type_complexity)]
+pub(super) async fn groups_and_stored(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    wanted: &[&TopicKey],
+) -> Result<
+    (
+        HashMap<TopicKey, Vec<LinkedTopic>>,
+        HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>,
+    ),
+    AppError,
+> {
+    let mut groups: HashMap<TopicKey, Vec<LinkedTopic>> = HashMap::new();
+    let mut stored = HashMap::new();
+    if wanted.is_empty() {
+        return Ok((groups, stored));
+    }
+    let mut q = Sql::new(txn.get_database_backend());
+    q.push("WITH g AS (");
+    push_linked_members(&mut q, wanted, user_id);
+    let ours = |q: &mut Sql| {
+        q.push(" WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND (topic_id IN ")
+            .bind_list(wanted.iter().copied())
+            .push(" OR topic_id IN (SELECT topic_id FROM g))");
+    };
+    q.push(
+        ") SELECT 'L' AS kind, source_id, topic_id, roadmap_id, NULL AS status, NULL AS at \
+         FROM g UNION ALL SELECT 'S' AS kind, NULL AS source_id, topic_id, NULL AS roadmap_id, \
+         status, COALESCE(changed_at, updated_at) AS at FROM progress",
+    );
+    ours(&mut q);
+    q.push(
+        " AND archived_at IS NULL UNION ALL SELECT 'S' AS kind, NULL AS source_id, topic_id, \
+         NULL AS roadmap_id, 'PENDING' AS status, MAX(created_at) AS at FROM progress_events",
+    );
+    ours(&mut q);
+    q.push(" AND topic_id NOT IN (SELECT topic_id FROM progress");
+    ours(&mut q);
+    q.push(" AND archived_at IS NULL) GROUP BY topic_id ORDER BY 1, 2, 4, 3");
+    for r in GroupOrStored::find_by_statement(q.build()).all(txn).await? {
+        match (r.kind.as_str(), r.source_id, r.roadmap_id, r.status, r.at) {
+            ("L", Some(source), Some(roadmap_id), _, _) => {
+                groups.entry(source).or_default().push(LinkedTopic {
+                    topic_id: r.topic_id,
+                    roadmap_id,
+                });
+            }
+            ("S", _, _, Some(status), Some(at)) => {
+                stored.insert(r.topic_id, (stored_status(&status)?, at));
+            }
+            _ => {}
+        }
+    }
+    Ok((groups, stored))
 }
 
 #[cfg(test)]

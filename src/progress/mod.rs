@@ -10,6 +10,7 @@ pub mod counts;
 pub mod export;
 pub mod export_rows;
 mod favorites;
+mod history_writes;
 pub mod hot;
 mod import;
 pub mod leaderboard;

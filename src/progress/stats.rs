@@ -12,7 +12,10 @@
 //!
 //! [`record`] runs inside every status write's transaction, after its history events: a day at or
 //! after the last active day extends the run in place; an older one (a change synced late) or a
-//! user never computed recomputes from the history. [`recompute`] does the same on its own (a new
+//! user never computed recomputes from the history. A learner's own write extends the figures of
+//! the `users` row its request read ([`SeenStats`]) in one `UPDATE` guarded by them, without
+//! reading them first; only when the guard finds the row moved are they read under the lock.
+//! `done_30d` is always counted by the storing statement itself. [`recompute`] does the same on its own (a new
 //! time zone), [`backfill`] for every user not computed yet (after the migration).
 use std::collections::BTreeSet;
 
@@ -166,29 +169,6 @@ async fn runs_from_history(
     Ok(Runs::default().extend(days))
 }
 
-#[derive(FromQueryResult)]
-struct Count {
-    n: i64,
-}
-
-/// DONE changes of one user since `since` (index `ix_progress_events_user_done`).
-async fn done_count(
-    db: &impl ConnectionTrait,
-    user_id: UserId,
-    since: DateTime<Utc>,
-) -> Result<i32, AppError> {
-    let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT COUNT(*) AS n FROM progress_events WHERE user_id = ")
-        .bind(user_id)
-        .push(" AND to_status = 'DONE' AND cause IS NULL AND created_at >= ")
-        .bind(since);
-    let n = Count::find_by_statement(q.build())
-        .one(db)
-        .await?
-        .map_or(0, |c| c.n);
-    Ok(n.clamp(0, i32::MAX as i64) as i32)
-}
-
 /// DONE changes since `since` of each of the users on the roadmaps passing the condition on `r`
 /// that `roadmaps` pushes (values bound), by user and roadmap, in one statement (absent: none).
 pub async fn done_since_by_roadmap(
@@ -236,59 +216,157 @@ pub fn done_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(DONE_WINDOW_DAYS)
 }
 
-async fn store(
-    db: &impl ConnectionTrait,
+/// The statistics of a user as this request read them (the `users` row authentication read): a
+/// guess, which the `UPDATE` that stores what follows from it checks in its `WHERE`, so a write
+/// that moved them since (another request of the same user, a new time zone) is caught.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenStats {
+    pub time_zone: String,
+    pub runs: Runs,
+    pub stats_version: i32,
+}
+
+impl From<&users::Model> for SeenStats {
+    fn from(u: &users::Model) -> Self {
+        Self {
+            time_zone: u.time_zone.clone(),
+            runs: Runs {
+                run: u.streak_run,
+                longest: u.streak_longest,
+                last_day: u.streak_last_day,
+            },
+            stats_version: u.stats_version,
+        }
+    }
+}
+
+impl From<StatsRow> for SeenStats {
+    fn from(r: StatsRow) -> Self {
+        Self {
+            time_zone: r.time_zone,
+            runs: Runs {
+                run: r.streak_run,
+                longest: r.streak_longest,
+                last_day: r.streak_last_day,
+            },
+            stats_version: r.stats_version,
+        }
+    }
+}
+
+/// What history events at `times` make of statistics `seen`, when they extend its run in place
+/// (stored under this rule, no day before its last active day); `None` when only the history can
+/// say (then [`record`] recomputes).
+pub(super) fn extend(seen: &SeenStats, times: &[DateTime<Utc>]) -> Option<Runs> {
+    let tz = zone(&seen.time_zone);
+    let days: Vec<i32> = times.iter().map(|t| local_day(*t, tz)).collect();
+    let in_order = seen.stats_version == STATS_VERSION
+        && days
+            .iter()
+            .all(|d| seen.runs.last_day.is_none_or(|l| *d >= l));
+    in_order.then(|| seen.runs.extend(days))
+}
+
+/// Appends `UPDATE users SET` the runs and `done_30d` for the window at `now`, counted from the
+/// history by the statement itself plus `unseen_done` (DONE events written in the same statement,
+/// by a CTE, which its subquery does not see), `WHERE` the user is `user_id` and, with `seen`,
+/// their statistics are still those.
+pub(super) fn push_store(
+    q: &mut Sql,
     user_id: UserId,
     runs: Runs,
-    done_30d: i32,
-) -> Result<(), AppError> {
-    let mut q = Sql::new(db.get_database_backend());
+    now: DateTime<Utc>,
+    unseen_done: i64,
+    seen: Option<&SeenStats>,
+) {
     q.push("UPDATE users SET streak_run = ")
         .bind(runs.run)
         .push(", streak_longest = ")
         .bind(runs.longest)
         .push(", streak_last_day = ")
         .bind(runs.last_day)
-        .push(", done_30d = ")
-        .bind(done_30d)
+        .push(
+            ", done_30d = (SELECT COUNT(*) FROM progress_events \
+             WHERE user_id = ",
+        )
+        .bind(user_id)
+        .push(" AND to_status = 'DONE' AND cause IS NULL AND created_at >= ")
+        .bind(done_window_start(now))
+        .push(") + ")
+        .bind(unseen_done)
         .push(", stats_version = ")
         .bind(STATS_VERSION)
         .push(" WHERE id = ")
         .bind(user_id);
+    if let Some(seen) = seen {
+        q.push(" AND time_zone = ")
+            .bind(seen.time_zone.as_str())
+            .push(" AND streak_run = ")
+            .bind(seen.runs.run)
+            .push(" AND streak_longest = ")
+            .bind(seen.runs.longest)
+            .push(" AND stats_version = ")
+            .bind(seen.stats_version);
+        match seen.runs.last_day {
+            Some(d) => q.push(" AND streak_last_day = ").bind(d),
+            None => q.push(" AND streak_last_day IS NULL"),
+        };
+    }
+}
+
+/// Stores `runs` and the `done_30d` counted from the history, in one statement.
+async fn store(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    runs: Runs,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut q = Sql::new(db.get_database_backend());
+    push_store(&mut q, user_id, runs, now, 0, None);
     db.execute(q.build()).await?;
     Ok(())
 }
 
 /// Brings the user's statistics up to date after history events at `times` were written in
-/// `txn` (the caller holds the user's write lock).
+/// `txn` (the caller holds the user's write lock). With `seen` (the statistics as the request
+/// read them), one guarded `UPDATE` when they extend in place and are still stored; otherwise (or
+/// when the guard finds them moved) they are read under the lock first.
 pub(super) async fn record(
     txn: &impl ConnectionTrait,
     user_id: UserId,
     times: &[DateTime<Utc>],
     now: DateTime<Utc>,
+    seen: Option<&SeenStats>,
 ) -> Result<(), AppError> {
     if times.is_empty() {
         return Ok(());
     }
+    if let Some((seen, runs)) = seen.and_then(|s| Some((s, extend(s, times)?))) {
+        let mut q = Sql::new(txn.get_database_backend());
+        push_store(&mut q, user_id, runs, now, 0, Some(seen));
+        if txn.execute(q.build()).await?.rows_affected() > 0 {
+            return Ok(());
+        }
+    }
+    record_read(txn, user_id, times, now).await
+}
+
+/// [`record`] from the statistics read under the lock (`times` already in the history).
+pub(super) async fn record_read(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    times: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let Some(row) = stats_row(txn, user_id).await? else {
         return Ok(());
     };
-    let tz = zone(&row.time_zone);
-    let days: Vec<i32> = times.iter().map(|t| local_day(*t, tz)).collect();
-    let stored = Runs {
-        run: row.streak_run,
-        longest: row.streak_longest,
-        last_day: row.streak_last_day,
+    let stored = SeenStats::from(row);
+    let runs = match extend(&stored, times) {
+        Some(runs) => runs,
+        None => runs_from_history(txn, user_id, zone(&stored.time_zone)).await?,
     };
-    let in_order = row.stats_version == STATS_VERSION
-        && days.iter().all(|d| stored.last_day.is_none_or(|l| *d >= l));
-    let runs = if in_order {
-        stored.extend(days)
-    } else {
-        runs_from_history(txn, user_id, tz).await?
-    };
-    let done = done_count(txn, user_id, done_window_start(now)).await?;
-    store(txn, user_id, runs, done).await
+    store(txn, user_id, runs, now).await
 }
 
 /// Recomputes one user's statistics from their history, in a transaction of its own under the
@@ -301,8 +379,7 @@ pub async fn recompute(db: &DatabaseConnection, user_id: UserId) -> Result<(), A
         .await?
         .map_or(Tz::UTC, |r| zone(&r.time_zone));
     let runs = runs_from_history(&txn, user_id, tz).await?;
-    let done = done_count(&txn, user_id, done_window_start(Utc::now())).await?;
-    store(&txn, user_id, runs, done).await?;
+    store(&txn, user_id, runs, Utc::now()).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -6,26 +6,34 @@
 //! `PENDING`) returns each row it changed with the status it had just before, read inside
 //! `DO UPDATE` from the latest committed version (`previous_status`), and the history events are
 //! written from that, at the change's own time.
+//!
+//! Round trips of one `setTopicStatus` ([`set_status`]): the live topic, read on PostgreSQL by the
+//! statement that takes the locks (`locks::user_lock_exprs`); the link group with the stored
+//! times (`merge::groups_and_stored`); the upsert; the history with the statistics
+//! (`history_writes`, one statement on PostgreSQL); the counts.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, TopicKey, UserId};
-use entity::{progress_events, roadmaps, topics};
+use entity::{roadmaps, topics};
 use sea_orm::sea_query::Condition;
 use sea_orm::ActiveEnum;
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
+};
 
 use super::counts::counts;
-use super::locks::{lock_user, write_turn};
-use super::lookups::find_in;
+use super::history_writes::insert_events;
+use super::locks::{lock_user, user_lock_exprs, write_turn};
+use super::lookups::{find_in, live_topic, live_topic_locking};
 use super::merge;
-use super::stats;
+use super::stats::SeenStats;
 use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
 use super::write_plan::{self as plan, event, Groups, Row, Stored};
 use super::CHUNK;
+use crate::auth::CatalogAccess;
 use crate::catalog::links::linked_members;
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -78,12 +86,23 @@ pub(super) async fn apply_in(
     wanted: &[Wanted<'_>],
     now: DateTime<Utc>,
     timing: Timing,
+    seen: Option<&SeenStats>,
 ) -> Result<Applied, AppError> {
-    let groups = followed_groups(txn, user_id, wanted).await?;
+    let (groups, stored) = match timing {
+        Timing::Replace => (followed_groups(txn, user_id, wanted).await?, Stored::new()),
+        Timing::NewestWins if wanted.len() <= merge::GROUPS_AND_STORED_MAX => {
+            let ids: Vec<&TopicKey> = wanted.iter().map(|w| &w.topic.id).collect();
+            merge::groups_and_stored(txn, user_id, &ids).await?
+        }
+        Timing::NewestWins => {
+            let groups = followed_groups(txn, user_id, wanted).await?;
+            let stored = stored_in_groups(txn, user_id, wanted, &groups).await?;
+            (groups, stored)
+        }
+    };
     let (timed, skipped) = match timing {
         Timing::Replace => (plan::replace(wanted, now), Vec::new()),
         Timing::NewestWins => {
-            let stored = stored_in_groups(txn, user_id, wanted, &groups).await?;
             let merged = plan::newest_wins(wanted, &groups, &stored, now);
             restate(txn, user_id, &merged.restated).await?;
             (merged.timed, merged.skipped)
@@ -92,7 +111,7 @@ pub(super) async fn apply_in(
     let rows = plan::rows_to_write(&timed, roadmap.id, &groups);
     let from = write_rows(txn, user_id, &rows).await?;
     let report = plan::report(user_id, roadmap, &timed, &rows, &from);
-    insert_events(txn, user_id, report.events).await?;
+    insert_events(txn, user_id, &report.events, seen).await?;
     Ok(Applied {
         changes: report.changes,
         skipped,
@@ -235,26 +254,40 @@ fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Ite
         .push(" RETURNING topic_id, status AS from_status");
 }
 
-/// Writes the history events of one user's write and brings their leaderboard statistics up to
-/// date ([`super::stats::record`]) in the same transaction.
-async fn insert_events(
-    txn: &impl ConnectionTrait,
+/// Sets one status (`setTopicStatus`): [`set_statuses`] with the live topic looked up inside the
+/// transaction, on PostgreSQL by the statement that takes the user's locks (one round trip for
+/// both); `None`, writing nothing, when there is no such topic for the caller.
+pub(super) async fn set_status(
+    db: &DatabaseConnection,
     user_id: UserId,
-    events: Vec<progress_events::ActiveModel>,
-) -> Result<(), AppError> {
-    let times: Vec<DateTime<Utc>> = events
-        .iter()
-        .filter_map(|e| match &e.created_at {
-            Set(at) => Some(*at),
-            _ => None,
-        })
-        .collect();
-    for chunk in events.chunks(CHUNK) {
-        progress_events::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    stats::record(txn, user_id, &times, Utc::now()).await
+    access: &CatalogAccess,
+    key: &TopicKey,
+    status: ProgressStatus,
+    at: Option<DateTime<Utc>>,
+    seen: Option<&SeenStats>,
+) -> Result<Option<(topics::Model, roadmaps::Model, WriteOutcome)>, AppError> {
+    let _turn = write_turn(db).await;
+    let txn = db.begin().await?;
+    let found = match txn.get_database_backend() {
+        DbBackend::Postgres => {
+            live_topic_locking(&txn, access, key, user_lock_exprs(user_id)).await?
+        }
+        _ => {
+            lock_user(&txn, user_id).await?;
+            live_topic(&txn, access, key).await?
+        }
+    };
+    // Not found: the transaction rolls back when dropped, having written nothing.
+    let Some((topic, roadmap)) = found else {
+        return Ok(None);
+    };
+    let wanted = [Wanted {
+        topic: &topic,
+        status,
+        at,
+    }];
+    let out = write_locked(txn, user_id, &roadmap, &wanted, seen).await?;
+    Ok(Some((topic, roadmap, out)))
 }
 
 /// Sets statuses of live topics of one roadmap, all or nothing, in one transaction under the
@@ -266,12 +299,34 @@ pub(super) async fn set_statuses(
     user_id: UserId,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
+    seen: Option<&SeenStats>,
 ) -> Result<WriteOutcome, AppError> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
+    write_locked(txn, user_id, roadmap, wanted, seen).await
+}
+
+/// The rest of [`set_statuses`] once `txn` holds the user's locks: the changes, the counts, the
+/// commit.
+async fn write_locked(
+    txn: DatabaseTransaction,
+    user_id: UserId,
+    roadmap: &roadmaps::Model,
+    wanted: &[Wanted<'_>],
+    seen: Option<&SeenStats>,
+) -> Result<WriteOutcome, AppError> {
     let now = merge::micros(Utc::now());
-    let applied = apply_in(&txn, user_id, roadmap, wanted, now, Timing::NewestWins).await?;
+    let applied = apply_in(
+        &txn,
+        user_id,
+        roadmap,
+        wanted,
+        now,
+        Timing::NewestWins,
+        seen,
+    )
+    .await?;
     let (counts, linked) = counts_after(&txn, user_id, roadmap.id, applied.linked).await?;
     txn.commit().await?;
     Ok(WriteOutcome {
@@ -354,7 +409,7 @@ pub(super) async fn reset_roadmap(
         ));
         changes.push(change);
     }
-    insert_events(&txn, user_id, events).await?;
+    insert_events(&txn, user_id, &events, None).await?;
     let linked = clear_linked(&txn, user_id, roadmap.id).await?;
     let (counts, linked) = counts_after(&txn, user_id, roadmap.id, linked).await?;
     txn.commit().await?;

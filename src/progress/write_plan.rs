@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, TopicKey, UserId};
-use entity::{progress_events, roadmaps};
-use sea_orm::ActiveValue::{NotSet, Set};
+use entity::roadmaps;
 
 use super::merge;
 use super::status_writes::Wanted;
@@ -52,7 +51,7 @@ pub(super) struct Report {
     /// roadmap after them).
     pub changes: Vec<StatusChange>,
     /// One history event per change of a wanted topic.
-    pub events: Vec<progress_events::ActiveModel>,
+    pub events: Vec<Event>,
     /// The statuses set on linked topics of other roadmaps, by roadmap (no history events).
     pub linked: BTreeMap<RoadmapId, Vec<StatusChange>>,
 }
@@ -217,6 +216,17 @@ pub(super) fn report(
     report
 }
 
+/// A history row (`progress_events`) for one change of the learner's own (no `cause`).
+pub(super) struct Event {
+    pub user_id: UserId,
+    pub roadmap_id: RoadmapId,
+    pub roadmap_title: String,
+    pub change: StatusChange,
+    /// `None` only for a topic that no longer exists.
+    pub topic_title: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 /// A history row for one change; `topic_title` is `None` only for a topic that no longer exists.
 pub(super) fn event(
     user_id: UserId,
@@ -224,18 +234,14 @@ pub(super) fn event(
     change: &StatusChange,
     topic_title: Option<String>,
     at: DateTime<Utc>,
-) -> progress_events::ActiveModel {
-    progress_events::ActiveModel {
-        id: NotSet,
-        user_id: Set(user_id),
-        roadmap_id: Set(roadmap.id),
-        topic_id: Set(change.topic_id.clone()),
-        from_status: Set(change.from),
-        to_status: Set(change.to),
-        created_at: Set(at),
-        topic_title: Set(topic_title),
-        roadmap_title: Set(Some(roadmap.title.clone())),
-        cause: Set(None),
+) -> Event {
+    Event {
+        user_id,
+        roadmap_id: roadmap.id,
+        roadmap_title: roadmap.title.clone(),
+        change: change.clone(),
+        topic_title,
+        at,
     }
 }
 

@@ -245,3 +245,33 @@ async fn streak_statistics_follow_the_time_zone() {
         [row(1, 1, "tokyo")]
     );
 }
+
+/// Two status writes in one operation: the second one's request read the learner's row before the
+/// first write moved their statistics, so its guarded update finds them changed and reads them
+/// again; the figures are those of both writes.
+#[tokio::test]
+async fn two_writes_in_one_operation_keep_the_statistics_exact() {
+    let app = spawn_app().await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    let token = app.signup("twice").await.access_token;
+    ok(&app.gql_as(&token, PUBLIC, json!({})).await);
+    let yesterday = (Utc::now() - Duration::days(1) - Duration::minutes(1)).to_rfc3339();
+    let body = app
+        .gql_as(
+            &token,
+            "mutation($a: ID!, $b: ID!, $at: DeviceTime) { \
+             a: setTopicStatus(topicId: $a, status: DONE, at: $at) { changed } \
+             b: setTopicStatus(topicId: $b, status: DONE) { changed } }",
+            json!({ "a": topics[1].0, "b": topics[2].0, "at": yesterday }),
+        )
+        .await;
+    assert_eq!(ok(&body)["a"]["changed"], true, "{body}");
+    assert_eq!(ok(&body)["b"]["changed"], true, "{body}");
+    for kind in ["CURRENT_STREAK", "LONGEST_STREAK", "DONE_LAST_30_DAYS"] {
+        assert_eq!(
+            board(&app, kind, None).await,
+            vec![row(1, 2, "twice")],
+            "{kind}"
+        );
+    }
+}

@@ -473,3 +473,44 @@ async fn concurrent_writes_keep_one_row_and_the_last_acknowledged_write() {
     assert_eq!(p["skipped"], 5);
     db.close().await.ok();
 }
+
+/// What one `setTopicStatus` costs in SQL statements, counted by the server (`/metrics`), asked
+/// as the bench asks it (`{ status changed }`): authentication and the budget; then, in the
+/// write's transaction, the live topic (on PostgreSQL in the statement that takes the locks; on
+/// SQLite after a statement that takes the write lock), the link group with the stored times, the
+/// write, the history with the statistics (one statement on PostgreSQL, two on SQLite) and the
+/// counts. The learner's statistics are not read first: authentication read their row.
+#[tokio::test]
+async fn set_topic_status_costs_a_fixed_number_of_statements() {
+    const SET: &str = "mutation($id: ID!, $s: ProgressStatus!) { \
+        setTopicStatus(topicId: $id, status: $s) { status changed } }";
+    let app = spawn_app().await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    let s = app.signup("counted").await;
+    // Warm: the first write of a learner and the caches.
+    app.set_topic_status(&s.access_token, &topics[1].0, "LEARNING")
+        .await;
+    let mut costs = Vec::new();
+    for (i, status) in ["DONE", "LEARNING", "PENDING", "SKIPPED"]
+        .iter()
+        .enumerate()
+    {
+        let before = app.metric("roadmap_db_statements_total").await;
+        let body = app
+            .gql_as(
+                &s.access_token,
+                SET,
+                json!({ "id": topics[2 + i % 2].0, "s": status }),
+            )
+            .await;
+        let after = app.metric("roadmap_db_statements_total").await;
+        assert_eq!(ok(&body)["setTopicStatus"]["changed"], true, "{body}");
+        costs.push(after - before);
+    }
+    println!("statements per setTopicStatus: {costs:?}");
+    let most = match backend() {
+        Backend::Postgres => 7.0,
+        Backend::Sqlite => 9.0,
+    };
+    assert!(costs.iter().all(|c| *c <= most), "{costs:?} statements");
+}

@@ -45,7 +45,10 @@ fn clear_cache(l: &Loaders) {
 
 /// The progress domain over this request's database, announcing on the server's bus.
 fn progress<'a>(ctx: &Context<'a>) -> Progress<'a> {
-    Progress::new(db(ctx), ctx.data_opt::<ProgressBus>())
+    // The viewer's row, read by authentication: a status write guesses the learner's statistics
+    // from it instead of reading them (the write's guard catches a row that moved since).
+    let account = viewer(ctx).user.as_ref().and_then(|u| u.account.as_deref());
+    Progress::new(db(ctx), ctx.data_opt::<ProgressBus>()).with_account(account)
 }
 
 fn not_found_topic(id: &str) -> ApiError {
