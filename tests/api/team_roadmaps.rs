@@ -576,6 +576,14 @@ async fn a_page_of_team_progress_costs_a_fixed_number_of_statements() {
     .await;
     // Some activity from the start, so both pages read the same kinds of rows.
     set_status(&app, &c.member.access_token, &topics[0].0, "LEARNING").await;
+    // Once before counting: the roadmap's row is then kept (per content version) for both.
+    ok(
+        &app,
+        &c.member.access_token,
+        PROGRESS_PAGE,
+        json!({ "id": c.team }),
+    )
+    .await;
     let mut costs = Vec::new();
     for extra in [0, 8] {
         for i in 0..extra {
@@ -598,6 +606,6 @@ async fn a_page_of_team_progress_costs_a_fixed_number_of_statements() {
     println!("statements per page of team progress for 3 and 11 members: {costs:?}");
     assert_eq!(costs[0], costs[1], "{costs:?}");
     // The viewer and their teams, the request budget, the membership and the team, the count,
-    // the page, its users and its roadmap.
-    assert!(costs[0] <= 9.0, "{costs:?}");
+    // the page and its users (its roadmap's row is kept).
+    assert!(costs[0] <= 8.0, "{costs:?}");
 }
