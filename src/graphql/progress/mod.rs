@@ -211,7 +211,8 @@ pub async fn my_activity(
     // Kept like `me.progress`: every history row is written either by the learner's own
     // progress write (its notice bumps their generation) or by a link (`setTopicSameAs`, whose
     // transaction bumps the content version), and the titles and slugs shown come from the
-    // catalogue (the version again) and from what the viewer may follow (the key).
+    // catalogue (the version again) and from what the viewer may follow (the key). Rows written
+    // by hand in SQL show after the learner's next write or catalogue change, as in `me.progress`.
     let page = PageArgs::parse(after, before, first, last)?;
     // What the learner may follow now decides which entries keep a slug and a live roadmap.
     let access = catalog_access(ctx).tracking();
