@@ -1,6 +1,6 @@
 //! The catalogue's read caches, shared by every request of the process: each roadmap's loaded
-//! topic tree, resources and prerequisites, roadmaps by slug, and rendered topic lists ([`TreeCache`]), checked
-//! against the content version (`db::content_version`).
+//! topic tree, resources and prerequisites, roadmaps by slug and by id, and rendered topic lists
+//! ([`TreeCache`]), checked against the content version (`db::content_version`).
 //!
 //! Every entry carries the version that was read *before* its data was loaded, so an entry is never
 //! older than its version says, and an entry of another version is never served.
@@ -133,11 +133,18 @@ pub struct TreeCache {
     rendered: Mutex<HashMap<(RoadmapId, String), Versioned<RenderedList>>>,
     /// Roadmap rows by slug (found ones only, so the map is bounded by the catalogue).
     by_slug: Mutex<HashMap<String, Versioned<Arc<roadmaps::Model>>>>,
+    /// Roadmap rows by id (found ones only; every write to `roadmaps` bumps the version), for
+    /// the roadmaps a dashboard or a history names: no per-request read of their titles.
+    by_id: Mutex<HashMap<RoadmapId, Versioned<Arc<roadmaps::Model>>>>,
 }
 
 /// Distinct (roadmap, selection) renderings kept; past it the map starts over. Real clients ask for
 /// a handful of selections, so this only bounds memory against made-up ones.
 const MAX_RENDERED: usize = 512;
+
+/// Roadmap rows kept by id; past it the map starts over. Forks make the catalogue grow with its
+/// users, so the bound is on the map, not on the catalogue (a row is ~2 KiB: ~8 MiB at most).
+const MAX_ROWS: usize = 4096;
 
 impl TreeCache {
     fn new(enabled: bool) -> Self {
@@ -148,7 +155,26 @@ impl TreeCache {
             prerequisites: Mutex::default(),
             rendered: Mutex::default(),
             by_slug: Mutex::default(),
+            by_id: Mutex::default(),
         }
+    }
+
+    pub fn roadmap_by_id(&self, id: RoadmapId, version: u64) -> Option<Arc<roadmaps::Model>> {
+        self.enabled
+            .then(|| Self::get(&self.by_id, id, version))
+            .flatten()
+    }
+
+    pub fn put_roadmap_by_id(&self, version: u64, model: Arc<roadmaps::Model>) {
+        if !self.enabled {
+            return;
+        }
+        if let Ok(mut map) = self.by_id.lock() {
+            if map.len() >= MAX_ROWS && !map.contains_key(&model.id) {
+                map.clear();
+            }
+        }
+        Self::put(&self.by_id, model.id, version, model);
     }
 
     pub fn roadmap_by_slug(&self, slug: &str, version: u64) -> Option<Arc<roadmaps::Model>> {

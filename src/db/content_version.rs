@@ -33,6 +33,22 @@ pub struct ContentVersion {
 /// The channel the triggers notify.
 const CHANNEL: &str = "content_version";
 
+/// Bumps the counter inside `txn`, as the triggers do (and, on PostgreSQL, notifies at commit):
+/// for a write that changes what the catalogue's version vouches for without writing a
+/// versioned table itself (the history entries a link writes, which the learners' cache keeps).
+pub async fn bump(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => format!(
+            "UPDATE content_version SET version = version + 1 WHERE id = 1 \
+             RETURNING pg_notify('{CHANNEL}', '')"
+        ),
+        _ => "UPDATE content_version SET version = version + 1 WHERE id = 1".to_owned(),
+    };
+    txn.execute(Statement::from_string(backend, sql)).await?;
+    Ok(())
+}
+
 impl ContentVersion {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {

@@ -1,11 +1,14 @@
 //! Learners' statuses and counts kept hot between requests: what `Topic.myStatus` and
-//! `Roadmap.myProgress` read, per (learner, roadmap), and the dashboard's roadmaps (`me.progress`)
-//! per (learner, what was asked), bounded in bytes (moka, least recently used first). The history
-//! (`me.activity`, the streak) is not kept: its rows are also written where no notice is sent.
+//! `Roadmap.myProgress` read, per (learner, roadmap), and the dashboard's reads (`me.progress`,
+//! `me.activity`) per (learner, what was asked), bounded in bytes (moka, least recently used
+//! first): statuses get 11/16 of `LEARNER_CACHE_MB`, counts 1/16, the dashboard's reads 1/4 (all
+//! learners together; a dashboard of 50 roadmaps and 20 history entries weighs ~10 KiB). The
+//! streak is not kept here: the runs kept on the user's row answer it.
 //!
 //! An entry is served only while both things it was read under are still current:
 //! - the catalogue's content version (a deleted topic, a new link or a published roadmap changes
-//!   counts and statuses of every learner; those writes bump the version), and
+//!   counts and statuses of every learner, and a link writes history entries for them; those
+//!   writes bump the version, `progress::links` explicitly for the entries), and
 //! - the learner's generation, which every announced change of that learner's progress bumps
 //!   ([`LearnerCache::changed`], called by the progress bus for this process's writes before the
 //!   writer is answered, and for other processes' writes as their notices arrive).
@@ -72,8 +75,8 @@ impl LearnerCache {
         let on = max_bytes > 0;
         let statuses = on.then(|| {
             Cache::builder()
-                // Statuses take nearly all of the budget; counts are small and fixed in size.
-                .max_capacity(max_bytes - max_bytes / 8)
+                // Statuses take most of the budget; counts are small and fixed in size.
+                .max_capacity(max_bytes - max_bytes / 4 - max_bytes / 16)
                 .weigher(|_: &Key, e: &Entry<Statuses>| statuses_weight(&e.value))
                 .build()
         });
@@ -85,7 +88,8 @@ impl LearnerCache {
         });
         let reads = on.then(|| {
             Cache::builder()
-                .max_capacity((max_bytes / 16).max(1))
+                // Every learner's dashboard pages: ~10 KiB each, so 400 dashboards in 4 MiB.
+                .max_capacity((max_bytes / 4).max(1))
                 .weigher(|k: &ReadKey, e: &Entry<(AnyRead, u32)>| {
                     e.value
                         .1

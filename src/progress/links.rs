@@ -292,6 +292,10 @@ async fn record_taken(
             .exec_without_returning(txn)
             .await?;
     }
+    // These entries are no learner's own write (no progress notice): the version is what makes
+    // every process's kept histories (`me.activity`, in the learners' cache) stale. The link
+    // rows written beside them bump it too, but not when they were already in place.
+    crate::db::content_version::bump(txn).await?;
     Ok(())
 }
 

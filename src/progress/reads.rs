@@ -151,6 +151,17 @@ pub struct ActivityRow {
 }
 
 impl ActivityRow {
+    /// Bytes it holds, roughly (for the learners' cache, which keeps history pages).
+    pub fn weight(&self) -> usize {
+        let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        160 + self.topic_id.as_str().len()
+            + self.from_status.len()
+            + self.to_status.len()
+            + text(&self.topic_title)
+            + text(&self.roadmap_title)
+            + text(&self.roadmap_slug)
+            + text(&self.cause)
+    }
     pub fn from(&self) -> Result<ProgressStatus, AppError> {
         stored_status(&self.from_status)
     }

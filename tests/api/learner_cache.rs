@@ -235,3 +235,88 @@ async fn the_kept_rendering_filled_for_each_learner_matches_the_general_path() {
     assert_eq!(b.len(), 1, "{b:?}");
     assert_eq!(b[0].1, "DONE");
 }
+
+/// The bench's dashboard (`roadmap-bench learner`, row d): the learner's roadmaps with their
+/// titles, their history and their streak.
+const BENCH_DASHBOARD: &str = "query Dashboard { me { id \
+    progress(first: 50) { totalCount edges { node { roadmap { id slug title } done learning \
+    skipped pending total percentDone updatedAt } } } \
+    activity(first: 20) { totalCount nodes { id at from to topicKey topicTitle roadmapTitle } } \
+    streak { current longest lastActiveOn timeZone } } }";
+
+/// What any signed-in query that reads the catalogue costs: the viewer, their budget and (on
+/// SQLite) the content version.
+const SIGNED_IN_BASELINE: &str = r#"query { me { id } roadmap(slug: "backend") { id } }"#;
+
+/// A repeated dashboard reads nothing but what every signed-in query reads: its roadmaps (rows
+/// and counts) and its history are kept. A write of the learner's own shows at once, on the
+/// server that took it and (PostgreSQL) on another.
+#[tokio::test]
+async fn a_repeated_dashboard_reads_no_more_than_a_signed_in_request() {
+    let app = spawn_app().await;
+    import_generated(&app, "gen-dash", 30).await;
+    let s = app.signup("dashcount").await;
+    let (_, topics) = topics_of(&app, "gen-dash").await;
+    let (_, backend_topics) = topics_of(&app, "backend").await;
+    for (id, _) in topics.iter().take(5) {
+        app.set_topic_status(&s.access_token, id, "DONE").await;
+    }
+    app.set_topic_status(&s.access_token, &backend_topics[0].0, "LEARNING")
+        .await;
+    let dashboard = || app.gql_as(&s.access_token, BENCH_DASHBOARD, json!({}));
+    let baseline = || app.gql_as(&s.access_token, SIGNED_IN_BASELINE, json!({}));
+    let with_cache = cost(&app, dashboard).await;
+    let floor = cost(&app, baseline).await;
+    assert_eq!(
+        with_cache, floor,
+        "the dashboard costs {with_cache} statements, a signed-in request {floor}"
+    );
+    if backend() == Backend::Postgres {
+        // The viewer with their seats, and the budget's charge.
+        assert_eq!(with_cache, 2.0);
+    }
+
+    let body = dashboard().await;
+    let me = &ok(&body)["me"];
+    assert_eq!(me["progress"]["totalCount"], 2, "{me}");
+    assert_eq!(me["activity"]["totalCount"], 6, "{me}");
+    assert_eq!(me["activity"]["nodes"][0]["to"], "LEARNING", "{me}");
+
+    // The learner's own write: the next dashboard shows it, through the kept entries.
+    app.set_topic_status(&s.access_token, &topics[9].0, "SKIPPED")
+        .await;
+    let body = dashboard().await;
+    let me = &ok(&body)["me"];
+    assert_eq!(me["activity"]["totalCount"], 7, "{me}");
+    assert_eq!(me["activity"]["nodes"][0]["topicKey"], topics[9].1, "{me}");
+    assert_eq!(me["activity"]["nodes"][0]["to"], "SKIPPED", "{me}");
+
+    // Without the learners' cache the same answers, read each time.
+    let off = spawn_on_with(app.db.clone(), |s| s.cache.learner_cache_bytes = 0).await;
+    let cold = off
+        .gql_as(&s.access_token, BENCH_DASHBOARD, json!({}))
+        .await;
+    assert_eq!(ok(&cold), ok(&body));
+    let dashboard_off = || off.gql_as(&s.access_token, BENCH_DASHBOARD, json!({}));
+    let without = cost(&off, dashboard_off).await;
+    assert!(without > with_cache, "{without} without, {with_cache} with");
+
+    if backend() != Backend::Postgres {
+        println!(
+            "notices cross servers on PostgreSQL only; the second server is skipped on SQLite"
+        );
+        return;
+    }
+    let b = spawn_on(app.db.clone()).await;
+    let on_b = || b.gql_as(&s.access_token, BENCH_DASHBOARD, json!({}));
+    assert_eq!(ok(&on_b().await), ok(&body));
+    app.set_topic_status(&s.access_token, &topics[10].0, "DONE")
+        .await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            ok(&on_b().await)["me"]["activity"]["totalCount"] == 8
+        })
+        .await,
+        "server B kept the learner's old history"
+    );
+}

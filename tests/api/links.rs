@@ -357,6 +357,9 @@ async fn pointing_takes_the_roots_status_and_the_history_says_why() {
     set_at(&app, &one, &a[0], "DONE", &ago(30)).await;
     set_at(&app, &one, &b[0], "LEARNING", &ago(10)).await;
     app.set_topic_status(&two, &b[0], "SKIPPED").await;
+    // Read (and kept by the learners' cache) before the link: the link's entries must show.
+    assert!(linked_entries(&app, &one).await.is_empty());
+    assert!(linked_entries(&app, &two).await.is_empty());
 
     same_as(&app, &admin, &b[0], Some(&a[0])).await;
     assert_eq!(status(&app, &one, &b[0]).await, "DONE");

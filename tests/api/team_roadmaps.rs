@@ -583,6 +583,15 @@ async fn a_page_of_team_progress_costs_a_fixed_number_of_statements() {
             join(&app, &c.owner.access_token, &c.team, &s, "MEMBER").await;
             set_status(&app, &s.access_token, &topics[i % 5].0, "DONE").await;
         }
+        // Once before counting, so both counts are of a warm page: the roadmap's row is kept
+        // per content version, which the writes above make this process read again.
+        ok(
+            &app,
+            &c.member.access_token,
+            PROGRESS_PAGE,
+            json!({ "id": c.team }),
+        )
+        .await;
         let before = app.metric("roadmap_db_statements_total").await;
         let d = ok(
             &app,
@@ -598,6 +607,6 @@ async fn a_page_of_team_progress_costs_a_fixed_number_of_statements() {
     println!("statements per page of team progress for 3 and 11 members: {costs:?}");
     assert_eq!(costs[0], costs[1], "{costs:?}");
     // The viewer and their teams, the request budget, the membership and the team, the count,
-    // the page, its users and its roadmap.
-    assert!(costs[0] <= 9.0, "{costs:?}");
+    // the page and its users (its roadmap's row is kept).
+    assert!(costs[0] <= 8.0, "{costs:?}");
 }

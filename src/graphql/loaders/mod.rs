@@ -180,7 +180,13 @@ impl Loaders {
         let span = tracing::Span::current();
         let spawn = move |fut| tokio::spawn(tracing::Instrument::instrument(fut, span.clone()));
         Self {
-            roadmap_by_id: DataLoader::new(RoadmapByIdLoader(db()), spawn.clone()),
+            roadmap_by_id: DataLoader::new(
+                RoadmapByIdLoader {
+                    db: db(),
+                    cache: cache.clone(),
+                },
+                spawn.clone(),
+            ),
             tags: DataLoader::new(TagsLoader(db()), spawn.clone()),
             related: DataLoader::new(RelatedLoader(db()), spawn.clone()),
             topic_count: DataLoader::new(TopicCountLoader(db()), spawn.clone()),

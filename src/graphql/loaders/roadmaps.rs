@@ -1,5 +1,6 @@
 //! Batch loaders of roadmaps, their tags, related roadmaps and topic counts: each batch of keys is
-//! one call into `catalog::batch` (one SQL statement).
+//! one call into `catalog::batch` (one SQL statement). Roadmap rows by id also go through the
+//! shared catalogue cache, like trees.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -8,10 +9,17 @@ use entity::ids::RoadmapId;
 use entity::roadmaps;
 use sea_orm::DatabaseConnection;
 
+use super::topics::cache_version;
 use crate::catalog::batch;
+use crate::catalog::cache::CacheScope;
 use crate::graphql::error::ApiError;
 
-pub struct RoadmapByIdLoader(pub DatabaseConnection);
+/// Roadmap rows by id: from the shared cache when it holds the current version (a query's,
+/// never a mutation's: those have no cache scope), else one query for the missing ones.
+pub struct RoadmapByIdLoader {
+    pub db: DatabaseConnection,
+    pub cache: Option<CacheScope>,
+}
 
 impl Loader<RoadmapId> for RoadmapByIdLoader {
     type Value = Arc<roadmaps::Model>;
@@ -21,7 +29,28 @@ impl Loader<RoadmapId> for RoadmapByIdLoader {
         &self,
         keys: &[RoadmapId],
     ) -> Result<HashMap<RoadmapId, Self::Value>, Self::Error> {
-        Ok(batch::roadmaps_by_id(&self.0, keys).await?)
+        // The version is read before the rows, so a kept row is never older than its version.
+        let cache = cache_version(&self.cache).await;
+        let mut out = HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        for k in keys {
+            match cache.and_then(|(s, v)| s.caches().trees.roadmap_by_id(*k, v)) {
+                Some(row) => {
+                    out.insert(*k, row);
+                }
+                None => missing.push(*k),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        for (id, row) in batch::roadmaps_by_id(&self.db, &missing).await? {
+            if let Some((s, v)) = cache {
+                s.caches().trees.put_roadmap_by_id(v, row.clone());
+            }
+            out.insert(id, row);
+        }
+        Ok(out)
     }
 }
 

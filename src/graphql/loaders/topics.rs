@@ -26,7 +26,7 @@ impl TreeLoader {
 }
 
 /// The version to use the tree cache with, when it is on and readable.
-async fn cache_version(cache: &Option<CacheScope>) -> Option<(&CacheScope, u64)> {
+pub(super) async fn cache_version(cache: &Option<CacheScope>) -> Option<(&CacheScope, u64)> {
     let scope = cache.as_ref().filter(|s| s.caches().trees.enabled())?;
     Some((scope, scope.version().await?))
 }

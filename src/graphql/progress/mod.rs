@@ -211,15 +211,33 @@ pub async fn my_activity(
     last: Option<i32>,
     before: Option<String>,
 ) -> ApiResult<Conn<ActivityEntry>> {
-    // Not kept hot: history rows are also written outside the progress service (by hand, by
-    // older imports), with no notice to make a kept copy stale.
+    // Kept like `me.progress`: every history row is written either by the learner's own
+    // progress write (its notice bumps their generation) or by a link (`setTopicSameAs`, whose
+    // transaction bumps the content version), and the titles and slugs shown come from the
+    // catalogue (the version again) and from what the viewer may follow (the key). Rows written
+    // by hand in SQL show after the learner's next write or catalogue change, as in `me.progress`.
     let page = PageArgs::parse(after, before, first, last)?;
-    let total = reads::activity_count(db(ctx), user_id).await?;
-    let (offset, limit) = page.window(total);
     // What the learner may follow now decides which entries keep a slug and a live roadmap.
     let access = catalog_access(ctx).tracking();
-    let rows = reads::activity_page(db(ctx), user_id, &access, offset, limit).await?;
-    Ok(page.connection(total, rows.into_iter().map(ActivityEntry).collect()))
+    let key = access_key(ctx, &access);
+    let total = *kept(
+        ctx,
+        user_id,
+        "activity".to_owned(),
+        |_| 8,
+        || reads::activity_count(db(ctx), user_id),
+    )
+    .await?;
+    let (offset, limit) = page.window(total);
+    let rows = kept(
+        ctx,
+        user_id,
+        format!("activity {offset} {limit} {key}"),
+        |v: &Vec<reads::ActivityRow>| v.iter().map(reads::ActivityRow::weight).sum(),
+        || reads::activity_page(db(ctx), user_id, &access, offset, limit),
+    )
+    .await?;
+    Ok(page.connection(total, rows.iter().cloned().map(ActivityEntry).collect()))
 }
 
 /// `me.streak`: consecutive days with activity, in the user's time zone, from the runs stored on
