@@ -41,7 +41,7 @@ impl ProgressSubscription {
             |mut sub| async move { sub.next().await.map(|n| (n, sub)) },
         )
         .map(move |n| {
-            // The operation's loaders live as long as the socket: drop what they cached.
+            // The operation's loaders live as long as the subscription: drop what they cached.
             if let Some(l) = &loaders {
                 l.forget_cached();
             }
