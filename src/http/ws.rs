@@ -37,7 +37,6 @@ use super::ws_limits::{self, SocketSlot};
 use crate::accounts::revocations::{Signal, Watch};
 use crate::auth::Viewer;
 use crate::graphql::context::{ClientIp, RequestId};
-use crate::graphql::loaders::Loaders;
 
 /// Close codes of the `graphql-transport-ws` protocol.
 pub const CLOSE_FORBIDDEN: u16 = 4403;
@@ -99,15 +98,9 @@ pub async fn graphql_get(
             .write_buffer_size(ws_limits::WRITE_BUFFER_BYTES)
             .max_message_size(max_message)
             .max_frame_size(max_message)
-            .on_upgrade(move |socket| async move {
-                match place {
-                    // Too many sockets from this address: told with a close code, which a
-                    // browser's WebSocket can read (it cannot read an HTTP status).
-                    Some(None) => refuse(socket, TOO_MANY_FROM_ADDRESS).await,
-                    Some(Some(place)) => serve(socket, state, protocol, peer, client, place).await,
-                    None => serve(socket, state, protocol, peer, client, ()).await,
-                }
-            }),
+            // `serve` itself is the socket's future (no async block around it: each level of
+            // nesting keeps its own copy of the captured state for as long as the socket lives).
+            .on_upgrade(move |socket| serve(socket, state, protocol, peer, client, place)),
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -196,9 +189,10 @@ async fn authenticate(
         watch: listener.for_session(user.id, claims.fam.clone()),
         place,
     };
+    // No loaders here: every operation gets its own (`ws_executor`), which shadow the
+    // connection's in the context, so a connection's set was built for nothing.
     let mut data = Data::default();
     data.insert(viewer);
-    data.insert(Loaders::new(&state.db));
     data.insert(ClientIp(peer.ip().to_string()));
     data.insert(RequestId(format!("ws-{}", uuid::Uuid::new_v4().simple())));
     Ok((data, session))
@@ -220,16 +214,25 @@ async fn next_signal(watch: &mut Option<Watch>) -> Signal {
     }
 }
 
-/// Serves one socket; `_place` holds its place among its address's until it ends. Over 80 lines:
+/// Serves one socket. `place` is its place among its address's, held until it ends (`None`: the
+/// client's address is unknown; `Some(None)`: too many sockets from it, refused). Over 80 lines:
 /// one `select!` loop whose arms share the sink and the session's state (token, watch, places).
-async fn serve<P: Send>(
+/// Rare, large awaits (a token check, the drain after a broken limit) are boxed: the loop's state
+/// machine is as large as its largest await, and an idle socket holds it for hours.
+async fn serve(
     socket: WebSocket,
     state: AppState,
     protocol: WebSocketProtocols,
     peer: SocketAddr,
     client: Option<IpAddr>,
-    _place: P,
+    place: Option<Option<SocketSlot>>,
 ) {
+    let _place = match place {
+        // Too many sockets from this address: told with a close code, which a browser's WebSocket
+        // can read (it cannot read an HTTP status).
+        Some(None) => return refuse(socket, TOO_MANY_FROM_ADDRESS).await,
+        place => place.flatten(),
+    };
     let (mut sink, stream) = socket.split();
     // The close code when the client broke one of the socket's limits (0: none).
     let overrun = Arc::new(AtomicU16::new(0));
@@ -314,12 +317,13 @@ async fn serve<P: Send>(
                 let reason = if code == ws_limits::CLOSE_TOO_BIG { TOO_BIG } else { TOO_MANY_MESSAGES };
                 let _ = sink.send(close(code, reason)).await;
                 // Read (and drop) what the client still sends until it answers the close.
-                let _ = tokio::time::timeout(CLOSE_GRACE, async { while out.next().await.is_some() {} }).await;
+                let drain = async { while out.next().await.is_some() {} };
+                let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, drain)).await;
                 break;
             }
             signal = next_signal(&mut watch) => {
                 let token = token.as_deref().unwrap_or_default();
-                if still_valid(&state, token, signal).await {
+                if Box::pin(still_valid(&state, token, signal)).await {
                     continue;
                 }
                 let _ = sink.send(close(CLOSE_FORBIDDEN, TOKEN_REVOKED)).await;

@@ -25,8 +25,10 @@ pub const MESSAGE_FACTOR: usize = 8;
 /// Tungstenite's read and write buffers (its defaults are 128 KiB each, ~151 KiB per idle socket
 /// measured): our messages are a few KiB; larger ones grow the buffer while they pass. The read
 /// buffer is allocated whole for every socket (4 KiB instead of 8 saved 4 KiB per idle socket in
-/// `roadmap-bench sockets`); a larger message is read in several chunks.
-pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// `roadmap-bench sockets`, 1 KiB instead of 4 about half a KiB more: a `connection_init` with
+/// its token grows it anyway); a larger message is read in several chunks. The write buffer is
+/// only a threshold: it grows to the largest message sent.
+pub const READ_BUFFER_BYTES: usize = 1024;
 pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Counts of open sockets, by user and by client address.

@@ -1,4 +1,7 @@
-//! Per-request DataLoaders. Created fresh for every request so no cache or batch crosses users.
+//! Per-request DataLoaders. Created fresh for every request (every operation of a socket) so no
+//! cache or batch crosses users or operations. They are built on first use: a request that loads
+//! nothing (most subscriptions, whose events often select no catalogue field) never allocates the
+//! dozen loaders, which an idle socket would otherwise hold for hours.
 pub mod links;
 pub mod prerequisites;
 pub mod progress;
@@ -11,7 +14,8 @@ pub mod users;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use entity::ids::{RoadmapId, UserId};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use sea_orm::DatabaseConnection;
 
@@ -29,7 +33,85 @@ use roadmaps::{RelatedLoader, RoadmapByIdLoader, TagsLoader, TopicCountLoader};
 use topics::{ResourcesLoader, TreeLoader};
 use users::UserByIdLoader;
 
+/// A request's loaders, built on first use (see the module doc); derefs to the [`LoaderSet`].
 pub struct Loaders {
+    recipe: Recipe,
+    /// Shared with [`LoadersHandle`] so a subscription's stream can forget what they cached; boxed
+    /// so that until they are built it costs a pointer, not the whole set.
+    built: Arc<OnceLock<Box<LoaderSet>>>,
+}
+
+/// What the loaders are built from, kept until first use.
+struct Recipe {
+    db: DatabaseConnection,
+    cache: Option<CacheScope>,
+    learners: Option<Arc<LearnerCache>>,
+    /// The span of the request that made them (batches run in tasks of their own; see `build`).
+    span: tracing::Span,
+}
+
+/// A handle on a request's loaders that a `'static` stream (a subscription's) can keep.
+pub struct LoadersHandle(Arc<OnceLock<Box<LoaderSet>>>);
+
+impl LoadersHandle {
+    /// Forgets what the viewer's loaders cached (progress, review cards, linked topics), if they
+    /// were built: a subscription's loaders live as long as the socket.
+    pub fn forget_cached(&self) {
+        if let Some(set) = self.0.get() {
+            set.clear_viewer_reads();
+            set.links.clear::<RoadmapId>();
+        }
+    }
+}
+
+impl Deref for Loaders {
+    type Target = LoaderSet;
+
+    fn deref(&self) -> &LoaderSet {
+        self.built
+            .get_or_init(|| Box::new(LoaderSet::build(&self.recipe)))
+    }
+}
+
+impl Loaders {
+    /// Loaders that always read the database.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self::with_cache(db, None, None)
+    }
+
+    /// Loaders whose trees and resources come from the shared caches when they are current, and
+    /// the viewer's statuses and counts from `learners` (only with the shared caches).
+    pub fn with_cache(
+        db: &DatabaseConnection,
+        cache: Option<CacheScope>,
+        learners: Option<Arc<LearnerCache>>,
+    ) -> Self {
+        Self {
+            recipe: Recipe {
+                db: db.clone(),
+                cache,
+                learners,
+                span: tracing::Span::current(),
+            },
+            built: Arc::default(),
+        }
+    }
+
+    /// Forgets the viewer's cached progress and review cards after a write (nothing to forget
+    /// when nothing was loaded yet).
+    pub fn forget_viewer_reads(&self) {
+        if let Some(set) = self.built.get() {
+            set.clear_viewer_reads();
+        }
+    }
+
+    pub fn handle(&self) -> LoadersHandle {
+        LoadersHandle(self.built.clone())
+    }
+}
+
+/// The loaders of one request.
+pub struct LoaderSet {
     pub roadmap_by_id: DataLoader<RoadmapByIdLoader>,
     pub tags: DataLoader<TagsLoader>,
     pub related: DataLoader<RelatedLoader>,
@@ -56,7 +138,7 @@ pub struct Loaders {
     followed: tokio::sync::OnceCell<std::collections::HashSet<RoadmapId>>,
 }
 
-impl Loaders {
+impl LoaderSet {
     /// A roadmap's tree: straight from the shared cache when it is current (no batching delay),
     /// else through the loader.
     pub async fn tree_of(&self, roadmap_id: RoadmapId) -> ApiResult<Option<Arc<RoadmapTree>>> {
@@ -70,7 +152,7 @@ impl Loaders {
         self.tree.load_one(roadmap_id).await
     }
 
-    /// Several roadmaps' trees, like [`Loaders::tree_of`]: the ones the shared cache lacks in one
+    /// Several roadmaps' trees, like [`LoaderSet::tree_of`]: the ones the shared cache lacks in one
     /// batch.
     pub async fn trees_of(
         &self,
@@ -96,7 +178,7 @@ impl Loaders {
         Ok(out)
     }
 
-    /// Several roadmaps' prerequisite edges, like [`Loaders::trees_of`].
+    /// Several roadmaps' prerequisite edges, like [`LoaderSet::trees_of`].
     pub async fn prerequisites_of(
         &self,
         ids: &[RoadmapId],
@@ -121,7 +203,7 @@ impl Loaders {
         Ok(out)
     }
 
-    /// A roadmap's resources by topic, like [`Loaders::tree_of`].
+    /// A roadmap's resources by topic, like [`LoaderSet::tree_of`].
     pub async fn resources_of(&self, roadmap_id: RoadmapId) -> ApiResult<Option<Arc<ResourceMap>>> {
         if let Some(scope) = &self.cache {
             if let Some(v) = scope.version().await {
@@ -160,24 +242,26 @@ impl Loaders {
             .is_ok_and(|set| set.contains(&roadmap_id))
     }
 
-    /// Loaders that always read the database.
-    pub fn new(db: &DatabaseConnection) -> Self {
-        Self::with_cache(db, None, None)
+    fn clear_viewer_reads(&self) {
+        self.progress.clear();
+        self.reviews.clear();
     }
 
-    /// Loaders whose trees and resources come from the shared caches when they are current, and
-    /// the viewer's statuses and counts from `learners` (only with the shared caches).
-    pub fn with_cache(
-        db: &DatabaseConnection,
-        cache: Option<CacheScope>,
-        learners: Option<Arc<LearnerCache>>,
-    ) -> Self {
+    fn build(recipe: &Recipe) -> Self {
+        let Recipe {
+            db,
+            cache,
+            learners,
+            span,
+        } = recipe;
+        let cache = cache.clone();
+        let learners = learners.clone();
         let shared = cache.clone().filter(|c| c.caches().trees.enabled());
         let hot = learners.zip(shared.clone());
         let db = || db.clone();
         // Batches run in tasks of their own: keep them in the request's span so what they log
         // (database errors) carries the request id.
-        let span = tracing::Span::current();
+        let span = span.clone();
         let spawn = move |fut| tokio::spawn(tracing::Instrument::instrument(fut, span.clone()));
         Self {
             roadmap_by_id: DataLoader::new(

@@ -39,8 +39,7 @@ use crate::progress::{reads, streak, Progress, ProgressBus, ProgressStatus};
 
 /// Forgets the request's cached progress after a write, so the payload shows the new state.
 fn clear_cache(l: &Loaders) {
-    l.progress.clear();
-    l.reviews.clear();
+    l.forget_viewer_reads();
 }
 
 /// The progress domain over this request's database, announcing on the server's bus.

@@ -1,7 +1,6 @@
 //! `myProgressChanged`: the live feed of the signed-in learner's changes.
 
 use async_graphql::{Context, Subscription};
-use entity::ids::RoadmapId;
 use futures_util::stream::{self, Stream, StreamExt};
 
 use super::*;
@@ -34,24 +33,17 @@ impl ProgressSubscription {
         let bus = ctx
             .data_opt::<ProgressBus>()
             .ok_or_else(|| ApiError::from(AppError::internal("no progress bus")))?;
-        let cache = ctx.data_opt::<Loaders>().map(|l| l.progress.clone());
-        let links = ctx.data_opt::<Loaders>().map(|l| l.links.clone());
-        let reviews = ctx.data_opt::<Loaders>().map(|l| l.reviews.clone());
+        // A handle, not the loaders: subscribing builds none (an idle socket holds no loaders).
+        let loaders = ctx.data_opt::<Loaders>().map(Loaders::handle);
         let sub = bus.subscribe(user);
         Ok(stream::unfold(
             sub,
             |mut sub| async move { sub.next().await.map(|n| (n, sub)) },
         )
         .map(move |n| {
-            // The connection's loaders live as long as the socket: drop what they cached.
-            if let Some(l) = &cache {
-                l.clear();
-            }
-            if let Some(l) = &reviews {
-                l.clear();
-            }
-            if let Some(l) = &links {
-                l.clear::<RoadmapId>();
+            // The operation's loaders live as long as the subscription: drop what they cached.
+            if let Some(l) = &loaders {
+                l.forget_cached();
             }
             ProgressChange(n)
         }))
