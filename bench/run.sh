@@ -3,10 +3,12 @@
 #
 #   bench/run.sh [--db sqlite|postgres] [--scale tiny|small|medium|full] [--duration SECS]
 #                [--only a,b,…] [--fresh] [--server-bin PATH] [--out FILE] [--learner]
-#                [--env NAME=VALUE]…
+#                [--env NAME=VALUE]… [--postgraphile]
 #
 # --learner runs `roadmap-bench learner` instead (the learner's path of issue 22, with wrk:
 # ceiling, pages, dashboard, writes against the raw statements, cold paths; 200 learners).
+# --postgraphile (with --learner --db postgres) adds row pg8: the same page from PostGraphile v4,
+# installed with npm into bench/postgraphile/ on first use.
 #
 # Builds the release server and roadmap-bench, installs oha when missing, generates the data set
 # once per database and scale (under target/bench/, or in the PostgreSQL database
@@ -23,6 +25,7 @@ FRESH=0
 SERVER_BIN=""
 OUT=""
 SUITE=run
+POSTGRAPHILE=0
 # Server settings over the bench's own (e.g. --env RATE_LIMIT_USER_POINTS=0).
 EXTRA_ENV=()
 while [ $# -gt 0 ]; do
@@ -36,7 +39,8 @@ while [ $# -gt 0 ]; do
         --out) OUT="$2"; shift 2 ;;
         --learner) SUITE=learner; shift ;;
         --env) EXTRA_ENV+=(--env "$2"); shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --postgraphile) POSTGRAPHILE=1; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -110,6 +114,11 @@ if [ "$SUITE" = learner ]; then
         sqlite) LEARNERS+=(--data-dir "$DIR") ;;
         postgres) LEARNERS+=(--database-url "$URL" --pgbench-url "$URL") ;;
     esac
+    if [ "$POSTGRAPHILE" = 1 ] && [ "$DB" = postgres ]; then
+        PGILE=bench/postgraphile/node_modules/.bin/postgraphile
+        if [ ! -x "$PGILE" ]; then npm install --silent --no-audit --no-fund --prefix bench/postgraphile; fi
+        LEARNERS+=(--postgraphile "$PGILE")
+    fi
     DATABASE_URL= "$BENCH" learner "${ENV[@]}" ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} "${LEARNERS[@]}" | tee "$TABLE"
     if [ -n "$OUT" ]; then cp "$TABLE" "$OUT"; fi
     exit 0

@@ -98,6 +98,11 @@ impl ContentVersion {
         Ok(v)
     }
 
+    /// Whether a listener is connected (then the last read is trusted until a notification).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+    }
+
     /// After a write through this process: requests from now on read the counter again, so the
     /// writer sees its change at once.
     pub fn mark_stale(&self) {

@@ -90,6 +90,7 @@ pub struct Metrics {
     apq_misses: Counter,
     apq_registered: Counter,
     apq_entries: Gauge,
+    catalogue_listener: Gauge,
 }
 
 static METADATA: Metadata<'static> =
@@ -181,6 +182,11 @@ impl Metrics {
             "roadmap_apq_cache_entries",
             "Persisted queries held in memory.",
         );
+        describe(
+            "roadmap_catalogue_listener_connected",
+            "1 while this process hears other processes' catalogue changes (PostgreSQL LISTEN); \
+             0 while it reads the content version per request instead (SQLite, or reconnecting).",
+        );
         let counter = |name, labels: &[(&'static str, &'static str)]| {
             recorder.register_counter(&key(name, labels), &METADATA)
         };
@@ -207,6 +213,7 @@ impl Metrics {
             apq_misses: counter("roadmap_apq_requests_total", &[("result", "miss")]),
             apq_registered: counter("roadmap_apq_requests_total", &[("result", "registered")]),
             apq_entries: gauge("roadmap_apq_cache_entries", &[]),
+            catalogue_listener: gauge("roadmap_catalogue_listener_connected", &[]),
             names: Mutex::default(),
             handle,
             recorder,
@@ -278,6 +285,12 @@ impl Metrics {
         self.apq_registered
             .absolute(apq.registrations.load(Ordering::Relaxed));
         self.apq_entries.set(apq.len() as f64);
+        self.catalogue_listener
+            .set(if state.caches.version.is_listening() {
+                1.0
+            } else {
+                0.0
+            });
         let mut text = self.handle.render();
         replica_metrics(state, &mut text);
         text

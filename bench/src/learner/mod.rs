@@ -6,7 +6,9 @@
 //! `--learners` learners in rotation (b), their dashboard (d), `setTopicStatus` by the same
 //! learners (c) beside the raw upsert + history row (raw: pgbench on PostgreSQL, this process on
 //! SQLite), then the cold paths with every cache off: the anonymous tree (n) and the signed-in
-//! page (bn). Every distinct request is also checked in full once before its load.
+//! page (bn), and with `--postgraphile` the same page from PostGraphile on the same database
+//! (pg). Every distinct request is also checked in full once before its load.
+mod postgraphile;
 mod raw;
 mod search;
 mod setup;
@@ -68,6 +70,10 @@ pub struct LearnerArgs {
     /// The wrk binary.
     #[arg(long, default_value = "wrk")]
     pub wrk: PathBuf,
+    /// The PostGraphile v4 CLI (`node_modules/.bin/postgraphile`): adds row pg8 on PostgreSQL,
+    /// served from the database of `--pgbench-url`.
+    #[arg(long)]
+    pub postgraphile: Option<PathBuf>,
 }
 
 /// What the loads share.
@@ -286,6 +292,9 @@ pub async fn run(args: LearnerArgs) -> anyhow::Result<()> {
         .await?;
         server.stop();
     }
+    if let (Some(bin), Some(url)) = (b.args.postgraphile.clone(), b.args.pgbench_url.clone()) {
+        postgraphile::measure(&mut b, &bin, &url, (topics, resources)).await?;
+    }
     ratios(&mut b.report);
     b.report.print(&b.args.label);
     Ok(())
@@ -337,6 +346,12 @@ fn ratios(report: &mut Report) {
         report
             .notes
             .push(format!("setTopicStatus / raw writes: {:.2}", c / r));
+    }
+    if let (Some(n), Some(pg)) = (rps("n8"), rps("pg8")) {
+        report.notes.push(format!(
+            "cold anonymous page / PostGraphile (n8 / pg8): {:.1}x (goal >= 10)",
+            n / pg
+        ));
     }
     if let (Some(bn), Some(n)) = (rps("bn8"), rps("n8")) {
         report.notes.push(format!(

@@ -1,5 +1,6 @@
-//! The two processes under load: the release server and the static ceiling, each started on a
-//! free port and waited for by polling (no sleeps of a guessed length).
+//! The processes under load: the release server, the static ceiling and, for comparison,
+//! PostGraphile, each started on a free port and waited for by polling (no sleeps of a guessed
+//! length).
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -152,6 +153,43 @@ pub async fn start_static(body: &Path, client: &Client) -> anyhow::Result<Proc> 
         cold_start: Duration::ZERO,
     };
     wait_until(&mut proc, client, "/static", b"{}").await?;
+    proc.cold_start = started.elapsed();
+    Ok(proc)
+}
+
+/// Starts the PostGraphile v4 CLI (`bin`, from npm) on `database_url` with `workers` processes
+/// and waits until it answers `probe` (a GraphQL body) with 200.
+pub async fn start_postgraphile(
+    bin: &Path,
+    database_url: &str,
+    workers: usize,
+    probe: &[u8],
+    client: &Client,
+) -> anyhow::Result<Proc> {
+    let addr = free_port()?;
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .arg("--connection")
+        .arg(database_url)
+        .arg("--host")
+        .arg(addr.ip().to_string())
+        .arg("--port")
+        .arg(addr.port().to_string())
+        .arg("--cluster-workers")
+        .arg(workers.to_string())
+        .arg("--disable-query-log")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    forward_errors(&mut child, "postgraphile");
+    let mut proc = Proc {
+        child,
+        addr,
+        cold_start: Duration::ZERO,
+    };
+    wait_until(&mut proc, client, "/graphql", probe).await?;
     proc.cold_start = started.elapsed();
     Ok(proc)
 }

@@ -181,6 +181,7 @@ mod tests {
         let now = Utc::now();
         assert!(lease(10, 0, now).spend(100, 1, now).is_none());
         assert!(lease(3, 60, now).spend(100, 4, now).is_none());
-        assert!(Lease::EMPTY.spend(100, 1, now).is_none());
+        let mut empty = Lease::EMPTY;
+        assert!(empty.spend(100, 1, now).is_none());
     }
 }
