@@ -116,18 +116,10 @@ pub async fn start_server(
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    let mut child = cmd
+    let child = cmd
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
-    forward_errors(&mut child, "server");
-    let mut proc = Proc {
-        child,
-        addr,
-        cold_start: Duration::ZERO,
-    };
-    wait_until(&mut proc, client, "/graphql", probe).await?;
-    proc.cold_start = started.elapsed();
-    Ok(proc)
+    watch(child, "server", addr, started, client, "/graphql", probe).await
 }
 
 /// Starts `roadmap-bench static` (this very binary) serving the bytes in `body`.
@@ -135,7 +127,7 @@ pub async fn start_static(body: &Path, client: &Client) -> anyhow::Result<Proc> 
     let addr = free_port()?;
     let started = Instant::now();
     let exe: PathBuf = std::env::current_exe().context("cannot find roadmap-bench itself")?;
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .arg("static")
         .arg("--body")
         .arg(body)
@@ -146,15 +138,7 @@ pub async fn start_static(body: &Path, client: &Client) -> anyhow::Result<Proc> 
         .stderr(Stdio::piped())
         .spawn()
         .context("cannot start the static server")?;
-    forward_errors(&mut child, "static");
-    let mut proc = Proc {
-        child,
-        addr,
-        cold_start: Duration::ZERO,
-    };
-    wait_until(&mut proc, client, "/static", b"{}").await?;
-    proc.cold_start = started.elapsed();
-    Ok(proc)
+    watch(child, "static", addr, started, client, "/static", b"{}").await
 }
 
 /// Starts the PostGraphile v4 CLI (`bin`, from npm) on `database_url` with `workers` processes
@@ -168,7 +152,7 @@ pub async fn start_postgraphile(
 ) -> anyhow::Result<Proc> {
     let addr = free_port()?;
     let started = Instant::now();
-    let mut child = Command::new(bin)
+    let child = Command::new(bin)
         .arg("--connection")
         .arg(database_url)
         .arg("--host")
@@ -183,13 +167,36 @@ pub async fn start_postgraphile(
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
-    forward_errors(&mut child, "postgraphile");
+    watch(
+        child,
+        "postgraphile",
+        addr,
+        started,
+        client,
+        "/graphql",
+        probe,
+    )
+    .await
+}
+
+/// Forwards the started child's errors and waits until it answers `probe` on `path`; its cold
+/// start is counted from `started`.
+async fn watch(
+    mut child: Child,
+    who: &'static str,
+    addr: SocketAddr,
+    started: Instant,
+    client: &Client,
+    path: &str,
+    probe: &[u8],
+) -> anyhow::Result<Proc> {
+    forward_errors(&mut child, who);
     let mut proc = Proc {
         child,
         addr,
         cold_start: Duration::ZERO,
     };
-    wait_until(&mut proc, client, "/graphql", probe).await?;
+    wait_until(&mut proc, client, path, probe).await?;
     proc.cold_start = started.elapsed();
     Ok(proc)
 }
