@@ -266,3 +266,23 @@ async fn a_held_share_costs_no_statement() {
         last.body
     );
 }
+
+/// A burst of one user's requests on a server holding nothing for them waits for one reservation
+/// and spends from it: none is refused while the budget has room (each reserving its own share
+/// would have claimed more than the budget and refused the rest).
+#[tokio::test]
+async fn a_burst_of_one_users_requests_shares_one_reservation() {
+    let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 1_000).await;
+    let s = app.signup("burst").await;
+    let requests = (0..100).map(|_| post(&app, Some(&s.access_token), "{ me { id } }"));
+    let replies = futures_util::future::join_all(requests).await;
+    for r in &replies {
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let last = post(&app, Some(&s.access_token), RATE_LIMIT).await;
+    assert_eq!(
+        last.body["data"]["rateLimit"]["remaining"], 899,
+        "{}",
+        last.body
+    );
+}

@@ -7,13 +7,14 @@
 //!
 //! Written here rather than taken from a rate-limiting crate: `governor` and its kin keep
 //! their state in one process, and the budget must hold across processes on one database.
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::ids::UserId;
 use moka::sync::Cache;
 use sea_orm::DatabaseConnection;
+use tokio::sync::Mutex;
 
 use super::{charge_row, BudgetPolicy, BudgetStatus};
 use crate::error::AppError;
@@ -80,7 +81,11 @@ impl BudgetLeases {
         let lease = self
             .leases
             .get_with(user_id, || Arc::new(Mutex::new(Lease::EMPTY)));
-        if let Some(status) = lock(&lease).spend(policy.limit, cost, now) {
+        // One reservation at a time per user: the user's other requests wait for it and spend
+        // from what it brings, rather than each reserving a share (a burst of 200 requests would
+        // otherwise reserve 200 shares, more than the budget, and be refused with points held).
+        let mut held = lease.lock().await;
+        if let Some(status) = held.spend(policy.limit, cost, now) {
             return Ok(status);
         }
         // Reserve a share (or the cost, if larger); when the share no longer fits, just the cost,
@@ -92,14 +97,9 @@ impl BudgetLeases {
             reserved = cost;
             row = charge_row(db, policy, user_id, cost, now).await?;
         }
-        let mut held = lock(&lease);
-        let same_window = held.reset_at == row.reset_at;
+        let same_window = held.reset_at == row.reset_at && now < held.reset_at;
         if !row.allowed {
-            let left = if same_window && now < held.reset_at {
-                held.left
-            } else {
-                0
-            };
+            let left = if same_window { held.left } else { 0 };
             return Ok(BudgetStatus {
                 cost,
                 remaining: row.remaining.saturating_add(left),
@@ -108,8 +108,7 @@ impl BudgetLeases {
         }
         if same_window {
             held.left = held.left.saturating_add(reserved - cost);
-            // Another request of this process may have reserved after this one read the row.
-            held.row_remaining = held.row_remaining.min(row.remaining);
+            held.row_remaining = row.remaining;
         } else {
             *held = Lease {
                 reset_at: row.reset_at,
@@ -146,13 +145,6 @@ impl Lease {
             allowed: true,
         }
     }
-}
-
-/// A lease's lock; a panic while it was held leaves nothing half-written worth refusing over.
-fn lock(lease: &Mutex<Lease>) -> MutexGuard<'_, Lease> {
-    lease
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
