@@ -24,8 +24,8 @@ use crate::error::AppError;
 /// each process.
 const SHARE_DIVISOR: u32 = 50;
 
-/// Users whose leases one process keeps (~100 bytes each): past it the least recently used
-/// lease is dropped, with its unspent points.
+/// Users whose leases one process keeps (~200 bytes each with the cache's bookkeeping, so ~20 MB
+/// at most): past it the least recently used lease is dropped, with its unspent points.
 const MAX_LEASES: u64 = 100_000;
 
 /// What this process holds of one user's budget in the current window.
