@@ -43,16 +43,7 @@ pub async fn live_topic(
     access: &CatalogAccess,
     key: &TopicKey,
 ) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
-    let row = topics::Entity::find_by_id(key.clone())
-        .filter(topics::Column::DeletedAt.is_null())
-        .find_also_related(roadmaps::Entity)
-        .filter(access.tracking().condition())
-        .one(db)
-        .await?;
-    Ok(match row {
-        Some((t, Some(r))) => Some((t, r)),
-        _ => None,
-    })
+    Ok(with_roadmap(live_topic_query(access, key).one(db).await?))
 }
 
 /// [`live_topic`] in the statement that takes the user's write locks on PostgreSQL
@@ -66,18 +57,32 @@ pub(super) async fn live_topic_locking(
 ) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
     use sea_orm::QuerySelect;
     let [user, links] = locks;
-    let row = topics::Entity::find_by_id(key.clone())
+    let query = live_topic_query(access, key)
+        .expr_as(user, "user_lock")
+        .expr_as(links, "link_lock");
+    Ok(with_roadmap(query.one(txn).await?))
+}
+
+/// The live topic `key` with its roadmap, if the caller may track it.
+fn live_topic_query(
+    access: &CatalogAccess,
+    key: &TopicKey,
+) -> sea_orm::SelectTwo<topics::Entity, roadmaps::Entity> {
+    topics::Entity::find_by_id(key.clone())
         .filter(topics::Column::DeletedAt.is_null())
         .find_also_related(roadmaps::Entity)
         .filter(access.tracking().condition())
-        .expr_as(user, "user_lock")
-        .expr_as(links, "link_lock")
-        .one(txn)
-        .await?;
-    Ok(match row {
+}
+
+/// The topic when its roadmap came with it (the join is an inner one in effect: the tracking
+/// condition is on the roadmap).
+fn with_roadmap(
+    row: Option<(topics::Model, Option<roadmaps::Model>)>,
+) -> Option<(topics::Model, roadmaps::Model)> {
+    match row {
         Some((t, Some(r))) => Some((t, r)),
         _ => None,
-    })
+    }
 }
 
 /// A roadmap the caller may read.

@@ -95,25 +95,13 @@ pub(super) async fn stored_statuses(
     let mut out = HashMap::new();
     // One statement per chunk: the live rows, and for the topics without one their latest event.
     for chunk in topic_ids.chunks(CHUNK / 2) {
-        let live = |q: &mut Sql| {
-            q.push(" FROM progress WHERE user_id = ")
-                .bind(user_id)
-                .push(" AND archived_at IS NULL AND topic_id IN ")
-                .bind_list(chunk.iter().copied());
-        };
         let mut q = Sql::new(backend);
-        q.push("SELECT topic_id, status, COALESCE(changed_at, updated_at) AS at");
-        live(&mut q);
-        q.push(
-            " UNION ALL SELECT topic_id, 'PENDING' AS status, MAX(created_at) AS at \
-             FROM progress_events WHERE user_id = ",
-        )
-        .bind(user_id)
-        .push(" AND topic_id IN ")
-        .bind_list(chunk.iter().copied())
-        .push(" AND topic_id NOT IN (SELECT topic_id");
-        live(&mut q);
-        q.push(") GROUP BY topic_id");
+        push_stored(&mut q, "", &|q: &mut Sql| {
+            q.push(" WHERE user_id = ")
+                .bind(user_id)
+                .push(" AND topic_id IN ")
+                .bind_list(chunk.iter().copied());
+        });
         for r in StoredRow::find_by_statement(q.build()).all(txn).await? {
             if let Some(at) = r.at {
                 out.insert(r.topic_id, (stored_status(&r.status)?, at));
@@ -121,6 +109,23 @@ pub(super) async fn stored_statuses(
         }
     }
     Ok(out)
+}
+
+/// Appends the stored status of the topics that `ours` selects (it writes ` WHERE user_id = …
+/// AND …` over `progress` and `progress_events`): `columns`, then `topic_id, status, at`, from
+/// the live rows and, for the topics without one, as `PENDING` at their latest event.
+fn push_stored(q: &mut Sql, columns: &str, ours: &dyn Fn(&mut Sql)) {
+    q.push("SELECT ")
+        .push(columns)
+        .push("topic_id, status, COALESCE(changed_at, updated_at) AS at FROM progress");
+    ours(q);
+    q.push(" AND archived_at IS NULL UNION ALL SELECT ")
+        .push(columns)
+        .push("topic_id, 'PENDING' AS status, MAX(created_at) AS at FROM progress_events");
+    ours(q);
+    q.push(" AND topic_id NOT IN (SELECT topic_id FROM progress");
+    ours(q);
+    q.push(" AND archived_at IS NULL) GROUP BY topic_id");
 }
 
 /// Most wanted topics [`groups_and_stored`] reads in one statement (its lists repeat them).
@@ -169,19 +174,15 @@ pub(super) async fn groups_and_stored(
             .push(" OR topic_id IN (SELECT topic_id FROM g))");
     };
     q.push(
-        ") SELECT 'L' AS kind, source_id, topic_id, roadmap_id, NULL AS status, NULL AS at \
-         FROM g UNION ALL SELECT 'S' AS kind, NULL AS source_id, topic_id, NULL AS roadmap_id, \
-         status, COALESCE(changed_at, updated_at) AS at FROM progress",
+        ") SELECT 'L' AS kind, source_id, roadmap_id, topic_id, NULL AS status, NULL AS at \
+         FROM g UNION ALL ",
     );
-    ours(&mut q);
-    q.push(
-        " AND archived_at IS NULL UNION ALL SELECT 'S' AS kind, NULL AS source_id, topic_id, \
-         NULL AS roadmap_id, 'PENDING' AS status, MAX(created_at) AS at FROM progress_events",
+    push_stored(
+        &mut q,
+        "'S' AS kind, NULL AS source_id, NULL AS roadmap_id, ",
+        &ours,
     );
-    ours(&mut q);
-    q.push(" AND topic_id NOT IN (SELECT topic_id FROM progress");
-    ours(&mut q);
-    q.push(" AND archived_at IS NULL) GROUP BY topic_id ORDER BY 1, 2, 4, 3");
+    q.push(" ORDER BY 1, 2, 3, 4");
     for r in GroupOrStored::find_by_statement(q.build()).all(txn).await? {
         match (r.kind.as_str(), r.source_id, r.roadmap_id, r.status, r.at) {
             ("L", Some(source), Some(roadmap_id), _, _) => {
