@@ -293,7 +293,8 @@ pub(super) async fn set_status(
 /// Sets statuses of live topics of one roadmap, all or nothing, in one transaction under the
 /// user's lock; a change older than the stored one is skipped ([`Timing::NewestWins`]). Changes
 /// without `at` take the time at which the write got the lock, so they never lose to an earlier
-/// write of this server. `setTopicStatus` is this with one change.
+/// write of this server. `setTopicStatus` is this with one change whose topic is looked up
+/// inside the transaction ([`set_status`]).
 pub(super) async fn set_statuses(
     db: &DatabaseConnection,
     user_id: UserId,
