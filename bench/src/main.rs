@@ -5,7 +5,9 @@
 //! - `run`: the load benchmark, driven by oha against the release server and the ceiling
 //! - `learner`: the learner's path (issue 22) with wrk, many learners in rotation
 //! - `progress`: a small self-contained write/read benchmark on fresh databases
-//! - `sockets`: server memory per subscribed WebSocket and the time a change takes to reach them
+//! - `sockets`: server memory per subscribed WebSocket and the time a change takes to reach them,
+//!   on one server or several on one PostgreSQL database; its sockets are held by
+//!   `sockets-client` processes (hidden: `sockets` starts them)
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +16,7 @@ mod generate;
 mod learner;
 mod progress_bench;
 mod run;
+mod scratch_pg;
 mod server_api;
 mod sockets;
 mod static_server;
@@ -46,6 +49,9 @@ enum Cmd {
     Progress(progress_bench::ProgressArgs),
     /// Server memory per subscribed WebSocket, and delivery of changes to all of them.
     Sockets(sockets::SocketsArgs),
+    /// One client process of `sockets`, started by it: holds its share of the sockets.
+    #[command(hide = true)]
+    SocketsClient(sockets::ClientArgs),
 }
 
 #[tokio::main]
@@ -57,6 +63,7 @@ async fn main() -> ExitCode {
         Cmd::Learner(args) => report(learner::run(args).await),
         Cmd::Progress(args) => report(progress_bench::run(args).await),
         Cmd::Sockets(args) => report(sockets::run(args).await),
+        Cmd::SocketsClient(args) => report(sockets::run_client(args).await),
     }
 }
 

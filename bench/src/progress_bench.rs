@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context as _};
 use clap::Args;
-use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::run::client::Client;
 use crate::run::procs;
+use crate::scratch_pg;
 
 const ROADMAPS: usize = 50;
 const TOPICS_PER_ROADMAP: usize = 40;
@@ -62,15 +62,15 @@ pub async fn run(args: ProgressArgs) -> anyhow::Result<()> {
     if args.skip_postgres {
         return Ok(());
     }
-    match create_pg(&args.pg_url).await {
-        Some((url, name)) => {
+    match scratch_pg::create(&args.pg_url).await.ok() {
+        Some(db) => {
             let pg_data = tempfile::tempdir()?;
             let env = vec![
-                ("DATABASE_URL".to_owned(), url),
+                ("DATABASE_URL".to_owned(), db.url.clone()),
                 ("DATA_DIR".to_owned(), pg_data.path().display().to_string()),
             ];
             let result = bench(&args, "PostgreSQL", env).await;
-            drop_pg(&args.pg_url, &name).await;
+            db.drop_now().await;
             result?;
         }
         None => println!("\n== PostgreSQL: not reachable, skipped =="),
@@ -291,32 +291,4 @@ async fn bench(args: &ProgressArgs, label: &str, env: Vec<(String, String)>) -> 
         args.queries, percentile(&lat, 0.50), percentile(&lat, 0.99),
     );
     Ok(())
-}
-
-/// A throwaway database on the PostgreSQL server, or None when it does not answer in 5 s.
-async fn create_pg(admin_url: &str) -> Option<(String, String)> {
-    let admin = tokio::time::timeout(
-        Duration::from_secs(5),
-        sea_orm::Database::connect(admin_url),
-    )
-    .await
-    .ok()?
-    .ok()?;
-    let name = format!("rmbench_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .ok()?;
-    admin.close().await.ok();
-    let root = admin_url.rsplit_once('/').map_or(admin_url, |(r, _)| r);
-    Some((format!("{root}/{name}"), name))
-}
-
-async fn drop_pg(admin_url: &str, name: &str) {
-    if let Ok(admin) = sea_orm::Database::connect(admin_url).await {
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
-        let _ = admin.close().await;
-    }
 }
