@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::enums::{RoadmapStatus, Visibility};
-use entity::ids::{RoadmapId, TopicKey};
+use entity::ids::{RevisionId, RoadmapId, TopicKey};
 use entity::{roadmap_revisions, roadmaps};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -49,13 +49,16 @@ pub fn default_slug(source_slug: &str, username: &str) -> String {
 }
 
 /// The id of the source's newest revision (0 when it has none): the fork's starting point.
-async fn last_revision(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<i64, AppError> {
+async fn last_revision(
+    txn: &impl ConnectionTrait,
+    roadmap_id: RoadmapId,
+) -> Result<RevisionId, AppError> {
     Ok(roadmap_revisions::Entity::find()
         .filter(roadmap_revisions::Column::RoadmapId.eq(roadmap_id))
         .order_by_desc(roadmap_revisions::Column::Id)
         .one(txn)
         .await?
-        .map_or(0, |r| r.id))
+        .map_or(RevisionId(0), |r| r.id))
 }
 
 /// Copies `source` (which the caller has checked the actor may read) into a new roadmap the
