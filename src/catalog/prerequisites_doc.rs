@@ -246,7 +246,7 @@ pub(super) async fn write(
     let mut rows: Vec<(&TopicKey, TopicKey, RoadmapId)> = Vec::new();
     for (topic, want) in changed {
         let old = before.get(topic).unwrap_or(&none);
-        let found = resolve(want, old, &at);
+        let found = resolve(want, old, at);
         rows.extend(found.added.into_iter().map(|(key, r)| (topic, key, r)));
         out.unresolved
             .extend(found.unresolved.iter().map(|key| format!("{topic}: {key}")));
