@@ -4,13 +4,20 @@
 //! `DeriveValueType`), so a row read from the database already holds typed ids; the GraphQL
 //! layer parses client ids into them once, at the edge (`graphql::ids`).
 //!
-//! Integer row ids (users, roadmaps, teams, team invites) are made by one macro. A topic's
-//! identity is its string key (`topics.id`), typed as [`TopicKey`]; every model column that holds
-//! a topic's key (`parent_id`, `forked_from_id`, `topic_id`, `prerequisite_id`, `group_id`, …) is
-//! a `TopicKey`, except `roadmap_revisions.entity_id`, which holds the id of whatever a revision
-//! changed (a roadmap, topic or resource) as text. There is no `From<String>`: a string becomes a
-//! key by `TopicKey::new` only where its format was checked or where it was made. A new kind of
-//! row id goes the same way (the model's columns, then what the compiler lists).
+//! Integer row ids are made by one macro, which takes the stored integer type: users, roadmaps,
+//! teams, team invites and resources (`i32`), revisions and progress events (`i64`). Every column
+//! and read row holding one carries its type (`resources.id`, `roadmap_revisions.id`, the
+//! revision a fork started from in `roadmaps.forked_at_revision`, the history's
+//! `progress_events.id`). Ids that no function takes or returns stay bare: `refresh_tokens.id`,
+//! `email_tokens.id` and `review_log.id` are read only inside the function that uses their row.
+//!
+//! A topic's identity is its string key (`topics.id`), typed as [`TopicKey`]; every model column
+//! that holds a topic's key (`parent_id`, `forked_from_id`, `topic_id`, `prerequisite_id`,
+//! `group_id`, …) is a `TopicKey`, except `roadmap_revisions.entity_id`, which holds the id of
+//! whatever a revision changed (a roadmap, topic or resource) as text. There is no
+//! `From<String>`: a string becomes a key by `TopicKey::new` only where its format was checked or
+//! where it was made. A new kind of row id goes the same way (the model's columns, then what the
+//! compiler lists).
 //!
 //! The value inside is public (`TeamId(7)`, `id.0`, `key.as_str()`) for the places that must
 //! speak the bare value: SQL written by hand, global ids, log fields, documents.
@@ -55,6 +62,12 @@ integer_ids! {
     UserId(i32);
     /// A roadmap (`roadmaps.id`).
     RoadmapId(i32);
+    /// A resource of a topic (`resources.id`).
+    ResourceId(i32);
+    /// One entry of a roadmap's revision history (`roadmap_revisions.id`).
+    RevisionId(i64);
+    /// One status change in a learner's history (`progress_events.id`).
+    ProgressEventId(i64);
 }
 
 /// A topic's key (`topics.id`): a string chosen by the roadmap's author or made by the server,

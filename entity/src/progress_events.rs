@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, TopicKey, UserId};
+use crate::ids::{ProgressEventId, RoadmapId, TopicKey, UserId};
 
 use crate::enums::ProgressStatus;
 
@@ -9,7 +9,7 @@ use crate::enums::ProgressStatus;
 #[sea_orm(table_name = "progress_events")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: ProgressEventId,
     pub user_id: UserId,
     pub roadmap_id: RoadmapId,
     pub topic_id: TopicKey,

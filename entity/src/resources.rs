@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::TopicKey;
+use crate::ids::{ResourceId, TopicKey};
 
 use crate::enums::ResourceKind;
 
@@ -8,7 +8,7 @@ use crate::enums::ResourceKind;
 #[sea_orm(table_name = "resources")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: ResourceId,
     pub topic_id: TopicKey,
     pub kind: ResourceKind,
     pub title: String,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, UserId};
+use crate::ids::{RevisionId, RoadmapId, UserId};
 
 /// One admin change to a roadmap (or a topic or resource in it): who, when, which mutation, and a
 /// JSON diff (`{"before": …, "after": …}` of the fields that changed). Append-only.
@@ -8,7 +8,7 @@ use crate::ids::{RoadmapId, UserId};
 #[sea_orm(table_name = "roadmap_revisions")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i64,
+    pub id: RevisionId,
     pub roadmap_id: RoadmapId,
     /// Null for changes made by the CLI or the seeding at start.
     pub user_id: Option<UserId>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::ids::{RoadmapId, TeamId, UserId};
+use crate::ids::{RevisionId, RoadmapId, TeamId, UserId};
 
 use crate::enums::{ChangeFrequency, RoadmapKind, RoadmapStatus, Visibility};
 
@@ -62,7 +62,7 @@ pub struct Model {
     /// The roadmap this one was forked from (null when not a fork, or the source is gone).
     pub forked_from_id: Option<RoadmapId>,
     /// The source's last revision id when the fork was made (`upstreamChanges` starts after it).
-    pub forked_at_revision: Option<i64>,
+    pub forked_at_revision: Option<RevisionId>,
     /// The team that owns the roadmap, if any (null when none, or the team is gone).
     pub team_id: Option<TeamId>,
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::ids::{RoadmapId, TopicKey};
+use entity::ids::{ResourceId, RoadmapId, TopicKey};
 use entity::{resources, roadmap_relations, roadmap_tags, roadmaps, topics};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
@@ -190,7 +190,7 @@ pub async fn resources(
 /// A resource with its topic's roadmap, read in one join.
 #[derive(FromQueryResult)]
 struct ResourceRow {
-    id: i32,
+    id: ResourceId,
     topic_id: TopicKey,
     kind: ResourceKind,
     title: String,

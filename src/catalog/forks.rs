@@ -8,8 +8,9 @@
 //! link.
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use entity::enums::{RoadmapStatus, Visibility};
-use entity::ids::{RoadmapId, TopicKey};
+use entity::ids::{RevisionId, RoadmapId, TopicKey};
 use entity::{roadmap_revisions, roadmaps};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -17,7 +18,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::document;
+use super::document::{self, RoadmapDocument, RoadmapMeta, TopicNode};
 use super::export::{self, now};
 use super::import::{insert_resources, insert_topics};
 use super::ownership::{check_roadmap_quota, check_topic_count, Ownership};
@@ -49,13 +50,16 @@ pub fn default_slug(source_slug: &str, username: &str) -> String {
 }
 
 /// The id of the source's newest revision (0 when it has none): the fork's starting point.
-async fn last_revision(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<i64, AppError> {
+async fn last_revision(
+    txn: &impl ConnectionTrait,
+    roadmap_id: RoadmapId,
+) -> Result<RevisionId, AppError> {
     Ok(roadmap_revisions::Entity::find()
         .filter(roadmap_revisions::Column::RoadmapId.eq(roadmap_id))
         .order_by_desc(roadmap_revisions::Column::Id)
         .one(txn)
         .await?
-        .map_or(0, |r| r.id))
+        .map_or(RevisionId(0), |r| r.id))
 }
 
 /// Copies `source` (which the caller has checked the actor may read) into a new roadmap the
@@ -75,67 +79,19 @@ pub async fn fork(
         visibility: Visibility::Private,
     };
     check_roadmap_quota(txn, &ownership, Some(owner_id), actor.max_owned_roadmaps).await?;
-    let mut doc = export::document_of(txn, source, &actor.catalog()).await?;
-    doc.roadmap.slug = slug.trim().to_owned();
-    doc.roadmap.order = service::next_sort_order(txn).await?;
-    doc.roadmap.status = RoadmapStatus::Published;
-    doc.roadmap.structured_data.date_modified = Some(export::date_modified_now());
-    document::validate_meta(&doc.roadmap, "")?;
+    let doc = fork_document(txn, actor, source, slug).await?;
     let flat = doc.flatten();
     check_topic_count(false, flat.len(), Input::Roadmap)?;
 
     let when = now();
-    let mut row = roadmap_row(&doc.roadmap, when);
-    ownership.apply(&mut row);
-    row.forked_from_id = Set(Some(source.id));
-    row.forked_at_revision = Set(Some(last_revision(txn, source.id).await?));
-    let fork = row
-        .insert(txn)
-        .await
-        .map_err(|e| slug_error(e, &doc.roadmap.slug))?;
-    service::set_tags(txn, fork.id, &doc.roadmap.tags).await?;
-    service::set_related(
-        txn,
-        &actor.catalog(),
-        fork.id,
-        &doc.roadmap.related_roadmaps,
-    )
-    .await?;
-
-    // Fresh keys (topic ids are global); parents come before children in `flat`, so the parent
-    // of every row is inserted in an earlier statement or earlier in the same one.
+    let fork = insert_roadmap(txn, actor, source, &ownership, &doc.roadmap, when).await?;
+    // Fresh keys (topic ids are global), by the source's key.
     let keys: HashMap<&TopicKey, TopicKey> = flat
         .iter()
         .map(|(_, _, n)| (&n.id, new_topic_key()))
         .collect();
-    let mut topic_rows = Vec::with_capacity(flat.len());
-    let mut resources = Vec::new();
-    let mut pairs = Vec::with_capacity(flat.len());
-    for (parent, position, node) in &flat {
-        let key = keys[&node.id].clone();
-        let parent = parent.map(|p| &keys[p]);
-        let mut t = topic_row(fork.id, parent, *position, node, when);
-        t.id = Set(key.clone());
-        t.forked_from_id = Set(Some(node.id.clone()));
-        topic_rows.push(t);
-        resources.extend(resource_rows(&key, &node.resources, when));
-        pairs.push((key, node.id.clone()));
-    }
-    insert_topics(txn, topic_rows).await?;
-    insert_resources(txn, resources).await?;
-    let copied: Vec<(TopicKey, Vec<TopicKey>)> = flat
-        .iter()
-        .map(|(_, _, node)| {
-            let needs = node
-                .prerequisites
-                .iter()
-                .map(|p| keys.get(p).cloned().unwrap_or_else(|| p.clone()))
-                .collect::<Vec<_>>();
-            (keys[&node.id].clone(), sorted(needs))
-        })
-        .collect();
-    let own: HashSet<&str> = keys.values().map(TopicKey::as_str).collect();
-    super::prerequisites_doc::write(txn, actor, fork.id, &copied, &own).await?;
+    let pairs = copy_topics(txn, fork.id, &flat, &keys, when).await?;
+    copy_prerequisites(txn, actor, fork.id, &flat, &keys).await?;
     revisions::record(
         txn,
         fork.id,
@@ -151,6 +107,100 @@ pub async fn fork(
         roadmap: fork,
         pairs,
     })
+}
+
+/// The source as the actor reads it, made into the fork's document: the slug asked for, the next
+/// sort order, published, modified now; its metadata checked as an import's is.
+async fn fork_document(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    source: &roadmaps::Model,
+    slug: String,
+) -> Result<RoadmapDocument, AppError> {
+    let mut doc = export::document_of(txn, source, &actor.catalog()).await?;
+    doc.roadmap.slug = slug.trim().to_owned();
+    doc.roadmap.order = service::next_sort_order(txn).await?;
+    doc.roadmap.status = RoadmapStatus::Published;
+    doc.roadmap.structured_data.date_modified = Some(export::date_modified_now());
+    document::validate_meta(&doc.roadmap, "")?;
+    Ok(doc)
+}
+
+/// Inserts the fork's roadmap row (which remembers its source and the source's last revision),
+/// its tags and its related roadmaps (those the actor may read).
+async fn insert_roadmap(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    source: &roadmaps::Model,
+    ownership: &Ownership,
+    meta: &RoadmapMeta,
+    when: DateTime<Utc>,
+) -> Result<roadmaps::Model, AppError> {
+    let mut row = roadmap_row(meta, when);
+    ownership.apply(&mut row);
+    row.forked_from_id = Set(Some(source.id));
+    row.forked_at_revision = Set(Some(last_revision(txn, source.id).await?));
+    let fork = row
+        .insert(txn)
+        .await
+        .map_err(|e| slug_error(e, &meta.slug))?;
+    service::set_tags(txn, fork.id, &meta.tags).await?;
+    service::set_related(txn, &actor.catalog(), fork.id, &meta.related_roadmaps).await?;
+    Ok(fork)
+}
+
+/// Inserts the copies of `flat`'s topics under their new `keys`, each remembering its source,
+/// with their resources; returns the (copy, source) pairs in tree order. Parents come before
+/// children in `flat`, so the parent of every row is inserted in an earlier statement or earlier
+/// in the same one.
+async fn copy_topics(
+    txn: &impl ConnectionTrait,
+    fork_id: RoadmapId,
+    flat: &[(Option<&TopicKey>, i32, &TopicNode)],
+    keys: &HashMap<&TopicKey, TopicKey>,
+    when: DateTime<Utc>,
+) -> Result<Vec<(TopicKey, TopicKey)>, AppError> {
+    let mut topic_rows = Vec::with_capacity(flat.len());
+    let mut resources = Vec::new();
+    let mut pairs = Vec::with_capacity(flat.len());
+    for (parent, position, node) in flat {
+        let key = keys[&node.id].clone();
+        let parent = parent.map(|p| &keys[p]);
+        let mut t = topic_row(fork_id, parent, *position, node, when);
+        t.id = Set(key.clone());
+        t.forked_from_id = Set(Some(node.id.clone()));
+        topic_rows.push(t);
+        resources.extend(resource_rows(&key, &node.resources, when));
+        pairs.push((key, node.id.clone()));
+    }
+    insert_topics(txn, topic_rows).await?;
+    insert_resources(txn, resources).await?;
+    Ok(pairs)
+}
+
+/// Writes the copies' prerequisites: one among the copied topics points at its copy, any other
+/// is kept as it is (`prerequisites_doc::write` keeps it only when the actor may read it).
+async fn copy_prerequisites(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    fork_id: RoadmapId,
+    flat: &[(Option<&TopicKey>, i32, &TopicNode)],
+    keys: &HashMap<&TopicKey, TopicKey>,
+) -> Result<(), AppError> {
+    let copied: Vec<(TopicKey, Vec<TopicKey>)> = flat
+        .iter()
+        .map(|(_, _, node)| {
+            let needs = node
+                .prerequisites
+                .iter()
+                .map(|p| keys.get(p).cloned().unwrap_or_else(|| p.clone()))
+                .collect::<Vec<_>>();
+            (keys[&node.id].clone(), sorted(needs))
+        })
+        .collect();
+    let own: HashSet<&str> = keys.values().map(TopicKey::as_str).collect();
+    super::prerequisites_doc::write(txn, actor, fork_id, &copied, &own).await?;
+    Ok(())
 }
 
 fn sorted(mut keys: Vec<TopicKey>) -> Vec<TopicKey> {

@@ -23,7 +23,7 @@ impl Ordered for topics::Entity {
 }
 
 impl Ordered for resources::Entity {
-    type Key = i32;
+    type Key = entity::ids::ResourceId;
     const ID: resources::Column = resources::Column::Id;
     const POSITION: resources::Column = resources::Column::Position;
     const UPDATED_AT: resources::Column = resources::Column::UpdatedAt;

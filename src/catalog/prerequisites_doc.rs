@@ -236,47 +236,101 @@ pub(super) async fn write(
         .filter(|k| !own.contains(k))
         .collect();
     let far = readable_elsewhere(txn, &access, roadmap_id, &foreign).await?;
-    let now = super::export::now();
+    let at = |key: &TopicKey| {
+        if own.contains(key.as_str()) {
+            Some(roadmap_id)
+        } else {
+            far.get(key.as_str()).copied()
+        }
+    };
     let mut rows: Vec<(&TopicKey, TopicKey, RoadmapId)> = Vec::new();
     for (topic, want) in changed {
         let old = before.get(topic).unwrap_or(&none);
-        let mut want = want.clone();
-        want.sort_unstable();
-        want.dedup();
-        let mut kept = Vec::with_capacity(want.len());
-        for key in &want {
-            let at = if own.contains(key.as_str()) {
-                Some(roadmap_id)
-            } else {
-                far.get(key.as_str()).copied()
-            };
-            match at {
-                Some(r) => {
-                    if !old.contains(key) {
-                        rows.push((topic, key.clone(), r));
-                    }
-                    kept.push(key.clone());
-                }
-                None => out.unresolved.push(format!("{topic}: {key}")),
-            }
-        }
-        let gone: Vec<&str> = old
-            .iter()
-            .filter(|k| !kept.contains(k))
-            .map(TopicKey::as_str)
-            .collect();
-        if !gone.is_empty() {
-            let mut q = Sql::new(txn.get_database_backend());
-            q.push("DELETE FROM topic_prerequisites WHERE topic_id = ")
-                .bind(topic.as_str())
-                .push(" AND prerequisite_id IN ")
-                .bind_list(gone.iter().copied());
-            txn.execute(q.build()).await?;
-        }
-        if kept != *old {
-            out.changed.push((topic.clone(), old.clone(), kept));
+        let found = resolve(want, old, at);
+        rows.extend(found.added.into_iter().map(|(key, r)| (topic, key, r)));
+        out.unresolved
+            .extend(found.unresolved.iter().map(|key| format!("{topic}: {key}")));
+        delete_gone(txn, topic, old, &found.kept).await?;
+        if found.kept != *old {
+            out.changed.push((topic.clone(), old.clone(), found.kept));
         }
     }
+    insert_rows(txn, roadmap_id, &rows).await?;
+    if !rows.is_empty() {
+        check_no_cycle(txn, roadmap_id, lists).await?;
+    }
+    Ok(out)
+}
+
+/// One topic's wanted prerequisites, sorted with repeats once, by where they live.
+struct Resolved {
+    /// The keys it keeps: each wanted key on a roadmap `at` names.
+    kept: Vec<TopicKey>,
+    /// Of those, the ones it did not have before, with their roadmap: rows to insert.
+    added: Vec<(TopicKey, RoadmapId)>,
+    /// The wanted keys `at` names no roadmap for (no live topic the writer may read).
+    unresolved: Vec<TopicKey>,
+}
+
+/// Splits `want` by `at`, the roadmap of a key the writer may point at (None: not one).
+fn resolve(
+    want: &[TopicKey],
+    old: &[TopicKey],
+    at: impl Fn(&TopicKey) -> Option<RoadmapId>,
+) -> Resolved {
+    let mut want = want.to_vec();
+    want.sort_unstable();
+    want.dedup();
+    let mut found = Resolved {
+        kept: Vec::with_capacity(want.len()),
+        added: Vec::new(),
+        unresolved: Vec::new(),
+    };
+    for key in want {
+        match at(&key) {
+            Some(r) => {
+                if !old.contains(&key) {
+                    found.added.push((key.clone(), r));
+                }
+                found.kept.push(key);
+            }
+            None => found.unresolved.push(key),
+        }
+    }
+    found
+}
+
+/// Deletes the topic's prerequisites in `old` that are not `kept` (one statement, if any).
+async fn delete_gone(
+    txn: &impl ConnectionTrait,
+    topic: &TopicKey,
+    old: &[TopicKey],
+    kept: &[TopicKey],
+) -> Result<(), AppError> {
+    let gone: Vec<&str> = old
+        .iter()
+        .filter(|k| !kept.contains(k))
+        .map(TopicKey::as_str)
+        .collect();
+    if !gone.is_empty() {
+        let mut q = Sql::new(txn.get_database_backend());
+        q.push("DELETE FROM topic_prerequisites WHERE topic_id = ")
+            .bind(topic.as_str())
+            .push(" AND prerequisite_id IN ")
+            .bind_list(gone.iter().copied());
+        txn.execute(q.build()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts (topic, prerequisite, the prerequisite's roadmap) rows for topics of `roadmap_id`,
+/// [`CHUNK`] rows a statement.
+async fn insert_rows(
+    txn: &impl ConnectionTrait,
+    roadmap_id: RoadmapId,
+    rows: &[(&TopicKey, TopicKey, RoadmapId)],
+) -> Result<(), AppError> {
+    let now = super::export::now();
     for chunk in rows.chunks(CHUNK) {
         let mut q = Sql::new(txn.get_database_backend());
         q.push(
@@ -298,10 +352,7 @@ pub(super) async fn write(
         }
         txn.execute(q.build()).await?;
     }
-    if !rows.is_empty() {
-        check_no_cycle(txn, roadmap_id, lists).await?;
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// Of `keys`, those naming a live topic of another live roadmap that `access` may read, with

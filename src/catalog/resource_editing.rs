@@ -3,7 +3,7 @@
 //! (see `topic_editing`).
 use std::collections::{HashMap, HashSet};
 
-use entity::ids::{RoadmapId, TopicKey};
+use entity::ids::{ResourceId, RoadmapId, TopicKey};
 use entity::{resources, topics};
 use sea_orm::sea_query::Expr;
 use sea_orm::ActiveEnum;
@@ -40,14 +40,14 @@ async fn topic_resources(
         .await?)
 }
 
-fn resource_not_found(id: i32) -> AppError {
+fn resource_not_found(id: ResourceId) -> AppError {
     AppError::NotFound(format!("resource {id} not found"))
 }
 
 /// A resource of a live topic, with that topic's roadmap.
 async fn live_resource(
     db: &impl ConnectionTrait,
-    id: i32,
+    id: ResourceId,
 ) -> Result<(resources::Model, topics::Model), AppError> {
     let r = resources::Entity::find_by_id(id)
         .one(db)
@@ -84,7 +84,7 @@ pub async fn add_resource(
     }
     let pos = check_position(position, list.len())?;
     let now = now();
-    let order: Vec<(i32, i32)> = list.iter().map(|r| (r.id, r.position)).collect();
+    let order: Vec<(ResourceId, i32)> = list.iter().map(|r| (r.id, r.position)).collect();
     open_gap::<resources::Entity>(&txn, &order, pos, now).await?;
     let created = resource_row(topic_id, &input, pos as i32, now)
         .insert(&txn)
@@ -113,7 +113,7 @@ pub struct ResourcePatch {
 pub async fn update_resource(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: i32,
+    id: ResourceId,
     patch: ResourcePatch,
 ) -> Result<(RoadmapId, resources::Model), AppError> {
     let (_, topic) = live_resource(db, id).await?;
@@ -174,7 +174,7 @@ pub async fn update_resource(
 pub async fn remove_resource(
     db: &DatabaseConnection,
     actor: &Actor,
-    id: i32,
+    id: ResourceId,
 ) -> Result<(RoadmapId, TopicKey), AppError> {
     let (_, topic) = live_resource(db, id).await?;
     let roadmap_id = topic.roadmap_id;
@@ -182,7 +182,7 @@ pub async fn remove_resource(
     touch(&txn, actor, roadmap_id, false, None).await?;
     let (before, topic) = live_resource(&txn, id).await?;
     resources::Entity::delete_by_id(id).exec(&txn).await?;
-    let rest: Vec<(i32, i32)> = topic_resources(&txn, &topic.id)
+    let rest: Vec<(ResourceId, i32)> = topic_resources(&txn, &topic.id)
         .await?
         .iter()
         .map(|r| (r.id, r.position))
@@ -207,15 +207,15 @@ pub async fn reorder_resources(
     db: &DatabaseConnection,
     actor: &Actor,
     topic_id: &TopicKey,
-    ids: Vec<i32>,
+    ids: Vec<ResourceId>,
 ) -> Result<RoadmapId, AppError> {
     let roadmap_id = require_live(db, topic_id).await?.roadmap_id;
     let txn = db.begin().await?;
     touch(&txn, actor, roadmap_id, false, None).await?;
     require_live(&txn, topic_id).await?;
     let list = topic_resources(&txn, topic_id).await?;
-    let have: HashSet<i32> = list.iter().map(|r| r.id).collect();
-    let given: HashSet<i32> = ids.iter().copied().collect();
+    let have: HashSet<ResourceId> = list.iter().map(|r| r.id).collect();
+    let given: HashSet<ResourceId> = ids.iter().copied().collect();
     if given.len() != ids.len() || have != given {
         return Err(AppError::bad_input(
             Input::ResourceOrder,
@@ -225,8 +225,8 @@ pub async fn reorder_resources(
             )),
         ));
     }
-    let old: HashMap<i32, i32> = list.iter().map(|r| (r.id, r.position)).collect();
-    let order: Vec<(i32, i32)> = ids
+    let old: HashMap<ResourceId, i32> = list.iter().map(|r| (r.id, r.position)).collect();
+    let order: Vec<(ResourceId, i32)> = ids
         .iter()
         .map(|id| (*id, old.get(id).copied().unwrap_or(-1)))
         .collect();

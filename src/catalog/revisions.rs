@@ -4,7 +4,7 @@
 //! Retention: a roadmap keeps its newest [`MAX_REVISIONS_PER_ROADMAP`] revisions and at most
 //! [`MAX_REVISION_BYTES_PER_ROADMAP`] bytes of diffs (the newest revision always stays); older
 //! ones are deleted in the transaction of the edit that records a new one.
-use entity::ids::{RoadmapId, TopicKey, UserId};
+use entity::ids::{RevisionId, RoadmapId, TopicKey, UserId};
 use entity::{roadmap_revisions, users};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
@@ -181,7 +181,7 @@ pub const MAX_REVISION_BYTES_PER_ROADMAP: i64 = 2 * 1024 * 1024;
 
 /// The newest revision id to delete, given a roadmap's `(id, bytes)` newest first: the first one
 /// past the count or the bytes allowed (the newest always stays); `None` when all fit.
-fn prune_from(rows: &[(i64, i64)], max_count: usize, max_bytes: i64) -> Option<i64> {
+fn prune_from(rows: &[(RevisionId, i64)], max_count: usize, max_bytes: i64) -> Option<RevisionId> {
     let mut total = 0i64;
     for (i, (id, bytes)) in rows.iter().enumerate() {
         total = total.saturating_add(*bytes);
@@ -194,7 +194,7 @@ fn prune_from(rows: &[(i64, i64)], max_count: usize, max_bytes: i64) -> Option<i
 
 /// Deletes the revisions of a roadmap beyond the retention rule (see the module comment).
 async fn prune(txn: &impl ConnectionTrait, roadmap_id: RoadmapId) -> Result<(), AppError> {
-    let rows: Vec<(i64, i64)> = roadmap_revisions::Entity::find()
+    let rows: Vec<(RevisionId, i64)> = roadmap_revisions::Entity::find()
         .select_only()
         .column(roadmap_revisions::Column::Id)
         .column(roadmap_revisions::Column::Bytes)
@@ -314,16 +314,18 @@ pub async fn list(
 #[cfg(test)]
 mod tests {
     use super::{diff, prune_from};
+    use entity::ids::RevisionId;
     use serde_json::json;
 
     #[test]
     fn retention_keeps_the_newest_within_count_and_bytes() {
-        let rows = [(9, 10), (8, 10), (7, 10), (6, 10)];
+        let rows = [9, 8, 7, 6].map(|id| (RevisionId(id), 10));
         assert_eq!(prune_from(&rows, 10, 100), None);
-        assert_eq!(prune_from(&rows, 2, 100), Some(7));
-        assert_eq!(prune_from(&rows, 10, 25), Some(7));
+        assert_eq!(prune_from(&rows, 2, 100), Some(RevisionId(7)));
+        assert_eq!(prune_from(&rows, 10, 25), Some(RevisionId(7)));
         // The newest stays even when it alone is over the bytes.
-        assert_eq!(prune_from(&[(5, 500), (4, 1)], 10, 100), Some(4));
+        let big_newest = [(RevisionId(5), 500), (RevisionId(4), 1)];
+        assert_eq!(prune_from(&big_newest, 10, 100), Some(RevisionId(4)));
         assert_eq!(prune_from(&[], 10, 100), None);
     }
 

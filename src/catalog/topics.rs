@@ -1,5 +1,5 @@
 //! Single topic and resource look-ups by id (trees are read whole, see `tree`).
-use entity::ids::TopicKey;
+use entity::ids::{ResourceId, TopicKey};
 use entity::{resources, topics};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
@@ -31,7 +31,7 @@ pub fn not_found(key: &TopicKey) -> AppError {
 /// A resource by id; its topic's and roadmap's visibility are the caller's to check.
 pub async fn resource_by_id(
     db: &impl ConnectionTrait,
-    id: i32,
+    id: ResourceId,
 ) -> Result<Option<resources::Model>, AppError> {
     Ok(resources::Entity::find_by_id(id).one(db).await?)
 }

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, TopicKey};
+use entity::ids::{RevisionId, RoadmapId, TopicKey};
 use entity::{roadmap_revisions, roadmaps, topics};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
@@ -78,7 +78,7 @@ pub async fn changes(
     fork: &roadmaps::Model,
     source_id: RoadmapId,
 ) -> Result<Vec<UpstreamChange>, AppError> {
-    let since = fork.forked_at_revision.unwrap_or(0);
+    let since = fork.forked_at_revision.unwrap_or(RevisionId(0));
     let revs = roadmap_revisions::Entity::find()
         .filter(roadmap_revisions::Column::RoadmapId.eq(source_id))
         .filter(roadmap_revisions::Column::Id.gt(since))
@@ -146,7 +146,7 @@ mod tests {
 
     fn rev(entity: &str, id: &str, diff: Value) -> roadmap_revisions::Model {
         roadmap_revisions::Model {
-            id: 1,
+            id: RevisionId(1),
             roadmap_id: RoadmapId(1),
             user_id: None,
             actor: "a".into(),

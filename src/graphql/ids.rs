@@ -3,7 +3,7 @@
 use async_graphql::ID;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use entity::ids::{RoadmapId, TeamId, TeamInviteId, TopicKey, UserId};
+use entity::ids::{ResourceId, RoadmapId, TeamId, TeamInviteId, TopicKey, UserId};
 
 use crate::error::AppError;
 
@@ -11,7 +11,7 @@ use crate::error::AppError;
 pub enum GlobalId {
     Roadmap(RoadmapId),
     Topic(TopicKey),
-    Resource(i32),
+    Resource(ResourceId),
     User(UserId),
     Team(TeamId),
     TeamInvite(TeamInviteId),
@@ -41,7 +41,9 @@ impl GlobalId {
             "Roadmap" => int(key)
                 .map(|k| Self::Roadmap(RoadmapId(k)))
                 .ok_or_else(bad),
-            "Resource" => int(key).map(Self::Resource).ok_or_else(bad),
+            "Resource" => int(key)
+                .map(|k| Self::Resource(ResourceId(k)))
+                .ok_or_else(bad),
             "User" => int(key).map(|k| Self::User(UserId(k))).ok_or_else(bad),
             "Team" => int(key).map(|k| Self::Team(TeamId(k))).ok_or_else(bad),
             "TeamInvite" => int(key)
@@ -74,7 +76,7 @@ impl GlobalId {
         }
     }
 
-    pub fn resource(id: &str, field: &str) -> Result<i32, AppError> {
+    pub fn resource(id: &str, field: &str) -> Result<ResourceId, AppError> {
         match Self::decode(id, field)? {
             Self::Resource(id) => Ok(id),
             _ => Err(AppError::bad_input(
@@ -124,7 +126,7 @@ mod tests {
         for id in [
             GlobalId::Roadmap(RoadmapId(7)),
             GlobalId::Topic(TopicKey("aB3_x-9".into())),
-            GlobalId::Resource(1),
+            GlobalId::Resource(ResourceId(1)),
             GlobalId::User(UserId(42)),
             GlobalId::Team(TeamId(3)),
             GlobalId::TeamInvite(TeamInviteId(9)),

@@ -1,7 +1,7 @@
 //! Reads across the user's roadmaps: the roadmaps they follow (`me.progress`), their history
 //! (`me.activity`) and what the streak is computed from.
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, TopicKey, UserId};
+use entity::ids::{ProgressEventId, RoadmapId, TopicKey, UserId};
 use entity::progress_events;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter};
 
@@ -137,7 +137,7 @@ pub async fn tracked_roadmaps(
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct ActivityRow {
-    pub id: i64,
+    pub id: ProgressEventId,
     pub roadmap_id: RoadmapId,
     pub topic_id: TopicKey,
     pub from_status: String,

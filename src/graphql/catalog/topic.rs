@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
-use entity::ids::{RoadmapId, TopicKey};
+use entity::ids::{ResourceId, RoadmapId, TopicKey};
 use entity::{resources, topics};
 
 use super::roadmap::{self as roadmaps, Roadmap};
@@ -101,7 +101,7 @@ pub async fn visible_topic(ctx: &Context<'_>, id: &TopicKey) -> ApiResult<Option
     Ok(tree.index_of(id).map(|idx| tree.topic(idx)))
 }
 
-pub async fn visible_resource(ctx: &Context<'_>, id: i32) -> ApiResult<Option<Resource>> {
+pub async fn visible_resource(ctx: &Context<'_>, id: ResourceId) -> ApiResult<Option<Resource>> {
     let Some(row) = topic_reads::resource_by_id(db(ctx), id).await? else {
         return Ok(None);
     };
