@@ -3,7 +3,11 @@
 #
 #   bench/run.sh [--db sqlite|postgres] [--scale tiny|small|medium|full] [--duration SECS]
 #                [--only a,b,…] [--fresh] [--server-bin PATH] [--out FILE] [--learner]
-#                [--env NAME=VALUE]… [--postgraphile]
+#                [--env NAME=VALUE]… [--postgraphile] [--catalogue standard|large]
+#
+# --catalogue large generates ten times the catalogue (910 roadmaps, 104,000 topics, 247,000
+# resources; the largest roadmap stays the same), in its own data set (`…-large`), for search at
+# the size issue 23 names.
 #
 # --learner runs `roadmap-bench learner` instead (the learner's path of issue 22, with wrk:
 # ceiling, pages, dashboard, writes against the raw statements, cold paths; 200 learners).
@@ -26,6 +30,7 @@ SERVER_BIN=""
 OUT=""
 SUITE=run
 POSTGRAPHILE=0
+CATALOGUE=standard
 # Server settings over the bench's own (e.g. --env RATE_LIMIT_USER_POINTS=0).
 EXTRA_ENV=()
 while [ $# -gt 0 ]; do
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
         --learner) SUITE=learner; shift ;;
         --env) EXTRA_ENV+=(--env "$2"); shift 2 ;;
         --postgraphile) POSTGRAPHILE=1; shift ;;
+        --catalogue) CATALOGUE="$2"; shift 2 ;;
         -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
@@ -58,6 +64,13 @@ esac
 # A team of 1,000 members (fewer at scale tiny: every user) following 10 roadmaps, for (t).
 TEAM=$(( USERS < 1000 ? USERS : 1000 ))
 GEN=(--users "$USERS" --progress "$PROGRESS" --profiles "$USERS" --team-members "$TEAM" --team-roadmaps 10)
+# The data set's name: the scale, and the catalogue when it is not the standard one.
+SET="$SCALE"
+case "$CATALOGUE" in
+    standard) ;;
+    large) GEN+=(--roadmaps 910 --topics 104000 --resources 247000); SET="$SCALE-large" ;;
+    *) echo "--catalogue must be standard or large" >&2; exit 2 ;;
+esac
 
 # The server by default; --server-bin measures another build (e.g. an older one, for "before").
 if [ -z "$SERVER_BIN" ]; then
@@ -75,7 +88,7 @@ ENV=(--env "JWT_SECRET=$JWT_SECRET" --env NO_SEED=true)
 
 case "$DB" in
     sqlite)
-        DIR="target/bench/sqlite-$SCALE"
+        DIR="target/bench/sqlite-$SET"
         if [ "$FRESH" = 1 ]; then rm -rf "$DIR"; fi
         if [ ! -f "$DIR/roadmap.db" ]; then
             mkdir -p "$DIR"
@@ -86,14 +99,14 @@ case "$DB" in
     postgres)
         ADMIN_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
         ROOT="${ADMIN_URL%/*}"
-        NAME="${BENCH_PG_PREFIX:-roadmap_bench}_$SCALE"
+        NAME="${BENCH_PG_PREFIX:-roadmap_bench}_${SET//-/_}"
         URL="$ROOT/$NAME"
         if [ "$FRESH" = 1 ]; then psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"; fi
         if ! psql -qtA "$ADMIN_URL" -c "SELECT 1 FROM pg_database WHERE datname = '$NAME'" | grep -q 1; then
             psql -q "$ADMIN_URL" -c "CREATE DATABASE $NAME"
             DATABASE_URL="$URL" "$BENCH" generate "${GEN[@]}"
         fi
-        DIR="target/bench/postgres-$SCALE"
+        DIR="target/bench/postgres-$SET"
         mkdir -p "$DIR"
         ENV+=(--env "DATABASE_URL=$URL" --env "DATA_DIR=$DIR")
         ;;
@@ -101,7 +114,7 @@ case "$DB" in
 esac
 
 MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"
-LABEL="$(date -u +%Y-%m-%d), $DB, scale $SCALE (${GEN[*]}), server $SERVER_BIN, $MACHINE, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+LABEL="$(date -u +%Y-%m-%d), $DB, scale $SET (${GEN[*]}), server $SERVER_BIN, $MACHINE, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 ARGS=(--server-bin "$SERVER_BIN" --duration "$DURATION" --dataset-users "$USERS" --label "$LABEL")
 if [ -n "$ONLY" ]; then ARGS+=(--only "$ONLY"); fi
 TABLE="$(mktemp)"

@@ -1,7 +1,9 @@
 //! Cross-process fan-out over PostgreSQL `LISTEN`/`NOTIFY`, for in-process broadcast channels
 //! (progress changes, token revocations): what one process publishes is sent with `pg_notify`, and
 //! what another process sent is re-published on this process's channel. Both directions use the
-//! raw pool (not the counted SeaORM connection), in order, one message at a time.
+//! raw pool (not the counted SeaORM connection), in order. Messages queued while a send was under
+//! way go together in one statement (up to [`BATCH`]): under a burst of writes, one round trip
+//! and one transaction carry many notices instead of one each.
 //!
 //! Hand-written because sqlx's `PgListener` is the whole library for this; what is left is the
 //! origin tag (a process skips its own messages) and the reconnect loop.
@@ -17,6 +19,9 @@ use tokio::sync::{broadcast, mpsc};
 /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 pub const MAX_PAYLOAD: usize = 7900;
 
+/// Most messages sent in one statement (at most ~800 KB of payloads).
+const BATCH: usize = 100;
+
 /// How one kind of message crosses processes.
 pub struct Channel<T> {
     /// The `LISTEN` channel name.
@@ -29,7 +34,9 @@ pub struct Channel<T> {
 }
 
 /// A message on the wire, tagged with the process that published it (its own messages come back
-/// and are skipped).
+/// and are skipped) and its place in that process's sending order: PostgreSQL delivers identical
+/// payloads sent in one transaction once, and a batch is one transaction, so each payload is made
+/// unique. Receivers ignore the number.
 #[derive(Deserialize)]
 struct Wire<T> {
     origin: String,
@@ -39,6 +46,7 @@ struct Wire<T> {
 #[derive(Serialize)]
 struct WireRef<'a, T> {
     origin: &'a str,
+    seq: u64,
     message: &'a T,
 }
 
@@ -75,14 +83,25 @@ where
     Relay { tx }
 }
 
-fn encode<T: Serialize>(origin: &str, channel: &Channel<T>, message: &T) -> Option<String> {
-    let text = serde_json::to_string(&WireRef { origin, message }).ok()?;
+fn encode<T: Serialize>(
+    origin: &str,
+    seq: u64,
+    channel: &Channel<T>,
+    message: &T,
+) -> Option<String> {
+    let text = serde_json::to_string(&WireRef {
+        origin,
+        seq,
+        message,
+    })
+    .ok()?;
     if text.len() <= MAX_PAYLOAD {
         return Some(text);
     }
     let slim = (channel.shrink)(message);
     serde_json::to_string(&WireRef {
         origin,
+        seq,
         message: &slim,
     })
     .ok()
@@ -94,13 +113,20 @@ async fn send_loop<T: Serialize>(
     channel: Arc<Channel<T>>,
     mut rx: mpsc::UnboundedReceiver<Arc<T>>,
 ) {
-    while let Some(message) = rx.recv().await {
-        let Some(payload) = encode(&origin, &channel, &message) else {
-            continue;
-        };
-        let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+    let mut seq: u64 = 0;
+    let mut queued = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut queued, BATCH).await > 0 {
+        let payloads: Vec<String> = queued
+            .drain(..)
+            .filter_map(|message| {
+                seq += 1;
+                encode(&origin, seq, &channel, &message)
+            })
+            .collect();
+        // `unnest` yields the array in order, and the notices are sent in that order.
+        let sent = sea_orm::sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
             .bind(channel.name)
-            .bind(payload)
+            .bind(&payloads)
             .execute(&pool)
             .await;
         if let Err(e) = sent {
@@ -185,11 +211,11 @@ mod tests {
 
     #[test]
     fn round_trips_and_shrinks_big_payloads() {
-        let text = encode("me", &channel(), &Msg::Text("hi".into())).unwrap();
+        let text = encode("me", 1, &channel(), &Msg::Text("hi".into())).unwrap();
         let back: Wire<Msg> = serde_json::from_str(&text).unwrap();
         assert_eq!(back.origin, "me");
         assert_eq!(back.message, Msg::Text("hi".into()));
-        let text = encode("me", &channel(), &Msg::Text("x".repeat(10_000))).unwrap();
+        let text = encode("me", 2, &channel(), &Msg::Text("x".repeat(10_000))).unwrap();
         assert!(text.len() <= MAX_PAYLOAD);
         let back: Wire<Msg> = serde_json::from_str(&text).unwrap();
         assert_eq!(back.message, Msg::TooBig);

@@ -53,13 +53,14 @@ pub(super) async fn live_topic_locking(
     txn: &impl ConnectionTrait,
     access: &CatalogAccess,
     key: &TopicKey,
-    locks: [sea_orm::sea_query::SimpleExpr; 2],
+    locks: [sea_orm::sea_query::SimpleExpr; 3],
 ) -> Result<Option<(topics::Model, roadmaps::Model)>, AppError> {
     use sea_orm::QuerySelect;
-    let [user, links] = locks;
+    let [user, links, plans] = locks;
     let query = live_topic_query(access, key)
         .expr_as(user, "user_lock")
-        .expr_as(links, "link_lock");
+        .expr_as(links, "link_lock")
+        .expr_as(plans, "generic_plans");
     Ok(with_roadmap(query.one(txn).await?))
 }
 

@@ -78,16 +78,18 @@ pub struct Entry {
     pub resources: Vec<Arc<resources::Model>>,
 }
 
+/// What a document is, within its entry (indexes into the tree's topics or the resources).
+/// `u32`s keep a [`Doc`] at 12 bytes: a common word's hits read hundreds of thousands of them.
 #[derive(Clone, Copy)]
 enum Target {
     Roadmap,
-    Topic(usize),
-    Resource(usize),
+    Topic(u32),
+    Resource(u32),
 }
 
 #[derive(Clone, Copy)]
 struct Doc {
-    entry: usize,
+    entry: u32,
     target: Target,
 }
 
@@ -254,7 +256,10 @@ impl Catalogue {
         let mut place = 0u64;
         let mut add = |index: &mut Self, target: Target, title: &str, other: &str| {
             Arc::make_mut(&mut index.matcher).add_keyed(key | place, title, other);
-            index.docs.push(Doc { entry, target });
+            index.docs.push(Doc {
+                entry: entry as u32,
+                target,
+            });
             place += 1;
         };
         add(
@@ -264,10 +269,10 @@ impl Catalogue {
             &e.roadmap.description,
         );
         for (i, t) in e.tree.topics.iter().enumerate() {
-            add(self, Target::Topic(i), &t.title, &t.description);
+            add(self, Target::Topic(i as u32), &t.title, &t.description);
         }
         for (i, r) in e.resources.iter().enumerate() {
-            add(self, Target::Resource(i), &r.title, "");
+            add(self, Target::Resource(i as u32), &r.title, "");
         }
         self.by_roadmap.insert(e.roadmap.id, entry);
         self.spans.push(first..self.docs.len() as u32);
@@ -304,26 +309,35 @@ impl Catalogue {
                     Target::Resource(_) => SearchKind::Resource,
                 })
         };
-        let (hits, matched) = self.matcher.search(
+        // Per entry, read once here rather than through each hit's roadmap.
+        let official: Vec<bool> = self
+            .entries
+            .iter()
+            .map(|e| e.as_ref().is_some_and(|e| e.roadmap.is_official()))
+            .collect();
+        let found = self.matcher.search(
             words,
             |d| {
                 let doc = self.docs[d as usize];
-                admitted[doc.entry] && kind_ok(doc.target)
+                admitted[doc.entry as usize] && kind_ok(doc.target)
             },
-            |d| self.official(d),
+            |d| official[self.docs[d as usize].entry as usize],
+            offset.saturating_add(limit),
         );
-        let total = hits.len();
-        let hits = hits
+        let hits = found
+            .hits
             .into_iter()
             .skip(offset)
-            .take(limit)
-            .filter_map(|m| self.hit(m, &matched))
+            .filter_map(|m| self.hit(m, &found.terms))
             .collect();
-        Page { hits, total }
+        Page {
+            hits,
+            total: found.total,
+        }
     }
 
     fn official(&self, doc: u32) -> bool {
-        self.entries[self.docs[doc as usize].entry]
+        self.entries[self.docs[doc as usize].entry as usize]
             .as_ref()
             .is_some_and(|e| e.roadmap.is_official())
     }
@@ -331,23 +345,25 @@ impl Catalogue {
     /// The hit of an admitted document (none for a dropped roadmap's, which are never admitted).
     fn hit(&self, m: Matched, matched: &HashSet<u32>) -> Option<Hit> {
         let doc = self.docs[m.doc as usize];
-        let e = self.entries[doc.entry].as_ref()?;
+        let e = self.entries[doc.entry as usize].as_ref()?;
         let (node, title, other) = match doc.target {
             Target::Roadmap => (
                 HitNode::Roadmap(e.roadmap.clone()),
                 e.roadmap.title.as_str(),
                 e.roadmap.description.as_str(),
             ),
-            Target::Topic(i) => (
-                HitNode::Topic(e.tree.clone(), i),
-                e.tree.topics[i].title.as_str(),
-                e.tree.topics[i].description.as_str(),
-            ),
-            Target::Resource(i) => (
-                HitNode::Resource(e.resources[i].clone()),
-                e.resources[i].title.as_str(),
-                "",
-            ),
+            Target::Topic(i) => {
+                let i = i as usize;
+                (
+                    HitNode::Topic(e.tree.clone(), i),
+                    e.tree.topics[i].title.as_str(),
+                    e.tree.topics[i].description.as_str(),
+                )
+            }
+            Target::Resource(i) => {
+                let r = &e.resources[i as usize];
+                (HitNode::Resource(r.clone()), r.title.as_str(), "")
+            }
         };
         let highlights = [(HitField::Title, title), (HitField::Description, other)]
             .into_iter()
@@ -391,24 +407,27 @@ impl Catalogue {
             matcher.add(&n.note, "");
         }
         matcher.finish();
-        let (hits, matched) = matcher.search(words, |_| true, |_| false);
-        let total = hits.len();
-        let hits = hits
+        let found = matcher.search(words, |_| true, |_| false, offset.saturating_add(limit));
+        let matched = &found.terms;
+        let hits = found
+            .hits
             .into_iter()
             .skip(offset)
-            .take(limit)
             .filter_map(|m| {
                 let (note, entry, idx) = shown[m.doc as usize];
                 Some(Hit {
                     node: HitNode::Topic(self.entries[entry].as_ref()?.tree.clone(), idx),
                     score: m.score(true),
-                    highlights: highlighted(&matcher, HitField::Note, &note.note, &matched)
+                    highlights: highlighted(&matcher, HitField::Note, &note.note, matched)
                         .into_iter()
                         .collect(),
                 })
             })
             .collect();
-        Page { hits, total }
+        Page {
+            hits,
+            total: found.total,
+        }
     }
 }
 

@@ -34,6 +34,20 @@ impl Matched {
     }
 }
 
+/// What [`Matcher::search`] found.
+pub struct Found {
+    /// The first hits asked for, best first.
+    pub hits: Vec<Matched>,
+    /// How many documents matched and were admitted.
+    pub total: usize,
+    /// The stored words that matched, for [`Matcher::highlight`].
+    pub terms: HashSet<u32>,
+}
+
+/// A hit's place in the ranking (smaller first): typos, prefix, outside the title, not official,
+/// the document's order key, its place among the matches.
+type Rank = (u32, bool, bool, bool, u64, usize);
+
 /// One query word's accepted stored words, with how they matched.
 struct Candidate {
     term: u32,
@@ -202,14 +216,17 @@ impl Matcher {
         out
     }
 
-    /// The documents that match every word of `words` and that `admit` lets through, best first,
-    /// with the stored words that matched (for [`Matcher::highlight`]).
+    /// The documents that match every word of `words` and that `admit` lets through: the first
+    /// `wanted` of them, best first, how many there are in all, and the stored words that matched
+    /// (for [`Matcher::highlight`]). Only the page is sorted: a common word matches tens of
+    /// thousands of documents on a large catalogue, and a page is 20.
     pub fn search(
         &self,
         words: &[String],
         admit: impl Fn(u32) -> bool,
         official: impl Fn(u32) -> bool,
-    ) -> (Vec<Matched>, HashSet<u32>) {
+        wanted: usize,
+    ) -> Found {
         let mut matched_terms = HashSet::new();
         // Per query word and document, the best way it matched as one byte ordered like the
         // ranking (typos * 4 + prefix * 2 + outside the title; NONE: no match), and the documents
@@ -233,9 +250,13 @@ impl Matcher {
             per_word.push((best, touched));
         }
         let Some(smallest) = per_word.iter().min_by_key(|(_, touched)| touched.len()) else {
-            return (Vec::new(), matched_terms);
+            return Found {
+                hits: Vec::new(),
+                total: 0,
+                terms: matched_terms,
+            };
         };
-        let mut hits: Vec<Matched> = smallest
+        let mut ranked: Vec<(Rank, Matched)> = smallest
             .1
             .iter()
             .filter_map(|doc| {
@@ -257,17 +278,32 @@ impl Matcher {
                 Some(m)
             })
             .filter(|m| !self.removed[m.doc as usize] && admit(m.doc))
+            .enumerate()
+            .map(|(i, m)| {
+                let rank = (
+                    m.typos,
+                    m.prefix,
+                    m.outside_title,
+                    !official(m.doc),
+                    self.order[m.doc as usize],
+                    i,
+                );
+                (rank, m)
+            })
             .collect();
-        hits.sort_by_key(|m| {
-            (
-                m.typos,
-                m.prefix,
-                m.outside_title,
-                !official(m.doc),
-                self.order[m.doc as usize],
-            )
-        });
-        (hits, matched_terms)
+        let total = ranked.len();
+        if wanted == 0 {
+            ranked.clear();
+        } else if wanted < ranked.len() {
+            ranked.select_nth_unstable_by_key(wanted - 1, |(rank, _)| *rank);
+            ranked.truncate(wanted);
+        }
+        ranked.sort_unstable_by_key(|(rank, _)| *rank);
+        Found {
+            hits: ranked.into_iter().map(|(_, m)| m).collect(),
+            total,
+            terms: matched_terms,
+        }
     }
 
     /// Where the stored words `matched` stand in `text`, in characters (start, end excluded).
@@ -301,8 +337,8 @@ mod tests {
     }
 
     fn found(m: &Matcher, q: &str) -> Vec<u32> {
-        m.search(&words(q), |_| true, |_| false)
-            .0
+        m.search(&words(q), |_| true, |_| false, usize::MAX)
+            .hits
             .iter()
             .map(|h| h.doc)
             .collect()
@@ -349,7 +385,9 @@ mod tests {
     #[test]
     fn every_word_must_match_and_official_breaks_ties() {
         let m = index(&[("Rust basics", ""), ("Rust basics", ""), ("Rust", "")]);
-        let hits = m.search(&words("rust basics"), |_| true, |d| d == 1).0;
+        let hits = m
+            .search(&words("rust basics"), |_| true, |d| d == 1, 10)
+            .hits;
         let order: Vec<u32> = hits.iter().map(|h| h.doc).collect();
         assert_eq!(order, [1, 0]);
         assert!(hits[0].score(true) > hits[1].score(false));
@@ -371,7 +409,7 @@ mod tests {
     #[test]
     fn highlights_are_character_ranges() {
         let m = index(&[("Été Rust, rust!", "")]);
-        let (_, matched) = m.search(&words("rust"), |_| true, |_| false);
+        let matched = m.search(&words("rust"), |_| true, |_| false, 10).terms;
         assert_eq!(m.highlight("Été Rust, rust!", &matched), [(4, 8), (10, 14)]);
     }
 }
