@@ -79,7 +79,7 @@ pub struct Entry {
 }
 
 /// What a document is, within its entry (indexes into the tree's topics or the resources).
-/// `u32`s keep a [`Doc`] at 12 bytes: a common word's hits read hundreds of thousands of them.
+/// `u32`s keep a [`Doc`] at 12 bytes: a common word's hits read tens of thousands of them.
 #[derive(Clone, Copy)]
 enum Target {
     Roadmap,
