@@ -128,22 +128,6 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-async fn sign_up(c: &Client, url: &str, name: &str) -> anyhow::Result<String> {
-    let v = c
-        .gql(
-            url,
-            None,
-            "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
-            json!({ "i": { "email": format!("{name}@bench.example"), "username": name,
-                "password": format!("{name}-bench-Password-1") } }),
-        )
-        .await?;
-    v["data"]["signUp"]["accessToken"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no token")
-}
-
 async fn bench(args: &ProgressArgs, label: &str, env: Vec<(String, String)>) -> anyhow::Result<()> {
     let docs = tempfile::tempdir()?;
     for i in 0..ROADMAPS {
@@ -167,7 +151,7 @@ async fn bench(args: &ProgressArgs, label: &str, env: Vec<(String, String)>) -> 
     let url = server.url("/graphql");
 
     // A learner with progress on all 50 roadmaps, two statuses in three topics.
-    let learner = sign_up(&client, &url, "learner").await?;
+    let learner = client.sign_up(&url, "learner").await?;
     let catalogue = client
         .gql(
             &url,
@@ -233,7 +217,7 @@ async fn bench(args: &ProgressArgs, label: &str, env: Vec<(String, String)>) -> 
     // LEARNING so every call writes a row and an event.
     let mut tokens = Vec::new();
     for c in 0..args.clients {
-        tokens.push(sign_up(&client, &url, &format!("writer{c}")).await?);
+        tokens.push(client.sign_up(&url, &format!("writer{c}")).await?);
     }
     let per_client = args.mutations.div_ceil(args.clients.max(1));
     let client = Arc::new(client);

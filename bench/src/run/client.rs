@@ -5,6 +5,24 @@ use serde_json::{json, Value};
 pub struct Client(reqwest::Client);
 
 impl Client {
+    /// Signs up `{name}@bench.example` (username `name`, a password made from it) and returns
+    /// its access token.
+    pub async fn sign_up(&self, url: &str, name: &str) -> anyhow::Result<String> {
+        let v = self
+            .gql(
+                url,
+                None,
+                "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }",
+                json!({ "i": { "email": format!("{name}@bench.example"), "username": name,
+                    "password": format!("{name}-bench-Password-1") } }),
+            )
+            .await?;
+        v["data"]["signUp"]["accessToken"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no access token")
+    }
+
     pub fn new() -> anyhow::Result<Client> {
         // No gzip feature, so no Accept-Encoding: the bytes are the ones oha gets too.
         Ok(Client(reqwest::Client::builder().build()?))

@@ -202,22 +202,7 @@ fn per_server(args: &SocketsArgs) -> Vec<usize> {
 async fn sign_up(client: &Client, url: &str, n: usize) -> anyhow::Result<Vec<String>> {
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
-        let name = format!("live{i}");
-        let answer = client
-            .gql(
-                url,
-                None,
-                "mutation S($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
-                json!({ "input": { "email": format!("{name}@bench.example"), "username": name,
-                                   "password": "bench-password-123" } }),
-            )
-            .await?;
-        tokens.push(
-            answer["data"]["signUp"]["accessToken"]
-                .as_str()
-                .context("no access token")?
-                .to_owned(),
-        );
+        tokens.push(client.sign_up(url, &format!("live{i}")).await?);
     }
     Ok(tokens)
 }
