@@ -49,13 +49,28 @@ pub async fn counts(
     if roadmap_ids.is_empty() {
         return Ok(HashMap::new());
     }
+    let mut q = Sql::new(db.get_database_backend());
+    push_counts(&mut q, user_id, roadmap_ids, None);
+    let rows = CountRow::find_by_statement(q.build()).all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.roadmap_id, r.into())).collect())
+}
+
+/// Appends the `SELECT` of [`counts`] (the columns of [`CountRow`]). `rows`, when given, writes
+/// the relation the statuses are counted over instead of the user's live rows in `progress`: a
+/// parenthesised subquery of `topic_id, roadmap_id, status, updated_at`, the user's live rows only
+/// (a write counts what it is about to store this way, in its own statement).
+pub(super) fn push_counts(
+    q: &mut Sql,
+    user_id: UserId,
+    roadmap_ids: &[RoadmapId],
+    rows: Option<&dyn Fn(&mut Sql)>,
+) {
     // Each side is aggregated per roadmap before the 1:1 joins, so the plan stays linear even
     // when the planner's statistics are stale (right after an import, say). Progress on deleted
     // topics is left out by probing the (nearly always empty) partial index of deleted topics
     // rather than joining every row to `topics`: 5x cheaper at 2,000 rows. A topic never changes
     // roadmap, so a progress row's roadmap_id is its topic's.
     let ids = || roadmap_ids.iter().copied();
-    let mut q = Sql::new(db.get_database_backend());
     q.push(
         "SELECT r.id AS roadmap_id, COALESCE(c.total, 0) AS total, \
          COALESCE(s.done, 0) AS done, COALESCE(s.learning, 0) AS learning, \
@@ -74,26 +89,32 @@ pub async fn counts(
          SUM(CASE WHEN p.status = 'DONE' THEN 1 ELSE 0 END) AS done, \
          SUM(CASE WHEN p.status = 'LEARNING' THEN 1 ELSE 0 END) AS learning, \
          SUM(CASE WHEN p.status = 'SKIPPED' THEN 1 ELSE 0 END) AS skipped, \
-         MAX(p.updated_at) AS updated_at \
-         FROM progress p WHERE p.topic_id NOT IN (",
-    )
-    .push(&uncounted_topics())
-    .push(
-        ") \
-         AND p.user_id = ",
-    )
-    .bind(user_id)
-    .push(" AND p.archived_at IS NULL AND p.roadmap_id IN ")
-    .bind_list(ids())
-    .push(
-        " GROUP BY p.roadmap_id) s ON s.roadmap_id = r.id \
-         LEFT JOIN favorite_roadmaps f ON f.roadmap_id = r.id AND f.user_id = ",
-    )
-    .bind(user_id)
-    .push(" WHERE r.id IN ")
-    .bind_list(ids());
-    let rows = CountRow::find_by_statement(q.build()).all(db).await?;
-    Ok(rows.into_iter().map(|r| (r.roadmap_id, r.into())).collect())
+         MAX(p.updated_at) AS updated_at FROM ",
+    );
+    match rows {
+        Some(rows) => {
+            rows(q);
+            q.push(" p WHERE p.topic_id NOT IN (")
+                .push(&uncounted_topics())
+                .push(")");
+        }
+        None => {
+            q.push("progress p WHERE p.topic_id NOT IN (")
+                .push(&uncounted_topics())
+                .push(") AND p.user_id = ")
+                .bind(user_id)
+                .push(" AND p.archived_at IS NULL");
+        }
+    }
+    q.push(" AND p.roadmap_id IN ")
+        .bind_list(ids())
+        .push(
+            " GROUP BY p.roadmap_id) s ON s.roadmap_id = r.id \
+             LEFT JOIN favorite_roadmaps f ON f.roadmap_id = r.id AND f.user_id = ",
+        )
+        .bind(user_id)
+        .push(" WHERE r.id IN ")
+        .bind_list(ids());
 }
 
 /// Counts of one user on one roadmap (all zero when it does not exist).

@@ -63,7 +63,7 @@ pub(super) async fn insert_events(
 }
 
 /// `INSERT INTO progress_events` of the events (never empty).
-fn push_events(q: &mut Sql, events: &[Event]) {
+pub(super) fn push_events(q: &mut Sql, events: &[Event]) {
     q.push(
         "INSERT INTO progress_events (user_id, roadmap_id, topic_id, from_status, to_status, \
          created_at, topic_title, roadmap_title, cause) VALUES ",
@@ -93,7 +93,7 @@ fn push_events(q: &mut Sql, events: &[Event]) {
 }
 
 /// The events that count in `done_30d` at `now` (a learner's own DONE changes in the window).
-fn new_done(events: &[Event], now: DateTime<Utc>) -> i64 {
+pub(super) fn new_done(events: &[Event], now: DateTime<Utc>) -> i64 {
     let since = stats::done_window_start(now);
     events
         .iter()

@@ -30,6 +30,7 @@ pub mod stats;
 mod status_writes;
 pub mod streak;
 pub mod types;
+mod write_at_once;
 mod write_plan;
 
 pub use bus::ProgressBus;

@@ -7,10 +7,12 @@
 //! `DO UPDATE` from the latest committed version (`previous_status`), and the history events are
 //! written from that, at the change's own time.
 //!
-//! Round trips of one `setTopicStatus` ([`set_status`]): the live topic, read on PostgreSQL by the
-//! statement that takes the locks (`locks::user_lock_exprs`); the link group with the stored
-//! times (`merge::groups_and_stored`); the upsert; the history with the statistics
-//! (`history_writes`, one statement on PostgreSQL); the counts.
+//! Round trips of one `setTopicStatus` ([`set_status`]) on PostgreSQL: the live topic, read by
+//! the statement that takes the locks (`locks::user_lock_exprs`); the link group with the stored
+//! times (`merge::groups_and_stored`); then the upsert, the history, the statistics and the counts
+//! in one statement (`write_at_once`, for writes of up to 100 rows). On SQLite, and for larger
+//! writes, those are steps: the upsert, the history with the statistics (`history_writes`), the
+//! counts.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -31,6 +33,7 @@ use super::stats::SeenStats;
 use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
+use super::write_at_once;
 use super::write_plan::{self as plan, event, Groups, Row, Stored};
 use super::CHUNK;
 use crate::auth::CatalogAccess;
@@ -66,6 +69,9 @@ pub(super) struct Applied {
     pub skipped: Vec<Skipped>,
     /// The statuses set on linked topics of other roadmaps, by roadmap (no history events).
     pub linked: BTreeMap<RoadmapId, Vec<StatusChange>>,
+    /// The counts after the write on the roadmap and on those of `linked`, when the write
+    /// counted them itself (PostgreSQL: [`write_at_once`]).
+    pub counts: Option<HashMap<RoadmapId, Counts>>,
 }
 
 /// Applies the changes inside `txn`, under the user's lock (so the stored times read for
@@ -109,6 +115,22 @@ pub(super) async fn apply_in(
         }
     };
     let rows = plan::rows_to_write(&timed, roadmap.id, &groups);
+    if timing == Timing::NewestWins && write_at_once::fits(txn.get_database_backend(), rows.len()) {
+        // `stored` was read under the lock: it says what the writes will change.
+        let from = plan::predicted_from(&rows, &stored);
+        let report = plan::report(user_id, roadmap, &timed, &rows, &from);
+        let mut ids = vec![roadmap.id];
+        ids.extend(report.linked.keys().copied());
+        let counts =
+            write_at_once::write(txn, user_id, &rows, &from, &report.events, seen, now, &ids)
+                .await?;
+        return Ok(Applied {
+            changes: report.changes,
+            skipped,
+            linked: report.linked,
+            counts: Some(counts),
+        });
+    }
     let from = write_rows(txn, user_id, &rows).await?;
     let report = plan::report(user_id, roadmap, &timed, &rows, &from);
     insert_events(txn, user_id, &report.events, seen).await?;
@@ -116,6 +138,7 @@ pub(super) async fn apply_in(
         changes: report.changes,
         skipped,
         linked: report.linked,
+        counts: None,
     })
 }
 
@@ -210,7 +233,7 @@ async fn read_changed(
 /// `INSERT … ON CONFLICT DO UPDATE` of statuses (not `PENDING`) for one user, each row with its
 /// roadmap, `updated_at` and `changed_at`, returning `topic_id` and `from_status` for every row it
 /// changed. An archived row is overwritten and was no status (`PENDING`).
-fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
+pub(super) fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
     q.push(
         "INSERT INTO progress (user_id, topic_id, roadmap_id, status, updated_at, changed_at) \
          VALUES ",
@@ -246,7 +269,11 @@ fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
 
 /// Deletes the live statuses of one user on the topics, returning `topic_id` and `from_status`
 /// for every row it removed.
-fn push_clear<'a>(q: &mut Sql, user_id: UserId, topic_ids: impl IntoIterator<Item = &'a TopicKey>) {
+pub(super) fn push_clear<'a>(
+    q: &mut Sql,
+    user_id: UserId,
+    topic_ids: impl IntoIterator<Item = &'a TopicKey>,
+) {
     q.push("DELETE FROM progress WHERE user_id = ")
         .bind(user_id)
         .push(" AND archived_at IS NULL AND topic_id IN ")
@@ -328,7 +355,10 @@ async fn write_locked(
         seen,
     )
     .await?;
-    let (counts, linked) = counts_after(&txn, user_id, roadmap.id, applied.linked).await?;
+    let (counts, linked) = match applied.counts {
+        Some(all) => split_counts(all, roadmap.id, applied.linked),
+        None => counts_after(&txn, user_id, roadmap.id, applied.linked).await?,
+    };
     txn.commit().await?;
     Ok(WriteOutcome {
         roadmap_id: roadmap.id,
@@ -350,7 +380,17 @@ pub(super) async fn counts_after(
 ) -> Result<(Counts, Vec<LinkedWrite>), AppError> {
     let mut ids = vec![roadmap_id];
     ids.extend(linked.keys().copied());
-    let mut all = counts(txn, user_id, &ids).await?;
+    let all = counts(txn, user_id, &ids).await?;
+    Ok(split_counts(all, roadmap_id, linked))
+}
+
+/// The counts on a roadmap, and the changes on each roadmap a write changed through links with
+/// the counts there.
+fn split_counts(
+    mut all: HashMap<RoadmapId, Counts>,
+    roadmap_id: RoadmapId,
+    linked: BTreeMap<RoadmapId, Vec<StatusChange>>,
+) -> (Counts, Vec<LinkedWrite>) {
     let linked = linked
         .into_iter()
         .map(|(roadmap_id, changes)| LinkedWrite {
@@ -359,7 +399,7 @@ pub(super) async fn counts_after(
             counts: all.get(&roadmap_id).copied().unwrap_or_default(),
         })
         .collect();
-    Ok((all.remove(&roadmap_id).unwrap_or_default(), linked))
+    (all.remove(&roadmap_id).unwrap_or_default(), linked)
 }
 
 /// Clears every status of the user on the roadmap (rows of deleted topics too: a reset starts

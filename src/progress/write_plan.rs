@@ -159,6 +159,28 @@ pub(super) fn rows_to_write<'t>(
     rows
 }
 
+/// What writing `rows` will change, by topic, with the status each had before: what the upsert
+/// and the clear report (`status_writes::write_rows`), known beforehand from `stored` when it was
+/// read under the user's lock over every topic of `rows` (as [`Timing::NewestWins`] reads it).
+/// A row changes when its status differs from the live one (none: `PENDING`); a clear changes
+/// only a live row.
+///
+/// [`Timing::NewestWins`]: super::status_writes::Timing::NewestWins
+pub(super) fn predicted_from(
+    rows: &[Row<'_>],
+    stored: &Stored,
+) -> HashMap<TopicKey, ProgressStatus> {
+    rows.iter()
+        .filter_map(|r| {
+            let live = stored
+                .get(r.topic_id)
+                .map(|s| s.0)
+                .unwrap_or(ProgressStatus::Pending);
+            (live != r.status).then(|| (r.topic_id.clone(), live))
+        })
+        .collect()
+}
+
 /// What the write changed, from `from` (the status each changed topic had before): first the
 /// wanted topics, in order, each with its history event; then the linked topics, on this
 /// roadmap or by other roadmap.
@@ -357,6 +379,46 @@ mod tests {
                 ("x", 2, ProgressStatus::Learning),
                 ("b", 1, ProgressStatus::Learning),
             ]
+        );
+    }
+
+    #[test]
+    fn predicted_changes_are_what_the_writes_report() {
+        use ProgressStatus::{Done, Learning, Pending};
+        let keys: Vec<TopicKey> = ["same", "other", "cleared", "new", "gone", "never"]
+            .into_iter()
+            .map(TopicKey::new)
+            .collect();
+        let row = |i: usize, status| Row {
+            topic_id: &keys[i],
+            roadmap_id: RoadmapId(1),
+            status,
+            updated_at: at(0),
+            changed_at: at(0),
+        };
+        // Stored: live rows for the first three; `gone` was cleared (its history says PENDING).
+        let stored: Stored = [
+            (keys[0].clone(), (Done, at(1))),
+            (keys[1].clone(), (Learning, at(1))),
+            (keys[2].clone(), (Done, at(1))),
+            (keys[4].clone(), (Pending, at(1))),
+        ]
+        .into();
+        let rows = [
+            row(0, Done),     // already so: no change
+            row(1, Done),     // LEARNING -> DONE
+            row(2, Pending),  // a live row cleared
+            row(3, Learning), // never set -> LEARNING
+            row(4, Pending),  // clearing what has no live row: nothing
+            row(5, Pending),  // the same, never set
+        ];
+        let from = predicted_from(&rows, &stored);
+        let mut got: Vec<(&str, ProgressStatus)> =
+            from.iter().map(|(k, s)| (k.as_str(), *s)).collect();
+        got.sort_unstable_by_key(|g| g.0);
+        assert_eq!(
+            got,
+            [("cleared", Done), ("new", Pending), ("other", Learning)]
         );
     }
 }

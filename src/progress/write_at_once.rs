@@ -1,0 +1,199 @@
+//! A status write's rows, history, statistics and counts in one statement, on PostgreSQL.
+//!
+//! Under the user's lock the stored statuses the write read ([`super::merge::groups_and_stored`])
+//! are exact, so what the upsert and the clear will change is known before they run
+//! (`write_plan::predicted_from`): the history events and the statistics follow from it, and so
+//! do the counts after the write, counted over the rows as they will be. One statement with
+//! data-modifying CTEs then writes the rows, the events and the statistics and returns the counts,
+//! where the separate steps took four round trips (on the loopback, the server's CPU goes mostly
+//! to sending statements). The rows the upsert and the clear return are checked against the
+//! prediction: a difference fails the write, which rolls back, so the history stays exact.
+//!
+//! SQLite has no data-modifying CTEs (and no round trips): it keeps the separate steps.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::ids::{RoadmapId, TopicKey, UserId};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, FromQueryResult};
+
+use super::counts::push_counts;
+use super::history_writes::{new_done, push_events};
+use super::stats::{self, SeenStats};
+use super::status_writes::{push_clear, push_upsert};
+use super::types::{stored_status, Counts, ProgressStatus};
+use super::write_plan::{Event, Row};
+use crate::db::sql::Sql;
+use crate::error::AppError;
+
+/// Most rows (and so events) written in one statement this way; a larger write takes the steps.
+const MOST_ROWS: usize = 100;
+
+/// Whether a write of `rows` rows goes in one statement.
+pub(super) fn fits(backend: DbBackend, rows: usize) -> bool {
+    backend == DbBackend::Postgres && rows <= MOST_ROWS
+}
+
+/// One row of the statement's answer: a changed topic (`W`), whether the statistics were stored
+/// (`S`), or one roadmap's counts after the write (`C`).
+#[derive(FromQueryResult)]
+struct Answer {
+    kind: String,
+    topic_id: Option<TopicKey>,
+    from_status: Option<String>,
+    stats_stored: Option<i64>,
+    roadmap_id: Option<RoadmapId>,
+    total: Option<i64>,
+    done: Option<i64>,
+    learning: Option<i64>,
+    skipped: Option<i64>,
+    favorite: Option<i64>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+/// Writes `rows` (upserts, and clears for `PENDING`) and the history `events` of one user, brings
+/// their statistics up to date (`seen`: as the request read them), and returns the user's counts
+/// on `roadmap_ids` after the write. `from` is [`super::write_plan::predicted_from`] of `rows`;
+/// the caller holds the user's lock and checked [`fits`].
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn write(
+    txn: &impl ConnectionTrait,
+    user_id: UserId,
+    rows: &[Row<'_>],
+    from: &HashMap<TopicKey, ProgressStatus>,
+    events: &[Event],
+    seen: Option<&SeenStats>,
+    now: DateTime<Utc>,
+    roadmap_ids: &[RoadmapId],
+) -> Result<HashMap<RoadmapId, Counts>, AppError> {
+    let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
+    let runs = seen.and_then(|s| Some((s, stats::extend(s, &times)?)));
+    let mut q = Sql::new(txn.get_database_backend());
+    let (clears, upserts): (Vec<&Row>, Vec<&Row>) = rows
+        .iter()
+        .partition(|r| r.status == ProgressStatus::Pending);
+    q.push("WITH c AS (");
+    let after = |q: &mut Sql| rows_after_write(q, user_id, rows, from, roadmap_ids);
+    push_counts(&mut q, user_id, roadmap_ids, Some(&after));
+    q.push(")");
+    if !upserts.is_empty() {
+        q.push(", up AS (");
+        push_upsert(&mut q, user_id, &upserts);
+        q.push(")");
+    }
+    if !clears.is_empty() {
+        q.push(", cl AS (");
+        push_clear(&mut q, user_id, clears.iter().map(|r| r.topic_id));
+        q.push(")");
+    }
+    if !events.is_empty() {
+        q.push(", e AS (");
+        push_events(&mut q, events);
+        q.push(")");
+    }
+    if let (false, Some((seen, runs))) = (events.is_empty(), runs) {
+        q.push(", s AS (");
+        stats::push_store(
+            &mut q,
+            user_id,
+            runs,
+            now,
+            new_done(events, now),
+            Some(seen),
+        );
+        q.push(" RETURNING id)");
+    }
+    // The counts first: their columns give the union its types.
+    q.push(
+        " SELECT 'C' AS kind, NULL AS topic_id, NULL AS from_status, \
+         CAST(NULL AS BIGINT) AS stats_stored, roadmap_id, total, done, learning, skipped, \
+         favorite, updated_at FROM c",
+    );
+    for (cte, present) in [("up", !upserts.is_empty()), ("cl", !clears.is_empty())] {
+        if present {
+            q.push(
+                " UNION ALL SELECT 'W', topic_id, from_status, NULL, NULL, NULL, NULL, NULL, \
+                 NULL, NULL, NULL FROM ",
+            )
+            .push(cte);
+        }
+    }
+    if !events.is_empty() && runs.is_some() {
+        q.push(
+            " UNION ALL SELECT 'S', NULL, NULL, (SELECT COUNT(*) FROM s), NULL, NULL, NULL, \
+             NULL, NULL, NULL, NULL",
+        );
+    }
+    let mut counts = HashMap::new();
+    let mut changed = HashMap::new();
+    let mut stats_stored = false;
+    for a in Answer::find_by_statement(q.build()).all(txn).await? {
+        match (a.kind.as_str(), a.topic_id, a.from_status, a.roadmap_id) {
+            ("W", Some(topic), Some(was), _) => {
+                changed.insert(topic, stored_status(&was)?);
+            }
+            ("S", ..) => stats_stored = a.stats_stored.unwrap_or(0) > 0,
+            ("C", _, _, Some(roadmap_id)) => {
+                counts.insert(
+                    roadmap_id,
+                    Counts {
+                        total: a.total.unwrap_or(0),
+                        done: a.done.unwrap_or(0),
+                        learning: a.learning.unwrap_or(0),
+                        skipped: a.skipped.unwrap_or(0),
+                        favorite: a.favorite.unwrap_or(0) > 0,
+                        updated_at: a.updated_at,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+    if &changed != from {
+        // Never expected: every progress write holds the user's lock. Failing rolls it back.
+        return Err(AppError::internal(format!(
+            "progress of user {user_id} changed under the write lock: expected {} changes, \
+             the writes made {}",
+            from.len(),
+            changed.len()
+        )));
+    }
+    if !events.is_empty() && !stats_stored {
+        // The statistics moved since the request read them (or it read none): read them under
+        // the lock and store them again, as `history_writes` does.
+        stats::record_read(txn, user_id, &times, now).await?;
+    }
+    Ok(counts)
+}
+
+/// The user's live rows on `roadmap_ids` as they will be after the write: the stored ones less
+/// those it changes, and the changed ones with their new status (a clear leaves none).
+fn rows_after_write(
+    q: &mut Sql,
+    user_id: UserId,
+    rows: &[Row<'_>],
+    from: &HashMap<TopicKey, ProgressStatus>,
+    roadmap_ids: &[RoadmapId],
+) {
+    q.push("(SELECT topic_id, roadmap_id, status, updated_at FROM progress WHERE user_id = ")
+        .bind(user_id)
+        .push(" AND archived_at IS NULL AND roadmap_id IN ")
+        .bind_list(roadmap_ids.iter().copied());
+    if !from.is_empty() {
+        q.push(" AND topic_id NOT IN ")
+            .bind_list(from.keys().cloned());
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r.status != ProgressStatus::Pending && from.contains_key(r.topic_id))
+    {
+        q.push(" UNION ALL SELECT ")
+            .bind(r.topic_id)
+            .push(", ")
+            .bind(r.roadmap_id)
+            .push(", ")
+            .bind(r.status.to_value())
+            .push(", ")
+            .bind(r.updated_at);
+    }
+    q.push(")");
+}
