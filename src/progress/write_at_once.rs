@@ -5,9 +5,10 @@
 //! (`write_plan::predicted_from`): the history events and the statistics follow from it, and so
 //! do the counts after the write, counted over the rows as they will be. One statement with
 //! data-modifying CTEs then writes the rows, the events and the statistics and returns the counts,
-//! where the separate steps took four round trips (on the loopback, the server's CPU goes mostly
-//! to sending statements). The rows the upsert and the clear return are checked against the
-//! prediction: a difference fails the write, which rolls back, so the history stays exact.
+//! where the separate steps took three round trips (four with a clear), each costing the server
+//! and PostgreSQL a send, a wake-up and a statement. The rows the upsert and the clear return are
+//! checked against the prediction: a difference fails the write, which rolls back, so the history
+//! stays exact.
 //!
 //! SQLite has no data-modifying CTEs (and no round trips): it keeps the separate steps.
 use std::collections::HashMap;
