@@ -80,6 +80,8 @@ pub struct SharedSubscriptions {
 /// One running source and the sockets' way to its items.
 struct Group {
     key: ShareKey,
+    /// How the source was started (to render a missed item for one of its sockets).
+    op: Operation,
     /// `None` once the source ended (its receivers then see the end).
     items: Arc<Mutex<Option<broadcast::Sender<Arc<Response>>>>>,
     listening: watch::Receiver<bool>,
@@ -122,7 +124,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What a socket's subscription is made of, to run it once more (a source, a missed item).
+/// What a socket's subscription runs with: the schema, where it reads, the socket's session.
+#[derive(Clone)]
 pub struct Operation {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
@@ -167,9 +170,7 @@ impl SharedSubscriptions {
             admitted: Some(admitted),
             alone: false,
             items,
-            _group: group,
-            key,
-            op,
+            group,
         };
         stream::unfold(seat, |mut seat| async move {
             seat.next().await.map(|r| (r, seat))
@@ -198,6 +199,7 @@ impl SharedSubscriptions {
         let task = tokio::spawn(run_source(source, items.clone()));
         let group = Arc::new(Group {
             key: key.clone(),
+            op: op.clone(),
             items,
             listening,
             source: task.abort_handle(),
@@ -240,9 +242,7 @@ struct Seat {
     /// `None`: the source ended before the socket came.
     items: Option<broadcast::Receiver<Arc<Response>>>,
     /// Keeps the source running while this socket follows it.
-    _group: Arc<Group>,
-    key: ShareKey,
-    op: Operation,
+    group: Arc<Group>,
 }
 
 impl Seat {
@@ -264,8 +264,9 @@ impl Seat {
         match items.recv().await {
             Ok(response) => Some(copy_of(&response)),
             Err(broadcast::error::RecvError::Lagged(_)) => {
-                let missed = self.op.request(&self.key, LivePart::Missed);
-                self.op.run(missed).next().await
+                let group = &self.group;
+                let missed = group.op.request(&group.key, LivePart::Missed);
+                group.op.run(missed).next().await
             }
             Err(broadcast::error::RecvError::Closed) => None,
         }
