@@ -187,6 +187,7 @@ impl Executor for GuardedExecutor {
             db,
         } = admitted;
         let state = self.state.clone();
+        let limits = state.limits.clone();
         let query = request.query.clone();
         let key = ShareKey::of(&mut request, viewer);
         let session = session_data.unwrap_or_default();
@@ -205,15 +206,11 @@ impl Executor for GuardedExecutor {
                 .execute_stream_with_session_data(request, session)
                 .boxed(),
         };
-        items
-            .then(move |mut response| {
-                let state = state.clone();
-                let query = query.clone();
-                let request_id = request_id.clone();
-                // The place is held as long as the operation streams.
-                let _running = &running;
-                async move {
-                    if mutation {
+        let items = if mutation {
+            items
+                .then(move |response| {
+                    let state = state.clone();
+                    async move {
                         // As over HTTP: this process reads the content version again after a
                         // write, and this user's next reads wait for its position.
                         state.caches.version.mark_stale();
@@ -222,10 +219,20 @@ impl Executor for GuardedExecutor {
                                 reads.wrote(user, lsn);
                             }
                         }
+                        response
                     }
-                    normalize_errors(&mut response, &query, &request_id, &state.limits);
-                    response
-                }
+                })
+                .boxed()
+        } else {
+            // A subscription's items pass here once per socket: nothing is cloned for them.
+            items
+        };
+        items
+            .map(move |mut response| {
+                // The place is held as long as the operation streams.
+                let _running = &running;
+                normalize_errors(&mut response, &query, &request_id, &limits);
+                response
             })
             .boxed()
     }
