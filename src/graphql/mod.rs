@@ -15,6 +15,7 @@ pub mod field_names;
 pub mod guards;
 pub mod ids;
 pub mod limits;
+pub mod live_part;
 pub mod loaders;
 pub mod node;
 pub mod pagination;

@@ -78,6 +78,7 @@ pub struct Metrics {
     rate_limited: Counter,
     timeouts: Counter,
     active_subscriptions: Gauge,
+    shared_sources: Gauge,
     db_statements: Counter,
     db_failed: Counter,
     pool_idle: Gauge,
@@ -151,6 +152,11 @@ impl Metrics {
             "GraphQL subscriptions currently open.",
         );
         describe(
+            "roadmap_shared_subscription_sources",
+            "Running executions shared by identical subscriptions of one user (each open \
+             subscription follows one).",
+        );
+        describe(
             "roadmap_db_statements_total",
             "SQL statements sent to the database.",
         );
@@ -198,6 +204,7 @@ impl Metrics {
             rate_limited: counter("roadmap_rate_limited_total", &[]),
             timeouts: counter("roadmap_request_timeouts_total", &[]),
             active_subscriptions: gauge("roadmap_active_subscriptions", &[]),
+            shared_sources: gauge("roadmap_shared_subscription_sources", &[]),
             db_statements: counter("roadmap_db_statements_total", &[]),
             db_failed: counter("roadmap_db_statements_failed_total", &[]),
             pool_idle: gauge("roadmap_db_pool_connections", &[("state", "idle")]),
@@ -273,6 +280,7 @@ impl Metrics {
             .set(f64::from(state.config.db.max_connections));
         self.active_subscriptions
             .set(state.active_subscriptions.load(Ordering::Relaxed) as f64);
+        self.shared_sources.set(state.shared_live.running() as f64);
         let responses = &state.responses;
         self.cache_hits
             .absolute(responses.hits.load(Ordering::Relaxed));

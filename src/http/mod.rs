@@ -20,6 +20,7 @@ pub mod viewer;
 pub mod ws;
 pub mod ws_executor;
 pub mod ws_limits;
+pub mod ws_shared;
 
 pub use router::{metrics_router, router};
 pub use startup::Application;

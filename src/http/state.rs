@@ -11,6 +11,7 @@ use super::metrics::Metrics;
 use super::rate_limit::RateLimiter;
 use super::response_cache::ResponseCache;
 use super::ws_limits::SocketCounts;
+use super::ws_shared::SharedSubscriptions;
 use crate::accounts::budget::BudgetPolicy;
 use crate::accounts::revoked_families::RevokedFamilies;
 use crate::accounts::Auth;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub idempotency: Arc<IdempotencyKeys>,
     /// Open WebSockets per user and per address (see `ws_limits`).
     pub sockets: Arc<SocketCounts>,
+    /// Subscriptions shared by identical ones of a user (see `ws_shared`).
+    pub shared_live: Arc<SharedSubscriptions>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +139,7 @@ pub async fn prepare(config: Settings) -> Result<AppState, StartError> {
         budget,
         idempotency: keys,
         sockets: Arc::default(),
+        shared_live: Arc::default(),
     })
 }
 

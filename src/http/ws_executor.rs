@@ -13,11 +13,13 @@ use async_graphql::{Data, Executor, Request, Response, ServerError};
 use entity::ids::UserId;
 use futures_util::stream::{self, BoxStream};
 use futures_util::StreamExt;
+use sea_orm::DatabaseConnection;
 
 use super::graphql::admit::{self, Refusal};
 use super::graphql::execute::normalize_errors;
 use super::state::AppState;
 use super::ws_limits::OVERSIZED;
+use super::ws_shared::{Operation, ShareKey};
 use crate::auth::Viewer;
 use crate::error::code;
 use crate::graphql::budget::BudgetSlot;
@@ -48,6 +50,8 @@ struct Admitted {
     running: Running,
     mutation: bool,
     request_id: String,
+    /// Where it reads (the primary, or a replica that has this user's writes).
+    db: DatabaseConnection,
 }
 
 impl GuardedExecutor {
@@ -90,17 +94,18 @@ impl GuardedExecutor {
             (Some(reads), false) => reads.choose(reads.must_see(user, None)),
             _ => None,
         };
-        let db = replica.as_ref().map_or(&state.db, |r| &r.conn);
+        let db = replica.as_ref().map_or(&state.db, |r| &r.conn).clone();
         let request = request
             .data(BudgetSlot::default())
             .data(db.clone())
-            .data(Loaders::new(db))
+            .data(Loaders::new(&db))
             .data(RequestId(request_id.clone()));
         Ok(Admitted {
             request,
             running,
             mutation,
             request_id,
+            db,
         })
     }
 
@@ -163,11 +168,11 @@ impl Executor for GuardedExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         // The socket's signed-in user (set at `connection_init`): its reads must see its writes.
-        let user = session_data
+        let viewer = session_data
             .as_ref()
             .and_then(|d| d.get(&std::any::TypeId::of::<Viewer>()))
-            .and_then(|v| v.downcast_ref::<Viewer>())
-            .and_then(Viewer::user_id);
+            .and_then(|v| v.downcast_ref::<Viewer>());
+        let user = viewer.and_then(Viewer::user_id);
         let admitted = match self.admit(request, user) {
             Ok(a) => a,
             Err(err) => {
@@ -175,24 +180,37 @@ impl Executor for GuardedExecutor {
             }
         };
         let Admitted {
-            request,
+            mut request,
             running,
             mutation,
             request_id,
+            db,
         } = admitted;
         let state = self.state.clone();
+        let limits = state.limits.clone();
         let query = request.query.clone();
-        state
-            .schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .then(move |mut response| {
-                let state = state.clone();
-                let query = query.clone();
-                let request_id = request_id.clone();
-                // The place is held as long as the operation streams.
-                let _running = &running;
-                async move {
-                    if mutation {
+        let key = ShareKey::of(&mut request, viewer);
+        let session = session_data.unwrap_or_default();
+        let items = match key {
+            // A subscription identical to others of this user: one execution renders for all.
+            Some(key) => {
+                let op = Operation {
+                    schema: state.schema.clone(),
+                    db,
+                    session,
+                };
+                state.shared_live.follow(key, request, op)
+            }
+            None => state
+                .schema
+                .execute_stream_with_session_data(request, session)
+                .boxed(),
+        };
+        let items = if mutation {
+            items
+                .then(move |response| {
+                    let state = state.clone();
+                    async move {
                         // As over HTTP: this process reads the content version again after a
                         // write, and this user's next reads wait for its position.
                         state.caches.version.mark_stale();
@@ -201,10 +219,20 @@ impl Executor for GuardedExecutor {
                                 reads.wrote(user, lsn);
                             }
                         }
+                        response
                     }
-                    normalize_errors(&mut response, &query, &request_id, &state.limits);
-                    response
-                }
+                })
+                .boxed()
+        } else {
+            // A subscription's items pass here once per socket: nothing is cloned for them.
+            items
+        };
+        items
+            .map(move |mut response| {
+                // The place is held as long as the operation streams.
+                let _running = &running;
+                normalize_errors(&mut response, &query, &request_id, &limits);
+                response
             })
             .boxed()
     }

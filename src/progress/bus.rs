@@ -251,7 +251,14 @@ impl ProgressBus {
 
     /// A receiver of one user's notices; counted in `active()` until dropped.
     pub fn subscribe(&self, user_id: UserId) -> Subscriber {
-        self.active.fetch_add(1, Ordering::Relaxed);
+        let mut sub = self.listen(user_id);
+        sub._counted = Some(self.count());
+        sub
+    }
+
+    /// A receiver of one user's notices, not counted: it serves subscriptions counted on their
+    /// own ([`ProgressBus::count`]), as when sockets share one running subscription.
+    pub fn listen(&self, user_id: UserId) -> Subscriber {
         let rx = self
             .learners
             .lock()
@@ -262,8 +269,14 @@ impl ProgressBus {
             rx,
             user_id,
             learners: self.learners.clone(),
-            active: self.active.clone(),
+            _counted: None,
         }
+    }
+
+    /// One open subscription in `active()`, until dropped.
+    pub fn count(&self) -> Counted {
+        self.active.fetch_add(1, Ordering::Relaxed);
+        Counted(self.active.clone())
     }
 
     /// Open `myProgressChanged` subscriptions.
@@ -334,7 +347,17 @@ pub struct Subscriber {
     rx: broadcast::Receiver<Arc<Notice>>,
     user_id: UserId,
     learners: Arc<Learners>,
-    active: Arc<AtomicI64>,
+    /// Held for the gauge (`None`: counted elsewhere).
+    _counted: Option<Counted>,
+}
+
+/// Holds one open subscription in the `active()` gauge until dropped.
+pub struct Counted(Arc<AtomicI64>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Subscriber {
@@ -353,7 +376,6 @@ impl Subscriber {
 
 impl Drop for Subscriber {
     fn drop(&mut self) {
-        self.active.fetch_sub(1, Ordering::Relaxed);
         // The learner's last subscriber (this one) closes the channel; under the lock, so a
         // subscription being made now gets a channel that stays.
         let mut learners = self.learners.lock();

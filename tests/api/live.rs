@@ -161,3 +161,103 @@ async fn subscription_hears_changes_made_through_another_server() {
     );
     ws.close(None).await.ok();
 }
+
+/// A narrower selection of the same field: a subscription of its own.
+const NARROW: &str = "subscription Narrow { myProgressChanged { kind changes { key to } } }";
+
+/// The `myProgressChanged` change of a `next` message for subscription `id`.
+fn change_of<'a>(msg: &'a Value, id: &str) -> &'a Value {
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["id"], id, "{msg}");
+    &msg["payload"]["data"]["myProgressChanged"]
+}
+
+/// Sockets of one learner with the same subscription share one execution (the
+/// `roadmap_shared_subscription_sources` gauge) and each gets every change; another selection gets
+/// its own; closing one socket keeps the others receiving; another learner's socket hears only its
+/// own learner; the last socket of a subscription ends its execution.
+#[tokio::test]
+async fn identical_subscriptions_share_one_execution_and_every_socket_gets_each_change() {
+    let app = spawn_app().await;
+    let (_, topics) = topics_of(&app, "backend").await;
+    let s = app.signup("twotabs").await;
+    let stranger = app.signup("neighbour").await;
+    let mut first = live_socket(&app, &s.access_token).await;
+    let mut second = live_socket(&app, &s.access_token).await;
+    let mut narrow = ws_connect(&app).await;
+    let ack = ws_init(&mut narrow, &s.access_token).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let sub = json!({ "id": "n", "type": "subscribe", "payload": { "query": NARROW } });
+    narrow.send(Message::text(sub.to_string())).await.unwrap();
+    let mut other = live_socket(&app, &stranger.access_token).await;
+    wait_for_subscriptions(&app, 4.0).await;
+    // Four sockets, three executions: the learner's two tabs share one.
+    assert_eq!(app.metric("roadmap_shared_subscription_sources").await, 3.0);
+
+    app.set_topic_status(&s.access_token, &topics[0].0, "DONE")
+        .await;
+    for ws in [&mut first, &mut second] {
+        let msg = next_json(ws, Duration::from_secs(10))
+            .await
+            .expect("each tab gets the change");
+        let change = change_of(&msg, "1");
+        assert_eq!(change["kind"], "STATUS", "{msg}");
+        assert_eq!(change["roadmap"]["slug"], "backend", "{msg}");
+        assert_eq!(change["changes"][0]["key"], topics[0].1.as_str());
+        assert_eq!(change["changes"][0]["topic"]["myStatus"], "DONE", "{msg}");
+    }
+    let msg = next_json(&mut narrow, Duration::from_secs(10))
+        .await
+        .expect("the narrow subscription gets the change");
+    assert_eq!(
+        *change_of(&msg, "n"),
+        json!({ "kind": "STATUS", "changes": [{ "key": topics[0].1, "to": "DONE" }] }),
+        "only its own selection: {msg}"
+    );
+
+    // One tab closes: the other still follows the shared execution.
+    first.close(None).await.ok();
+    let closed = eventually(Duration::from_secs(10), || async {
+        app.metric("roadmap_active_subscriptions").await == 3.0
+    })
+    .await;
+    assert!(closed, "the closed tab's subscription is still counted");
+    assert_eq!(app.metric("roadmap_shared_subscription_sources").await, 3.0);
+    app.set_topic_status(&s.access_token, &topics[1].0, "LEARNING")
+        .await;
+    let msg = next_json(&mut second, Duration::from_secs(10))
+        .await
+        .expect("the open tab still gets changes");
+    let change = change_of(&msg, "1");
+    assert_eq!(change["changes"][0]["key"], topics[1].1.as_str());
+    assert_eq!(change["changes"][0]["to"], "LEARNING");
+    let msg = next_json(&mut narrow, Duration::from_secs(10))
+        .await
+        .expect("the narrow subscription gets the second change");
+    assert_eq!(
+        change_of(&msg, "n")["changes"][0]["key"],
+        topics[1].1.as_str()
+    );
+
+    // The stranger's socket: its own change is the first thing it hears (had the learner's two
+    // leaked, they would have come before it).
+    app.set_topic_status(&stranger.access_token, &topics[2].0, "SKIPPED")
+        .await;
+    let msg = next_json(&mut other, Duration::from_secs(10))
+        .await
+        .expect("the stranger gets their own change");
+    let change = change_of(&msg, "1");
+    assert_eq!(change["changes"][0]["key"], topics[2].1.as_str(), "{msg}");
+    assert_eq!(change["changes"][0]["to"], "SKIPPED", "{msg}");
+
+    // The last socket of each subscription ends its execution.
+    for ws in [&mut second, &mut narrow, &mut other] {
+        ws.close(None).await.ok();
+    }
+    let ended = eventually(Duration::from_secs(10), || async {
+        app.metric("roadmap_shared_subscription_sources").await == 0.0
+            && app.metric("roadmap_active_subscriptions").await == 0.0
+    })
+    .await;
+    assert!(ended, "executions outlived their sockets");
+}

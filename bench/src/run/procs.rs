@@ -33,6 +33,11 @@ impl Proc {
         proc_status_kib(self.child.id(), "VmRSS:") as f64 / 1024.0
     }
 
+    /// CPU time the process has used so far.
+    pub fn cpu_time(&self) -> Duration {
+        cpu_time(self.child.id())
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited within 10 s.
     pub fn stop(mut self) {
         let _ = Command::new("kill")
@@ -55,6 +60,20 @@ impl Drop for Proc {
         }
         let _ = self.child.wait();
     }
+}
+
+/// CPU time process `pid` has used so far (user + system), from /proc/PID/stat.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which may hold spaces), in clock ticks of USER_HZ = 100.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 fn proc_status_kib(pid: u32, key: &str) -> u64 {

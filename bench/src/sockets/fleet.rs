@@ -128,6 +128,15 @@ impl Fleet {
         Ok(())
     }
 
+    /// CPU time the client processes have used so far.
+    pub fn cpu_time(&self) -> Duration {
+        self.children
+            .iter()
+            .filter_map(Child::id)
+            .map(crate::run::procs::cpu_time)
+            .sum()
+    }
+
     /// Ends the client processes (their sockets close with them).
     pub async fn stop(self) {
         for mut child in self.children {

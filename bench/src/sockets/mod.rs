@@ -141,6 +141,8 @@ async fn measure(args: &SocketsArgs, database_url: Option<&str>) -> anyhow::Resu
     let after = servers.settle_rss().await;
     let grown: f64 = after.iter().zip(&before).map(|(a, b)| a - b).sum();
     let per_socket_kib = grown * 1024.0 / args.sockets as f64;
+    let cpu_before: Vec<Duration> = procs.iter().map(|p| p.cpu_time()).collect();
+    let clients_before = fleet.cpu_time();
     let start = Instant::now();
     let writes = tokens.iter().enumerate().map(|(j, t)| {
         let url = procs[j % procs.len()].url("/graphql");
@@ -155,8 +157,16 @@ async fn measure(args: &SocketsArgs, database_url: Option<&str>) -> anyhow::Resu
     for w in futures_util::future::join_all(writes).await {
         w?;
     }
+    let written = start.elapsed();
     fleet.wait_delivered(start, Duration::from_secs(60)).await?;
     let delivery = start.elapsed();
+    // What the servers spent from the writes to the last event (the clients' share is the rest).
+    let server_cpu: Duration = procs
+        .iter()
+        .zip(&cpu_before)
+        .map(|(p, b)| p.cpu_time().saturating_sub(*b))
+        .sum();
+    let client_cpu = fleet.cpu_time().saturating_sub(clients_before);
     let on = match (args.servers, database_url) {
         (1, None) => String::new(),
         (1, Some(_)) => ", 1 server on PostgreSQL".to_owned(),
@@ -164,7 +174,8 @@ async fn measure(args: &SocketsArgs, database_url: Option<&str>) -> anyhow::Resu
     };
     println!(
         "| {} sockets over {} learners{on} | RSS {:.1} → {:.1} MiB | {:.1} KiB per subscribed socket | \
-         opened in {:.1} s | {} changes delivered to every socket in {} ms |",
+         opened in {:.1} s | {} changes delivered to every socket in {} ms (writes answered in {} \
+         ms; CPU: servers {} ms, clients {} ms) |",
         args.sockets,
         args.learners,
         before.iter().sum::<f64>(),
@@ -172,7 +183,10 @@ async fn measure(args: &SocketsArgs, database_url: Option<&str>) -> anyhow::Resu
         per_socket_kib,
         open_time.as_secs_f64(),
         args.learners,
-        delivery.as_millis()
+        delivery.as_millis(),
+        written.as_millis(),
+        server_cpu.as_millis(),
+        client_cpu.as_millis()
     );
     if args.servers > 1 {
         for (k, n) in counts.iter().enumerate() {
