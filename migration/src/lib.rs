@@ -24,6 +24,7 @@ mod m20261206_000050_revoked_families;
 mod m20261207_000010_reviews;
 mod m20261207_000020_search_stamps;
 mod m20261207_000300_topic_prerequisites;
+mod m20261207_000400_own_done_index;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_reviews::Migration),
             Box::new(m20261207_000020_search_stamps::Migration),
             Box::new(m20261207_000300_topic_prerequisites::Migration),
+            Box::new(m20261207_000400_own_done_index::Migration),
         ]
     }
 }
