@@ -67,40 +67,89 @@ pub(super) async fn write(
     roadmap_ids: &[RoadmapId],
 ) -> Result<HashMap<RoadmapId, Counts>, AppError> {
     let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
-    let runs = seen.and_then(|s| Some((s, stats::extend(s, &times)?)));
+    // The statistics go in the statement when they extend what the request read in place.
+    let stats = match (events.is_empty(), seen) {
+        (false, Some(seen)) => stats::extend(seen, &times).map(|runs| Stats {
+            seen,
+            runs,
+            new_done: new_done(events, now),
+            now,
+        }),
+        _ => None,
+    };
     let mut q = Sql::new(txn.get_database_backend());
+    push_statement(
+        &mut q,
+        user_id,
+        rows,
+        from,
+        events,
+        stats.as_ref(),
+        roadmap_ids,
+    );
+    let answer = Answer::find_by_statement(q.build()).all(txn).await?;
+    let (changed, stats_stored, counts) = read_answer(answer)?;
+    if &changed != from {
+        // Never expected: every progress write holds the user's lock. Failing rolls it back.
+        return Err(AppError::internal(format!(
+            "progress of user {user_id} changed under the write lock: expected {} changes, \
+             the writes made {}",
+            from.len(),
+            changed.len()
+        )));
+    }
+    if !events.is_empty() && !stats_stored {
+        // The statistics moved since the request read them (or it read none): read them under
+        // the lock and store them again, as `history_writes` does.
+        stats::record_read(txn, user_id, &times, now).await?;
+    }
+    Ok(counts)
+}
+
+/// The statistics a write stores in its statement, guarded by those the request read.
+struct Stats<'a> {
+    seen: &'a SeenStats,
+    runs: stats::Runs,
+    new_done: i64,
+    now: DateTime<Utc>,
+}
+
+/// Appends the statement of [`write`]: the counts after the write, then the CTEs that write,
+/// then the answer's rows (see [`Answer`]).
+fn push_statement(
+    q: &mut Sql,
+    user_id: UserId,
+    rows: &[Row<'_>],
+    from: &HashMap<TopicKey, ProgressStatus>,
+    events: &[Event],
+    stats: Option<&Stats>,
+    roadmap_ids: &[RoadmapId],
+) {
     let (clears, upserts): (Vec<&Row>, Vec<&Row>) = rows
         .iter()
         .partition(|r| r.status == ProgressStatus::Pending);
     q.push("WITH c AS (");
     let after = |q: &mut Sql| rows_after_write(q, user_id, rows, from, roadmap_ids);
-    push_counts(&mut q, user_id, roadmap_ids, Some(&after));
+    push_counts(q, user_id, roadmap_ids, Some(&after));
     q.push(")");
     if !upserts.is_empty() {
         q.push(", up AS (");
-        push_upsert(&mut q, user_id, &upserts);
+        push_upsert(q, user_id, &upserts);
         q.push(")");
     }
     if !clears.is_empty() {
         q.push(", cl AS (");
-        push_clear(&mut q, user_id, clears.iter().map(|r| r.topic_id));
+        push_clear(q, user_id, clears.iter().map(|r| r.topic_id));
         q.push(")");
     }
     if !events.is_empty() {
         q.push(", e AS (");
-        push_events(&mut q, events);
+        push_events(q, events);
         q.push(")");
     }
-    if let (false, Some((seen, runs))) = (events.is_empty(), runs) {
+    if let Some(s) = stats {
         q.push(", s AS (");
-        stats::push_store(
-            &mut q,
-            user_id,
-            runs,
-            now,
-            new_done(events, now),
-            Some(seen),
-        );
+        stats::push_store(q, user_id, s.runs, s.now, s.new_done, Some(s.seen));
         q.push(" RETURNING id)");
     }
     // The counts first: their columns give the union its types.
@@ -118,16 +167,31 @@ pub(super) async fn write(
             .push(cte);
         }
     }
-    if !events.is_empty() && runs.is_some() {
+    if stats.is_some() {
         q.push(
             " UNION ALL SELECT 'S', NULL, NULL, (SELECT COUNT(*) FROM s), NULL, NULL, NULL, \
              NULL, NULL, NULL, NULL",
         );
     }
-    let mut counts = HashMap::new();
+}
+
+/// What the statement answered: the status each changed topic had before, whether the
+/// statistics were stored, the counts by roadmap.
+#[allow(clippy::type_complexity)]
+fn read_answer(
+    answer: Vec<Answer>,
+) -> Result<
+    (
+        HashMap<TopicKey, ProgressStatus>,
+        bool,
+        HashMap<RoadmapId, Counts>,
+    ),
+    AppError,
+> {
     let mut changed = HashMap::new();
     let mut stats_stored = false;
-    for a in Answer::find_by_statement(q.build()).all(txn).await? {
+    let mut counts = HashMap::new();
+    for a in answer {
         match (a.kind.as_str(), a.topic_id, a.from_status, a.roadmap_id) {
             ("W", Some(topic), Some(was), _) => {
                 changed.insert(topic, stored_status(&was)?);
@@ -149,21 +213,7 @@ pub(super) async fn write(
             _ => {}
         }
     }
-    if &changed != from {
-        // Never expected: every progress write holds the user's lock. Failing rolls it back.
-        return Err(AppError::internal(format!(
-            "progress of user {user_id} changed under the write lock: expected {} changes, \
-             the writes made {}",
-            from.len(),
-            changed.len()
-        )));
-    }
-    if !events.is_empty() && !stats_stored {
-        // The statistics moved since the request read them (or it read none): read them under
-        // the lock and store them again, as `history_writes` does.
-        stats::record_read(txn, user_id, &times, now).await?;
-    }
-    Ok(counts)
+    Ok((changed, stats_stored, counts))
 }
 
 /// The user's live rows on `roadmap_ids` as they will be after the write: the stored ones less
