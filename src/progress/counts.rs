@@ -57,8 +57,8 @@ pub async fn counts(
 
 /// Appends the `SELECT` of [`counts`] (the columns of [`CountRow`]). `rows`, when given, writes
 /// the relation the statuses are counted over instead of the user's live rows in `progress`: a
-/// parenthesised subquery of `topic_id, roadmap_id, status, updated_at`, the user's live rows only
-/// (a write counts what it is about to store this way, in its own statement).
+/// parenthesised subquery of `topic_id, roadmap_id, status, updated_at`, the user's live rows on
+/// `roadmap_ids` only (a write counts what it is about to store this way, in its own statement).
 pub(super) fn push_counts(
     q: &mut Sql,
     user_id: UserId,
@@ -103,18 +103,17 @@ pub(super) fn push_counts(
                 .push(&uncounted_topics())
                 .push(") AND p.user_id = ")
                 .bind(user_id)
-                .push(" AND p.archived_at IS NULL");
+                .push(" AND p.archived_at IS NULL AND p.roadmap_id IN ")
+                .bind_list(ids());
         }
     }
-    q.push(" AND p.roadmap_id IN ")
-        .bind_list(ids())
-        .push(
-            " GROUP BY p.roadmap_id) s ON s.roadmap_id = r.id \
-             LEFT JOIN favorite_roadmaps f ON f.roadmap_id = r.id AND f.user_id = ",
-        )
-        .bind(user_id)
-        .push(" WHERE r.id IN ")
-        .bind_list(ids());
+    q.push(
+        " GROUP BY p.roadmap_id) s ON s.roadmap_id = r.id \
+         LEFT JOIN favorite_roadmaps f ON f.roadmap_id = r.id AND f.user_id = ",
+    )
+    .bind(user_id)
+    .push(" WHERE r.id IN ")
+    .bind_list(ids());
 }
 
 /// Counts of one user on one roadmap (all zero when it does not exist).

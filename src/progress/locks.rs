@@ -5,8 +5,10 @@
 //! advisory lock on PostgreSQL; on SQLite a first statement that is a write, which takes the
 //! database write lock at once (a read first would make the later upgrade fail with SQLITE_BUSY
 //! instead of waiting). `setTopicStatus` takes the PostgreSQL locks in its first statement, which
-//! reads its topic too ([`user_lock_exprs`]). Linking topics takes the link lock ([`lock_links`]) that status writes
-//! hold shared.
+//! reads its topic too ([`user_lock_exprs`]). Linking topics takes the link lock ([`lock_links`])
+//! that status writes hold shared. One writer takes no learner's lock: deleting a roadmap archives
+//! every learner's rows on it at once (`catalog::roadmap_editing::archive_progress`); a status
+//! write that meets such a row it read as live refuses with `CONFLICT` (see `write_at_once`).
 //!
 //! On PostgreSQL the same first statement also switches the transaction to generic plans
 //! ([`GENERIC_PLANS`]): a write's statements are short, keyed lookups whose best plan does not

@@ -121,9 +121,14 @@ pub(super) async fn apply_in(
         let report = plan::report(user_id, roadmap, &timed, &rows, &from);
         let mut ids = vec![roadmap.id];
         ids.extend(report.linked.keys().copied());
-        let counts =
-            write_at_once::write(txn, user_id, &rows, &from, &report.events, seen, now, &ids)
-                .await?;
+        let planned = write_at_once::Planned {
+            user_id,
+            rows: &rows,
+            from: &from,
+            events: &report.events,
+            roadmap_ids: &ids,
+        };
+        let counts = write_at_once::write(txn, &planned, seen, now).await?;
         return Ok(Applied {
             changes: report.changes,
             skipped,
@@ -242,19 +247,9 @@ pub(super) fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
         if i > 0 {
             q.push(", ");
         }
-        q.push("(")
-            .bind(user_id)
-            .push(", ")
-            .bind(r.topic_id)
-            .push(", ")
-            .bind(r.roadmap_id)
-            .push(", ")
-            .bind(r.status.to_value())
-            .push(", ")
-            .bind(r.updated_at)
-            .push(", ")
-            .bind(r.changed_at)
-            .push(")");
+        q.push("(").bind(user_id).push(", ");
+        push_row_values(q, r);
+        q.push(", ").bind(r.changed_at).push(")");
     }
     q.push(
         " ON CONFLICT (user_id, topic_id) DO UPDATE SET \
@@ -265,6 +260,17 @@ pub(super) fn push_upsert(q: &mut Sql, user_id: UserId, rows: &[&Row<'_>]) {
          WHERE progress.archived_at IS NOT NULL OR progress.status <> excluded.status \
          RETURNING topic_id, COALESCE(previous_status, 'PENDING') AS from_status",
     );
+}
+
+/// Appends a row's `topic_id, roadmap_id, status, updated_at`, bound.
+pub(super) fn push_row_values(q: &mut Sql, r: &Row<'_>) {
+    q.bind(r.topic_id)
+        .push(", ")
+        .bind(r.roadmap_id)
+        .push(", ")
+        .bind(r.status.to_value())
+        .push(", ")
+        .bind(r.updated_at);
 }
 
 /// Deletes the live statuses of one user on the topics, returning `topic_id` and `from_status`

@@ -1,26 +1,30 @@
 //! A status write's rows, history, statistics and counts in one statement, on PostgreSQL.
 //!
 //! Under the user's lock the stored statuses the write read ([`super::merge::groups_and_stored`])
-//! are exact, so what the upsert and the clear will change is known before they run
-//! (`write_plan::predicted_from`): the history events and the statistics follow from it, and so
-//! do the counts after the write, counted over the rows as they will be. One statement with
-//! data-modifying CTEs then writes the rows, the events and the statistics and returns the counts,
-//! where the separate steps took three round trips (four with a clear), each costing the server
-//! and PostgreSQL a send, a wake-up and a statement. The rows the upsert and the clear return are
-//! checked against the prediction: a difference fails the write, which rolls back, so the history
-//! stays exact.
+//! are what the write will find, so what the upsert and the clear will change is known before
+//! they run (`write_plan::predicted_from`): the history events and the statistics follow from it,
+//! and so do the counts after the write, counted over the rows as they will be. One statement
+//! with data-modifying CTEs then writes the rows, the events and the statistics and returns the
+//! counts, where the separate steps took three round trips (four with a clear), each costing the
+//! server and PostgreSQL a send, a wake-up and a statement.
+//!
+//! The rows the upsert and the clear return are checked against the prediction. One writer does
+//! not take the learner's lock: deleting a roadmap archives every learner's rows on it at once
+//! (`catalog::roadmap_editing::archive_progress`). When that commits between the read and the
+//! write, the write answers `CONFLICT` and rolls back, so the history stays exact; sent again, it
+//! finds the topic gone (`NOT_FOUND`).
 //!
 //! SQLite has no data-modifying CTEs (and no round trips): it keeps the separate steps.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, TopicKey, UserId};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use super::counts::push_counts;
 use super::history_writes::{new_done, push_events};
 use super::stats::{self, SeenStats};
-use super::status_writes::{push_clear, push_upsert};
+use super::status_writes::{push_clear, push_row_values, push_upsert};
 use super::types::{stored_status, Counts, ProgressStatus};
 use super::write_plan::{Event, Row};
 use crate::db::sql::Sql;
@@ -51,21 +55,27 @@ struct Answer {
     updated_at: Option<DateTime<Utc>>,
 }
 
-/// Writes `rows` (upserts, and clears for `PENDING`) and the history `events` of one user, brings
-/// their statistics up to date (`seen`: as the request read them), and returns the user's counts
-/// on `roadmap_ids` after the write. `from` is [`super::write_plan::predicted_from`] of `rows`;
-/// the caller holds the user's lock and checked [`fits`].
-#[allow(clippy::too_many_arguments)]
+/// One user's write, planned in memory: `rows` (upserts, and clears for `PENDING`), `from`
+/// ([`super::write_plan::predicted_from`] of them), the history `events`, and the roadmaps whose
+/// counts the caller reports.
+pub(super) struct Planned<'p> {
+    pub user_id: UserId,
+    pub rows: &'p [Row<'p>],
+    pub from: &'p HashMap<TopicKey, ProgressStatus>,
+    pub events: &'p [Event],
+    pub roadmap_ids: &'p [RoadmapId],
+}
+
+/// Writes `planned`, brings the user's statistics up to date (`seen`: as the request read them),
+/// and returns the user's counts on `planned.roadmap_ids` after the write. The caller holds the
+/// user's lock and checked [`fits`].
 pub(super) async fn write(
     txn: &impl ConnectionTrait,
-    user_id: UserId,
-    rows: &[Row<'_>],
-    from: &HashMap<TopicKey, ProgressStatus>,
-    events: &[Event],
+    planned: &Planned<'_>,
     seen: Option<&SeenStats>,
     now: DateTime<Utc>,
-    roadmap_ids: &[RoadmapId],
 ) -> Result<HashMap<RoadmapId, Counts>, AppError> {
+    let events = planned.events;
     let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
     // The statistics go in the statement when they extend what the request read in place.
     let stats = match (events.is_empty(), seen) {
@@ -78,30 +88,29 @@ pub(super) async fn write(
         _ => None,
     };
     let mut q = Sql::new(txn.get_database_backend());
-    push_statement(
-        &mut q,
-        user_id,
-        rows,
-        from,
-        events,
-        stats.as_ref(),
-        roadmap_ids,
-    );
+    push_statement(&mut q, planned, stats.as_ref());
     let answer = Answer::find_by_statement(q.build()).all(txn).await?;
     let (changed, stats_stored, counts) = read_answer(answer)?;
-    if &changed != from {
-        // Never expected: every progress write holds the user's lock. Failing rolls it back.
-        return Err(AppError::internal(format!(
-            "progress of user {user_id} changed under the write lock: expected {} changes, \
-             the writes made {}",
-            from.len(),
-            changed.len()
-        )));
+    if &changed != planned.from {
+        // A roadmap's deletion archived rows under the write (see the module docs). Returning the
+        // error rolls the write back.
+        tracing::warn!(
+            user_id = %planned.user_id,
+            expected = planned.from.len(),
+            made = changed.len(),
+            "progress changed under a status write; refused with CONFLICT"
+        );
+        return Err(AppError::Conflict {
+            message: "the roadmap changed while this change was being saved (nothing was saved); \
+                      send it again"
+                .into(),
+            field: None,
+        });
     }
     if !events.is_empty() && !stats_stored {
         // The statistics moved since the request read them (or it read none): read them under
         // the lock and store them again, as `history_writes` does.
-        stats::record_read(txn, user_id, &times, now).await?;
+        stats::record_read(txn, planned.user_id, &times, now).await?;
     }
     Ok(counts)
 }
@@ -116,21 +125,15 @@ struct Stats<'a> {
 
 /// Appends the statement of [`write`]: the counts after the write, then the CTEs that write,
 /// then the answer's rows (see [`Answer`]).
-fn push_statement(
-    q: &mut Sql,
-    user_id: UserId,
-    rows: &[Row<'_>],
-    from: &HashMap<TopicKey, ProgressStatus>,
-    events: &[Event],
-    stats: Option<&Stats>,
-    roadmap_ids: &[RoadmapId],
-) {
-    let (clears, upserts): (Vec<&Row>, Vec<&Row>) = rows
+fn push_statement(q: &mut Sql, planned: &Planned<'_>, stats: Option<&Stats>) {
+    let user_id = planned.user_id;
+    let (clears, upserts): (Vec<&Row>, Vec<&Row>) = planned
+        .rows
         .iter()
         .partition(|r| r.status == ProgressStatus::Pending);
     q.push("WITH c AS (");
-    let after = |q: &mut Sql| rows_after_write(q, user_id, rows, from, roadmap_ids);
-    push_counts(q, user_id, roadmap_ids, Some(&after));
+    let after = |q: &mut Sql| rows_after_write(q, planned);
+    push_counts(q, user_id, planned.roadmap_ids, Some(&after));
     q.push(")");
     if !upserts.is_empty() {
         q.push(", up AS (");
@@ -142,9 +145,9 @@ fn push_statement(
         push_clear(q, user_id, clears.iter().map(|r| r.topic_id));
         q.push(")");
     }
-    if !events.is_empty() {
+    if !planned.events.is_empty() {
         q.push(", e AS (");
-        push_events(q, events);
+        push_events(q, planned.events);
         q.push(")");
     }
     if let Some(s) = stats {
@@ -216,35 +219,25 @@ fn read_answer(
     Ok((changed, stats_stored, counts))
 }
 
-/// The user's live rows on `roadmap_ids` as they will be after the write: the stored ones less
-/// those it changes, and the changed ones with their new status (a clear leaves none).
-fn rows_after_write(
-    q: &mut Sql,
-    user_id: UserId,
-    rows: &[Row<'_>],
-    from: &HashMap<TopicKey, ProgressStatus>,
-    roadmap_ids: &[RoadmapId],
-) {
+/// The user's live rows on the planned roadmaps as they will be after the write: the stored ones
+/// less those it changes, and the changed ones with their new status (a clear leaves none).
+fn rows_after_write(q: &mut Sql, planned: &Planned<'_>) {
+    let from = planned.from;
     q.push("(SELECT topic_id, roadmap_id, status, updated_at FROM progress WHERE user_id = ")
-        .bind(user_id)
+        .bind(planned.user_id)
         .push(" AND archived_at IS NULL AND roadmap_id IN ")
-        .bind_list(roadmap_ids.iter().copied());
+        .bind_list(planned.roadmap_ids.iter().copied());
     if !from.is_empty() {
         q.push(" AND topic_id NOT IN ")
             .bind_list(from.keys().cloned());
     }
-    for r in rows
+    for r in planned
+        .rows
         .iter()
         .filter(|r| r.status != ProgressStatus::Pending && from.contains_key(r.topic_id))
     {
-        q.push(" UNION ALL SELECT ")
-            .bind(r.topic_id)
-            .push(", ")
-            .bind(r.roadmap_id)
-            .push(", ")
-            .bind(r.status.to_value())
-            .push(", ")
-            .bind(r.updated_at);
+        q.push(" UNION ALL SELECT ");
+        push_row_values(q, r);
     }
     q.push(")");
 }
