@@ -86,7 +86,11 @@ pub async fn mark_verified(
 /// Follows a verification or address-change link: the address becomes verified, or becomes the
 /// account's (verified) address. A link to an address the account no longer uses is refused;
 /// an address another account took meanwhile is `CONFLICT` (field `token`).
-pub async fn verify_email(db: &DatabaseConnection, token: &str) -> Result<users::Model, AppError> {
+pub async fn verify_email(
+    db: &DatabaseConnection,
+    auth: &super::Auth,
+    token: &str,
+) -> Result<users::Model, AppError> {
     let row = email_tokens::find_usable(db, token, &[Purpose::Verify, Purpose::Change]).await?;
     // The claim (a write, single use) is the transaction's first statement.
     let txn = db.begin().await?;
@@ -124,6 +128,7 @@ pub async fn verify_email(db: &DatabaseConnection, token: &str) -> Result<users:
     }
     let user = find_user(&txn, row.user_id).await?;
     txn.commit().await?;
+    auth.revocations.changed(user.id);
     Ok(user)
 }
 

@@ -14,6 +14,7 @@ pub mod revocations;
 pub mod revoked_families;
 pub mod roles;
 pub mod service;
+pub mod sessions;
 pub mod tokens;
 
 pub use service::Auth;

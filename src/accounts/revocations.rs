@@ -4,6 +4,10 @@
 //! and every socket of that user closes. A refresh token used twice revokes its sign-in (family):
 //! its access tokens are refused at once (see `revoked_families`) and the sockets opened with them
 //! close. On PostgreSQL the revocation crosses to every process on the database over `NOTIFY`.
+//!
+//! The same channel carries changes that void no token but make a user's kept session stale
+//! (`SessionCache`): a new profile, address or team seat ([`Revocations::changed`]). A revocation
+//! makes it stale too.
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -14,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use super::revoked_families::RevokedFamilies;
+use super::sessions::SessionCache;
 use crate::db::notify::{self, Channel, Relay};
 
 /// Revocations a slow socket may fall behind by before it is told to re-check its token.
@@ -25,6 +30,8 @@ pub enum Revocation {
     User(UserId),
     /// Every access token of this sign-in (refresh-token family) is void.
     Family { user_id: UserId, family: String },
+    /// The user's row or team seats changed; their tokens stay valid.
+    Changed(UserId),
     /// Some revocations may have been missed (the relay reconnected): every socket re-checks its
     /// token against the database.
     RecheckAll,
@@ -45,6 +52,8 @@ pub struct Revocations {
     relay: Option<Relay<Revocation>>,
     /// Sign-ins whose access tokens are void.
     pub families: RevokedFamilies,
+    /// Signed-in users' rows and seats kept between requests.
+    pub sessions: SessionCache,
 }
 
 /// How long a revoked family is remembered without a database to say (tools and tests).
@@ -53,17 +62,18 @@ const DEFAULT_FAMILY_WINDOW: Duration = Duration::days(1);
 impl Default for Revocations {
     /// Revocations within this process only (SQLite is one process; tools and tests).
     fn default() -> Self {
-        Self::local(DEFAULT_FAMILY_WINDOW)
+        Self::local(DEFAULT_FAMILY_WINDOW, SessionCache::default())
     }
 }
 
 impl Revocations {
-    fn local(family_window: Duration) -> Self {
+    fn local(family_window: Duration, sessions: SessionCache) -> Self {
         let (tx, _) = broadcast::channel(CAPACITY);
         Self {
             tx,
             relay: None,
             families: RevokedFamilies::new(family_window),
+            sessions,
         }
     }
 
@@ -71,12 +81,17 @@ impl Revocations {
     /// revoked families are remembered for `family_window` (the access-token lifetime + leeway).
     /// Starts the relay tasks, so it must run inside the tokio runtime. Load the revoked families
     /// with `families.load` before serving.
-    pub fn for_database(db: &DatabaseConnection, family_window: Duration) -> Self {
-        let mut revocations = Self::local(family_window);
+    pub fn for_database(
+        db: &DatabaseConnection,
+        family_window: Duration,
+        sessions: SessionCache,
+    ) -> Self {
+        let mut revocations = Self::local(family_window, sessions);
         if crate::db::is_postgres(db) {
-            tokio::spawn(feed_families(
+            tokio::spawn(feed(
                 revocations.tx.subscribe(),
                 revocations.families.clone(),
+                revocations.sessions.clone(),
                 db.clone(),
             ));
             let pool = db.get_postgres_connection_pool().clone();
@@ -93,6 +108,7 @@ impl Revocations {
     /// Announces that every token of `user_id` is void. Call after the revoking transaction
     /// committed, so a socket that re-checks sees the new state.
     pub fn publish(&self, user_id: UserId) {
+        self.sessions.changed(user_id);
         let revocation = Arc::new(Revocation::User(user_id));
         if let Some(relay) = &self.relay {
             relay.send(revocation.clone());
@@ -113,6 +129,24 @@ impl Revocations {
             relay.send(revocation.clone());
         }
         let _ = self.tx.send(revocation);
+    }
+
+    /// Announces that `user_id`'s row or team seats changed (their kept session is stale), here
+    /// and on the other processes. Call after the changing transaction committed.
+    pub fn changed(&self, user_id: UserId) {
+        self.sessions.changed(user_id);
+        let change = Arc::new(Revocation::Changed(user_id));
+        if let Some(relay) = &self.relay {
+            relay.send(change.clone());
+        }
+        let _ = self.tx.send(change);
+    }
+
+    /// [`Revocations::changed`] for each of `user_ids`.
+    pub fn changed_many(&self, user_ids: &[UserId]) {
+        for id in user_ids {
+            self.changed(*id);
+        }
     }
 
     /// Starts listening before the token is checked, so a revocation that lands between the check
@@ -160,7 +194,9 @@ impl Watch {
                     {
                         return Signal::Revoked
                     }
-                    Revocation::User(_) | Revocation::Family { .. } => continue,
+                    Revocation::User(_) | Revocation::Family { .. } | Revocation::Changed(_) => {
+                        continue
+                    }
                     Revocation::RecheckAll => return Signal::Recheck,
                 },
                 Err(broadcast::error::RecvError::Lagged(_)) => return Signal::Recheck,
@@ -170,11 +206,13 @@ impl Watch {
     }
 }
 
-/// Keeps this process's set of revoked families up to date with what the other processes
-/// revoked; after a relay gap, reads it again from the table. Ends with the channel.
-async fn feed_families(
+/// Keeps this process's set of revoked families and its kept sessions up to date with what the
+/// other processes revoked or changed; after a relay gap, reads the families again from the table
+/// and drops every session. Ends with the channel.
+async fn feed(
     mut rx: broadcast::Receiver<Arc<Revocation>>,
     families: RevokedFamilies,
+    sessions: SessionCache,
     db: DatabaseConnection,
 ) {
     loop {
@@ -185,12 +223,16 @@ async fn feed_families(
                     false
                 }
                 Revocation::RecheckAll => true,
-                Revocation::User(_) => false,
+                Revocation::User(id) | Revocation::Changed(id) => {
+                    sessions.changed(*id);
+                    false
+                }
             },
             Err(broadcast::error::RecvError::Lagged(_)) => true,
             Err(broadcast::error::RecvError::Closed) => break,
         };
         if reload {
+            sessions.changed_all();
             if let Err(e) = families.load(&db).await {
                 tracing::warn!(error = %crate::error::chain(&e), "could not read the revoked sign-ins again");
             }

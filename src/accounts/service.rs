@@ -443,6 +443,7 @@ pub struct ProfileChanges {
 
 pub async fn update_profile(
     db: &DatabaseConnection,
+    auth: &Auth,
     user_id: UserId,
     changes: ProfileChanges,
 ) -> Result<users::Model, AppError> {
@@ -487,7 +488,10 @@ pub async fn update_profile(
     }
     active.updated_at = Set(Utc::now());
     match active.update(db).await {
-        Ok(u) => Ok(u),
+        Ok(u) => {
+            auth.revocations.changed(u.id);
+            Ok(u)
+        }
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
             Input::Username,
             "This username is taken",

@@ -28,8 +28,11 @@ pub struct ViewerUser {
     pub role: Role,
     /// The teams they belong to, as of the start of the request.
     pub teams: TeamSeats,
-    /// Their row as read when an HTTP request's token was checked (`me` in a query answers
-    /// from it); `None` on a WebSocket, which outlives any one read.
+    /// Their row as the check of an HTTP request's token found it (read, or kept from an earlier
+    /// check while nothing changed it: `accounts::sessions`); `me` in a query answers from it.
+    /// Its statistics columns (streak runs, `done_30d`) may be older than the database: a kept
+    /// session outlives its user's progress writes, so read those through `progress`. `None` on
+    /// a WebSocket, which outlives any one read.
     pub account: Option<std::sync::Arc<entity::users::Model>>,
 }
 

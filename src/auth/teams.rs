@@ -47,6 +47,15 @@ impl TeamSeats {
     }
 
     /// Whether the user belongs to the team.
+    /// How many teams.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn member_of(&self, team_id: TeamId) -> bool {
         self.role_in(team_id).is_some()
     }

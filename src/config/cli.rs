@@ -265,6 +265,10 @@ pub struct CacheArgs {
     /// it is off with `TREE_CACHE=false` too). Each learner's own writes refresh theirs.
     #[arg(long, env = "LEARNER_CACHE_MB", default_value_t = 16)]
     pub learner_cache_mb: usize,
+    /// Memory for signed-in users' rows and team seats kept between requests, in MiB (~1 KiB a
+    /// user; 0 turns it off: every token is then checked with one SQL statement).
+    #[arg(long, env = "SESSION_CACHE_MB", default_value_t = 8)]
+    pub session_cache_mb: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -116,6 +116,8 @@ pub struct CacheSettings {
     /// Memory for learners' hot statuses and counts; 0 turns it off, and so does no tree cache
     /// (`learner_cache_in_use` applies both).
     pub learner_cache_bytes: usize,
+    /// Memory for signed-in users' kept sessions (`accounts::sessions`); 0 turns it off.
+    pub session_cache_bytes: usize,
 }
 
 impl CacheSettings {
@@ -332,6 +334,7 @@ impl From<CacheArgs> for CacheSettings {
             response_cache_bytes: a.response_cache_mb.saturating_mul(1024 * 1024),
             tree_cache: a.tree_cache,
             learner_cache_bytes: a.learner_cache_mb.saturating_mul(1024 * 1024),
+            session_cache_bytes: a.session_cache_mb.saturating_mul(1024 * 1024),
         }
     }
 }

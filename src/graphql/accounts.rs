@@ -246,7 +246,7 @@ impl User {
         if !self.is_self(ctx) {
             return Ok(None);
         }
-        progress::my_streak(ctx, &self.0).await.map(Some)
+        progress::my_streak(ctx, self.0.id).await.map(Some)
     }
 }
 
@@ -379,8 +379,9 @@ impl AccountQuery {
         let Some(user) = &viewer(ctx).user else {
             return Ok(None);
         };
-        // `me` is a query field: nothing in the same operation writes, so the row read when this
-        // request's token was checked is current (a socket has none and reads it here).
+        // `me` is a query field: nothing in the same operation writes, so the row the check of
+        // this request's token found (read, or kept while no change was announced) is current
+        // (a socket has none and reads it here).
         match &user.account {
             Some(row) => Ok(Some(User(row.clone()))),
             None => Ok(Some(User(Arc::new(
@@ -535,10 +536,16 @@ impl AccountMutation {
             profile_roadmaps: input.profile_roadmaps.map(Into::into),
             profile_roadmap_ids,
         };
-        let user = service::update_profile(db(ctx), id, changes).await?;
+        let user = service::update_profile(db(ctx), auth(ctx), id, changes).await?;
         if new_zone {
             // Streak days are local days: a new zone moves them.
             crate::progress::stats::recompute(db(ctx), id).await?;
+            // The statistics on the row changed again, and the streak kept with the learner's
+            // reads was counted in the old zone.
+            auth(ctx).revocations.changed(id);
+            if let Some(bus) = ctx.data_opt::<crate::progress::ProgressBus>() {
+                bus.hot().changed(id);
+            }
         }
         Ok(User(Arc::new(service::find_user(db(ctx), user.id).await?)))
     }

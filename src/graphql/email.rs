@@ -53,7 +53,9 @@ impl EmailMutation {
         )]
         token: String,
     ) -> ApiResult<User> {
-        Ok(User(Arc::new(email::verify_email(db(ctx), &token).await?)))
+        Ok(User(Arc::new(
+            email::verify_email(db(ctx), ctx.data_unchecked::<Arc<Auth>>(), &token).await?,
+        )))
     }
 
     /// Mails a new verification link to the signed-in user's address; returns true. Signed in

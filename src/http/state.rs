@@ -155,14 +155,18 @@ async fn backfill_statistics(db: &DatabaseConnection) {
     }
 }
 
-/// The token signer and verifier, with the revoked sign-ins loaded from the database.
+/// The token signer and verifier (with the kept sessions), with the revoked sign-ins loaded
+/// from the database.
 async fn load_auth(
     db: &DatabaseConnection,
     secret: &[u8],
     config: &Settings,
 ) -> Result<Arc<Auth>, StartError> {
     let family_window = crate::accounts::tokens::access_token_window(&config.auth);
-    let revocations = crate::accounts::revocations::Revocations::for_database(db, family_window);
+    let sessions =
+        crate::accounts::sessions::SessionCache::new(config.cache.session_cache_bytes as u64);
+    let revocations =
+        crate::accounts::revocations::Revocations::for_database(db, family_window, sessions);
     revocations
         .families
         .load(db)

@@ -3,6 +3,7 @@
 use axum::http::{header, HeaderMap};
 
 use super::state::AppState;
+use crate::accounts::authenticate::Check;
 use crate::auth::Viewer;
 use crate::error::AppError;
 
@@ -34,12 +35,16 @@ pub async fn viewer_from_headers(
             ),
         });
     };
-    viewer_from_token(state, token).await
+    viewer_from_token(state, token, Check::KeptOrRead).await
 }
 
 /// The viewer a token stands for; `Err` only when it could not be checked.
-pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Viewer, AppError> {
-    match crate::accounts::authenticate::authenticate(&state.db, &state.auth, token).await {
+pub async fn viewer_from_token(
+    state: &AppState,
+    token: &str,
+    check: Check,
+) -> Result<Viewer, AppError> {
+    match crate::accounts::authenticate::authenticate(&state.db, &state.auth, token, check).await {
         Ok(user) => Ok(Viewer {
             user: Some(user),
             token_error: None,

@@ -34,6 +34,7 @@ use super::state::AppState;
 use super::viewer::viewer_from_token;
 use super::ws_executor::GuardedExecutor;
 use super::ws_limits::{self, SocketSlot};
+use crate::accounts::authenticate::Check;
 use crate::accounts::revocations::{Signal, Watch};
 use crate::auth::Viewer;
 use crate::graphql::context::{ClientIp, RequestId};
@@ -155,7 +156,7 @@ async fn authenticate(
             "connection_init must carry {\"Authorization\": \"Bearer <access token>\"}".to_owned(),
         )
     })?;
-    let mut viewer: Viewer = viewer_from_token(state, &token).await.map_err(|e| {
+    let mut viewer: Viewer = viewer_from_token(state, &token, Check::KeptOrRead).await.map_err(|e| {
         if e.code() == crate::error::code::SERVICE_UNAVAILABLE {
             (CLOSE_TRY_AGAIN_LATER, e.to_string())
         } else {
@@ -201,7 +202,7 @@ async fn authenticate(
 /// Whether a socket may stay open after `signal`: its token is checked again. When the database
 /// cannot say, a revocation of its own user closes it and a general re-check keeps it.
 async fn still_valid(state: &AppState, token: &str, signal: Signal) -> bool {
-    match viewer_from_token(state, token).await {
+    match viewer_from_token(state, token, Check::Read).await {
         Ok(viewer) => viewer.user.is_some(),
         Err(_) => signal == Signal::Recheck,
     }

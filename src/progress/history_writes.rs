@@ -2,7 +2,7 @@
 //! ([`super::stats`]), in the write's transaction, in as few statements as the backend allows:
 //! on PostgreSQL the events are inserted by a CTE of the statistics' `UPDATE` (one statement); on
 //! SQLite, which has no data-modifying CTEs, an `INSERT` and then the `UPDATE`. With the
-//! statistics the request already read (`SeenStats`), the `UPDATE` is guarded by them and
+//! statistics the write already read (`SeenStats`), the `UPDATE` is guarded by them and
 //! nothing is read first; when the guard finds them moved, they are read under the lock and
 //! stored again, so they stay exact.
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use crate::db::sql::Sql;
 use crate::error::AppError;
 
 /// Writes the history events of one user's write and brings their statistics up to date, in
-/// `txn` (the caller holds the user's write lock). `seen`: the statistics as the request read
+/// `txn` (the caller holds the user's write lock). `seen`: the statistics as the write read
 /// them, if it did.
 pub(super) async fn insert_events(
     txn: &impl ConnectionTrait,

@@ -178,7 +178,6 @@ async fn write_part(
         &part.statuses,
         now,
         Timing::Replace,
-        None,
     )
     .await?;
     let changes = applied.changes;

@@ -19,6 +19,7 @@ use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use entity::ids::{RoadmapId, TopicKey, UserId};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use super::stats::{Runs, SeenStats};
 use super::types::{stored_status, ProgressStatus, SkipReason, Skipped};
 use super::CHUNK;
 use crate::catalog::links::{push_linked_members, LinkedTopic};
@@ -133,35 +134,49 @@ pub(super) const GROUPS_AND_STORED_MAX: usize = 100;
 
 #[derive(FromQueryResult)]
 struct GroupOrStored {
-    /// `L`: a linked topic of a wanted one's group; `S`: a stored status.
+    /// `L`: a linked topic of a wanted one's group; `S`: a stored status; `U`: the user's
+    /// statistics (the last five fields).
     kind: String,
     source_id: Option<TopicKey>,
     topic_id: TopicKey,
     roadmap_id: Option<RoadmapId>,
     status: Option<String>,
     at: Option<DateTime<Utc>>,
+    time_zone: Option<String>,
+    streak_run: Option<i32>,
+    streak_longest: Option<i32>,
+    streak_last_day: Option<i32>,
+    stats_version: Option<i32>,
+}
+
+/// What a status write reads under the user's lock before it writes: the wanted topics' link
+/// groups, the stored status of every topic of them, and the user's statistics.
+pub(super) struct UnderLock {
+    pub groups: HashMap<TopicKey, Vec<LinkedTopic>>,
+    pub stored: HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>,
+    /// `None` when the user's row is gone.
+    pub stats: Option<SeenStats>,
 }
 
 /// The link groups of the wanted topics (`catalog::links::linked_members`, the learner's
-/// roadmaps) and the stored status of every topic of them ([`stored_statuses`]), in one statement
-/// (the groups as a CTE the stored reads are filtered by). At most [`GROUPS_AND_STORED_MAX`]
-/// topics; run it under the user's lock.
-#[allow(clippy::type_complexity)]
+/// roadmaps), the stored status of every topic of them ([`stored_statuses`]) and the user's
+/// statistics, in one statement (the groups as a CTE the stored reads are filtered by). At most
+/// [`GROUPS_AND_STORED_MAX`] topics (none reads nothing); run it under the user's lock, so the
+/// statistics are exact, not a guess.
 pub(super) async fn groups_and_stored(
     txn: &impl ConnectionTrait,
     user_id: UserId,
     wanted: &[&TopicKey],
-) -> Result<
-    (
-        HashMap<TopicKey, Vec<LinkedTopic>>,
-        HashMap<TopicKey, (ProgressStatus, DateTime<Utc>)>,
-    ),
-    AppError,
-> {
+) -> Result<UnderLock, AppError> {
     let mut groups: HashMap<TopicKey, Vec<LinkedTopic>> = HashMap::new();
     let mut stored = HashMap::new();
+    let mut stats = None;
     if wanted.is_empty() {
-        return Ok((groups, stored));
+        return Ok(UnderLock {
+            groups,
+            stored,
+            stats,
+        });
     }
     let mut q = Sql::new(txn.get_database_backend());
     q.push("WITH g AS (");
@@ -181,17 +196,45 @@ pub(super) async fn groups_and_stored(
         }
         q.push(")");
     };
+    // The statistics' columns are typed in the first branch: PostgreSQL types a chain of
+    // `UNION ALL`s pair by pair, and NULLs alone would become text.
     q.push(
-        ") SELECT 'L' AS kind, source_id, roadmap_id, topic_id, NULL AS status, NULL AS at \
-         FROM g UNION ALL ",
+        ") SELECT 'L' AS kind, source_id, roadmap_id, CAST(NULL AS TEXT) AS time_zone, \
+         CAST(NULL AS INTEGER) AS streak_run, CAST(NULL AS INTEGER) AS streak_longest, \
+         CAST(NULL AS INTEGER) AS streak_last_day, CAST(NULL AS INTEGER) AS stats_version, \
+         topic_id, NULL AS status, NULL AS at FROM g UNION ALL ",
     );
     push_stored(
         &mut q,
-        "'S' AS kind, NULL AS source_id, NULL AS roadmap_id, ",
+        "'S' AS kind, NULL AS source_id, NULL AS roadmap_id, NULL AS time_zone, \
+         NULL AS streak_run, NULL AS streak_longest, NULL AS streak_last_day, \
+         NULL AS stats_version, ",
         &ours,
     );
-    q.push(" ORDER BY 1, 2, 3, 4");
+    q.push(
+        " UNION ALL SELECT 'U' AS kind, NULL AS source_id, NULL AS roadmap_id, time_zone, \
+         streak_run, streak_longest, streak_last_day, stats_version, '' AS topic_id, \
+         NULL AS status, NULL AS at FROM users WHERE id = ",
+    )
+    .bind(user_id);
+    q.push(" ORDER BY kind, source_id, roadmap_id, topic_id");
     for r in GroupOrStored::find_by_statement(q.build()).all(txn).await? {
+        if r.kind == "U" {
+            if let (Some(time_zone), Some(run), Some(longest), Some(stats_version)) =
+                (r.time_zone, r.streak_run, r.streak_longest, r.stats_version)
+            {
+                stats = Some(SeenStats {
+                    time_zone,
+                    runs: Runs {
+                        run,
+                        longest,
+                        last_day: r.streak_last_day,
+                    },
+                    stats_version,
+                });
+            }
+            continue;
+        }
         match (r.kind.as_str(), r.source_id, r.roadmap_id, r.status, r.at) {
             ("L", Some(source), Some(roadmap_id), _, _) => {
                 groups.entry(source).or_default().push(LinkedTopic {
@@ -205,7 +248,11 @@ pub(super) async fn groups_and_stored(
             _ => {}
         }
     }
-    Ok((groups, stored))
+    Ok(UnderLock {
+        groups,
+        stored,
+        stats,
+    })
 }
 
 #[cfg(test)]

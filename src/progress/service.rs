@@ -17,7 +17,6 @@ use super::lookups::{live_topic, live_topics, readable, roadmap};
 use super::merge::{check_at, micros};
 use super::notes::{check_note, NoteMerge};
 use super::review::{self, ReviewOutcome};
-use super::stats::SeenStats;
 use super::status_writes::{self, Wanted};
 use super::types::{
     Counts, LinkedWrite, ProgressChangeKind, ProgressStatus, Skipped, WriteOutcome,
@@ -34,10 +33,6 @@ pub const MAX_BATCH: usize = 500;
 pub struct Progress<'a> {
     db: &'a DatabaseConnection,
     bus: Option<&'a ProgressBus>,
-    /// The learner's `users` row as the request read it (authentication), so a status write
-    /// stores their new statistics without reading them first (guarded, so a row that moved
-    /// since is caught: see `history_writes`).
-    account: Option<&'a entity::users::Model>,
 }
 
 /// What a status write did on one roadmap.
@@ -76,21 +71,7 @@ pub struct FavoriteWrite {
 
 impl<'a> Progress<'a> {
     pub fn new(db: &'a DatabaseConnection, bus: Option<&'a ProgressBus>) -> Self {
-        Self {
-            db,
-            bus,
-            account: None,
-        }
-    }
-
-    /// The learner's `users` row as this request read it (see the field `account`).
-    pub fn with_account(self, account: Option<&'a entity::users::Model>) -> Self {
-        Self { account, ..self }
-    }
-
-    /// The learner's statistics as this request read them.
-    fn seen(&self) -> Option<SeenStats> {
-        self.account.map(SeenStats::from)
+        Self { db, bus }
     }
 
     /// The one place a committed change is announced.
@@ -173,16 +154,9 @@ impl<'a> Progress<'a> {
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<RoadmapWrite>, AppError> {
         let at = check_at(at, Utc::now(), Input::At)?;
-        let Some((topic, roadmap, out)) = status_writes::set_status(
-            self.db,
-            learner.user_id(),
-            access,
-            topic_key,
-            status,
-            at,
-            self.seen().as_ref(),
-        )
-        .await?
+        let Some((topic, roadmap, out)) =
+            status_writes::set_status(self.db, learner.user_id(), access, topic_key, status, at)
+                .await?
         else {
             return Ok(None);
         };
@@ -265,14 +239,8 @@ impl<'a> Progress<'a> {
             };
             wanted.push(Wanted { topic, status, at });
         }
-        let out = status_writes::set_statuses(
-            self.db,
-            learner.user_id(),
-            &roadmap,
-            &wanted,
-            self.seen().as_ref(),
-        )
-        .await?;
+        let out =
+            status_writes::set_statuses(self.db, learner.user_id(), &roadmap, &wanted).await?;
         self.announce_write(learner, access, ProgressChangeKind::Status, &out)
             .await;
         Ok(Some(RoadmapWrite {

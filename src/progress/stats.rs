@@ -12,9 +12,10 @@
 //!
 //! [`record`] runs inside every status write's transaction, after its history events: a day at or
 //! after the last active day extends the run in place; an older one (a change synced late) or a
-//! user never computed recomputes from the history. A learner's own write extends the figures of
-//! the `users` row its request read ([`SeenStats`]) in one `UPDATE` guarded by them, without
-//! reading them first; only when the guard finds the row moved are they read under the lock.
+//! user never computed recomputes from the history. A learner's own write extends the figures it
+//! read with the stored statuses under the lock ([`SeenStats`], `merge::groups_and_stored`) in
+//! one `UPDATE` guarded by them, without a read of its own; when it read none (an import, a large
+//! batch) or the guard finds the row moved, they are read under the lock.
 //! `done_30d` is always counted by the storing statement itself. [`recompute`] does the same on its own (a new
 //! time zone), [`backfill`] for every user not computed yet (after the migration).
 use std::collections::BTreeSet;
@@ -83,20 +84,28 @@ pub fn streak_of(user: &users::Model, now: DateTime<Utc>) -> (i32, i32) {
 /// say so: stored under another rule (`stats_version`, which a change of time zone also resets
 /// until [`recompute`]) or with a last day after `today` (a device clock ahead: `compute` leaves
 /// such days out until they come).
-pub fn exact_streak(user: &users::Model, today: NaiveDate) -> Option<StreakDays> {
-    if user.stats_version != STATS_VERSION {
+pub fn exact_streak(stats: &SeenStats, today: NaiveDate) -> Option<StreakDays> {
+    if stats.stats_version != STATS_VERSION {
         return None;
     }
     let today = day_number(today);
-    match user.streak_last_day {
+    match stats.runs.last_day {
         None => Some(StreakDays::default()),
         Some(last) if last > today => None,
         Some(last) => Some(StreakDays {
-            current: current(user.streak_run, Some(last), today),
-            longest: user.streak_longest,
+            current: current(stats.runs.run, Some(last), today),
+            longest: stats.runs.longest,
             last_active_on: date_of(last),
         }),
     }
+}
+
+/// The user's statistics as stored now (one statement); `None` when there is no such user.
+pub async fn stats_of(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+) -> Result<Option<SeenStats>, AppError> {
+    Ok(stats_row(db, user_id).await?.map(SeenStats::from))
 }
 
 /// The date of a [`day_number`].
@@ -216,9 +225,9 @@ pub fn done_window_start(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(DONE_WINDOW_DAYS)
 }
 
-/// The statistics of a user as this request read them (the `users` row authentication read): a
-/// guess, which the `UPDATE` that stores what follows from it checks in its `WHERE`, so a write
-/// that moved them since (another request of the same user, a new time zone) is caught.
+/// The statistics of a user as a write read them (under the user's lock, with the stored
+/// statuses): the `UPDATE` that stores what follows from them checks them in its `WHERE`, so a
+/// row that moved anyway (a new time zone, which takes no write lock) is caught.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenStats {
     pub time_zone: String,
@@ -476,7 +485,7 @@ mod tests {
                 };
                 let date = date_of(today).unwrap();
                 assert_eq!(
-                    exact_streak(&user, date),
+                    exact_streak(&SeenStats::from(&user), date),
                     Some(super::super::streak::compute(&buckets, Tz::UTC, date)),
                     "days {days:?}, today {today}"
                 );
@@ -487,7 +496,10 @@ mod tests {
                     stats_version: STATS_VERSION,
                     ..test_user()
                 };
-                assert_eq!(exact_streak(&user, date_of(l - 1).unwrap()), None);
+                assert_eq!(
+                    exact_streak(&SeenStats::from(&user), date_of(l - 1).unwrap()),
+                    None
+                );
             }
         }
     }

@@ -9,7 +9,7 @@
 //!
 //! Round trips of one `setTopicStatus` ([`set_status`]) on PostgreSQL: the live topic, read by
 //! the statement that takes the locks (`locks::user_lock_exprs`); the link group with the stored
-//! times (`merge::groups_and_stored`); then the upsert, the history, the statistics and the counts
+//! times and the learner's statistics (`merge::groups_and_stored`); then the upsert, the history, the statistics and the counts
 //! in one statement (`write_at_once`, for writes of up to 100 rows). On SQLite, and for larger
 //! writes, those are steps: the upsert, the history with the statistics (`history_writes`), the
 //! counts.
@@ -29,7 +29,6 @@ use super::history_writes::insert_events;
 use super::locks::{lock_user, user_lock_exprs, write_turn};
 use super::lookups::{find_in, live_topic, live_topic_locking};
 use super::merge;
-use super::stats::SeenStats;
 use super::types::{
     stored_status, Counts, LinkedWrite, ProgressStatus, Skipped, StatusChange, WriteOutcome,
 };
@@ -92,20 +91,27 @@ pub(super) async fn apply_in(
     wanted: &[Wanted<'_>],
     now: DateTime<Utc>,
     timing: Timing,
-    seen: Option<&SeenStats>,
 ) -> Result<Applied, AppError> {
-    let (groups, stored) = match timing {
-        Timing::Replace => (followed_groups(txn, user_id, wanted).await?, Stored::new()),
+    // The statistics, when read with the stored statuses under the lock; otherwise the history
+    // writes read them (`stats::record_read`).
+    let (groups, stored, seen) = match timing {
+        Timing::Replace => (
+            followed_groups(txn, user_id, wanted).await?,
+            Stored::new(),
+            None,
+        ),
         Timing::NewestWins if wanted.len() <= merge::GROUPS_AND_STORED_MAX => {
             let ids: Vec<&TopicKey> = wanted.iter().map(|w| &w.topic.id).collect();
-            merge::groups_and_stored(txn, user_id, &ids).await?
+            let read = merge::groups_and_stored(txn, user_id, &ids).await?;
+            (read.groups, read.stored, read.stats)
         }
         Timing::NewestWins => {
             let groups = followed_groups(txn, user_id, wanted).await?;
             let stored = stored_in_groups(txn, user_id, wanted, &groups).await?;
-            (groups, stored)
+            (groups, stored, None)
         }
     };
+    let seen = seen.as_ref();
     let (timed, skipped) = match timing {
         Timing::Replace => (plan::replace(wanted, now), Vec::new()),
         Timing::NewestWins => {
@@ -297,7 +303,6 @@ pub(super) async fn set_status(
     key: &TopicKey,
     status: ProgressStatus,
     at: Option<DateTime<Utc>>,
-    seen: Option<&SeenStats>,
 ) -> Result<Option<(topics::Model, roadmaps::Model, WriteOutcome)>, AppError> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
@@ -319,7 +324,7 @@ pub(super) async fn set_status(
         status,
         at,
     }];
-    let out = write_locked(txn, user_id, &roadmap, &wanted, seen).await?;
+    let out = write_locked(txn, user_id, &roadmap, &wanted).await?;
     Ok(Some((topic, roadmap, out)))
 }
 
@@ -333,12 +338,11 @@ pub(super) async fn set_statuses(
     user_id: UserId,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
-    seen: Option<&SeenStats>,
 ) -> Result<WriteOutcome, AppError> {
     let _turn = write_turn(db).await;
     let txn = db.begin().await?;
     lock_user(&txn, user_id).await?;
-    write_locked(txn, user_id, roadmap, wanted, seen).await
+    write_locked(txn, user_id, roadmap, wanted).await
 }
 
 /// The rest of [`set_statuses`] once `txn` holds the user's locks: the changes, the counts, the
@@ -348,19 +352,9 @@ async fn write_locked(
     user_id: UserId,
     roadmap: &roadmaps::Model,
     wanted: &[Wanted<'_>],
-    seen: Option<&SeenStats>,
 ) -> Result<WriteOutcome, AppError> {
     let now = merge::micros(Utc::now());
-    let applied = apply_in(
-        &txn,
-        user_id,
-        roadmap,
-        wanted,
-        now,
-        Timing::NewestWins,
-        seen,
-    )
-    .await?;
+    let applied = apply_in(&txn, user_id, roadmap, wanted, now, Timing::NewestWins).await?;
     let (counts, linked) = match applied.counts {
         Some(all) => split_counts(all, roadmap.id, applied.linked),
         None => counts_after(&txn, user_id, roadmap.id, applied.linked).await?,

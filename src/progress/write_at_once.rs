@@ -66,7 +66,7 @@ pub(super) struct Planned<'p> {
     pub roadmap_ids: &'p [RoadmapId],
 }
 
-/// Writes `planned`, brings the user's statistics up to date (`seen`: as the request read them),
+/// Writes `planned`, brings the user's statistics up to date (`seen`: as the write read them),
 /// and returns the user's counts on `planned.roadmap_ids` after the write. The caller holds the
 /// user's lock and checked [`fits`].
 pub(super) async fn write(
@@ -108,14 +108,14 @@ pub(super) async fn write(
         });
     }
     if !events.is_empty() && !stats_stored {
-        // The statistics moved since the request read them (or it read none): read them under
+        // The statistics moved since the write read them (or it read none): read them under
         // the lock and store them again, as `history_writes` does.
         stats::record_read(txn, planned.user_id, &times, now).await?;
     }
     Ok(counts)
 }
 
-/// The statistics a write stores in its statement, guarded by those the request read.
+/// The statistics a write stores in its statement, guarded by those the write read.
 struct Stats<'a> {
     seen: &'a SeenStats,
     runs: stats::Runs,

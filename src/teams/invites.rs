@@ -15,6 +15,7 @@ use sea_orm::{
 use super::service::{find_team, member, TeamView};
 use super::{TeamRole, INVITE_DAYS};
 use crate::accounts::fields::normalize_email;
+use crate::accounts::revocations::Revocations;
 use crate::accounts::{email, email_tokens};
 use crate::auth::{Learner, Membership};
 use crate::error::{is_unique_violation, AppError, Input};
@@ -155,6 +156,7 @@ async fn save_invite(
 /// `inviteId`. The invite is gone afterwards either way.
 pub async fn respond(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     invite_id: TeamInviteId,
     accept: bool,
@@ -181,6 +183,7 @@ pub async fn respond(
     }
     let view = join_by(&txn, learner, invite).await?;
     txn.commit().await?;
+    seats.changed(learner.user_id());
     Ok(Some(view))
 }
 
@@ -190,6 +193,7 @@ pub async fn respond(
 /// is `BAD_USER_INPUT` naming `token`.
 pub async fn accept_by_token(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     token: &str,
 ) -> Result<TeamView, AppError> {
@@ -221,6 +225,8 @@ pub async fn accept_by_token(
     email::mark_verified(&txn, learner.user_id(), &invite.email).await?;
     let view = join_by(&txn, learner, invite).await?;
     txn.commit().await?;
+    // A new seat, and maybe a verified address.
+    seats.changed(learner.user_id());
     Ok(view)
 }
 

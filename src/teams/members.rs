@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::service::{find_team, member, owner, TeamView};
 use super::TeamRole;
+use crate::accounts::revocations::Revocations;
 use crate::auth::{Learner, Membership};
 use crate::error::{AppError, Input, Operation, Words};
 
@@ -18,6 +19,7 @@ use crate::error::{AppError, Input, Operation, Words};
 /// with `CONFLICT` (field `role`): transfer the team or promote someone first.
 pub async fn update_member_role(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     team_id: TeamId,
     user_id: UserId,
@@ -41,6 +43,7 @@ pub async fn update_member_role(
     }
     let team = find_team(&txn, team_id).await?;
     txn.commit().await?;
+    seats.changed(user_id);
     Ok(TeamView {
         team,
         membership: me,
@@ -51,6 +54,7 @@ pub async fn update_member_role(
 /// [`leave_team`]), managers remove members. Refused with `FORBIDDEN` otherwise.
 pub async fn remove_member(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     team_id: TeamId,
     user_id: UserId,
@@ -74,6 +78,7 @@ pub async fn remove_member(
         .await?;
     let team = find_team(&txn, team_id).await?;
     txn.commit().await?;
+    seats.changed(user_id);
     Ok(TeamView {
         team,
         membership: me,
@@ -84,6 +89,7 @@ pub async fn remove_member(
 /// make someone else an owner, or delete it.
 pub async fn leave_team(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     team_id: TeamId,
 ) -> Result<(), AppError> {
@@ -99,6 +105,7 @@ pub async fn leave_team(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    seats.changed(learner.user_id());
     Ok(())
 }
 
@@ -106,6 +113,7 @@ pub async fn leave_team(
 /// manager.
 pub async fn transfer_ownership(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     team_id: TeamId,
     user_id: UserId,
@@ -124,6 +132,7 @@ pub async fn transfer_ownership(
     let me = reread(&txn, learner, team_id).await?;
     let team = find_team(&txn, team_id).await?;
     txn.commit().await?;
+    seats.changed_many(&[user_id, learner.user_id()]);
     Ok(TeamView {
         team,
         membership: me,

@@ -1,13 +1,17 @@
 //! Creating, renaming and deleting teams. Each is one transaction; every write to an existing
 //! team locks its row first ([`Membership::lock`]).
 use chrono::Utc;
-use entity::ids::TeamId;
+use entity::ids::{TeamId, UserId};
 use entity::{progress, roadmaps, team_members, teams};
 use sea_orm::sea_query::{IntoCondition, Query};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
 
 use super::{check_name, no_such_team, TeamChanges, TeamInput, TeamRole};
+use crate::accounts::revocations::Revocations;
 use crate::auth::{Learner, Membership};
 use crate::catalog::roadmap_editing::{archive_progress, soft_delete};
 use crate::error::{AppError, Input};
@@ -22,6 +26,7 @@ pub struct TeamView {
 /// Creates a team; its creator is its first owner.
 pub async fn create_team(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     input: TeamInput,
 ) -> Result<TeamView, AppError> {
@@ -46,6 +51,7 @@ pub async fn create_team(
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    seats.changed(learner.user_id());
     Ok(TeamView {
         membership: Membership::founder(learner, team.id),
         team,
@@ -84,14 +90,23 @@ pub async fn update_team(
 /// true)` does): nobody could edit them any more, and they must not become official.
 pub async fn delete_team(
     db: &DatabaseConnection,
+    seats: &Revocations,
     learner: Learner,
     team_id: TeamId,
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
     owner(&txn, learner, team_id).await?;
+    let members: Vec<UserId> = team_members::Entity::find()
+        .select_only()
+        .column(team_members::Column::UserId)
+        .filter(team_members::Column::TeamId.eq(team_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     retire_roadmaps(&txn, team_id).await?;
     teams::Entity::delete_by_id(team_id).exec(&txn).await?;
     txn.commit().await?;
+    seats.changed_many(&members);
     Ok(())
 }
 

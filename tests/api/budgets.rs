@@ -236,8 +236,9 @@ async fn servers_reserving_shares_never_allow_more_than_the_budget() {
     );
 }
 
-/// A signed-in request costs no budget statement while its server holds points for the user:
-/// after the first, `{ me { id } }` runs only authentication's one statement.
+/// A signed-in request costs no budget statement while its server holds points for the user,
+/// and no authentication statement while their session is kept: after the first, `{ me { id } }`
+/// runs no statement at all.
 #[tokio::test]
 async fn a_held_share_costs_no_statement() {
     let app = spawn_app_with(|s| s.hardening.rate_limit_user_points = 5_000).await;
@@ -256,8 +257,8 @@ async fn a_held_share_costs_no_statement() {
     let after = app.metric("roadmap_db_statements_total").await;
     assert_eq!(
         after - before,
-        10.0,
-        "one statement (authentication) per request"
+        0.0,
+        "no statement: the budget share is held and the session kept"
     );
     let last = post(&app, Some(&s.access_token), RATE_LIMIT).await;
     assert_eq!(

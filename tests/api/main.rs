@@ -51,6 +51,7 @@ mod schema;
 mod search;
 mod seed_trees;
 mod server;
+mod sessions;
 mod stored_sizes;
 mod team_invites;
 mod team_roadmaps;

@@ -164,15 +164,31 @@ async fn database_outage_answers_503_then_recovers_with_every_acknowledged_write
         acknowledged.push((id.clone(), status));
     }
     assert_eq!(readyz(&client, &app).await, 200);
+    // Signed up, but no request of theirs made this server keep their session.
+    let unkept = app.signup("outage2").await;
 
     proxy.cut();
 
-    // The signed-in user's lookup fails: the whole request says so, in both media types.
+    // A signed-in user whose session this server keeps is still known: `me { id }` needs
+    // nothing else.
+    let (status, _, body) = post(
+        &client,
+        &app,
+        &s.access_token,
+        "application/json",
+        "{ me { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["id"], s.user_id, "{body}");
+
+    // Another's lookup fails: the whole request says so, in both media types.
     for accept in ["application/graphql-response+json", "application/json"] {
         let (status, retry, body) = post(
             &client,
             &app,
-            &s.access_token,
+            &unkept.access_token,
             accept,
             "{ me { id } }",
             json!({}),

@@ -44,10 +44,7 @@ fn clear_cache(l: &Loaders) {
 
 /// The progress domain over this request's database, announcing on the server's bus.
 fn progress<'a>(ctx: &Context<'a>) -> Progress<'a> {
-    // The viewer's row, read by authentication: a status write guesses the learner's statistics
-    // from it instead of reading them (the write's guard catches a row that moved since).
-    let account = viewer(ctx).user.as_ref().and_then(|u| u.account.as_deref());
-    Progress::new(db(ctx), ctx.data_opt::<ProgressBus>()).with_account(account)
+    Progress::new(db(ctx), ctx.data_opt::<ProgressBus>())
 }
 
 fn not_found_topic(id: &str) -> ApiError {
@@ -240,14 +237,27 @@ pub async fn my_activity(
 }
 
 /// `me.streak`: consecutive days with activity, in the user's time zone, from the runs stored on
-/// their row (already read) when those answer exactly, else from the history.
-pub async fn my_streak(ctx: &Context<'_>, user: &entity::users::Model) -> ApiResult<Streak> {
-    let tz = streak::zone(&user.time_zone);
+/// their row when those answer exactly, else from the history. The runs are read (and kept like
+/// `me.progress`), not taken from the row authentication found: a kept session outlives its
+/// user's progress writes, which move them.
+pub async fn my_streak(ctx: &Context<'_>, user_id: UserId) -> ApiResult<Streak> {
+    let stats = kept(
+        ctx,
+        user_id,
+        "streak".to_owned(),
+        |_| 96,
+        || crate::progress::stats::stats_of(db(ctx), user_id),
+    )
+    .await?;
+    let Some(stats) = stats.as_ref() else {
+        return Err(AppError::NotFound("No such user".to_owned()).into());
+    };
+    let tz = streak::zone(&stats.time_zone);
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let s = match crate::progress::stats::exact_streak(user, today) {
+    let s = match crate::progress::stats::exact_streak(stats, today) {
         Some(s) => s,
         None => {
-            let buckets = reads::activity_buckets(db(ctx), user.id).await?;
+            let buckets = reads::activity_buckets(db(ctx), user_id).await?;
             streak::compute(&buckets, tz, today)
         }
     };

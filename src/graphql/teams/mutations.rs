@@ -36,6 +36,12 @@ pub struct UpdateTeamInput {
     pub kind: Option<TeamKind>,
 }
 
+/// Where a change of someone's team seats is announced (their kept session goes stale).
+fn seats<'a>(ctx: &Context<'a>) -> &'a crate::accounts::revocations::Revocations {
+    &ctx.data_unchecked::<Arc<crate::accounts::Auth>>()
+        .revocations
+}
+
 fn team_id(id: &ID) -> Result<TeamId, crate::error::AppError> {
     GlobalId::team(id, "teamId")
 }
@@ -56,9 +62,11 @@ impl TeamMutation {
             name: input.name,
             kind: input.kind.into(),
         };
-        Ok(service::create_team(db(ctx), learner(ctx)?, input)
-            .await?
-            .into())
+        Ok(
+            service::create_team(db(ctx), seats(ctx), learner(ctx)?, input)
+                .await?
+                .into(),
+        )
     }
 
     /// Renames a team or changes its kind: owners (`FORBIDDEN` for other members).
@@ -87,7 +95,7 @@ impl TeamMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the team (`Team.id`).")] team_id: ID,
     ) -> ApiResult<bool> {
-        service::delete_team(db(ctx), learner(ctx)?, self::team_id(&team_id)?).await?;
+        service::delete_team(db(ctx), seats(ctx), learner(ctx)?, self::team_id(&team_id)?).await?;
         Ok(true)
     }
 
@@ -106,9 +114,16 @@ impl TeamMutation {
             GlobalId::user(&user_id, "userId")?,
         );
         Ok(
-            members::update_member_role(db(ctx), learner(ctx)?, team, user, role.into())
-                .await?
-                .into(),
+            members::update_member_role(
+                db(ctx),
+                seats(ctx),
+                learner(ctx)?,
+                team,
+                user,
+                role.into(),
+            )
+            .await?
+            .into(),
         )
     }
 
@@ -125,9 +140,11 @@ impl TeamMutation {
             self::team_id(&team_id)?,
             GlobalId::user(&user_id, "userId")?,
         );
-        Ok(members::remove_member(db(ctx), learner(ctx)?, team, user)
-            .await?
-            .into())
+        Ok(
+            members::remove_member(db(ctx), seats(ctx), learner(ctx)?, team, user)
+                .await?
+                .into(),
+        )
     }
 
     /// Leaves a team; returns true. The last owner cannot leave (`CONFLICT`, field `teamId`):
@@ -138,7 +155,7 @@ impl TeamMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the team (`Team.id`).")] team_id: ID,
     ) -> ApiResult<bool> {
-        members::leave_team(db(ctx), learner(ctx)?, self::team_id(&team_id)?).await?;
+        members::leave_team(db(ctx), seats(ctx), learner(ctx)?, self::team_id(&team_id)?).await?;
         Ok(true)
     }
 
@@ -156,7 +173,7 @@ impl TeamMutation {
             GlobalId::user(&user_id, "userId")?,
         );
         Ok(
-            members::transfer_ownership(db(ctx), learner(ctx)?, team, user)
+            members::transfer_ownership(db(ctx), seats(ctx), learner(ctx)?, team, user)
                 .await?
                 .into(),
         )
@@ -216,9 +233,11 @@ impl InviteMutation {
         )]
         token: String,
     ) -> ApiResult<Team> {
-        Ok(invites::accept_by_token(db(ctx), learner(ctx)?, &token)
-            .await?
-            .into())
+        Ok(
+            invites::accept_by_token(db(ctx), seats(ctx), learner(ctx)?, &token)
+                .await?
+                .into(),
+        )
     }
 
     /// Answers an invite to your verified email: accepting makes you a member with the invite's
@@ -233,9 +252,11 @@ impl InviteMutation {
         #[graphql(desc = "True to join the team, false to decline.")] accept: bool,
     ) -> ApiResult<Option<Team>> {
         let id = GlobalId::team_invite(&invite_id, "inviteId")?;
-        Ok(invites::respond(db(ctx), learner(ctx)?, id, accept)
-            .await?
-            .map(Team::from))
+        Ok(
+            invites::respond(db(ctx), seats(ctx), learner(ctx)?, id, accept)
+                .await?
+                .map(Team::from),
+        )
     }
 
     /// Withdraws an invite and returns its team: owners, and managers for `MEMBER` invites
