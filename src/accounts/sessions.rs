@@ -63,6 +63,9 @@ struct Inner {
     slots: Box<[AtomicU64]>,
     /// Bumped when notices may have been missed: every entry is then stale.
     epoch: AtomicU64,
+    /// Look-ups that found a current entry, and those that did not (for `/metrics`).
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
 }
 
 impl Default for SessionCache {
@@ -101,6 +104,8 @@ impl SessionCache {
                 entries,
                 slots: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
                 epoch: AtomicU64::new(0),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
             }),
         }
     }
@@ -122,13 +127,20 @@ impl SessionCache {
     /// The user's row and seats, when kept and read under `now`.
     pub fn get(&self, user_id: UserId, now: Stamp) -> Option<Known> {
         let entries = self.inner.entries.as_ref()?;
-        let hit = entries.get(&user_id)?;
-        if hit.stamp == now {
-            Some(hit.known)
-        } else {
-            entries.invalidate(&user_id);
-            None
-        }
+        let found = match entries.get(&user_id) {
+            Some(hit) if hit.stamp == now => Some(hit.known),
+            Some(_) => {
+                entries.invalidate(&user_id);
+                None
+            }
+            None => None,
+        };
+        let counter = match found {
+            Some(_) => &self.inner.hits,
+            None => &self.inner.misses,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
     /// Keeps what a read that took `stamp` before it found.
@@ -154,6 +166,20 @@ impl SessionCache {
             c.run_pending_tasks();
             c.entry_count()
         })
+    }
+
+    /// What the kept users weigh, in bytes (after [`SessionCache::entries`] ran the pending
+    /// upkeep).
+    pub fn bytes(&self) -> u64 {
+        self.inner.entries.as_ref().map_or(0, |c| c.weighted_size())
+    }
+
+    /// (hits, misses) of the look-ups so far.
+    pub fn lookups(&self) -> (u64, u64) {
+        (
+            self.inner.hits.load(Ordering::Relaxed),
+            self.inner.misses.load(Ordering::Relaxed),
+        )
     }
 }
 

@@ -92,6 +92,10 @@ pub struct Metrics {
     apq_registered: Counter,
     apq_entries: Gauge,
     catalogue_listener: Gauge,
+    kept_sessions: Gauge,
+    kept_session_bytes: Gauge,
+    session_hits: Counter,
+    session_misses: Counter,
 }
 
 static METADATA: Metadata<'static> =
@@ -189,6 +193,18 @@ impl Metrics {
             "Persisted queries held in memory.",
         );
         describe(
+            "roadmap_kept_sessions",
+            "Signed-in users whose row and team seats this process keeps (SESSION_CACHE_MB).",
+        );
+        describe(
+            "roadmap_kept_session_bytes",
+            "Bytes the kept sessions weigh (bounded by SESSION_CACHE_MB).",
+        );
+        describe(
+            "roadmap_session_lookups_total",
+            "Token checks that found the user's session kept (hit) or read it (miss).",
+        );
+        describe(
             "roadmap_catalogue_listener_connected",
             "1 while this process hears other processes' catalogue changes (PostgreSQL LISTEN); \
              0 while it reads the content version per request instead (SQLite, or reconnecting).",
@@ -221,6 +237,10 @@ impl Metrics {
             apq_registered: counter("roadmap_apq_requests_total", &[("result", "registered")]),
             apq_entries: gauge("roadmap_apq_cache_entries", &[]),
             catalogue_listener: gauge("roadmap_catalogue_listener_connected", &[]),
+            kept_sessions: gauge("roadmap_kept_sessions", &[]),
+            kept_session_bytes: gauge("roadmap_kept_session_bytes", &[]),
+            session_hits: counter("roadmap_session_lookups_total", &[("result", "hit")]),
+            session_misses: counter("roadmap_session_lookups_total", &[("result", "miss")]),
             names: Mutex::default(),
             handle,
             recorder,
@@ -293,6 +313,12 @@ impl Metrics {
         self.apq_registered
             .absolute(apq.registrations.load(Ordering::Relaxed));
         self.apq_entries.set(apq.len() as f64);
+        let sessions = &state.auth.revocations.sessions;
+        self.kept_sessions.set(sessions.entries() as f64);
+        self.kept_session_bytes.set(sessions.bytes() as f64);
+        let (hits, misses) = sessions.lookups();
+        self.session_hits.absolute(hits);
+        self.session_misses.absolute(misses);
         self.catalogue_listener
             .set(if state.caches.version.is_listening() {
                 1.0

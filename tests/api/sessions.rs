@@ -61,7 +61,17 @@ async fn a_kept_session_costs_no_statement_and_every_change_shows_in_the_next_re
     // `me.streak` would read the content version on SQLite).
     let me = || app.gql_as(member, NAME, json!({}));
     me().await;
+    let hits = app
+        .metric("roadmap_session_lookups_total{result=\"hit\"}")
+        .await;
     assert_eq!(statements(&app, me).await, 0.0);
+    // `/metrics` says so, and what the kept sessions hold.
+    let more = app
+        .metric("roadmap_session_lookups_total{result=\"hit\"}")
+        .await;
+    assert_eq!(more - hits, 1.0);
+    assert!(app.metric("roadmap_kept_sessions").await >= 1.0);
+    assert!(app.metric("roadmap_kept_session_bytes").await >= 400.0);
 
     // Their profile: the next request shows it.
     ok(&app, member, RENAME, json!({ "n": "Kept Name" })).await;
