@@ -246,7 +246,7 @@ impl User {
         if !self.is_self(ctx) {
             return Ok(None);
         }
-        progress::my_streak(ctx, self.0.id).await.map(Some)
+        progress::my_streak(ctx, &self.0).await.map(Some)
     }
 }
 
@@ -540,12 +540,9 @@ impl AccountMutation {
         if new_zone {
             // Streak days are local days: a new zone moves them.
             crate::progress::stats::recompute(db(ctx), id).await?;
-            // The statistics on the row changed again, and the streak kept with the learner's
-            // reads was counted in the old zone.
+            // The statistics on the row changed again. (The streak kept with the learner's
+            // reads is keyed by the zone, so no process serves the old zone's.)
             auth(ctx).revocations.changed(id);
-            if let Some(bus) = ctx.data_opt::<crate::progress::ProgressBus>() {
-                bus.hot().changed(id);
-            }
         }
         Ok(User(Arc::new(service::find_user(db(ctx), user.id).await?)))
     }

@@ -12,6 +12,8 @@ use crate::helpers::*;
 
 const ME: &str = "{ me { displayName streak { current } } }";
 const NAME: &str = "{ me { displayName } }";
+const STREAK_ZONE: &str = "{ me { streak { timeZone } } }";
+const ZONE: &str = "mutation($z: String!) { updateProfile(input: { timeZone: $z }) { timeZone } }";
 const RENAME: &str =
     "mutation($n: String!) { updateProfile(input: { displayName: $n }) { displayName } }";
 const TEAM_ROADMAP: &str = "query($s: String!) { roadmap(slug: $s) { slug } }";
@@ -144,6 +146,21 @@ async fn a_change_on_another_server_reaches_the_session_kept_here() {
         })
         .await,
         "b shows the new name"
+    );
+
+    // A new time zone: b's kept streak was counted in the old one.
+    assert_eq!(
+        ok(&b, member, STREAK_ZONE, json!({})).await["me"]["streak"]["timeZone"],
+        "UTC"
+    );
+    ok(&a, member, ZONE, json!({ "z": "Asia/Tokyo" })).await;
+    assert!(
+        eventually(wait, || async {
+            let d = b.gql_as(member, STREAK_ZONE, json!({})).await;
+            d["data"]["me"]["streak"]["timeZone"] == "Asia/Tokyo"
+        })
+        .await,
+        "b counts the streak in the new zone"
     );
 
     ok(

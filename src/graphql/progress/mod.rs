@@ -238,13 +238,16 @@ pub async fn my_activity(
 
 /// `me.streak`: consecutive days with activity, in the user's time zone, from the runs stored on
 /// their row when those answer exactly, else from the history. The runs are read (and kept like
-/// `me.progress`), not taken from the row authentication found: a kept session outlives its
-/// user's progress writes, which move them.
-pub async fn my_streak(ctx: &Context<'_>, user_id: UserId) -> ApiResult<Streak> {
+/// `me.progress`), not taken from `user`, the row authentication found: a kept session outlives
+/// its user's progress writes, which move them. The kept runs are keyed by the time zone of
+/// `user` (current: a new zone makes the session stale on every process), since a new zone
+/// counts them again without a progress notice.
+pub async fn my_streak(ctx: &Context<'_>, user: &entity::users::Model) -> ApiResult<Streak> {
+    let user_id = user.id;
     let stats = kept(
         ctx,
         user_id,
-        "streak".to_owned(),
+        format!("streak {}", user.time_zone),
         |_| 96,
         || crate::progress::stats::stats_of(db(ctx), user_id),
     )
