@@ -8,21 +8,16 @@ use chrono::{DateTime, Utc};
 use entity::ids::{RoadmapId, UserId};
 use entity::users;
 
-use crate::accounts::Auth;
 use crate::accounts::{roles, service};
 use crate::auth::Role;
 use crate::error::AppError;
-use crate::graphql::context::{catalog_access, db, mailer, viewer, ClientIp};
+use crate::graphql::context::{auth, catalog_access, db, mailer, viewer, ClientIp};
 use crate::graphql::enums::{ProfileRoadmaps, ProfileVisibility};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::{HasRole, SignedIn};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::pagination::Conn;
 use crate::graphql::progress::{self as progress, ActivityEntry, RoadmapProgress, Streak};
-
-fn auth<'a>(ctx: &Context<'a>) -> &'a Arc<Auth> {
-    ctx.data_unchecked::<Arc<Auth>>()
-}
 
 /// A person with an account.
 #[derive(Clone)]

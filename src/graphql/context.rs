@@ -39,6 +39,11 @@ pub fn learner(ctx: &Context<'_>) -> Result<Learner, AppError> {
         .ok_or_else(|| AppError::Unauthenticated("You must be signed in to do this".to_owned()))
 }
 
+/// Token signing and checking, and the announcer of revocations and account changes.
+pub fn auth<'a>(ctx: &Context<'a>) -> &'a std::sync::Arc<crate::accounts::Auth> {
+    ctx.data_unchecked::<std::sync::Arc<crate::accounts::Auth>>()
+}
+
 /// Where mail goes (through `SMTP_URL`, or to the log).
 pub fn mailer<'a>(ctx: &Context<'a>) -> &'a crate::mail::Mailer {
     ctx.data_unchecked::<std::sync::Arc<crate::mail::Mailer>>()

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Object};
 use entity::ids::UserId;
 
-use crate::accounts::{email, password_reset, Auth};
+use crate::accounts::{email, password_reset};
 use crate::graphql::accounts::User;
-use crate::graphql::context::{client_ip, db, mailer, viewer};
+use crate::graphql::context::{auth, client_ip, db, mailer, viewer};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
 
@@ -54,7 +54,7 @@ impl EmailMutation {
         token: String,
     ) -> ApiResult<User> {
         Ok(User(Arc::new(
-            email::verify_email(db(ctx), ctx.data_unchecked::<Arc<Auth>>(), &token).await?,
+            email::verify_email(db(ctx), auth(ctx), &token).await?,
         )))
     }
 
@@ -93,7 +93,7 @@ impl EmailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The account's email address, at most 254 characters.")] email: String,
     ) -> ApiResult<bool> {
-        let auth = ctx.data_unchecked::<Arc<Auth>>();
+        let auth = auth(ctx);
         password_reset::request_password_reset(db(ctx), auth, mailer(ctx), &email, &client_ip(ctx))
             .await?;
         Ok(true)
@@ -108,7 +108,7 @@ impl EmailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The token and the new password.")] input: ResetPasswordInput,
     ) -> ApiResult<bool> {
-        let auth = ctx.data_unchecked::<Arc<Auth>>();
+        let auth = auth(ctx);
         password_reset::reset_password(db(ctx), auth, &input.token, input.new_password).await?;
         Ok(true)
     }

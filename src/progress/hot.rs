@@ -3,7 +3,8 @@
 //! `me.activity`) per (learner, what was asked), bounded in bytes (moka, least recently used
 //! first): statuses get 11/16 of `LEARNER_CACHE_MB`, counts 1/16, the dashboard's reads 1/4 (all
 //! learners together; a dashboard of 50 roadmaps and 20 history entries weighs ~10 KiB). The
-//! streak is not kept here: the runs kept on the user's row answer it.
+//! streak's figures are one of those reads (keyed by the user's time zone, `me.streak`): a kept
+//! session's row does not follow its user's progress writes.
 //!
 //! An entry is served only while both things it was read under are still current:
 //! - the catalogue's content version (a deleted topic, a new link or a published roadmap changes

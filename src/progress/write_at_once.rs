@@ -77,7 +77,8 @@ pub(super) async fn write(
 ) -> Result<HashMap<RoadmapId, Counts>, AppError> {
     let events = planned.events;
     let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
-    // The statistics go in the statement when they extend what the request read in place.
+    // The statistics go in the statement when they extend in place what the write read under
+    // the lock.
     let stats = match (events.is_empty(), seen) {
         (false, Some(seen)) => stats::extend(seen, &times).map(|runs| Stats {
             seen,
@@ -108,8 +109,9 @@ pub(super) async fn write(
         });
     }
     if !events.is_empty() && !stats_stored {
-        // The statistics moved since the write read them (or it read none): read them under
-        // the lock and store them again, as `history_writes` does.
+        // The statistics moved since the write read them (a new time zone takes no write lock)
+        // or it read none: read them under the lock and store them again, as `history_writes`
+        // does.
         stats::record_read(txn, planned.user_id, &times, now).await?;
     }
     Ok(counts)

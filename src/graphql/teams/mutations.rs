@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Object, ID};
 
 use super::{Team, TeamInvite};
-use crate::graphql::context::{db, learner, mailer};
+use crate::graphql::context::{auth, db, learner, mailer};
 use crate::graphql::enums::{TeamKind, TeamRole};
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SignedIn;
@@ -38,8 +38,7 @@ pub struct UpdateTeamInput {
 
 /// Where a change of someone's team seats is announced (their kept session goes stale).
 fn seats<'a>(ctx: &Context<'a>) -> &'a crate::accounts::revocations::Revocations {
-    &ctx.data_unchecked::<Arc<crate::accounts::Auth>>()
-        .revocations
+    &auth(ctx).revocations
 }
 
 fn team_id(id: &ID) -> Result<TeamId, crate::error::AppError> {
