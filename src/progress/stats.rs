@@ -235,20 +235,6 @@ pub struct SeenStats {
     pub stats_version: i32,
 }
 
-impl From<&users::Model> for SeenStats {
-    fn from(u: &users::Model) -> Self {
-        Self {
-            time_zone: u.time_zone.clone(),
-            runs: Runs {
-                run: u.streak_run,
-                longest: u.streak_longest,
-                last_day: u.streak_last_day,
-            },
-            stats_version: u.stats_version,
-        }
-    }
-}
-
 impl From<StatsRow> for SeenStats {
     fn from(r: StatsRow) -> Self {
         Self {
@@ -476,59 +462,30 @@ mod tests {
                 .collect();
             let last = days.iter().next_back().copied().unwrap_or(base);
             for today in [last, last + 1, last + 2, last + 9] {
-                let user = users::Model {
-                    streak_run: runs.run,
-                    streak_longest: runs.longest,
-                    streak_last_day: runs.last_day,
-                    stats_version: STATS_VERSION,
-                    ..test_user()
-                };
+                let stats = stored(runs);
                 let date = date_of(today).unwrap();
                 assert_eq!(
-                    exact_streak(&SeenStats::from(&user), date),
+                    exact_streak(&stats, date),
                     Some(super::super::streak::compute(&buckets, Tz::UTC, date)),
                     "days {days:?}, today {today}"
                 );
             }
             if let Some(l) = runs.last_day {
-                let user = users::Model {
-                    streak_last_day: Some(l),
-                    stats_version: STATS_VERSION,
-                    ..test_user()
-                };
-                assert_eq!(
-                    exact_streak(&SeenStats::from(&user), date_of(l - 1).unwrap()),
-                    None
-                );
+                let stats = stored(Runs {
+                    last_day: Some(l),
+                    ..Runs::default()
+                });
+                assert_eq!(exact_streak(&stats, date_of(l - 1).unwrap()), None);
             }
         }
     }
 
-    fn test_user() -> users::Model {
-        let at = Utc::now();
-        users::Model {
-            id: UserId(1),
-            email: "t@example.com".into(),
-            username: "t".into(),
-            username_key: "t".into(),
-            display_name: "T".into(),
-            password_hash: String::new(),
-            role: entity::enums::Role::User,
-            token_version: 0,
+    /// Statistics stored under the current rule, in UTC.
+    fn stored(runs: Runs) -> SeenStats {
+        SeenStats {
             time_zone: "UTC".into(),
-            created_at: at,
-            updated_at: at,
-            profile_visibility: entity::enums::ProfileVisibility::Private,
-            headline: None,
-            profile_links: "[]".into(),
-            profile_roadmaps: entity::enums::ProfileRoadmaps::All,
-            profile_roadmap_ids: "[]".into(),
-            streak_run: 0,
-            streak_longest: 0,
-            streak_last_day: None,
-            done_30d: 0,
-            stats_version: 0,
-            email_verified_at: None,
+            runs,
+            stats_version: STATS_VERSION,
         }
     }
 
